@@ -1,0 +1,25 @@
+"""crossforge: measure how people collaborate on GitHub and on the Hugging Face Hub.
+
+Every CLI command is one of these functions; see ``crossforge.api`` for the details.
+"""
+
+__version__ = "0.1.0"
+
+from crossforge.api import MeasureResult, demo, import_git, measure, report, write_records  # noqa: E402
+from crossforge.errors import ConfigError, CrossforgeError, GitError, StoreError  # noqa: E402
+from crossforge.store import Store  # noqa: E402
+
+__all__ = [
+    "ConfigError",
+    "CrossforgeError",
+    "GitError",
+    "MeasureResult",
+    "Store",
+    "StoreError",
+    "__version__",
+    "demo",
+    "import_git",
+    "measure",
+    "report",
+    "write_records",
+]

@@ -1,0 +1,3 @@
+from crossforge.cli import main
+
+main()

@@ -1,0 +1,112 @@
+"""The ``crossforge`` command: each command is a thin wrapper over one ``crossforge.api`` call.
+
+Errors crossforge raises on purpose become one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from crossforge import api
+from crossforge.errors import CrossforgeError
+from crossforge.store import DEFAULT_DB
+
+app = typer.Typer(
+    name="crossforge",
+    help="Measure and compare collaboration on GitHub and the Hugging Face Hub.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+import_app = typer.Typer(help="Import data from local sources.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+
+console = Console()
+err_console = Console(stderr=True)
+
+DbOption = Annotated[Path, typer.Option("--db", help="The DuckDB store.")]
+OutOption = Annotated[Path, typer.Option("--out", help="Output directory.")]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _one_line_errors(func: F) -> F:
+    """Turn crossforge's own errors into a one-line message and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CrossforgeError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            err_console.print("interrupted; data already stored is kept")
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@import_app.command("git")
+@_one_line_errors
+def import_git(
+    path: Annotated[Path, typer.Argument(help="A local clone (work tree or bare).")],
+    repo: Annotated[str, typer.Option("--repo", help="OWNER/NAME the clone stands for.")],
+    platform: Annotated[str, typer.Option("--platform", help="github or huggingface.")],
+    db: DbOption = Path(DEFAULT_DB),
+) -> None:
+    """Import a local git clone: commits, identities, pull-request refs."""
+    with console.status(f"reading {path}"):
+        counts = api.import_git(path, repo=repo, platform=platform, db=db)
+    console.print(f"imported {repo}: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
+
+
+@app.command()
+@_one_line_errors
+def measure(db: DbOption = Path(DEFAULT_DB), out: OutOption = Path("crossforge-out")) -> None:
+    """Compute per-repository measures into OUT (CSV, Parquet, summary.json)."""
+    result = api.measure(db, out)
+    for platform, entry in result.summary["platforms"].items():
+        console.print(
+            f"{platform}: {entry['repositories']:,} repositories, median contributors "
+            f"{entry['contributors']['median']}, median commits {entry['commits']['median']}"
+        )
+    console.print(f"wrote {', '.join(str(p) for p in result.paths.values())}")
+
+
+@app.command()
+@_one_line_errors
+def report(db: DbOption = Path(DEFAULT_DB), out: OutOption = Path("crossforge-out")) -> None:
+    """Measure the store and write report.html and report.md into OUT."""
+    paths = api.report(db, out)
+    console.print(f"report: {paths['html']}")
+
+
+@app.command()
+@_one_line_errors
+def demo(
+    out: OutOption = Path("crossforge-demo"),
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic world.")] = 2026,
+    repositories: Annotated[int, typer.Option(help="Repositories per platform.")] = 150,
+) -> None:
+    """Run the offline demo study on a SYNTHETIC world, end to end, and write its report."""
+    with console.status("generating, storing, measuring and reporting a synthetic world"):
+        paths = api.demo(out, seed=seed, repositories_per_platform=repositories)
+    console.print("[bold yellow]SYNTHETIC DEMO DATA[/]: not from GitHub or the Hub.")
+    console.print(f"report: {paths['html']}\nmarkdown: {paths['md']}")
+
+
+def main() -> None:
+    """Entry point for ``python -m crossforge``."""
+    app(prog_name="crossforge")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

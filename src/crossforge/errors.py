@@ -1,0 +1,29 @@
+"""Every error crossforge raises on purpose.
+
+::
+
+    CrossforgeError
+    ├── ConfigError (also ValueError)   bad argument, id, platform or file
+    ├── GitError                        a path is not a readable git repository
+    └── StoreError                      the database cannot be opened, read or migrated
+
+The CLI maps each class to a one-line message and exit code 2; anything else is a bug.
+"""
+
+from __future__ import annotations
+
+
+class CrossforgeError(Exception):
+    """Root of every error crossforge raises on purpose."""
+
+
+class ConfigError(CrossforgeError, ValueError):
+    """An argument, identifier or input file is not acceptable."""
+
+
+class GitError(CrossforgeError):
+    """A path is not a git repository, or git failed to read it."""
+
+
+class StoreError(CrossforgeError):
+    """The DuckDB store cannot be opened, read, written or migrated."""

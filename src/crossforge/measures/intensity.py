@@ -1,0 +1,112 @@
+"""Collaboration intensity per repository (``docs/measures.md`` § Collaboration intensity)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from crossforge.store import Store
+
+_SQL = """
+WITH credited AS (      -- one row per (commit, person credited: author or co-author)
+    SELECT c.platform, c.repo, c.sha, c.author, person
+    FROM commits c, unnest(list_prepend(c.author, coalesce(c.co_authors, []))) AS t(person)
+),
+human_credit AS (
+    SELECT cr.* FROM credited cr
+    LEFT JOIN accounts a ON a.platform = cr.platform AND a.login = cr.person
+    WHERE coalesce(a.type, 'user') <> 'bot'
+),
+contributors AS (
+    SELECT platform, repo, count(DISTINCT person) AS contributors
+    FROM human_credit GROUP BY ALL
+),
+authored AS (           -- human-authored commits per author, for shares and truck factor
+    SELECT platform, repo, person, count(*) AS n
+    FROM human_credit WHERE person = author GROUP BY ALL
+),
+ranked AS (
+    SELECT platform, repo, n,
+           sum(n) OVER (PARTITION BY platform, repo ORDER BY n DESC, person
+                        ROWS UNBOUNDED PRECEDING) AS running,
+           sum(n) OVER (PARTITION BY platform, repo) AS total,
+           row_number() OVER (PARTITION BY platform, repo ORDER BY n DESC, person) AS k
+    FROM authored
+),
+shares AS (
+    SELECT platform, repo,
+           max(n) / any_value(total) AS top_contributor_share,
+           min(k) FILTER (WHERE running * 2 > total) AS truck_factor
+    FROM ranked GROUP BY ALL
+),
+activity AS (
+    SELECT c.platform, c.repo, count(*) AS commits,
+           count(*) FILTER (WHERE coalesce(a.type, 'user') <> 'bot') AS human_commits,
+           count(*) FILTER (WHERE a.type = 'bot') AS bot_commits,
+           count(*) FILTER (WHERE c.is_merge) AS merge_commits,
+           count(DISTINCT date_trunc('month', c.authored_at AT TIME ZONE 'UTC')) AS active_months,
+           min(c.authored_at) AS first_commit_at, max(c.authored_at) AS last_commit_at
+    FROM commits c
+    LEFT JOIN accounts a ON a.platform = c.platform AND a.login = c.author
+    GROUP BY ALL
+)
+SELECT r.platform, r.repo, r.kind, r.owner_type,
+       coalesce(ac.commits, 0) AS commits,
+       coalesce(co.contributors, 0) AS contributors,
+       coalesce(ac.human_commits, 0) AS human_commits,
+       coalesce(ac.bot_commits, 0) AS bot_commits,
+       coalesce(ac.merge_commits, 0) AS merge_commits,
+       coalesce(ac.active_months, 0) AS active_months,
+       CASE WHEN co.contributors > 0 THEN ac.human_commits / co.contributors END
+           AS commits_per_contributor,
+       sh.top_contributor_share,
+       sh.truck_factor,
+       ac.first_commit_at, ac.last_commit_at
+FROM repositories r
+LEFT JOIN activity ac USING (platform, repo)
+LEFT JOIN contributors co USING (platform, repo)
+LEFT JOIN shares sh USING (platform, repo)
+ORDER BY r.platform, r.repo
+"""
+
+#: Numeric columns that ``summarize`` reports per platform.
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "commits", "contributors", "human_commits", "bot_commits", "active_months",
+    "commits_per_contributor", "top_contributor_share", "truck_factor",
+)
+
+
+class CollaborationIntensity:
+    """Per-repository collaboration intensity from the commit history.
+
+    Every repository in the store gets a row, with zeros when it has no commits.
+    Bots are kept in ``commits`` and ``bot_commits`` but never count as contributors.
+
+    Example:
+        >>> CollaborationIntensity().compute(store)   # doctest: +SKIP
+             platform          repo  kind  commits  contributors ...
+    """
+
+    def compute(self, store: Store) -> pd.DataFrame:
+        """One row per repository; columns are defined in ``docs/measures.md``."""
+        frame = store.frame(_SQL)
+        for column in ("commits", "contributors", "human_commits", "bot_commits",
+                       "merge_commits", "active_months"):
+            frame[column] = frame[column].astype("int64")
+        frame["truck_factor"] = frame["truck_factor"].astype("Int64")
+        return frame
+
+
+def summarize(frame: pd.DataFrame, columns: tuple[str, ...] = SUMMARY_COLUMNS) -> dict:
+    """Per-platform ``n``, medians and means of ``columns`` (NaN-free JSON values)."""
+    summary: dict[str, dict] = {}
+    for platform, group in frame.groupby("platform", sort=True):
+        entry: dict[str, object] = {"repositories": int(len(group))}
+        for column in columns:
+            values = pd.to_numeric(group[column], errors="coerce").dropna().astype(float)
+            entry[column] = {
+                "median": float(values.median()) if len(values) else None,
+                "mean": float(values.mean()) if len(values) else None,
+                "n": int(len(values)),
+            }
+        summary[str(platform)] = entry
+    return summary

@@ -1,0 +1,186 @@
+"""Platform-neutral records that every source produces and the store holds.
+
+Names are the study's, not a platform's: a GitHub issue and a Hub discussion are both a
+``Thread``; a GitHub star and a Hub like are both ``popularity``. Datetimes are UTC-aware;
+``None`` means "not requested or not returned", never zero.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, get_args
+
+Platform = Literal["github", "huggingface"]
+RepositoryKind = Literal["code", "model", "dataset", "space"]
+AccountType = Literal["user", "organization", "bot"]
+OwnerType = Literal["user", "organization"]
+Role = Literal["owner", "member", "external", "unknown"]
+ThreadKind = Literal["issue", "pull_request", "discussion"]
+ThreadState = Literal["open", "closed", "merged", "draft"]
+Relation = Literal["fork", "finetune", "adapter", "quantized", "merge"]
+
+PLATFORMS: tuple[str, ...] = get_args(Platform)
+RELATIONS: tuple[str, ...] = get_args(Relation)
+
+_REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9._-]+$")
+
+
+def check_platform(platform: str) -> Platform:
+    """Return ``platform`` if it is one crossforge knows, else raise ``ConfigError``."""
+    from crossforge.errors import ConfigError
+
+    if platform not in PLATFORMS:
+        raise ConfigError(f"unknown platform {platform!r}: use one of {', '.join(PLATFORMS)}")
+    return platform  # type: ignore[return-value]
+
+
+def check_repo_id(repo: str) -> str:
+    """Return ``repo`` if it has the ``owner/name`` shape both platforms use."""
+    from crossforge.errors import ConfigError
+
+    if not _REPO_ID.match(repo or "") or ".." in repo:
+        raise ConfigError(f"malformed repository id {repo!r}: expected OWNER/NAME")
+    return repo
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a batch of records came from: a source, a request or path, and a time."""
+
+    source: str
+    origin: str
+    fetched_at: datetime
+    tool_version: str
+
+
+@dataclass(frozen=True, slots=True)
+class Repository:
+    """A GitHub repository or a Hub model, dataset or space.
+
+    Attributes:
+        popularity: GitHub stars or Hub likes.
+        downloads: Hub downloads over the last 30 days (GitHub has none).
+        created_at: on the Hub this floors at 2022-03-02T23:29:04Z for older repositories.
+    """
+
+    platform: Platform
+    repo: str
+    kind: RepositoryKind
+    owner: str
+    owner_type: OwnerType | None = None
+    created_at: datetime | None = None
+    last_modified: datetime | None = None
+    popularity: int | None = None
+    forks: int | None = None
+    downloads: int | None = None
+    license: str | None = None
+    is_archived: bool | None = None
+    is_fork: bool | None = None
+    is_mirror: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """One person, organisation or bot on a platform, after identity resolution.
+
+    Attributes:
+        login: the platform login when known, otherwise the canonical e-mail address.
+    """
+
+    platform: Platform
+    login: str
+    type: AccountType
+    display_name: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    """A commit on the repository's default branch.
+
+    Attributes:
+        author: resolved identity (``Account.login``) of the author.
+        co_authors: resolved identities from ``Co-authored-by:`` trailers.
+        files_changed, lines_added, lines_deleted: from ``git log --numstat``; zero for merges
+            (git shows no diff for a merge by default) and ``None`` when the source has no diffs.
+    """
+
+    platform: Platform
+    repo: str
+    sha: str
+    author: str
+    author_name: str | None
+    author_email: str | None
+    authored_at: datetime | None
+    committer: str | None
+    committer_name: str | None
+    committer_email: str | None
+    committed_at: datetime | None
+    co_authors: tuple[str, ...] = ()
+    files_changed: int | None = None
+    lines_added: int | None = None
+    lines_deleted: int | None = None
+    is_merge: bool = False
+    subject: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    """A GitHub issue or pull request, or a Hub discussion or pull request.
+
+    Attributes:
+        author_role: the author's relation to the repository's owner, see ``Role``.
+    """
+
+    platform: Platform
+    repo: str
+    number: int
+    kind: ThreadKind
+    title: str | None
+    body: str | None
+    author: str | None
+    author_role: Role = "unknown"
+    state: ThreadState | None = None
+    created_at: datetime | None = None
+    closed_at: datetime | None = None
+    merged_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A reply in a thread."""
+
+    platform: Platform
+    repo: str
+    thread_number: int
+    comment_id: str
+    author: str | None
+    created_at: datetime | None
+    body: str | None
+    author_role: Role = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Derivation:
+    """A reuse link: ``child`` was derived from ``parent`` by ``relation``."""
+
+    platform: Platform
+    child: str
+    parent: str
+    relation: Relation
+    relation_source: Literal["tag", "card", "inferred", "api", "git"] = "api"
+
+
+@dataclass(slots=True)
+class RecordBatch:
+    """Everything one source run produced, with its provenance, ready for the store."""
+
+    provenance: Provenance
+    repositories: list[Repository] = field(default_factory=list)
+    accounts: list[Account] = field(default_factory=list)
+    commits: list[Commit] = field(default_factory=list)
+    threads: list[Thread] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
+    derivations: list[Derivation] = field(default_factory=list)

@@ -1,0 +1,187 @@
+"""Source ``git``: any local clone, read with one streaming ``git log --numstat``.
+
+A Hub repository cloned with ``GIT_LFS_SKIP_SMUDGE=1`` reads the same way. The history is the
+default branch (everything reachable from ``HEAD``), as GitHub's and the Hub's commit lists are.
+Pull-request refs (GitHub ``refs/pull/N/head``, Hub ``refs/pr/N``) become pull-request threads.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from crossforge.errors import GitError
+from crossforge.identity import identity_key, is_bot, parse_person
+from crossforge.records import Account, Commit, Platform, Repository, Thread
+
+_RS, _US, _GS = "\x1e", "\x1f", "\x1d"
+_FORMAT = _RS + _US.join([
+    "%H", "%P", "%aN", "%aE", "%at", "%cN", "%cE", "%ct", "%s",
+    "%(trailers:key=Co-authored-by,valueonly,separator=%x1d)",
+])
+_PULL_REF = re.compile(r"^refs/(?:pull/(\d+)/head|pr/(\d+))$")
+_ENV = {**os.environ, "LANG": "C", "LC_ALL": "C", "PAGER": "", "GIT_PAGER": "cat"}
+
+KIND_BY_PLATFORM = {"github": "code", "huggingface": "model"}
+
+
+class GitRepository:
+    """A local clone to read as repository ``repo`` on ``platform``.
+
+    Args:
+        path: a work tree or a bare clone.
+        repo: the ``owner/name`` the clone stands for.
+        platform: which platform's identity rules (no-reply addresses) apply.
+
+    Example:
+        >>> clone = GitRepository("requests", "psf/requests", "github")  # doctest: +SKIP
+        >>> sum(1 for _ in clone.list_commits())                           # doctest: +SKIP
+        6489
+    """
+
+    def __init__(self, path: str | Path, repo: str, platform: Platform) -> None:
+        self.path = Path(path)
+        self.repo = repo
+        self.platform = platform
+        # The newest (name, e-mail) seen for each identity, for the accounts table.
+        self._people: dict[str, tuple[str, str]] = {}
+        if not self.path.exists():
+            raise GitError(f"{self.path} does not exist")
+        try:
+            self._git("rev-parse", "--git-dir")
+        except GitError as exc:
+            raise GitError(f"{self.path} is not a git repository") from exc
+
+    def _git(self, *args: str, stdin: str | None = None) -> str:
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(self.path), *args], capture_output=True, text=True,
+                encoding="utf-8", errors="replace", env=_ENV, input=stdin, check=False,
+            )
+        except OSError as exc:
+            raise GitError(f"cannot run git: {exc}") from exc
+        if done.returncode != 0:
+            raise GitError(f"git {args[0]} failed in {self.path}: {done.stderr.strip()[:200]}")
+        return done.stdout
+
+    def has_commits(self) -> bool:
+        """False for a freshly initialised repository whose ``HEAD`` points nowhere."""
+        try:
+            self._git("rev-parse", "--verify", "-q", "HEAD")
+        except GitError:
+            return False
+        return True
+
+    def repository(self) -> Repository:
+        """The repository record; git knows nothing of stars, owners' types or licences."""
+        return Repository(
+            platform=self.platform, repo=self.repo, kind=KIND_BY_PLATFORM[self.platform],
+            owner=self.repo.split("/", 1)[0],
+        )
+
+    def list_commits(self) -> Iterator[Commit]:
+        """Every commit reachable from ``HEAD``, newest first, streamed with flat memory."""
+        if not self.has_commits():
+            return
+        cmd = ["git", "-C", str(self.path), "-c", "core.quotepath=off", "log", "--numstat",
+               "--no-renames", "--no-color", f"--format={_FORMAT}", "HEAD", "--"]
+        try:
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    env=_ENV, encoding="utf-8", errors="replace",
+                                    bufsize=1 << 20)
+        except OSError as exc:
+            raise GitError(f"cannot run git: {exc}") from exc
+        assert proc.stdout is not None
+        try:
+            yield from self._parse_log(proc.stdout)
+        finally:
+            proc.stdout.close()
+            stderr = proc.stderr.read() if proc.stderr else ""
+            if proc.wait() != 0 and stderr:
+                raise GitError(f"git log failed in {self.path}: {stderr.strip()[:200]}")
+
+    def _parse_log(self, lines: Iterator[str]) -> Iterator[Commit]:
+        header: list[str] | None = None
+        files = added = deleted = 0
+        for line in lines:
+            if line.startswith(_RS):
+                if header is not None:
+                    yield self._commit(header, files, added, deleted)
+                header = line[1:].rstrip("\n").split(_US)
+                files = added = deleted = 0
+            elif line != "\n" and header is not None:
+                a, _, rest = line.partition("\t")
+                d, _, _ = rest.partition("\t")
+                files += 1
+                if a != "-":
+                    added += int(a)
+                    deleted += int(d)
+        if header is not None:
+            yield self._commit(header, files, added, deleted)
+
+    def _commit(self, h: list[str], files: int, added: int, deleted: int) -> Commit:
+        sha, parents, a_name, a_email, a_time, c_name, c_email, c_time, subject, trailers = h
+        author = identity_key(a_name, a_email, self.platform)
+        co_authors: list[str] = []
+        for value in trailers.split(_GS) if trailers else ():
+            person = parse_person(value)
+            if person:
+                key = identity_key(person[0], person[1], self.platform)
+                if key != author and key not in co_authors:
+                    co_authors.append(key)
+                    self._people.setdefault(key, person)
+        self._people.setdefault(author, (a_name, a_email))
+        return Commit(
+            platform=self.platform, repo=self.repo, sha=sha, author=author,
+            author_name=a_name, author_email=a_email, authored_at=_epoch(a_time),
+            committer=identity_key(c_name, c_email, self.platform), committer_name=c_name,
+            committer_email=c_email, committed_at=_epoch(c_time), co_authors=tuple(co_authors),
+            files_changed=files, lines_added=added, lines_deleted=deleted,
+            is_merge=" " in parents, subject=subject,
+        )
+
+    def list_pull_requests(self) -> Iterator[Thread]:
+        """Pull-request refs as threads, authored by the head commit's author."""
+        refs = self._git("for-each-ref", "--format=%(refname) %(objectname)",
+                         "refs/pull", "refs/pr")
+        heads: dict[str, list[int]] = {}
+        for line in refs.splitlines():
+            ref, _, sha = line.partition(" ")
+            match = _PULL_REF.match(ref)
+            if match:
+                heads.setdefault(sha, []).append(int(match.group(1) or match.group(2)))
+        if not heads:
+            return
+        log = self._git("log", "--no-walk=unsorted", "--stdin",
+                        f"--format=%H{_US}%aN{_US}%aE{_US}%s", stdin="\n".join(heads) + "\n")
+        for line in log.splitlines():
+            sha, name, email, subject = line.split(_US, 3)
+            author = identity_key(name, email, self.platform)
+            self._people.setdefault(author, (name, email))
+            for number in heads.get(sha, []):
+                yield Thread(platform=self.platform, repo=self.repo, number=number,
+                             kind="pull_request", title=subject, body=None, author=author)
+
+    def list_accounts(self) -> Iterator[Account]:
+        """The identities met so far by ``list_commits``/``list_pull_requests``."""
+        for key, (name, email) in self._people.items():
+            yield Account(
+                platform=self.platform, login=key,
+                type="bot" if is_bot(key, name) else "user",
+                display_name=name or None, email=(email or "").lower() or None,
+            )
+
+    def list_records(self) -> Iterator[Repository | Commit | Thread | Account]:
+        """Everything this clone yields, in an order the store can take as it comes."""
+        yield self.repository()
+        yield from self.list_commits()
+        yield from self.list_pull_requests()
+        yield from self.list_accounts()
+
+
+def _epoch(value: str) -> datetime | None:
+    return datetime.fromtimestamp(int(value), UTC) if value else None

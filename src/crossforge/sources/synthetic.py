@@ -1,0 +1,118 @@
+"""Source ``synthetic``: a seeded, heavy-tailed world of GitHub-like and Hub-like repositories.
+
+Everything it produces is SYNTHETIC. It exists so the demo exercises the real store, measures
+and report offline; its parameters are assumptions chosen for plausible shapes (most
+repositories tiny, a heavy tail of large ones), not findings, and they are not fitted to any
+published figure.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from hashlib import sha1
+
+from crossforge.records import Account, Commit, Platform, Repository, Thread
+
+SOURCE = "synthetic"
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformShape:
+    """How one synthetic platform is drawn.
+
+    Attributes:
+        contributor_alpha: Pareto shape of the contributor count (smaller = heavier tail).
+        commits_sigma: log-normal spread of commits per contributor.
+        org_share: probability that an owner is an organisation.
+        bot_share: probability that a repository also has bot commits.
+    """
+
+    kind: str
+    contributor_alpha: float
+    commits_mu: float
+    commits_sigma: float
+    org_share: float
+    bot_share: float
+    bot_login: str
+    thread_rate: float
+
+
+SHAPES: dict[Platform, PlatformShape] = {
+    "github": PlatformShape("code", 1.1, 1.6, 1.3, 0.35, 0.3, "dependabot[bot]", 0.6),
+    "huggingface": PlatformShape("model", 2.2, 0.9, 1.0, 0.5, 0.9, "system", 0.2),
+}
+
+_TITLES = {
+    "github": ["Crash when {x} is empty", "Add support for {x}", "How do I configure {x}?",
+               "Docs: clarify {x}", "Regression in {x} after upgrade"],
+    "huggingface": ["How to run {x} on CPU?", "Please upload GGUF weights for {x}",
+                    "License question about {x}", "Error loading {x} tokenizer",
+                    "Add chat template for {x}"],
+}
+_WORDS = ["parser", "tokenizer", "cache", "config", "pipeline", "adapter", "export", "server"]
+
+
+def generate_world(
+    repositories_per_platform: int = 150, seed: int = 2026
+) -> Iterator[Repository | Account | Commit | Thread]:
+    """Yield a synthetic world: repositories, their accounts, commits and threads.
+
+    Args:
+        repositories_per_platform: how many repositories to draw on each platform.
+        seed: the random seed; the same seed gives the same world.
+    """
+    rng = random.Random(seed)
+    start = datetime(2022, 3, 2, tzinfo=UTC)
+    for platform, shape in SHAPES.items():
+        accounts: dict[str, Account] = {}
+        for i in range(repositories_per_platform):
+            owner_is_org = rng.random() < shape.org_share
+            owner = f"{'org' if owner_is_org else 'user'}{rng.randrange(60):02d}"
+            repo = f"{owner}/{'model' if platform == 'huggingface' else 'project'}-{i:04d}"
+            created = start + timedelta(days=rng.randrange(900))
+            yield Repository(
+                platform=platform, repo=repo, kind=shape.kind, owner=owner,  # type: ignore[arg-type]
+                owner_type="organization" if owner_is_org else "user", created_at=created,
+                popularity=int(rng.paretovariate(1.0)) - 1, forks=int(rng.paretovariate(1.3)) - 1,
+                downloads=int(rng.paretovariate(0.8)) - 1 if platform == "huggingface" else None,
+            )
+            n_people = min(200, int(rng.paretovariate(shape.contributor_alpha)))
+            people = [owner if not owner_is_org else f"dev{rng.randrange(400):03d}"]
+            people += [f"dev{rng.randrange(400):03d}" for _ in range(n_people - 1)]
+            for login in people:
+                accounts.setdefault(login, Account(platform, login, "user", login.title()))
+            when = created
+            for login in dict.fromkeys(people):
+                n_commits = int(rng.lognormvariate(shape.commits_mu, shape.commits_sigma))
+                for _ in range(max(1, n_commits)):
+                    when += timedelta(hours=rng.expovariate(1 / 90))
+                    yield _commit(platform, repo, login, when, rng)
+            if rng.random() < shape.bot_share:
+                accounts.setdefault(shape.bot_login, Account(platform, shape.bot_login, "bot"))
+                yield _commit(platform, repo, shape.bot_login, created, rng)
+            for number in range(1, int(rng.expovariate(shape.thread_rate)) + 1):
+                title = rng.choice(_TITLES[platform]).format(x=rng.choice(_WORDS))
+                author = rng.choice(people + [f"visitor{rng.randrange(900):03d}"])
+                accounts.setdefault(author, Account(platform, author, "user"))
+                yield Thread(platform=platform, repo=repo, number=number,
+                             kind="issue" if platform == "github" else "discussion",
+                             title=title, body="(synthetic)", author=author,
+                             author_role="external" if author.startswith("visitor") else "member",
+                             state=rng.choice(["open", "closed"]), created_at=when)
+        yield from accounts.values()
+
+
+def _commit(platform: Platform, repo: str, login: str, when: datetime,
+            rng: random.Random) -> Commit:
+    sha = sha1(f"{repo}{login}{when.isoformat()}{rng.random()}".encode()).hexdigest()
+    files = 1 + int(rng.paretovariate(1.5))
+    return Commit(
+        platform=platform, repo=repo, sha=sha, author=login, author_name=login.title(),
+        author_email=None, authored_at=when, committer=login, committer_name=login.title(),
+        committer_email=None, committed_at=when, files_changed=files,
+        lines_added=files * rng.randrange(1, 40), lines_deleted=files * rng.randrange(0, 20),
+        subject="synthetic commit",
+    )

@@ -1,0 +1,254 @@
+"""The DuckDB store: the only module that talks to the database.
+
+Tables are platform-neutral (see ``docs/schema.md``). Every write is an upsert on the
+record's natural key inside one transaction, so importing the same data twice changes
+nothing and a failure half-way leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from crossforge import __version__
+from crossforge.errors import StoreError
+from crossforge.records import (
+    Account,
+    Comment,
+    Commit,
+    Derivation,
+    Provenance,
+    Repository,
+    Thread,
+)
+
+DEFAULT_DB = "crossforge.duckdb"
+
+#: Each entry migrates the schema from version ``i`` to ``i + 1``; never edit a shipped one.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE provenance (
+        id VARCHAR PRIMARY KEY, source VARCHAR NOT NULL, origin VARCHAR NOT NULL,
+        fetched_at TIMESTAMPTZ NOT NULL, tool_version VARCHAR NOT NULL);
+    CREATE TABLE repositories (
+        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+        owner VARCHAR NOT NULL, owner_type VARCHAR, created_at TIMESTAMPTZ,
+        last_modified TIMESTAMPTZ, popularity BIGINT, forks BIGINT, downloads BIGINT,
+        license VARCHAR, is_archived BOOLEAN, is_fork BOOLEAN, is_mirror BOOLEAN,
+        provenance_id VARCHAR NOT NULL, PRIMARY KEY (platform, repo));
+    CREATE TABLE accounts (
+        platform VARCHAR NOT NULL, login VARCHAR NOT NULL, type VARCHAR NOT NULL,
+        display_name VARCHAR, email VARCHAR, provenance_id VARCHAR NOT NULL,
+        PRIMARY KEY (platform, login));
+    CREATE TABLE commits (
+        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, sha VARCHAR NOT NULL,
+        author VARCHAR NOT NULL, author_name VARCHAR, author_email VARCHAR,
+        authored_at TIMESTAMPTZ, committer VARCHAR, committer_name VARCHAR,
+        committer_email VARCHAR, committed_at TIMESTAMPTZ, co_authors VARCHAR[],
+        files_changed INTEGER, lines_added BIGINT, lines_deleted BIGINT,
+        is_merge BOOLEAN NOT NULL, subject VARCHAR, provenance_id VARCHAR NOT NULL,
+        PRIMARY KEY (platform, repo, sha));
+    CREATE TABLE threads (
+        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, number INTEGER NOT NULL,
+        kind VARCHAR NOT NULL, title VARCHAR, body VARCHAR, author VARCHAR,
+        author_role VARCHAR NOT NULL, state VARCHAR, created_at TIMESTAMPTZ,
+        closed_at TIMESTAMPTZ, merged_at TIMESTAMPTZ, provenance_id VARCHAR NOT NULL,
+        PRIMARY KEY (platform, repo, number));
+    CREATE TABLE comments (
+        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, thread_number INTEGER NOT NULL,
+        comment_id VARCHAR NOT NULL, author VARCHAR, created_at TIMESTAMPTZ, body VARCHAR,
+        author_role VARCHAR NOT NULL, provenance_id VARCHAR NOT NULL,
+        PRIMARY KEY (platform, repo, comment_id));
+    CREATE TABLE derivations (
+        platform VARCHAR NOT NULL, child VARCHAR NOT NULL, parent VARCHAR NOT NULL,
+        relation VARCHAR NOT NULL, relation_source VARCHAR NOT NULL,
+        provenance_id VARCHAR NOT NULL, PRIMARY KEY (platform, child, parent, relation));
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+TABLES: dict[type, str] = {
+    Repository: "repositories",
+    Account: "accounts",
+    Commit: "commits",
+    Thread: "threads",
+    Comment: "comments",
+    Derivation: "derivations",
+}
+
+_BATCH_ROWS = 20_000
+
+
+class Store:
+    """An open crossforge database.
+
+    Args:
+        path: the DuckDB file; created (and migrated to the current schema) when absent.
+        read_only: open without the right to write; the file must exist.
+
+    Raises:
+        StoreError: the file is not a DuckDB database, is corrupted or locked, or was written
+            by a newer crossforge (its schema version is higher than this one knows).
+
+    Example:
+        >>> with Store("study.duckdb") as store:          # doctest: +SKIP
+        ...     store.query("select count(*) from commits").fetchone()
+    """
+
+    def __init__(self, path: str | Path = DEFAULT_DB, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        if read_only and not self.path.exists():
+            raise StoreError(f"database {self.path} does not exist")
+        if self.path.is_dir():
+            raise StoreError(f"database path {self.path} is a directory")
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open database {self.path}: {_first_line(exc)}") from exc
+        try:
+            self._migrate(read_only=read_only)
+        except BaseException:
+            self._con.close()
+            raise
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection; the store cannot be used afterwards."""
+        self._con.close()
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version the file is at."""
+        row = self._con.execute("SELECT max(version) FROM schema_version").fetchone()
+        return int(row[0] or 0)
+
+    def _migrate(self, *, read_only: bool) -> None:
+        try:
+            if not read_only:
+                self._con.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_version "
+                    "(version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
+                )
+            current = self.schema_version
+        except duckdb.Error as exc:
+            raise StoreError(
+                f"{self.path} is not a crossforge database: {_first_line(exc)}"
+            ) from exc
+        if current > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has schema version {current}, newer than this crossforge "
+                f"({__version__}) knows ({SCHEMA_VERSION}); upgrade crossforge"
+            )
+        if current < SCHEMA_VERSION and read_only:
+            raise StoreError(f"{self.path} needs a schema migration; open it writable once")
+        for version in range(current, SCHEMA_VERSION):
+            with self.transaction():
+                self._con.execute(MIGRATIONS[version])
+                self._con.execute(
+                    "INSERT INTO schema_version VALUES (?, ?)",
+                    [version + 1, datetime.now(UTC)],
+                )
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run the block atomically: all its writes land, or none do."""
+        self._con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+        self._con.execute("COMMIT")
+
+    def query(self, sql: str, params: list[Any] | None = None) -> duckdb.DuckDBPyConnection:
+        """Run read SQL against the store (measures use this)."""
+        try:
+            return self._con.execute(sql, params or [])
+        except duckdb.Error as exc:
+            raise StoreError(f"query failed on {self.path}: {_first_line(exc)}") from exc
+
+    def frame(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+        """Run read SQL and return a pandas DataFrame."""
+        return self.query(sql, params).df()
+
+    def write(self, provenance: Provenance, records: Iterable[object]) -> dict[str, int]:
+        """Upsert ``records`` on their natural keys, stamped with ``provenance``, atomically.
+
+        Records are consumed lazily and written in batches, so memory stays flat for
+        histories of any length.
+
+        Returns:
+            Rows written per table.
+        """
+        provenance_id = provenance_key(provenance.source, provenance.origin)
+        counts: dict[str, int] = {}
+        pending: dict[type, list[object]] = {}
+        try:
+            with self.transaction():
+                self._con.execute(
+                    "INSERT OR REPLACE INTO provenance VALUES (?, ?, ?, ?, ?)",
+                    [provenance_id, provenance.source, provenance.origin,
+                     provenance.fetched_at, provenance.tool_version],
+                )
+                for record in records:
+                    kind = type(record)
+                    if kind not in TABLES:
+                        raise StoreError(f"cannot store a {kind.__name__}")
+                    batch = pending.setdefault(kind, [])
+                    batch.append(record)
+                    if len(batch) >= _BATCH_ROWS:
+                        counts[TABLES[kind]] = counts.get(TABLES[kind], 0) + len(batch)
+                        self._upsert(kind, batch, provenance_id)
+                        batch.clear()
+                for kind, batch in pending.items():
+                    if batch:
+                        counts[TABLES[kind]] = counts.get(TABLES[kind], 0) + len(batch)
+                        self._upsert(kind, batch, provenance_id)
+        except duckdb.Error as exc:
+            raise StoreError(f"write to {self.path} failed: {_first_line(exc)}") from exc
+        return counts
+
+    def _upsert(self, kind: type, batch: list[object], provenance_id: str) -> None:
+        names = [f.name for f in dataclasses.fields(kind)]
+        columns = {name: [getattr(r, name) for r in batch] for name in names}
+        if "co_authors" in columns:
+            columns["co_authors"] = [list(v) for v in columns["co_authors"]]
+        columns["provenance_id"] = [provenance_id] * len(batch)
+        self._con.register("_batch", pa.table(columns))
+        try:
+            self._con.execute(
+                f"INSERT OR REPLACE INTO {TABLES[kind]} ({', '.join(columns)}) "
+                f"SELECT {', '.join(columns)} FROM _batch"
+            )
+        finally:
+            self._con.unregister("_batch")
+
+    def counts(self) -> dict[str, int]:
+        """Rows per data table."""
+        return {
+            name: int(self.query(f"SELECT count(*) FROM {name}").fetchone()[0])
+            for name in TABLES.values()
+        }
+
+
+def provenance_key(source: str, origin: str) -> str:
+    """A stable id for one (source, origin) pair, so a re-import reuses its provenance row."""
+    return hashlib.sha256(f"{source}\0{origin}".encode()).hexdigest()[:16]
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

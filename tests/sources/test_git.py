@@ -1,0 +1,91 @@
+from pathlib import Path
+
+import pytest
+
+from crossforge.errors import GitError
+from crossforge.sources.git import GitRepository
+
+
+def _history(builder) -> dict[str, str]:
+    """A small history with a merge, a co-authored commit, a bot and a .mailmap."""
+    shas = {}
+    shas["root"] = builder.commit("Ann Lee", "ann@example.org", "init",
+                                  files={"a.py": "1\n2\n3\n", "b.py": "x\n"})
+    builder.run("checkout", "-q", "-b", "feature")
+    shas["feature"] = builder.commit("Bob Ray", "12345+bobray@users.noreply.github.com",
+                                     "feature\n\nCo-authored-by: Cy Tan <cy@example.org>\n"
+                                     "Co-authored-by: Ann Lee <ANN@example.org>",
+                                     files={"a.py": "1\n2\n3\n4\n5\n"})
+    builder.run("checkout", "-q", "main")
+    shas["bot"] = builder.commit("dependabot[bot]",
+                                 "49699333+dependabot[bot]@users.noreply.github.com", "bump",
+                                 files={"req.txt": "x==2\n"})
+    builder.clock += 60
+    builder.run("merge", "-q", "--no-ff", "feature", "-m", "merge feature",
+                env={"GIT_AUTHOR_NAME": "Ann Lee", "GIT_AUTHOR_EMAIL": "ann@example.org",
+                     "GIT_COMMITTER_NAME": "Ann Lee", "GIT_COMMITTER_EMAIL": "ann@example.org",
+                     "GIT_AUTHOR_DATE": f"{builder.clock} +0000",
+                     "GIT_COMMITTER_DATE": f"{builder.clock} +0000"})
+    shas["merge"] = builder.run("rev-parse", "HEAD")
+    (builder.path / ".mailmap").write_text("Ann Lee <ann@example.org> <ann.lee@old.example>\n")
+    builder.run("add", ".mailmap")
+    shas["mailmap"] = builder.commit("Ann L.", "ann.lee@old.example", "mailmap")
+    return shas
+
+
+def test_commits_identities_coauthors_merges_and_numstat(git_builder):
+    shas = _history(git_builder)
+    clone = GitRepository(git_builder.path, "acme/widget", "github")
+    commits = {c.sha: c for c in clone.list_commits()}
+    assert set(commits) == set(shas.values())
+    assert len(commits) == int(git_builder.run("rev-list", "--count", "HEAD"))
+
+    feature = commits[shas["feature"]]
+    assert feature.author == "bobray"
+    assert feature.co_authors == ("cy@example.org", "ann@example.org")
+    assert (feature.files_changed, feature.lines_added, feature.lines_deleted) == (1, 2, 0)
+    root = commits[shas["root"]]
+    assert (root.files_changed, root.lines_added) == (2, 4)
+
+    merge = commits[shas["merge"]]
+    assert merge.is_merge and not feature.is_merge
+    # .mailmap folds the old address into Ann's identity.
+    assert commits[shas["mailmap"]].author == "ann@example.org"
+    assert commits[shas["bot"]].author == "dependabot[bot]"
+
+    accounts = {a.login: a for a in clone.list_accounts()}
+    assert accounts["dependabot[bot]"].type == "bot"
+    assert accounts["cy@example.org"].type == "user"
+    assert set(accounts) == {"ann@example.org", "bobray", "cy@example.org", "dependabot[bot]"}
+
+
+def test_pull_request_refs_become_threads(git_builder):
+    shas = _history(git_builder)
+    git_builder.run("update-ref", "refs/pull/7/head", shas["feature"])
+    git_builder.run("update-ref", "refs/pr/3", shas["bot"])
+    threads = sorted(GitRepository(git_builder.path, "acme/widget", "github")
+                     .list_pull_requests(), key=lambda t: t.number)
+    assert [(t.number, t.kind, t.author, t.title) for t in threads] == [
+        (3, "pull_request", "dependabot[bot]", "bump"),
+        (7, "pull_request", "bobray", "feature"),
+    ]
+
+
+def test_hub_clone_uses_hub_noreply_rules(git_builder):
+    git_builder.commit("system", "system@users.noreply.huggingface.co", "initial commit")
+    git_builder.commit("Nicolas Patry", "Narsil@users.noreply.huggingface.co", "Upload model")
+    clone = GitRepository(git_builder.path, "acme/model", "huggingface")
+    assert [c.author for c in clone.list_commits()] == ["Narsil", "system"]
+    assert {a.login: a.type for a in clone.list_accounts()} == {"Narsil": "user", "system": "bot"}
+    assert clone.repository().kind == "model"
+
+
+def test_empty_repository_yields_no_commits(git_builder):
+    assert list(GitRepository(git_builder.path, "acme/empty", "github").list_commits()) == []
+
+
+def test_not_a_repository_is_a_git_error(tmp_path: Path):
+    with pytest.raises(GitError, match="not a git repository"):
+        GitRepository(tmp_path, "acme/none", "github")
+    with pytest.raises(GitError, match="does not exist"):
+        GitRepository(tmp_path / "missing", "acme/none", "github")

@@ -1,0 +1,73 @@
+from datetime import UTC, datetime
+
+import duckdb
+import pytest
+
+from crossforge.errors import StoreError
+from crossforge.records import Account, Commit, Provenance, Repository
+from crossforge.store import SCHEMA_VERSION, Store
+
+PROV = Provenance("test", "unit", datetime(2026, 1, 1, tzinfo=UTC), "0")
+
+
+def _commit(sha: str, author: str = "ann") -> Commit:
+    return Commit("github", "acme/w", sha, author, "Ann", None,
+                  datetime(2025, 1, 1, tzinfo=UTC), author, "Ann", None, None)
+
+
+def test_new_store_is_at_current_schema_version(tmp_path):
+    with Store(tmp_path / "s.duckdb") as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert store.counts()["commits"] == 0
+
+
+def test_writes_are_upserts_on_natural_keys(tmp_path):
+    records = [Repository("github", "acme/w", "code", "acme"), _commit("a"), _commit("b"),
+               Account("github", "ann", "user")]
+    with Store(tmp_path / "s.duckdb") as store:
+        store.write(PROV, records)
+        first = store.frame("SELECT * FROM commits ORDER BY sha")
+        store.write(PROV, records)
+        assert store.counts() == {"repositories": 1, "accounts": 1, "commits": 2,
+                                  "threads": 0, "comments": 0, "derivations": 0}
+        assert store.frame("SELECT * FROM commits ORDER BY sha").equals(first)
+        store.write(PROV, [_commit("a", author="bob")])
+        assert store.query("SELECT author FROM commits WHERE sha = 'a'").fetchone() == ("bob",)
+
+
+def test_failed_write_leaves_store_unchanged(tmp_path):
+    def records():
+        yield _commit("c")
+        raise RuntimeError("source broke half-way")
+
+    with Store(tmp_path / "s.duckdb") as store:
+        store.write(PROV, [_commit("a")])
+        with pytest.raises(RuntimeError):
+            store.write(PROV, records())
+        assert [r[0] for r in store.query("SELECT sha FROM commits").fetchall()] == ["a"]
+
+
+def test_newer_schema_is_refused_without_touching_data(tmp_path):
+    path = tmp_path / "s.duckdb"
+    with Store(path) as store:
+        store.write(PROV, [_commit("a")])
+    con = duckdb.connect(str(path))
+    con.execute("INSERT INTO schema_version VALUES (?, now())", [SCHEMA_VERSION + 1])
+    con.close()
+    with pytest.raises(StoreError, match="newer than this crossforge"):
+        Store(path)
+    con = duckdb.connect(str(path), read_only=True)
+    assert con.execute("SELECT count(*) FROM commits").fetchone() == (1,)
+
+
+def test_corrupted_file_is_a_store_error(tmp_path):
+    path = tmp_path / "broken.duckdb"
+    path.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(StoreError, match="cannot open database"):
+        Store(path)
+    assert path.read_bytes().startswith(b"not a database")
+
+
+def test_read_only_requires_existing_file(tmp_path):
+    with pytest.raises(StoreError, match="does not exist"):
+        Store(tmp_path / "missing.duckdb", read_only=True)
