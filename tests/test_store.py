@@ -29,7 +29,8 @@ def test_writes_are_upserts_on_natural_keys(tmp_path):
         first = store.frame("SELECT * FROM commits ORDER BY sha")
         store.write(PROV, records)
         assert store.counts() == {"repositories": 1, "accounts": 1, "commits": 2,
-                                  "threads": 0, "comments": 0, "derivations": 0}
+                                  "threads": 0, "comments": 0, "derivations": 0,
+                                  "memberships": 0}
         assert store.frame("SELECT * FROM commits ORDER BY sha").equals(first)
         store.write(PROV, [_commit("a", author="bob")])
         assert store.query("SELECT author FROM commits WHERE sha = 'a'").fetchone() == ("bob",)
@@ -71,3 +72,21 @@ def test_corrupted_file_is_a_store_error(tmp_path):
 def test_read_only_requires_existing_file(tmp_path):
     with pytest.raises(StoreError, match="does not exist"):
         Store(tmp_path / "missing.duckdb", read_only=True)
+
+
+def test_version_1_file_is_migrated_in_place(tmp_path):
+    from crossforge.store import MIGRATIONS
+
+    path = tmp_path / "v1.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, "
+                "applied_at TIMESTAMPTZ NOT NULL)")
+    con.execute(MIGRATIONS[0])
+    con.execute("INSERT INTO schema_version VALUES (1, now())")
+    con.execute("INSERT INTO provenance VALUES ('p', 'test', 'unit', now(), '0')")
+    con.execute("INSERT INTO commits (platform, repo, sha, author, is_merge, provenance_id) "
+                "VALUES ('github', 'acme/w', 'a', 'ann', false, 'p')")
+    con.close()
+    with Store(path) as store:
+        assert store.schema_version == SCHEMA_VERSION >= 2
+        assert store.counts()["commits"] == 1 and store.counts()["memberships"] == 0

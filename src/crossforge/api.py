@@ -20,11 +20,18 @@ import pandas as pd
 
 from crossforge import __version__
 from crossforge.errors import ConfigError
-from crossforge.measures import CollaborationIntensity, summarize
+from crossforge.measures import (
+    COMPARED_MEASURES,
+    CollaborationIntensity,
+    Openness,
+    Organisations,
+    summarize,
+)
 from crossforge.records import Provenance, check_platform, check_repo_id
 from crossforge.report import write_report
 from crossforge.sources import synthetic
 from crossforge.sources.git import GitRepository
+from crossforge.statistics import PlatformComparison
 from crossforge.store import DEFAULT_DB, Store
 
 
@@ -60,34 +67,80 @@ def import_git(
 
 @dataclass(frozen=True, slots=True)
 class MeasureResult:
-    """What ``measure`` computed and where it wrote it."""
+    """What ``measure`` computed and where it wrote it.
+
+    Attributes:
+        repositories: one row per repository: intensity and openness measures.
+        organisations: one row per platform: organisation shares.
+        statistics: the tidy OSS-vs-OSM comparison table.
+        summary: what ``summary.json`` holds.
+    """
 
     repositories: pd.DataFrame
+    organisations: pd.DataFrame
+    statistics: pd.DataFrame
     summary: dict
     paths: dict[str, Path]
 
 
-def measure(db: str | Path = DEFAULT_DB, out: str | Path = "crossforge-out") -> MeasureResult:
-    """Compute per-repository measures and write ``repositories.csv``, ``.parquet`` and
-    ``summary.json`` into ``out``.
+def measure(
+    db: str | Path = DEFAULT_DB,
+    out: str | Path = "crossforge-out",
+    *,
+    n_bootstrap: int = 1000,
+    seed: int = 0,
+) -> MeasureResult:
+    """Compute every measure and the platform comparison, and write them into ``out``.
+
+    Writes ``repositories.csv`` and ``.parquet`` (per repository), ``organisations.csv``
+    (per platform), ``statistics.json`` and ``.parquet`` (tests, effect sizes, intervals)
+    and ``summary.json`` (per-platform medians and means).
+
+    Args:
+        db: the store, opened read-only.
+        out: output directory.
+        n_bootstrap: bootstrap resamples for effect-size intervals.
+        seed: seed of the bootstrap.
 
     Raises:
         StoreError: the store does not exist or cannot be read.
+        ConfigError: ``out`` exists and is not a directory.
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"output path {out} exists and is not a directory")
     with Store(db, read_only=True) as store:
-        repositories = CollaborationIntensity().compute(store)
+        repositories = (
+            CollaborationIntensity().compute(store)
+            .merge(Openness().compute(store), on=["platform", "repo"], how="left")
+            .merge(store.frame("SELECT platform, repo, popularity, created_at FROM repositories"),
+                   on=["platform", "repo"], how="left")
+        )
+        organisations = Organisations().compute(store)
         synthetic_data = _is_synthetic(store)
-    summary = {"synthetic": synthetic_data, "platforms": summarize(repositories)}
+    statistics = PlatformComparison(n_bootstrap=n_bootstrap, seed=seed).compute(
+        repositories, COMPARED_MEASURES)
+    summary = {
+        "synthetic": synthetic_data,
+        "platforms": summarize(repositories),
+        "organisations": json.loads(organisations.to_json(orient="records")),
+    }
     out.mkdir(parents=True, exist_ok=True)
     paths = {"csv": out / "repositories.csv", "parquet": out / "repositories.parquet",
+             "organisations": out / "organisations.csv",
+             "statistics": out / "statistics.json",
+             "statistics_parquet": out / "statistics.parquet",
              "summary": out / "summary.json"}
     repositories.to_csv(paths["csv"], index=False)
     repositories.to_parquet(paths["parquet"], index=False)
+    organisations.to_csv(paths["organisations"], index=False)
+    paths["statistics"].write_text(
+        json.dumps({"synthetic": synthetic_data,
+                    "comparisons": json.loads(statistics.to_json(orient="records"))},
+                   indent=2) + "\n", encoding="utf-8")
+    statistics.to_parquet(paths["statistics_parquet"], index=False)
     paths["summary"].write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    return MeasureResult(repositories, summary, paths)
+    return MeasureResult(repositories, organisations, statistics, summary, paths)
 
 
 def report(db: str | Path = DEFAULT_DB, out: str | Path = "crossforge-out") -> dict[str, Path]:

@@ -173,6 +173,19 @@ class Derivation:
     relation_source: Literal["tag", "card", "inferred", "api", "git"] = "api"
 
 
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """``login`` belongs to organisation ``organization`` on ``platform``.
+
+    GitHub: organisation members (and, per repository, what ``author_association`` says on
+    threads). Hub: ``list_organization_members``. Used to tell insiders from external people.
+    """
+
+    platform: Platform
+    organization: str
+    login: str
+
+
 @dataclass(slots=True)
 class RecordBatch:
     """Everything one source run produced, with its provenance, ready for the store."""
@@ -184,3 +197,4 @@ class RecordBatch:
     threads: list[Thread] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
     derivations: list[Derivation] = field(default_factory=list)
+    memberships: list[Membership] = field(default_factory=list)

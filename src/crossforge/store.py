@@ -26,6 +26,7 @@ from crossforge.records import (
     Comment,
     Commit,
     Derivation,
+    Membership,
     Provenance,
     Repository,
     Thread,
@@ -73,6 +74,11 @@ MIGRATIONS: tuple[str, ...] = (
         relation VARCHAR NOT NULL, relation_source VARCHAR NOT NULL,
         provenance_id VARCHAR NOT NULL, PRIMARY KEY (platform, child, parent, relation));
     """,
+    """
+    CREATE TABLE memberships (
+        platform VARCHAR NOT NULL, organization VARCHAR NOT NULL, login VARCHAR NOT NULL,
+        provenance_id VARCHAR NOT NULL, PRIMARY KEY (platform, organization, login));
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -83,6 +89,7 @@ TABLES: dict[type, str] = {
     Thread: "threads",
     Comment: "comments",
     Derivation: "derivations",
+    Membership: "memberships",
 }
 
 _BATCH_ROWS = 20_000

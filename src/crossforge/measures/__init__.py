@@ -5,5 +5,26 @@ Definitions, formulas and caveats: ``docs/measures.md``.
 """
 
 from crossforge.measures.intensity import CollaborationIntensity, summarize
+from crossforge.measures.openness import Openness
+from crossforge.measures.organisations import Organisations
+from crossforge.measures.roles import PersonRoles
 
-__all__ = ["CollaborationIntensity", "summarize"]
+#: Per-repository measures compared between platforms in ``statistics.json``.
+COMPARED_MEASURES: tuple[str, ...] = (
+    "contributors", "commits", "human_commits", "active_months", "commits_per_contributor",
+    "top_contributor_share", "truck_factor", "multi_contributor", "pull_requests", "threads",
+    "comments", "participants", "commits_per_month", "contributors_per_month",
+    "pull_requests_per_month", "threads_per_month", "comments_per_month",
+    "participants_per_month", "external_commit_share", "external_merged_pr_share",
+    "has_external_contribution", "external_pr_acceptance", "external_pr_days_to_merge",
+    "external_thread_share", "external_participant_share", "hours_to_first_response",
+)
+
+__all__ = [
+    "COMPARED_MEASURES",
+    "CollaborationIntensity",
+    "Openness",
+    "Organisations",
+    "PersonRoles",
+    "summarize",
+]

@@ -48,6 +48,32 @@ activity AS (
     FROM commits c
     LEFT JOIN accounts a ON a.platform = c.platform AND a.login = c.author
     GROUP BY ALL
+),
+discussion AS (
+    SELECT platform, repo,
+           count(*) FILTER (WHERE kind = 'pull_request') AS pull_requests,
+           count(*) FILTER (WHERE kind <> 'pull_request') AS threads
+    FROM threads GROUP BY ALL
+),
+replies AS (SELECT platform, repo, count(*) AS comments FROM comments GROUP BY ALL),
+participation AS (      -- every human who committed, co-authored, opened or replied
+    SELECT p.platform, p.repo, count(DISTINCT p.login) AS participants
+    FROM (
+        SELECT platform, repo, person AS login FROM credited
+        UNION ALL SELECT platform, repo, author FROM threads WHERE author IS NOT NULL
+        UNION ALL SELECT platform, repo, author FROM comments WHERE author IS NOT NULL
+    ) p
+    LEFT JOIN accounts a ON a.platform = p.platform AND a.login = p.login
+    WHERE coalesce(a.type, 'user') <> 'bot'
+    GROUP BY ALL
+),
+ages AS (               -- months from creation (or first commit) to collection, at least 1
+    SELECT r.platform, r.repo,
+           greatest(1.0, date_diff('day', coalesce(r.created_at, ac.first_commit_at),
+                                   pv.fetched_at) / 30.4375) AS age_months
+    FROM repositories r
+    JOIN provenance pv ON pv.id = r.provenance_id
+    LEFT JOIN activity ac USING (platform, repo)
 )
 SELECT r.platform, r.repo, r.kind, r.owner_type,
        coalesce(ac.commits, 0) AS commits,
@@ -60,9 +86,25 @@ SELECT r.platform, r.repo, r.kind, r.owner_type,
            AS commits_per_contributor,
        sh.top_contributor_share,
        sh.truck_factor,
+       coalesce(co.contributors, 0) > 1 AS multi_contributor,
+       coalesce(di.pull_requests, 0) AS pull_requests,
+       coalesce(di.threads, 0) AS threads,
+       coalesce(re.comments, 0) AS comments,
+       coalesce(pa.participants, 0) AS participants,
+       ag.age_months,
+       coalesce(ac.commits, 0) / ag.age_months AS commits_per_month,
+       coalesce(co.contributors, 0) / ag.age_months AS contributors_per_month,
+       coalesce(di.pull_requests, 0) / ag.age_months AS pull_requests_per_month,
+       coalesce(di.threads, 0) / ag.age_months AS threads_per_month,
+       coalesce(re.comments, 0) / ag.age_months AS comments_per_month,
+       coalesce(pa.participants, 0) / ag.age_months AS participants_per_month,
        ac.first_commit_at, ac.last_commit_at
 FROM repositories r
 LEFT JOIN activity ac USING (platform, repo)
+LEFT JOIN discussion di USING (platform, repo)
+LEFT JOIN replies re USING (platform, repo)
+LEFT JOIN participation pa USING (platform, repo)
+LEFT JOIN ages ag USING (platform, repo)
 LEFT JOIN contributors co USING (platform, repo)
 LEFT JOIN shares sh USING (platform, repo)
 ORDER BY r.platform, r.repo
@@ -71,7 +113,11 @@ ORDER BY r.platform, r.repo
 #: Numeric columns that ``summarize`` reports per platform.
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "commits", "contributors", "human_commits", "bot_commits", "active_months",
-    "commits_per_contributor", "top_contributor_share", "truck_factor",
+    "commits_per_contributor", "top_contributor_share", "truck_factor", "multi_contributor",
+    "pull_requests", "threads", "comments", "participants", "commits_per_month",
+    "contributors_per_month", "participants_per_month", "external_commit_share",
+    "external_merged_pr_share", "has_external_contribution", "external_thread_share",
+    "external_participant_share", "hours_to_first_response",
 )
 
 
@@ -90,7 +136,8 @@ class CollaborationIntensity:
         """One row per repository; columns are defined in ``docs/measures.md``."""
         frame = store.frame(_SQL)
         for column in ("commits", "contributors", "human_commits", "bot_commits",
-                       "merge_commits", "active_months"):
+                       "merge_commits", "active_months", "pull_requests", "threads",
+                       "comments", "participants"):
             frame[column] = frame[column].astype("int64")
         frame["truck_factor"] = frame["truck_factor"].astype("Int64")
         return frame
@@ -102,6 +149,8 @@ def summarize(frame: pd.DataFrame, columns: tuple[str, ...] = SUMMARY_COLUMNS) -
     for platform, group in frame.groupby("platform", sort=True):
         entry: dict[str, object] = {"repositories": int(len(group))}
         for column in columns:
+            if column not in group:
+                continue
             values = pd.to_numeric(group[column], errors="coerce").dropna().astype(float)
             entry[column] = {
                 "median": float(values.median()) if len(values) else None,

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from hashlib import sha1
 
-from crossforge.records import Account, Commit, Platform, Repository, Thread
+from crossforge.records import (
+    Account,
+    Comment,
+    Commit,
+    Membership,
+    Platform,
+    Repository,
+    Thread,
+)
 
 SOURCE = "synthetic"
 
@@ -38,11 +46,16 @@ class PlatformShape:
     bot_share: float
     bot_login: str
     thread_rate: float
+    pr_rate: float
+    pr_merge_share: float
+    reply_share: float
 
 
 SHAPES: dict[Platform, PlatformShape] = {
-    "github": PlatformShape("code", 1.1, 1.6, 1.3, 0.35, 0.3, "dependabot[bot]", 0.6),
-    "huggingface": PlatformShape("model", 2.2, 0.9, 1.0, 0.5, 0.9, "system", 0.2),
+    "github": PlatformShape("code", 1.1, 1.6, 1.3, 0.35, 0.3, "dependabot[bot]", 0.6,
+                            0.5, 0.6, 0.8),
+    "huggingface": PlatformShape("model", 2.2, 0.9, 1.0, 0.5, 0.9, "system", 0.2,
+                                 2.5, 0.3, 0.4),
 }
 
 _TITLES = {
@@ -57,7 +70,7 @@ _WORDS = ["parser", "tokenizer", "cache", "config", "pipeline", "adapter", "expo
 
 def generate_world(
     repositories_per_platform: int = 150, seed: int = 2026
-) -> Iterator[Repository | Account | Commit | Thread]:
+) -> Iterator[Repository | Account | Commit | Thread | Comment | Membership]:
     """Yield a synthetic world: repositories, their accounts, commits and threads.
 
     Args:
@@ -93,16 +106,45 @@ def generate_world(
             if rng.random() < shape.bot_share:
                 accounts.setdefault(shape.bot_login, Account(platform, shape.bot_login, "bot"))
                 yield _commit(platform, repo, shape.bot_login, created, rng)
-            for number in range(1, int(rng.expovariate(shape.thread_rate)) + 1):
-                title = rng.choice(_TITLES[platform]).format(x=rng.choice(_WORDS))
-                author = rng.choice(people + [f"visitor{rng.randrange(900):03d}"])
-                accounts.setdefault(author, Account(platform, author, "user"))
-                yield Thread(platform=platform, repo=repo, number=number,
-                             kind="issue" if platform == "github" else "discussion",
-                             title=title, body="(synthetic)", author=author,
-                             author_role="external" if author.startswith("visitor") else "member",
-                             state=rng.choice(["open", "closed"]), created_at=when)
+            roster = list(dict.fromkeys(people[: 1 + len(people) // 3]))
+            if owner_is_org:
+                for login in roster:
+                    yield Membership(platform, owner, login)
+            insiders = [owner] if not owner_is_org else roster
+            yield from _threads(platform, shape, repo, people, insiders, when, accounts, rng)
         yield from accounts.values()
+
+
+def _threads(platform: Platform, shape: PlatformShape, repo: str, people: list[str],
+             insiders: list[str], when: datetime, accounts: dict[str, Account],
+             rng: random.Random) -> Iterator[Thread | Comment]:
+    """Issues or discussions and pull requests, some answered by insiders."""
+    n_threads = int(rng.expovariate(shape.thread_rate))
+    n_pulls = int(rng.expovariate(shape.pr_rate))
+    for number in range(1, n_threads + n_pulls + 1):
+        is_pull = number > n_threads
+        author = rng.choice(people + [f"visitor{rng.randrange(900):03d}"])
+        accounts.setdefault(author, Account(platform, author, "user"))
+        opened = when + timedelta(days=rng.randrange(1, 400))
+        state = rng.choice(["open", "closed"])
+        merged = None
+        if is_pull and rng.random() < shape.pr_merge_share:
+            state, merged = "merged", opened + timedelta(hours=rng.expovariate(1 / 72))
+        title = ("Fix " if is_pull else "") + rng.choice(_TITLES[platform]).format(
+            x=rng.choice(_WORDS))
+        yield Thread(platform=platform, repo=repo, number=number,
+                     kind="pull_request" if is_pull else
+                     ("issue" if platform == "github" else "discussion"),
+                     title=title, body="(synthetic)", author=author, state=state,  # type: ignore[arg-type]
+                     created_at=opened, closed_at=merged or (
+                         opened + timedelta(days=3) if state == "closed" else None),
+                     merged_at=merged)
+        reply_at = opened
+        for i in range(int(rng.expovariate(0.7)) if rng.random() < shape.reply_share else 0):
+            reply_at += timedelta(hours=rng.expovariate(1 / 30))
+            yield Comment(platform=platform, repo=repo, thread_number=number,
+                          comment_id=f"{number}-{i}", author=rng.choice(insiders + [author]),
+                          created_at=reply_at, body="(synthetic reply)")
 
 
 def _commit(platform: Platform, repo: str, login: str, when: datetime,

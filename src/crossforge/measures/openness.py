@@ -1,0 +1,104 @@
+"""Openness per repository: direct contribution and knowledge exchange (``docs/measures.md``)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from crossforge.measures.roles import PERSON_ROLES_SQL
+from crossforge.store import Store
+
+_SQL = f"""
+WITH {PERSON_ROLES_SQL},
+humans AS (SELECT platform, login FROM accounts WHERE type <> 'bot'),
+commit_roles AS (
+    SELECT c.platform, c.repo, pr.role
+    FROM commits c
+    JOIN person_roles pr ON pr.platform = c.platform AND pr.repo = c.repo
+        AND pr.login = c.author
+    LEFT JOIN accounts a ON a.platform = c.platform AND a.login = c.author
+    WHERE coalesce(a.type, 'user') <> 'bot'
+),
+direct AS (
+    SELECT platform, repo,
+           count(*) FILTER (WHERE role <> 'unknown') AS commits_known_role,
+           count(*) FILTER (WHERE role = 'external') AS external_commits
+    FROM commit_roles GROUP BY ALL
+),
+first_responses AS (   -- earliest reply by anyone but the thread's author
+    SELECT c.platform, c.repo, c.thread_number AS number, min(c.created_at) AS first_response_at
+    FROM comments c
+    JOIN threads t ON t.platform = c.platform AND t.repo = c.repo AND t.number = c.thread_number
+    WHERE c.author IS DISTINCT FROM t.author
+    GROUP BY ALL
+),
+thread_roles AS (
+    SELECT t.*, coalesce(pr.role, 'unknown') AS role, fr.first_response_at
+    FROM threads t
+    LEFT JOIN first_responses fr USING (platform, repo, number)
+    LEFT JOIN person_roles pr ON pr.platform = t.platform AND pr.repo = t.repo
+        AND pr.login = t.author
+    LEFT JOIN accounts a ON a.platform = t.platform AND a.login = t.author
+    WHERE coalesce(a.type, 'user') <> 'bot'
+),
+pulls AS (
+    SELECT platform, repo,
+           count(*) FILTER (WHERE state = 'merged' AND role <> 'unknown') AS merged_prs_known_role,
+           count(*) FILTER (WHERE state = 'merged' AND role = 'external') AS external_merged_prs,
+           count(*) FILTER (WHERE role = 'external' AND state IN ('merged', 'closed'))
+               AS external_prs_decided,
+           median(date_diff('second', created_at, merged_at) / 86400.0)
+               FILTER (WHERE role = 'external' AND state = 'merged') AS external_pr_days_to_merge
+    FROM thread_roles WHERE kind = 'pull_request' GROUP BY ALL
+),
+knowledge AS (
+    SELECT platform, repo,
+           count(*) FILTER (WHERE role <> 'unknown') AS threads_known_role,
+           count(*) FILTER (WHERE role = 'external') AS external_threads,
+           median(date_diff('second', created_at, first_response_at) / 3600.0)
+               AS hours_to_first_response,
+           count(*) FILTER (WHERE first_response_at IS NOT NULL) / count(*) AS answered_share
+    FROM thread_roles WHERE kind <> 'pull_request' GROUP BY ALL
+),
+participants AS (
+    SELECT pr.platform, pr.repo,
+           count(*) FILTER (WHERE role <> 'unknown') AS participants_known_role,
+           count(*) FILTER (WHERE role = 'external') AS external_participants
+    FROM person_roles pr JOIN humans h ON h.platform = pr.platform AND h.login = pr.login
+    WHERE (pr.platform, pr.repo, pr.login) IN (
+        SELECT platform, repo, author FROM threads
+        UNION SELECT platform, repo, author FROM comments)
+    GROUP BY ALL
+)
+SELECT r.platform, r.repo,
+       d.external_commits / nullif(d.commits_known_role, 0) AS external_commit_share,
+       p.external_merged_prs / nullif(p.merged_prs_known_role, 0) AS external_merged_pr_share,
+       coalesce(d.external_commits, 0) + coalesce(p.external_merged_prs, 0) > 0
+           AS has_external_contribution,
+       p.external_merged_prs / nullif(p.external_prs_decided, 0) AS external_pr_acceptance,
+       p.external_pr_days_to_merge,
+       k.external_threads / nullif(k.threads_known_role, 0) AS external_thread_share,
+       pa.external_participants / nullif(pa.participants_known_role, 0)
+           AS external_participant_share,
+       k.hours_to_first_response,
+       k.answered_share
+FROM repositories r
+LEFT JOIN direct d USING (platform, repo)
+LEFT JOIN pulls p USING (platform, repo)
+LEFT JOIN knowledge k USING (platform, repo)
+LEFT JOIN participants pa USING (platform, repo)
+ORDER BY r.platform, r.repo
+"""
+
+
+class Openness:
+    """Per-repository openness to direct contribution and to knowledge exchange.
+
+    Shares count only people whose role is known (``PersonRoles``); a share is empty when
+    nothing with a known role exists. Bots are left out everywhere.
+    """
+
+    def compute(self, store: Store) -> pd.DataFrame:
+        """One row per repository; columns are defined in ``docs/measures.md``."""
+        frame = store.frame(_SQL)
+        frame["has_external_contribution"] = frame["has_external_contribution"].astype(bool)
+        return frame

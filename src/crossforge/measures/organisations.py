@@ -1,0 +1,67 @@
+"""Organisations vs individuals (``docs/measures.md`` § Organisations).
+
+Per platform: the share of repositories owned by organisations, and the share of
+contributions (human commits, threads opened, comments) that go to organisation-owned
+repositories and that are made by members of the owning organisation.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from crossforge.measures.roles import PERSON_ROLES_SQL
+from crossforge.store import Store
+
+_SQL = f"""
+WITH {PERSON_ROLES_SQL},
+contributions AS (
+    SELECT platform, repo, author AS login, 'commit' AS kind FROM commits
+    UNION ALL SELECT platform, repo, author, 'thread' FROM threads WHERE author IS NOT NULL
+    UNION ALL SELECT platform, repo, author, 'comment' FROM comments WHERE author IS NOT NULL
+),
+human AS (
+    SELECT c.*, r.owner_type, coalesce(pr.role, 'unknown') AS role
+    FROM contributions c
+    JOIN repositories r USING (platform, repo)
+    LEFT JOIN person_roles pr USING (platform, repo, login)
+    LEFT JOIN accounts a ON a.platform = c.platform AND a.login = c.login
+    WHERE coalesce(a.type, 'user') <> 'bot'
+),
+repos AS (
+    SELECT platform, count(*) AS repositories,
+           count(*) FILTER (WHERE owner_type IS NOT NULL) AS repositories_known_owner,
+           count(*) FILTER (WHERE owner_type = 'organization') AS organisation_repositories
+    FROM repositories GROUP BY ALL
+),
+work AS (
+    SELECT platform, count(*) AS contributions,
+           count(*) FILTER (WHERE owner_type IS NOT NULL) AS contributions_known_owner,
+           count(*) FILTER (WHERE owner_type = 'organization') AS to_organisation_repositories,
+           count(*) FILTER (WHERE owner_type = 'organization' AND role IN ('owner', 'member'))
+               AS by_organisation_members,
+           count(*) FILTER (WHERE kind = 'commit') AS commits,
+           count(*) FILTER (WHERE kind = 'commit' AND owner_type = 'organization')
+               AS commits_to_organisation_repositories
+    FROM human GROUP BY ALL
+)
+SELECT platform, repositories, organisation_repositories,
+       organisation_repositories / nullif(repositories_known_owner, 0)
+           AS organisation_repository_share,
+       contributions, to_organisation_repositories,
+       to_organisation_repositories / nullif(contributions_known_owner, 0)
+           AS organisation_contribution_share,
+       by_organisation_members / nullif(contributions_known_owner, 0)
+           AS organisation_member_contribution_share,
+       commits_to_organisation_repositories / nullif(commits, 0)
+           AS organisation_commit_share
+FROM repos LEFT JOIN work USING (platform)
+ORDER BY platform
+"""
+
+
+class Organisations:
+    """Per-platform shares of repositories and contributions under organisations."""
+
+    def compute(self, store: Store) -> pd.DataFrame:
+        """One row per platform; columns are defined in ``docs/measures.md``."""
+        return store.frame(_SQL)
