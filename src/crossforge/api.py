@@ -151,8 +151,8 @@ def report(db: str | Path = DEFAULT_DB, out: str | Path = "crossforge-out") -> d
             "SELECT source, origin, fetched_at, tool_version FROM provenance ORDER BY fetched_at"
         ).astype(str).to_dict("records")
     return {**result.paths, **write_report(
-        Path(out), result.repositories, result.summary["platforms"],
-        synthetic=result.summary["synthetic"], sources=sources,
+        Path(out), result.repositories, result.summary, result.organisations,
+        result.statistics, sources=sources,
     )}
 
 

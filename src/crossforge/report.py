@@ -23,22 +23,66 @@ SEED_STUDY = (
 
 @dataclass(frozen=True, slots=True)
 class ReferenceFigure:
-    """A published headline figure, shown beside the user's result with its source."""
+    """A published headline figure, shown beside the user's result with its source.
+
+    Attributes:
+        yours: the same quantity computed on the user's data, or why it is not available.
+    """
 
     finding: str
     published: str
+    yours: str
     source: str = SEED_STUDY
 
 
-PUBLISHED_FIGURES: tuple[ReferenceFigure, ...] = (
-    ReferenceFigure("Repositories studied (GitHub / Hub)", "1,428,792 / 1,440,527"),
-    ReferenceFigure("Contributors per repository, OSM vs OSS", "about 40% fewer in OSM"),
-    ReferenceFigure("Collaboration intensity, OSM vs OSS", "about 100x lower in OSM"),
-    ReferenceFigure("Share of OSM contributions by organisations", "49.8%"),
-    ReferenceFigure("Bug reports among OSS threads", "42.7%"),
-    ReferenceFigure("Usage questions among OSM threads", "40.0%"),
-)
+def seed_comparison(summary: dict, organisations: pd.DataFrame,
+                    statistics: pd.DataFrame) -> list[ReferenceFigure]:
+    """The seed study's headline figures beside the same quantities on the user's data."""
+    platforms = summary.get("platforms", {})
 
+    def mean(platform: str, column: str) -> float | None:
+        return platforms.get(platform, {}).get(column, {}).get("mean")
+
+    def ratio(column: str) -> str:
+        gh, hf = mean("github", column), mean("huggingface", column)
+        if not gh or hf is None:
+            return "needs both platforms"
+        return f"{hf / gh:.3g}× (mean per repository, Hub ÷ GitHub)"
+
+    gh_c, hf_c = mean("github", "contributors"), mean("huggingface", "contributors")
+    fewer = (f"{(1 - hf_c / gh_c) * 100:.1f}% {'fewer' if hf_c <= gh_c else 'more'} in OSM "
+             "(mean contributors)" if gh_c and hf_c is not None else "needs both platforms")
+    org = organisations.set_index("platform")["organisation_contribution_share"] if len(
+        organisations) else pd.Series(dtype=float)
+    hub_org = org.get("huggingface")
+    org_text = (f"{hub_org * 100:.1f}% (contributions to organisation-owned Hub repositories)"
+                if hub_org is not None and not pd.isna(hub_org) else "no Hub data")
+    counts = " / ".join(f"{platforms.get(p, {}).get('repositories', 0):,}"
+                        for p in ("github", "huggingface"))
+    content = "not measured in this run (content analysis: crossforge classify)"
+    return [
+        ReferenceFigure("Repositories studied (GitHub / Hub)", "1,428,792 / 1,440,527", counts),
+        ReferenceFigure("Contributors per repository, OSM vs OSS", "about 40% fewer in OSM",
+                        fewer),
+        ReferenceFigure("Collaboration intensity, OSM vs OSS", "about 100× lower in OSM",
+                        "commits per month: " + ratio("commits_per_month")
+                        + "; participants per month: " + ratio("participants_per_month")),
+        ReferenceFigure("Share of OSM contributions by organisations", "49.8%", org_text),
+        ReferenceFigure("Bug reports among OSS threads", "42.7%", content),
+        ReferenceFigure("Usage questions among OSM threads", "40.0%", content),
+    ]
+
+
+INTENSITY_COLUMNS = (
+    "commits", "contributors", "multi_contributor", "human_commits", "bot_commits",
+    "active_months", "commits_per_contributor", "top_contributor_share", "truck_factor",
+    "pull_requests", "threads", "comments", "participants", "commits_per_month",
+    "contributors_per_month", "participants_per_month",
+)
+OPENNESS_COLUMNS = (
+    "external_commit_share", "external_merged_pr_share", "has_external_contribution",
+    "external_thread_share", "external_participant_share", "hours_to_first_response",
+)
 PLATFORM_LABELS = {"github": "GitHub (OSS)", "huggingface": "Hugging Face Hub (OSM)"}
 _COLORS = {"github": "#1f6feb", "huggingface": "#d97706"}
 
@@ -64,17 +108,18 @@ def _environment(*, html: bool) -> Environment:
     return env
 
 
-def ecdf_svg(frame: pd.DataFrame, column: str, *, width: int = 520, height: int = 260) -> str:
+def ecdf_svg(frame: pd.DataFrame, column: str, *, synthetic: bool = False, width: int = 520,
+             height: int = 260) -> str:
     """An inline SVG ECDF of ``column`` per platform on a log1p x-axis (no scripts, no CDN)."""
     pad = 40
-    top = max(float(frame[column].max() or 0), 1.0)
+    top = max(float(pd.to_numeric(frame[column], errors="coerce").max() or 0), 1.0)
     scale_x = (width - 2 * pad) / math.log1p(top)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
              f'role="img" aria-label="ECDF of {column}">',
              f'<rect x="{pad}" y="{pad // 2}" width="{width - 2 * pad}" '
              f'height="{height - pad - pad // 2}" fill="none" stroke="#999"/>']
     for row, (platform, group) in enumerate(frame.groupby("platform", sort=True)):
-        values = sorted(float(v) for v in group[column].dropna())
+        values = sorted(float(v) for v in pd.to_numeric(group[column], errors="coerce").dropna())
         if not values:
             continue
         points = []
@@ -87,6 +132,9 @@ def ecdf_svg(frame: pd.DataFrame, column: str, *, width: int = 520, height: int 
                      f'points="{" ".join(points)}"/>')
         parts.append(f'<text x="{pad + 8}" y="{pad + 4 + 16 * row}" fill="{color}" '
                      f'font-size="12">{PLATFORM_LABELS.get(str(platform), platform)}</text>')
+    if synthetic:
+        parts.append(f'<text x="{width - pad}" y="{pad + 4}" fill="#b45309" font-size="13" '
+                     'font-weight="bold" text-anchor="end">SYNTHETIC</text>')
     parts.append(f'<text x="{width // 2}" y="{height - 8}" font-size="12" '
                  f'text-anchor="middle">{column} (log scale)</text></svg>')
     return "".join(parts)
@@ -96,43 +144,69 @@ def write_report(
     out: Path,
     repositories: pd.DataFrame,
     summary: dict,
+    organisations: pd.DataFrame,
+    statistics: pd.DataFrame,
     *,
-    synthetic: bool,
     sources: list[dict],
 ) -> dict[str, Path]:
     """Render ``report.html`` and ``report.md`` into ``out`` from measure outputs.
 
     Args:
         out: the output directory (created if needed).
-        repositories: per-repository measures (``CollaborationIntensity`` output).
-        summary: per-platform medians and means (``summarize`` output).
-        synthetic: mark every page and figure as synthetic demo data.
-        sources: provenance rows (source, origin, fetched_at) to list in the report.
+        repositories: per-repository measures.
+        summary: what ``summary.json`` holds (``synthetic`` marks every page and figure).
+        organisations: per-platform organisation shares.
+        statistics: the tidy comparison table (``PlatformComparison``).
+        sources: provenance rows (source, origin, fetched_at, tool_version).
     """
     out.mkdir(parents=True, exist_ok=True)
-    platforms = sorted(summary)
-    ratio = None
-    if {"github", "huggingface"} <= set(platforms):
-        gh = summary["github"]["contributors"]["mean"]
-        hf = summary["huggingface"]["contributors"]["mean"]
-        if gh:
-            ratio = 1 - hf / gh
+    synthetic = bool(summary.get("synthetic"))
+    platforms = sorted(summary.get("platforms", {}))
+    stats_rows = statistics.to_dict("records") if len(statistics) else []
     context = {
         "version": __version__,
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "synthetic": synthetic,
         "platforms": platforms,
         "labels": PLATFORM_LABELS,
-        "summary": summary,
-        "columns": [c for c in next(iter(summary.values()), {}) if c != "repositories"],
-        "fewer_contributors": ratio,
-        "references": PUBLISHED_FIGURES,
+        "summary": summary["platforms"],
+        "sections": {
+            "intensity": [c for c in INTENSITY_COLUMNS if _has(summary, c)],
+            "openness": [c for c in OPENNESS_COLUMNS if _has(summary, c)],
+        },
+        "organisations": organisations.to_dict("records"),
+        "statistics": [r for r in stats_rows if r["comparison"] == "raw"],
+        "stratified": {r["measure"]: r for r in stats_rows if r["comparison"] == "stratified"},
+        "references": seed_comparison(summary, organisations, statistics),
         "sources": sources,
-        "figure_contributors": ecdf_svg(repositories, "contributors") if len(repositories) else "",
-        "figure_commits": ecdf_svg(repositories, "commits") if len(repositories) else "",
+        "figures": {
+            column: ecdf_svg(repositories, column, synthetic=synthetic)
+            for column in ("contributors", "commits", "participants_per_month")
+            if column in repositories and len(repositories)
+        },
+        "fmt": _format,
     }
     paths = {"html": out / "report.html", "md": out / "report.md"}
     for name, path in paths.items():
         template = _environment(html=name == "html").get_template(f"report.{name}.j2")
         path.write_text(template.render(context), encoding="utf-8")
     return paths
+
+
+def _has(summary: dict, column: str) -> bool:
+    return any(column in entry for entry in summary["platforms"].values())
+
+
+def _format(value: object, digits: int = 3) -> str:
+    """Numbers for tables: significant digits, p-values in scientific notation, – for none."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if value != 0 and abs(value) < 10 ** -digits:
+            return f"{value:.1e}"
+        return f"{value:,.{digits}g}" if abs(value) >= 1000 else f"{value:.{digits}g}"
+    return str(value)
