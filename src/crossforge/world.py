@@ -1,0 +1,96 @@
+"""World files: neutral records as JSON lines, the input of the API emulator.
+
+A world file describes what two platforms hold (repositories, accounts, commits, threads,
+comments, memberships, derivations). The emulator serves it in each platform's own API
+shapes; a collection from the emulator must give back the same records, which is how the
+collectors are tested end to end. One line per record: ``{"record": "Commit", ...fields}``,
+datetimes in ISO 8601 UTC, tuples as lists. Lines may be gzip-compressed (``.gz``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import json
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from crossforge.errors import ConfigError
+from crossforge.records import (
+    Account,
+    Comment,
+    Commit,
+    Derivation,
+    Membership,
+    Repository,
+    Thread,
+)
+
+RECORD_TYPES: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (Repository, Account, Commit, Thread, Comment, Membership, Derivation)
+}
+_DATETIME_FIELDS = {
+    name: {f.name for f in dataclasses.fields(cls) if "datetime" in str(f.type)}
+    for name, cls in RECORD_TYPES.items()
+}
+
+
+def _open(path: Path, mode: str) -> IO[str]:
+    if path.suffix == ".gz":
+        return gzip.open(path, mode + "t", encoding="utf-8")  # type: ignore[return-value]
+    return path.open(mode, encoding="utf-8")
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def write_world(path: str | Path, records: Iterable[object]) -> int:
+    """Write ``records`` to a world file; returns the number of lines written."""
+    path = Path(path)
+    count = 0
+    with _open(path, "w") as handle:
+        for record in records:
+            name = type(record).__name__
+            if name not in RECORD_TYPES:
+                raise ConfigError(f"cannot put a {name} in a world file")
+            row = {"record": name}
+            row.update({f.name: _encode(getattr(record, f.name))
+                        for f in dataclasses.fields(record)})  # type: ignore[arg-type]
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+def read_world(path: str | Path) -> Iterator[object]:
+    """Yield the records of a world file, lazily.
+
+    Raises:
+        ConfigError: the file is missing, or a line is not a known record (with its number).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"world file {path} does not exist")
+    with _open(path, "r") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                name = row.pop("record")
+                cls = RECORD_TYPES[name]
+                for key in _DATETIME_FIELDS[name]:
+                    if row.get(key):
+                        row[key] = datetime.fromisoformat(row[key])
+                if "co_authors" in row:
+                    row["co_authors"] = tuple(row["co_authors"] or ())
+                yield cls(**row)
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ConfigError(f"{path}:{number}: not a world record ({exc})") from None
