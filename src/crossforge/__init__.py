@@ -5,8 +5,9 @@ Every CLI command is one of these functions; see ``crossforge.api`` for the deta
 
 __version__ = "0.1.0"
 
-from crossforge.api import MeasureResult, demo, import_git, measure, report, write_records  # noqa: E402
+from crossforge.api import demo, import_git, measure, report, write_records  # noqa: E402
 from crossforge.errors import ConfigError, CrossforgeError, GitError, StoreError  # noqa: E402
+from crossforge.measures import MeasureResult  # noqa: E402
 from crossforge.store import Store  # noqa: E402
 
 __all__ = [

@@ -12,19 +12,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-
-import pandas as pd
 
 from crossforge import __version__
 from crossforge.errors import ConfigError
 from crossforge.measures import (
     COMPARED_MEASURES,
     CollaborationIntensity,
+    CollaborationNetworks,
+    MeasureResult,
     Openness,
     Organisations,
+    UserInnovation,
+    adaptation_summary,
     summarize,
 )
 from crossforge.records import Provenance, check_platform, check_repo_id
@@ -65,24 +66,6 @@ def import_git(
         return store.write(_provenance("git", str(Path(path).resolve())), clone.list_records())
 
 
-@dataclass(frozen=True, slots=True)
-class MeasureResult:
-    """What ``measure`` computed and where it wrote it.
-
-    Attributes:
-        repositories: one row per repository: intensity and openness measures.
-        organisations: one row per platform: organisation shares.
-        statistics: the tidy OSS-vs-OSM comparison table.
-        summary: what ``summary.json`` holds.
-    """
-
-    repositories: pd.DataFrame
-    organisations: pd.DataFrame
-    statistics: pd.DataFrame
-    summary: dict
-    paths: dict[str, Path]
-
-
 def measure(
     db: str | Path = DEFAULT_DB,
     out: str | Path = "crossforge-out",
@@ -93,8 +76,9 @@ def measure(
     """Compute every measure and the platform comparison, and write them into ``out``.
 
     Writes ``repositories.csv`` and ``.parquet`` (per repository), ``organisations.csv``
-    (per platform), ``statistics.json`` and ``.parquet`` (tests, effect sizes, intervals)
-    and ``summary.json`` (per-platform medians and means).
+    and ``innovation.csv`` (per platform), ``derivations.csv`` (``child, parent, relation,
+    relation_source``), ``networks.json``, ``statistics.json`` and ``.parquet`` (tests,
+    effect sizes, intervals) and ``summary.json`` (per-platform medians and means).
 
     Args:
         db: the store, opened read-only.
@@ -113,34 +97,47 @@ def measure(
         repositories = (
             CollaborationIntensity().compute(store)
             .merge(Openness().compute(store), on=["platform", "repo"], how="left")
+            .merge(UserInnovation().compute(store), on=["platform", "repo"], how="left")
             .merge(store.frame("SELECT platform, repo, popularity, created_at FROM repositories"),
                    on=["platform", "repo"], how="left")
         )
         organisations = Organisations().compute(store)
+        networks = CollaborationNetworks().compute(store)
+        derivations = store.frame("SELECT child, parent, relation, relation_source, platform "
+                                  "FROM derivations ORDER BY ALL")
         synthetic_data = _is_synthetic(store)
     statistics = PlatformComparison(n_bootstrap=n_bootstrap, seed=seed).compute(
         repositories, COMPARED_MEASURES)
+    innovation = adaptation_summary(repositories)
     summary = {
         "synthetic": synthetic_data,
         "platforms": summarize(repositories),
         "organisations": json.loads(organisations.to_json(orient="records")),
+        "innovation": json.loads(innovation.to_json(orient="records")),
     }
     out.mkdir(parents=True, exist_ok=True)
     paths = {"csv": out / "repositories.csv", "parquet": out / "repositories.parquet",
              "organisations": out / "organisations.csv",
+             "innovation": out / "innovation.csv", "derivations": out / "derivations.csv",
+             "networks": out / "networks.json",
              "statistics": out / "statistics.json",
              "statistics_parquet": out / "statistics.parquet",
              "summary": out / "summary.json"}
     repositories.to_csv(paths["csv"], index=False)
     repositories.to_parquet(paths["parquet"], index=False)
     organisations.to_csv(paths["organisations"], index=False)
+    innovation.to_csv(paths["innovation"], index=False)
+    derivations.to_csv(paths["derivations"], index=False)
+    paths["networks"].write_text(json.dumps({"synthetic": synthetic_data, "platforms": networks},
+                                            indent=2) + "\n", encoding="utf-8")
     paths["statistics"].write_text(
         json.dumps({"synthetic": synthetic_data,
                     "comparisons": json.loads(statistics.to_json(orient="records"))},
                    indent=2) + "\n", encoding="utf-8")
     statistics.to_parquet(paths["statistics_parquet"], index=False)
     paths["summary"].write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    return MeasureResult(repositories, organisations, statistics, summary, paths)
+    return MeasureResult(repositories, organisations, innovation, networks, statistics, summary,
+                         paths)
 
 
 def report(db: str | Path = DEFAULT_DB, out: str | Path = "crossforge-out") -> dict[str, Path]:
@@ -151,8 +148,7 @@ def report(db: str | Path = DEFAULT_DB, out: str | Path = "crossforge-out") -> d
             "SELECT source, origin, fetched_at, tool_version FROM provenance ORDER BY fetched_at"
         ).astype(str).to_dict("records")
     return {**result.paths, **write_report(
-        Path(out), result.repositories, result.summary, result.organisations,
-        result.statistics, sources=sources,
+        Path(out), result, sources=sources,
     )}
 
 

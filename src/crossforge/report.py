@@ -15,6 +15,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader
 
 from crossforge import __version__
+from crossforge.measures.result import MeasureResult
 
 SEED_STUDY = (
     "Ye & Zhou 2026, From OSS to Open Source AI (CSCW 2026), as reported in secondary write-ups"
@@ -83,6 +84,11 @@ OPENNESS_COLUMNS = (
     "external_commit_share", "external_merged_pr_share", "has_external_contribution",
     "external_thread_share", "external_participant_share", "hours_to_first_response",
 )
+NETWORK_ROWS = (
+    "nodes", "edges", "density", "components", "largest_component_share", "isolate_share",
+    "mean_degree", "max_degree", "degree_gini", "clustering_global", "clustering_mean_local",
+    "reciprocity", "max_k_core", "core_size", "core_periphery_fit",
+)
 PLATFORM_LABELS = {"github": "GitHub (OSS)", "huggingface": "Hugging Face Hub (OSM)"}
 _COLORS = {"github": "#1f6feb", "huggingface": "#d97706"}
 
@@ -140,26 +146,17 @@ def ecdf_svg(frame: pd.DataFrame, column: str, *, synthetic: bool = False, width
     return "".join(parts)
 
 
-def write_report(
-    out: Path,
-    repositories: pd.DataFrame,
-    summary: dict,
-    organisations: pd.DataFrame,
-    statistics: pd.DataFrame,
-    *,
-    sources: list[dict],
-) -> dict[str, Path]:
+def write_report(out: Path, result: MeasureResult, *, sources: list[dict]) -> dict[str, Path]:
     """Render ``report.html`` and ``report.md`` into ``out`` from measure outputs.
 
     Args:
         out: the output directory (created if needed).
-        repositories: per-repository measures.
-        summary: what ``summary.json`` holds (``synthetic`` marks every page and figure).
-        organisations: per-platform organisation shares.
-        statistics: the tidy comparison table (``PlatformComparison``).
+        result: what ``crossforge.measure`` computed; ``summary["synthetic"]`` marks every
+            page and figure as synthetic.
         sources: provenance rows (source, origin, fetched_at, tool_version).
     """
     out.mkdir(parents=True, exist_ok=True)
+    summary, statistics = result.summary, result.statistics
     synthetic = bool(summary.get("synthetic"))
     platforms = sorted(summary.get("platforms", {}))
     stats_rows = statistics.to_dict("records") if len(statistics) else []
@@ -174,15 +171,18 @@ def write_report(
             "intensity": [c for c in INTENSITY_COLUMNS if _has(summary, c)],
             "openness": [c for c in OPENNESS_COLUMNS if _has(summary, c)],
         },
-        "organisations": organisations.to_dict("records"),
+        "organisations": result.organisations.to_dict("records"),
+        "innovation": result.innovation.to_dict("records"),
+        "networks": result.networks,
+        "network_rows": NETWORK_ROWS,
         "statistics": [r for r in stats_rows if r["comparison"] == "raw"],
         "stratified": {r["measure"]: r for r in stats_rows if r["comparison"] == "stratified"},
-        "references": seed_comparison(summary, organisations, statistics),
+        "references": seed_comparison(summary, result.organisations, statistics),
         "sources": sources,
         "figures": {
-            column: ecdf_svg(repositories, column, synthetic=synthetic)
-            for column in ("contributors", "commits", "participants_per_month")
-            if column in repositories and len(repositories)
+            column: ecdf_svg(result.repositories, column, synthetic=synthetic)
+            for column in ("contributors", "commits", "participants_per_month", "derivatives")
+            if column in result.repositories and len(result.repositories)
         },
         "fmt": _format,
     }

@@ -4,9 +4,12 @@ Each measure is an estimator-like object: settings in the constructor, data in `
 Definitions, formulas and caveats: ``docs/measures.md``.
 """
 
+from crossforge.measures.innovation import UserInnovation, adaptation_summary
 from crossforge.measures.intensity import CollaborationIntensity, summarize
+from crossforge.measures.networks import CollaborationNetworks
 from crossforge.measures.openness import Openness
 from crossforge.measures.organisations import Organisations
+from crossforge.measures.result import MeasureResult
 from crossforge.measures.roles import PersonRoles
 
 #: Per-repository measures compared between platforms in ``statistics.json``.
@@ -18,13 +21,18 @@ COMPARED_MEASURES: tuple[str, ...] = (
     "participants_per_month", "external_commit_share", "external_merged_pr_share",
     "has_external_contribution", "external_pr_acceptance", "external_pr_days_to_merge",
     "external_thread_share", "external_participant_share", "hours_to_first_response",
+    "derivatives", "tree_size", "external_contributions", "adaptation_index",
 )
 
 __all__ = [
     "COMPARED_MEASURES",
     "CollaborationIntensity",
+    "CollaborationNetworks",
+    "MeasureResult",
     "Openness",
     "Organisations",
     "PersonRoles",
+    "UserInnovation",
+    "adaptation_summary",
     "summarize",
 ]

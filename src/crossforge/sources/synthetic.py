@@ -18,6 +18,7 @@ from crossforge.records import (
     Account,
     Comment,
     Commit,
+    Derivation,
     Membership,
     Platform,
     Repository,
@@ -65,12 +66,16 @@ _TITLES = {
                     "License question about {x}", "Error loading {x} tokenizer",
                     "Add chat template for {x}"],
 }
+#: Hub lineage: share of models derived from an earlier one, and the relation mix (assumed).
+DERIVED_SHARE = 0.6
+RELATION_WEIGHTS = {"finetune": 0.55, "quantized": 0.25, "adapter": 0.15, "merge": 0.05}
+
 _WORDS = ["parser", "tokenizer", "cache", "config", "pipeline", "adapter", "export", "server"]
 
 
 def generate_world(
     repositories_per_platform: int = 150, seed: int = 2026
-) -> Iterator[Repository | Account | Commit | Thread | Comment | Membership]:
+) -> Iterator[Repository | Account | Commit | Thread | Comment | Membership | Derivation]:
     """Yield a synthetic world: repositories, their accounts, commits and threads.
 
     Args:
@@ -81,6 +86,7 @@ def generate_world(
     start = datetime(2022, 3, 2, tzinfo=UTC)
     for platform, shape in SHAPES.items():
         accounts: dict[str, Account] = {}
+        attachment: list[str] = []  # one entry per model and per child: preferential parents
         for i in range(repositories_per_platform):
             owner_is_org = rng.random() < shape.org_share
             owner = f"{'org' if owner_is_org else 'user'}{rng.randrange(60):02d}"
@@ -92,6 +98,14 @@ def generate_world(
                 popularity=int(rng.paretovariate(1.0)) - 1, forks=int(rng.paretovariate(1.3)) - 1,
                 downloads=int(rng.paretovariate(0.8)) - 1 if platform == "huggingface" else None,
             )
+            if platform == "huggingface":
+                if attachment and rng.random() < DERIVED_SHARE:
+                    parent = rng.choice(attachment)
+                    relation = rng.choices(list(RELATION_WEIGHTS),
+                                           weights=list(RELATION_WEIGHTS.values()))[0]
+                    yield Derivation(platform, repo, parent, relation, "tag")  # type: ignore[arg-type]
+                    attachment.append(parent)
+                attachment.append(repo)
             n_people = min(200, int(rng.paretovariate(shape.contributor_alpha)))
             people = [owner if not owner_is_org else f"dev{rng.randrange(400):03d}"]
             people += [f"dev{rng.randrange(400):03d}" for _ in range(n_people - 1)]

@@ -1,0 +1,115 @@
+"""User innovation: adaptive utilisation vs collaborative improvement (``docs/measures.md``).
+
+A repository is *adapted* when others derive new repositories from it (Hub fine-tunes,
+adapters, quantisations, merges; GitHub forks), and *improved collaboratively* when people
+outside its owner contribute back to it (external commits, external merged pull requests).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from crossforge.measures.roles import PERSON_ROLES_SQL
+from crossforge.store import Store
+
+#: Descendants of every parent, with their distance; paths never revisit a node, so
+#: cycles in dirty lineage data terminate.
+_TREE_SQL = """
+WITH RECURSIVE edges AS (
+    SELECT DISTINCT platform, parent, child FROM derivations WHERE parent <> child
+),
+walk(platform, root, node, depth, path) AS (
+    SELECT platform, parent, child, 1, [parent, child] FROM edges
+    UNION ALL
+    SELECT w.platform, w.root, e.child, w.depth + 1, list_append(w.path, e.child)
+    FROM walk w JOIN edges e ON e.platform = w.platform AND e.parent = w.node
+    WHERE NOT list_contains(w.path, e.child) AND w.depth < ?
+)
+SELECT platform, root AS repo, count(DISTINCT node) AS tree_size, max(depth) AS tree_depth
+FROM walk GROUP BY ALL
+"""
+
+_SQL = f"""
+WITH {PERSON_ROLES_SQL},
+children AS (
+    SELECT platform, parent AS repo, count(DISTINCT child) AS derivatives,
+           count(DISTINCT child) FILTER (WHERE relation = 'finetune') AS finetunes,
+           count(DISTINCT child) FILTER (WHERE relation = 'adapter') AS adapters,
+           count(DISTINCT child) FILTER (WHERE relation = 'quantized') AS quantizations,
+           count(DISTINCT child) FILTER (WHERE relation = 'merge') AS merges,
+           count(DISTINCT child) FILTER (WHERE relation = 'fork') AS forks_stored
+    FROM derivations GROUP BY ALL
+),
+trees AS ({_TREE_SQL}),
+back AS (                -- contributions back upstream by external people
+    SELECT platform, repo, count(*) AS external_contributions FROM (
+        SELECT c.platform, c.repo FROM commits c
+        JOIN person_roles pr ON pr.platform = c.platform AND pr.repo = c.repo
+            AND pr.login = c.author AND pr.role = 'external'
+        LEFT JOIN accounts a ON a.platform = c.platform AND a.login = c.author
+        WHERE coalesce(a.type, 'user') <> 'bot'
+        UNION ALL
+        SELECT t.platform, t.repo FROM threads t
+        JOIN person_roles pr ON pr.platform = t.platform AND pr.repo = t.repo
+            AND pr.login = t.author AND pr.role = 'external'
+        LEFT JOIN accounts a ON a.platform = t.platform AND a.login = t.author
+        WHERE t.kind = 'pull_request' AND t.state = 'merged'
+          AND coalesce(a.type, 'user') <> 'bot'
+    ) GROUP BY ALL
+)
+SELECT r.platform, r.repo,
+       CASE WHEN coalesce(ch.derivatives, 0) = 0 AND r.platform = 'github' AND r.forks IS NOT NULL
+            THEN r.forks ELSE coalesce(ch.derivatives, 0) END AS derivatives,
+       CASE WHEN coalesce(ch.derivatives, 0) = 0 AND r.platform = 'github' AND r.forks IS NOT NULL
+            THEN 'forks_count' ELSE 'derivations' END AS derivatives_source,
+       coalesce(ch.finetunes, 0) AS finetunes, coalesce(ch.adapters, 0) AS adapters,
+       coalesce(ch.quantizations, 0) AS quantizations, coalesce(ch.merges, 0) AS merges,
+       coalesce(tr.tree_size, 0) AS tree_size, coalesce(tr.tree_depth, 0) AS tree_depth,
+       coalesce(b.external_contributions, 0) AS external_contributions
+FROM repositories r
+LEFT JOIN children ch USING (platform, repo)
+LEFT JOIN trees tr USING (platform, repo)
+LEFT JOIN back b USING (platform, repo)
+ORDER BY r.platform, r.repo
+"""
+
+
+class UserInnovation:
+    """Per-repository derivatives, derivation trees and contributions back upstream.
+
+    Args:
+        max_depth: longest derivation chain followed (guards against pathological data).
+
+    ``adaptation_index`` = derivatives ÷ (derivatives + external contributions): 1 means
+    the repository is only adapted, 0 only improved upstream, empty when neither happened.
+    """
+
+    def __init__(self, max_depth: int = 50) -> None:
+        self.max_depth = max_depth
+
+    def compute(self, store: Store) -> pd.DataFrame:
+        """One row per repository; columns are defined in ``docs/measures.md``."""
+        frame = store.frame(_SQL, [self.max_depth])
+        total = frame["derivatives"] + frame["external_contributions"]
+        frame["adaptation_index"] = (frame["derivatives"] / total).where(total > 0)
+        return frame
+
+
+def adaptation_summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per platform: the pooled index Σ derivatives ÷ Σ (derivatives + contributions back),
+    repositories with any derivative, and the relation mix of derivatives."""
+    grouped = frame.groupby("platform")
+    out = pd.DataFrame({
+        "repositories": grouped.size(),
+        "derivatives": grouped["derivatives"].sum(),
+        "external_contributions": grouped["external_contributions"].sum(),
+        "adapted_share": grouped["derivatives"].apply(lambda s: float((s > 0).mean())),
+        "improved_share": grouped["external_contributions"].apply(lambda s: float((s > 0).mean())),
+        "max_tree_depth": grouped["tree_depth"].max(),
+    })
+    both = out["derivatives"] + out["external_contributions"]
+    out["pooled_adaptation_index"] = (out["derivatives"] / both).where(both > 0)
+    for relation in ("finetunes", "adapters", "quantizations", "merges"):
+        out[f"{relation}_share"] = (grouped[relation].sum() / out["derivatives"]).where(
+            out["derivatives"] > 0)
+    return out.reset_index()

@@ -1,0 +1,30 @@
+"""The bundle of measure outputs that ``crossforge.measure`` returns and the report reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureResult:
+    """What ``measure`` computed and where it wrote it.
+
+    Attributes:
+        repositories: one row per repository: intensity, openness and innovation measures.
+        organisations: one row per platform: organisation shares.
+        innovation: one row per platform: adaptation vs improvement.
+        networks: per platform and network, its summary statistics.
+        statistics: the tidy OSS-vs-OSM comparison table.
+        summary: what ``summary.json`` holds.
+    """
+
+    repositories: pd.DataFrame
+    organisations: pd.DataFrame
+    innovation: pd.DataFrame
+    networks: dict
+    statistics: pd.DataFrame
+    summary: dict
+    paths: dict[str, Path]

@@ -1,0 +1,88 @@
+import itertools
+from datetime import UTC, datetime
+
+import igraph as ig
+import numpy as np
+import pytest
+
+from crossforge.measures.networks import (
+    CollaborationNetworks,
+    core_periphery,
+    describe_network,
+    gini,
+)
+from crossforge.records import Account, Comment, Commit, Provenance, Repository, Thread
+from crossforge.store import Store
+
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def _brute_force_fit(graph: ig.Graph) -> float:
+    """Best correlation over every core set (off-diagonal blocks missing), for small graphs."""
+    n, adjacency = graph.vcount(), np.asarray(graph.get_adjacency().data)
+    best = -np.inf
+    for k in range(2, n - 1):
+        for core in itertools.combinations(range(n), k):
+            inside = np.zeros(n, bool)
+            inside[list(core)] = True
+            pairs = [(i, j) for i in range(n) for j in range(i + 1, n) if inside[i] == inside[j]]
+            x = np.array([adjacency[i, j] for i, j in pairs])
+            y = np.array([inside[i] for i, _ in pairs], dtype=float)
+            if x.std() and y.std():
+                best = max(best, np.corrcoef(x, y)[0, 1])
+    return best
+
+
+def test_core_periphery_finds_the_planted_core():
+    graph = ig.Graph.Full(5)
+    graph.add_vertices(6)
+    graph.add_edges([(i % 5, 5 + i) for i in range(6)])
+    size, fit = core_periphery(graph)
+    assert size == 5
+    assert fit == pytest.approx(_brute_force_fit(graph))
+
+
+def test_core_periphery_on_a_random_graph_matches_brute_force_on_degree_ordered_cores():
+    graph = ig.Graph.Erdos_Renyi(n=9, p=0.4)
+    graph.simplify()
+    _, fit = core_periphery(graph)
+    assert fit <= _brute_force_fit(graph) + 1e-12  # heuristic never beats the optimum
+
+
+def test_gini():
+    assert gini(np.array([3, 3, 3])) == 0.0
+    assert gini(np.array([0, 0, 0, 0, 10])) == pytest.approx(0.8)
+
+
+def test_networks_from_the_store(tmp_path):
+    def commit(repo, sha, who):
+        return Commit("github", repo, sha, who, who, None, T0, who, who, None, T0)
+
+    records = [
+        Repository("github", "a/one", "code", "a"), Repository("github", "a/two", "code", "a"),
+        Account("github", "bot[bot]", "bot"),
+        commit("a/one", "1", "ann"), commit("a/one", "2", "bob"), commit("a/one", "3", "cy"),
+        commit("a/one", "4", "bot[bot]"), commit("a/two", "5", "dee"),
+        Thread("github", "a/one", 1, "issue", "t", "b", "ann", created_at=T0),
+        Thread("github", "a/one", 2, "issue", "t", "b", "bob", created_at=T0),
+        Comment("github", "a/one", 1, "c1", "bob", T0, "x"),
+        Comment("github", "a/one", 2, "c2", "ann", T0, "y"),
+        Comment("github", "a/one", 2, "c3", "bob", T0, "self reply does not count"),
+    ]
+    with Store(tmp_path / "s.duckdb") as store:
+        store.write(Provenance("t", "u", T0, "0"), records)
+        networks = CollaborationNetworks().compute(store)["github"]
+        with_bots = CollaborationNetworks(include_bots=True).compute(store)["github"]
+    co = networks["co_contribution"]
+    assert (co["nodes"], co["edges"]) == (4, 3)  # ann-bob-cy triangle; dee alone
+    assert co["isolate_share"] == pytest.approx(0.25)
+    assert co["components"] == 2 and co["clustering_global"] == pytest.approx(1.0)
+    assert with_bots["co_contribution"]["nodes"] == 5
+    replies = networks["replies"]
+    assert (replies["nodes"], replies["edges"], replies["reciprocity"]) == (2, 2, 1.0)
+
+
+def test_describe_star_network():
+    summary = describe_network(ig.Graph.Star(6))
+    assert summary["max_degree"] == 5 and summary["isolate_share"] == 0
+    assert summary["max_k_core"] == 1 and summary["components"] == 1
