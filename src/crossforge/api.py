@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pandas as pd
+
 from crossforge import __version__
 from crossforge.errors import ConfigError
 from crossforge.measures import (
@@ -115,29 +117,38 @@ def measure(
         "organisations": json.loads(organisations.to_json(orient="records")),
         "innovation": json.loads(innovation.to_json(orient="records")),
     }
+    paths = _write_outputs(Path(out), repositories, organisations, innovation, derivations,
+                           networks, statistics, summary)
+    return MeasureResult(repositories, organisations, innovation, networks, statistics, summary,
+                         paths)
+
+
+def _write_outputs(out: Path, repositories: pd.DataFrame, organisations: pd.DataFrame,
+                   innovation: pd.DataFrame, derivations: pd.DataFrame, networks: dict,
+                   statistics: pd.DataFrame, summary: dict) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = {"csv": out / "repositories.csv", "parquet": out / "repositories.parquet",
-             "organisations": out / "organisations.csv",
-             "innovation": out / "innovation.csv", "derivations": out / "derivations.csv",
-             "networks": out / "networks.json",
+             "organisations": out / "organisations.csv", "innovation": out / "innovation.csv",
+             "derivations": out / "derivations.csv", "networks": out / "networks.json",
              "statistics": out / "statistics.json",
-             "statistics_parquet": out / "statistics.parquet",
-             "summary": out / "summary.json"}
+             "statistics_parquet": out / "statistics.parquet", "summary": out / "summary.json"}
     repositories.to_csv(paths["csv"], index=False)
     repositories.to_parquet(paths["parquet"], index=False)
     organisations.to_csv(paths["organisations"], index=False)
     innovation.to_csv(paths["innovation"], index=False)
     derivations.to_csv(paths["derivations"], index=False)
-    paths["networks"].write_text(json.dumps({"synthetic": synthetic_data, "platforms": networks},
-                                            indent=2) + "\n", encoding="utf-8")
-    paths["statistics"].write_text(
-        json.dumps({"synthetic": synthetic_data,
-                    "comparisons": json.loads(statistics.to_json(orient="records"))},
-                   indent=2) + "\n", encoding="utf-8")
     statistics.to_parquet(paths["statistics_parquet"], index=False)
-    paths["summary"].write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    return MeasureResult(repositories, organisations, innovation, networks, statistics, summary,
-                         paths)
+    synthetic_data = summary["synthetic"]
+    _write_json(paths["networks"], {"synthetic": synthetic_data, "platforms": networks})
+    _write_json(paths["statistics"], {
+        "synthetic": synthetic_data,
+        "comparisons": json.loads(statistics.to_json(orient="records"))})
+    _write_json(paths["summary"], summary)
+    return paths
+
+
+def _write_json(path: Path, value: object) -> None:
+    path.write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")
 
 
 def report(db: str | Path = DEFAULT_DB, out: str | Path = "crossforge-out") -> dict[str, Path]:
@@ -147,9 +158,7 @@ def report(db: str | Path = DEFAULT_DB, out: str | Path = "crossforge-out") -> d
         sources = store.frame(
             "SELECT source, origin, fetched_at, tool_version FROM provenance ORDER BY fetched_at"
         ).astype(str).to_dict("records")
-    return {**result.paths, **write_report(
-        Path(out), result, sources=sources,
-    )}
+    return {**result.paths, **write_report(Path(out), result, sources=sources)}
 
 
 def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
