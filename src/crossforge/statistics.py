@@ -6,6 +6,7 @@ caveats: ``docs/statistics.md``.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -114,12 +115,14 @@ class PlatformComparison:
         with Mann–Whitney U and Cliff's delta. Holm's correction runs across each family
         (all raw tests; all stratified tests).
         """
-        rng = np.random.default_rng(self.seed)
         strata = self._strata(repositories)
         rows = []
         for measure in measures:
             if measure not in repositories:
                 continue
+            # One generator per measure: a measure's intervals do not depend on which
+            # other measures were compared, or in what order.
+            rng = np.random.default_rng([self.seed, zlib.crc32(measure.encode())])
             column = repositories[measure]
             binary = column.dropna().isin([True, False, 0, 1]).all() and (
                 column.dtype == bool or str(column.dtype) == "boolean")
@@ -260,9 +263,11 @@ class PlatformComparison:
         keys = []
         for column in ("age_months", "popularity"):
             if column in frame and frame[column].notna().sum() > self.strata:
-                ranked = frame[column].rank(method="first")
-                keys.append(pd.qcut(ranked, self.strata, labels=False).astype("Int64")
-                            .astype(str))
+                # Bins on the values themselves: tied values share a stratum, so the
+                # result does not depend on row order.
+                values = pd.to_numeric(frame[column], errors="coerce")
+                keys.append(pd.qcut(values, self.strata, labels=False, duplicates="drop")
+                            .astype("Int64").astype(str))
         if not keys:
             return None
         label = keys[0]

@@ -71,7 +71,9 @@ def gini(values: np.ndarray) -> float:
 def core_periphery(graph: ig.Graph) -> tuple[int, float]:
     """Borgatti–Everett discrete core–periphery fit: (core size, correlation).
 
-    Candidate cores are the top-k nodes by degree, for every k. The fit is the Pearson
+    Candidate cores are the top-k nodes by degree, cut only between distinct degrees so
+    that tied nodes enter the core together (the result does not depend on node order or
+    names). The fit is the Pearson
     correlation between the observed ties and the ideal pattern (core–core tied,
     periphery–periphery not), with core–periphery pairs treated as missing as Borgatti &
     Everett (1999) suggest. Edges inside the core are counted incrementally, so the search
@@ -93,6 +95,8 @@ def core_periphery(graph: ig.Graph) -> tuple[int, float]:
         e_cc += int(in_core[neighbours[node]].sum())
         in_core[node] = True
         degree_sum += int(degree[node])
+        if degree[order[k]] == degree[node]:
+            continue  # not a cut point: the next node ties with this one
         e_cp = degree_sum - 2 * e_cc
         e_pp = edges_total - e_cc - e_cp
         p_cc, p_pp = k * (k - 1) / 2, (n - k) * (n - k - 1) / 2
