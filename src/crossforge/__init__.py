@@ -5,7 +5,15 @@ Every CLI command is one of these functions; see ``crossforge.api`` for the deta
 
 __version__ = "0.1.0"
 
-from crossforge.api import demo, import_git, measure, report, write_records  # noqa: E402
+from crossforge.api import (  # noqa: E402
+    demo,
+    export,
+    import_git,
+    import_snapshot,
+    measure,
+    report,
+    write_records,
+)
 from crossforge.errors import ConfigError, CrossforgeError, GitError, StoreError  # noqa: E402
 from crossforge.measures import MeasureResult  # noqa: E402
 from crossforge.store import Store  # noqa: E402
@@ -19,7 +27,9 @@ __all__ = [
     "StoreError",
     "__version__",
     "demo",
+    "export",
     "import_git",
+    "import_snapshot",
     "measure",
     "report",
     "write_records",

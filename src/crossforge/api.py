@@ -11,13 +11,14 @@ Example:
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from crossforge import __version__
+from crossforge import __version__, snapshot
 from crossforge.errors import ConfigError
 from crossforge.measures import (
     COMPARED_MEASURES,
@@ -32,6 +33,7 @@ from crossforge.measures import (
 )
 from crossforge.records import Provenance, check_platform, check_repo_id
 from crossforge.report import write_report
+from crossforge.snapshot import export_snapshot
 from crossforge.sources import synthetic
 from crossforge.sources.git import GitRepository
 from crossforge.statistics import PlatformComparison
@@ -182,6 +184,24 @@ def _is_synthetic(store: Store) -> bool:
     row = store.query("SELECT count(*) FROM provenance WHERE source = ?",
                       [synthetic.SOURCE]).fetchone()
     return bool(row and row[0])
+
+
+def export(db: str | Path = DEFAULT_DB, out: str | Path = "crossforge-snapshot", *,
+           pseudonymize: bool = True, drop_text: bool = False) -> dict[str, int]:
+    """Write a replication package: every table as Parquet, people pseudonymised.
+
+    The HMAC key comes from the ``CROSSFORGE_PSEUDONYM_KEY`` environment variable when set
+    (so two exports can be linked), otherwise it is random and forgotten. See
+    ``crossforge.snapshot`` for what is pseudonymised.
+    """
+    key = os.environ.get("CROSSFORGE_PSEUDONYM_KEY")
+    return export_snapshot(db, out, pseudonymize=pseudonymize, drop_text=drop_text,
+                           key=key.encode() if key else None)
+
+
+def import_snapshot(path: str | Path, db: str | Path = DEFAULT_DB) -> dict[str, int]:
+    """Load a replication package written by ``export`` into a new store."""
+    return snapshot.import_snapshot(path, db)
 
 
 def write_records(records: Iterable[object], *, source: str, origin: str,

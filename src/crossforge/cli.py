@@ -68,6 +68,35 @@ def import_git(
     console.print(f"imported {repo}: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
 
 
+@import_app.command("snapshot")
+@_one_line_errors
+def import_snapshot(
+    path: Annotated[Path, typer.Argument(help="A directory written by crossforge export.")],
+    db: DbOption = Path(DEFAULT_DB),
+) -> None:
+    """Load a replication package into a new store."""
+    counts = api.import_snapshot(path, db)
+    console.print(f"imported snapshot into {db}: "
+                  + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
+
+
+@app.command()
+@_one_line_errors
+def export(
+    out: Annotated[Path, typer.Argument(help="A new directory for the Parquet files.")],
+    db: DbOption = Path(DEFAULT_DB),
+    pseudonymize: Annotated[bool, typer.Option(
+        "--pseudonymize/--no-pseudonymize",
+        help="Replace logins, names and e-mails by keyed hashes "
+             "(key: $CROSSFORGE_PSEUDONYM_KEY, else random).")] = True,
+    drop_text: Annotated[bool, typer.Option(
+        "--drop-text", help="Also drop titles, bodies and commit subjects.")] = False,
+) -> None:
+    """Write the store as a replication package (Parquet + manifest)."""
+    counts = api.export(db, out, pseudonymize=pseudonymize, drop_text=drop_text)
+    console.print(f"wrote {out}: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
+
+
 @app.command()
 @_one_line_errors
 def measure(db: DbOption = Path(DEFAULT_DB), out: OutOption = Path("crossforge-out")) -> None:
