@@ -204,6 +204,23 @@ def import_snapshot(path: str | Path, db: str | Path = DEFAULT_DB) -> dict[str, 
     return snapshot.import_snapshot(path, db)
 
 
+def code_interviews(codebook: str | Path, segments: str | Path,
+                    out: str | Path = "crossforge-out") -> dict[str, Path]:
+    """Agreement per code and theme frequencies from coded interview segments.
+
+    Writes ``interview_agreement.csv`` and ``interview_themes.csv`` into ``out``; formats
+    are described in ``crossforge.interviews``.
+    """
+    codes = interviews.read_codebook(codebook)
+    coded = interviews.read_segments(segments, codes)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"agreement": out / "interview_agreement.csv", "themes": out / "interview_themes.csv"}
+    interviews.code_agreement(coded, codes).to_csv(paths["agreement"], index=False)
+    interviews.theme_frequencies(coded, codes).to_csv(paths["themes"], index=False)
+    return paths
+
+
 def write_records(records: Iterable[object], *, source: str, origin: str,
                   db: str | Path = DEFAULT_DB) -> dict[str, int]:
     """Store records from any source (used by sources added later and by tests)."""

@@ -118,6 +118,18 @@ def report(db: DbOption = Path(DEFAULT_DB), out: OutOption = Path("crossforge-ou
     console.print(f"report: {paths['html']}")
 
 
+@app.command("interviews")
+@_one_line_errors
+def code_interviews(
+    codebook: Annotated[Path, typer.Argument(help="Codebook YAML (themes and codes).")],
+    segments: Annotated[Path, typer.Argument(help="CSV: interview, segment, coder, code.")],
+    out: OutOption = Path("crossforge-out"),
+) -> None:
+    """Agreement per code and theme frequencies from coded interview segments."""
+    paths = api.code_interviews(codebook, segments, out)
+    console.print("wrote " + ", ".join(str(p) for p in paths.values()))
+
+
 @app.command()
 @_one_line_errors
 def demo(
