@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from crossforge import __version__, snapshot
+from crossforge import __version__, interviews, snapshot
 from crossforge.errors import ConfigError
 from crossforge.measures import (
     COMPARED_MEASURES,
