@@ -10,8 +10,10 @@ from crossforge.api import (  # noqa: E402
     export,
     import_git,
     import_snapshot,
+    init,
     measure,
     report,
+    study,
     write_records,
 )
 from crossforge.errors import ConfigError, CrossforgeError, GitError, StoreError  # noqa: E402
@@ -30,7 +32,9 @@ __all__ = [
     "export",
     "import_git",
     "import_snapshot",
+    "init",
     "measure",
     "report",
+    "study",
     "write_records",
 ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,6 +38,7 @@ from crossforge.sources import synthetic
 from crossforge.sources.git import GitRepository
 from crossforge.statistics import PlatformComparison
 from crossforge.store import DEFAULT_DB, Store
+from crossforge.study import Step, Study, write_template
 
 
 def _provenance(source: str, origin: str) -> Provenance:
@@ -219,6 +220,67 @@ def code_interviews(codebook: str | Path, segments: str | Path,
     interviews.code_agreement(coded, codes).to_csv(paths["agreement"], index=False)
     interviews.theme_frequencies(coded, codes).to_csv(paths["themes"], index=False)
     return paths
+
+
+def init(path: str | Path = "study.toml") -> Path:
+    """Write a commented ``study.toml`` template (never overwrites)."""
+    return write_template(path)
+
+
+def study(path: str | Path, *,
+          on_step: Callable[[str, str], None] | None = None) -> dict[str, str]:
+    """Run a study file's steps in order, skipping steps already finished unchanged.
+
+    Args:
+        path: a ``study.toml`` (see ``crossforge init``).
+        on_step: called with (step name, ``"run"`` | ``"skip"``) before each step.
+
+    Returns:
+        The outcome of each step (``"skipped"`` or what it did).
+    """
+    config = Study.read(path)
+    steps = [Step(f"import-git:{source['repo']}", source,
+                  lambda source=source: _counts_text(import_git(
+                      source["path"], repo=source["repo"], platform=source["platform"],
+                      db=config.database)))
+             for source in config.git_sources]
+    outcomes: dict[str, str] = {}
+    for step in steps:
+        outcomes[step.name] = _run_step(config.database, step, on_step)
+    with Store(config.database) as store:
+        fingerprint = {"counts": store.counts(), "sources": store.frame(
+            "SELECT id, fetched_at FROM provenance ORDER BY id").astype(str).values.tolist()}
+    analysis = Step("measure-and-report",
+                    {"bootstrap": config.bootstrap, "seed": config.seed,
+                     "report": config.report, "output": str(config.output),
+                     "data": fingerprint},
+                    lambda: _analyse(config))
+    outcomes[analysis.name] = _run_step(config.database, analysis, on_step)
+    return outcomes
+
+
+def _analyse(config: Study) -> str:
+    if config.report:
+        return f"report {report(config.database, config.output)['html']}"
+    measure(config.database, config.output, n_bootstrap=config.bootstrap, seed=config.seed)
+    return f"measures in {config.output}"
+
+
+def _run_step(db: Path, step: Step, on_step: Callable[[str, str], None] | None) -> str:
+    with Store(db) as store:
+        done = store.finished_step(step.name) == step.config_hash
+    if on_step:
+        on_step(step.name, "skip" if done else "run")
+    if done:
+        return "skipped"
+    outcome = step.run()
+    with Store(db) as store:
+        store.mark_step(step.name, step.config_hash, outcome)
+    return outcome
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    return ", ".join(f"{v:,} {k}" for k, v in counts.items())
 
 
 def write_records(records: Iterable[object], *, source: str, origin: str,

@@ -118,6 +118,31 @@ def report(db: DbOption = Path(DEFAULT_DB), out: OutOption = Path("crossforge-ou
     console.print(f"report: {paths['html']}")
 
 
+@app.command()
+@_one_line_errors
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the study file.")] = Path(
+        "study.toml"),
+) -> None:
+    """Write a commented study.toml to edit."""
+    console.print(f"wrote {api.init(path)}; edit it, then run: crossforge study {path}")
+
+
+@app.command("study")
+@_one_line_errors
+def run_study(
+    path: Annotated[Path, typer.Argument(help="A study file written by crossforge init.")],
+) -> None:
+    """Run a study file's steps; finished steps are skipped on re-run."""
+    def show(step: str, action: str) -> None:
+        console.print(f"{'skip' if action == 'skip' else 'run '} {step}")
+
+    with console.status("running the study"):
+        outcomes = api.study(path, on_step=show)
+    for step, outcome in outcomes.items():
+        console.print(f"  {step}: {outcome}")
+
+
 @app.command("interviews")
 @_one_line_errors
 def code_interviews(

@@ -79,6 +79,11 @@ MIGRATIONS: tuple[str, ...] = (
         platform VARCHAR NOT NULL, organization VARCHAR NOT NULL, login VARCHAR NOT NULL,
         provenance_id VARCHAR NOT NULL, PRIMARY KEY (platform, organization, login));
     """,
+    """
+    CREATE TABLE study_steps (
+        step VARCHAR PRIMARY KEY, config_hash VARCHAR NOT NULL,
+        finished_at TIMESTAMPTZ NOT NULL, outcome VARCHAR);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -243,6 +248,17 @@ class Store:
             )
         finally:
             self._con.unregister("_batch")
+
+    def finished_step(self, step: str) -> str | None:
+        """The configuration hash a study step last finished with, if it did."""
+        row = self.query("SELECT config_hash FROM study_steps WHERE step = ?", [step]).fetchone()
+        return row[0] if row else None
+
+    def mark_step(self, step: str, config_hash: str, outcome: str) -> None:
+        """Record that a study step finished (so a re-run can skip it)."""
+        with self.transaction():
+            self._con.execute("INSERT OR REPLACE INTO study_steps VALUES (?, ?, ?, ?)",
+                              [step, config_hash, datetime.now(UTC), outcome])
 
     def counts(self) -> dict[str, int]:
         """Rows per data table."""
