@@ -16,6 +16,7 @@ Rules (documented with examples in ``docs/measures.md``):
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from crossforge.records import Platform
 
@@ -68,6 +69,7 @@ def is_placeholder_email(email: str | None) -> bool:
     return "." not in domain or local in _PLACEHOLDER_LOCALS and domain in {"none", "localhost"}
 
 
+@lru_cache(maxsize=1 << 16)  # a history repeats few (name, e-mail) pairs many times
 def identity_key(name: str | None, email: str | None, platform: Platform) -> str:
     """The one identity for a (name, e-mail) pair under the rules above.
 
