@@ -22,14 +22,19 @@ from crossforge import __version__, interviews, snapshot
 from crossforge.errors import ConfigError
 from crossforge.measures import (
     COMPARED_MEASURES,
+    ActivitySurvival,
     CollaborationIntensity,
     CollaborationNetworks,
+    CommunityMigration,
     MeasureResult,
     Openness,
     Organisations,
     UserInnovation,
     adaptation_summary,
+    median_survival,
     summarize,
+    survival_curves,
+    trends_by_year,
 )
 from crossforge.records import Provenance, check_platform, check_repo_id
 from crossforge.report import write_report
@@ -108,27 +113,36 @@ def measure(
         )
         organisations = Organisations().compute(store)
         networks = CollaborationNetworks().compute(store)
+        survival = survival_curves(ActivitySurvival().compute(store))
+        migration = CommunityMigration().compute(store)
         derivations = store.frame("SELECT child, parent, relation, relation_source, platform "
                                   "FROM derivations ORDER BY ALL")
         synthetic_data = _is_synthetic(store)
     statistics = PlatformComparison(n_bootstrap=n_bootstrap, seed=seed).compute(
         repositories, COMPARED_MEASURES)
     innovation = adaptation_summary(repositories)
+    evolution = {"trends": trends_by_year(repositories), "survival": survival,
+                 "migration": migration}
+    pooled = migration.groupby("platform")[["migrated", "participants"]].sum()
     summary = {
         "synthetic": synthetic_data,
         "platforms": summarize(repositories),
         "organisations": json.loads(organisations.to_json(orient="records")),
         "innovation": json.loads(innovation.to_json(orient="records")),
+        "median_maintenance_days": median_survival(survival),
+        "migration_share": {str(p): float(r.migrated / r.participants) if r.participants else None
+                            for p, r in pooled.iterrows()},
     }
     paths = _write_outputs(Path(out), repositories, organisations, innovation, derivations,
-                           networks, statistics, summary)
-    return MeasureResult(repositories, organisations, innovation, networks, statistics, summary,
-                         paths)
+                           networks, statistics, summary, evolution)
+    return MeasureResult(repositories, organisations, innovation, networks, evolution,
+                         statistics, summary, paths)
 
 
 def _write_outputs(out: Path, repositories: pd.DataFrame, organisations: pd.DataFrame,
                    innovation: pd.DataFrame, derivations: pd.DataFrame, networks: dict,
-                   statistics: pd.DataFrame, summary: dict) -> dict[str, Path]:
+                   statistics: pd.DataFrame, summary: dict,
+                   evolution: dict[str, pd.DataFrame]) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = {"csv": out / "repositories.csv", "parquet": out / "repositories.parquet",
              "organisations": out / "organisations.csv", "innovation": out / "innovation.csv",
@@ -141,6 +155,9 @@ def _write_outputs(out: Path, repositories: pd.DataFrame, organisations: pd.Data
     innovation.to_csv(paths["innovation"], index=False)
     derivations.to_csv(paths["derivations"], index=False)
     statistics.to_parquet(paths["statistics_parquet"], index=False)
+    for name, frame in evolution.items():
+        paths[name] = out / f"{name}.csv"
+        frame.to_csv(paths[name], index=False)
     synthetic_data = summary["synthetic"]
     _write_json(paths["networks"], {"synthetic": synthetic_data, "platforms": networks})
     _write_json(paths["statistics"], {

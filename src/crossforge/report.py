@@ -146,6 +146,37 @@ def ecdf_svg(frame: pd.DataFrame, column: str, *, synthetic: bool = False, width
     return "".join(parts)
 
 
+def survival_svg(curves: pd.DataFrame, *, synthetic: bool = False, width: int = 520,
+                 height: int = 260) -> str:
+    """Kaplan–Meier steps per platform: share of repositories still maintained by day."""
+    pad = 40
+    top = max(float(curves["days"].max()) if len(curves) else 1.0, 1.0)
+    plot_h = height - pad - pad // 2
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             'role="img" aria-label="maintenance survival">',
+             f'<rect x="{pad}" y="{pad // 2}" width="{width - 2 * pad}" height="{plot_h}" '
+             'fill="none" stroke="#999"/>']
+    for row, (platform, group) in enumerate(curves.groupby("platform", sort=True)):
+        x0, y0 = pad, pad // 2
+        points = [f"{x0},{y0}"]
+        for days, survival in zip(group["days"], group["survival"], strict=True):
+            x = pad + days / top * (width - 2 * pad)
+            y = pad // 2 + (1 - survival) * plot_h
+            points += [f"{x:.1f},{points[-1].split(',')[1]}", f"{x:.1f},{y:.1f}"]
+        color = _COLORS.get(str(platform), "#444")
+        parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" '
+                     f'points="{" ".join(points)}"/>')
+        parts.append(f'<text x="{width - pad - 8}" y="{pad + 4 + 16 * row}" fill="{color}" '
+                     f'font-size="12" text-anchor="end">'
+                     f'{PLATFORM_LABELS.get(str(platform), platform)}</text>')
+    if synthetic:
+        parts.append(f'<text x="{pad + 8}" y="{height - pad - 8}" fill="#b45309" '
+                     'font-size="13" font-weight="bold">SYNTHETIC</text>')
+    parts.append(f'<text x="{width // 2}" y="{height - 8}" font-size="12" '
+                 'text-anchor="middle">days since release</text></svg>')
+    return "".join(parts)
+
+
 def write_report(out: Path, result: MeasureResult, *, sources: list[dict]) -> dict[str, Path]:
     """Render ``report.html`` and ``report.md`` into ``out`` from measure outputs.
 
@@ -167,6 +198,7 @@ def write_report(out: Path, result: MeasureResult, *, sources: list[dict]) -> di
         "platforms": platforms,
         "labels": PLATFORM_LABELS,
         "summary": summary["platforms"],
+        "summary_all": summary,
         "sections": {
             "intensity": [c for c in INTENSITY_COLUMNS if _has(summary, c)],
             "openness": [c for c in OPENNESS_COLUMNS if _has(summary, c)],
@@ -174,6 +206,10 @@ def write_report(out: Path, result: MeasureResult, *, sources: list[dict]) -> di
         "organisations": result.organisations.to_dict("records"),
         "innovation": result.innovation.to_dict("records"),
         "networks": result.networks,
+        "trends": result.evolution["trends"].to_dict("records"),
+        "trend_columns": [c for c in result.evolution["trends"].columns
+                          if c not in ("platform", "year")],
+        "survival_figure": survival_svg(result.evolution["survival"], synthetic=synthetic),
         "network_rows": NETWORK_ROWS,
         "statistics": [r for r in stats_rows if r["comparison"] == "raw"],
         "stratified": {r["measure"]: r for r in stats_rows if r["comparison"] == "stratified"},

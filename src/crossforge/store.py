@@ -105,7 +105,8 @@ class Store:
 
     Args:
         path: the DuckDB file; created (and migrated to the current schema) when absent.
-        read_only: open without the right to write; the file must exist.
+        read_only: open without the right to write; the file must exist. A file from an
+            older crossforge is migrated first (migrations only add tables).
 
     Raises:
         StoreError: the file is not a DuckDB database, is corrupted or locked, or was written
@@ -166,7 +167,12 @@ class Store:
                 f"({__version__}) knows ({SCHEMA_VERSION}); upgrade crossforge"
             )
         if current < SCHEMA_VERSION and read_only:
-            raise StoreError(f"{self.path} needs a schema migration; open it writable once")
+            # Migrations only add tables, so an older file is upgraded in place, then
+            # reopened read-only: reading never requires a separate upgrade step.
+            self._con.close()
+            Store(self.path).close()
+            self._con = duckdb.connect(str(self.path), read_only=True)
+            return
         for version in range(current, SCHEMA_VERSION):
             with self.transaction():
                 self._con.execute(MIGRATIONS[version])

@@ -4,6 +4,13 @@ Each measure is an estimator-like object: settings in the constructor, data in `
 Definitions, formulas and caveats: ``docs/measures.md``.
 """
 
+from crossforge.measures.evolution import (
+    ActivitySurvival,
+    CommunityMigration,
+    median_survival,
+    survival_curves,
+    trends_by_year,
+)
 from crossforge.measures.innovation import UserInnovation, adaptation_summary
 from crossforge.measures.intensity import CollaborationIntensity, summarize
 from crossforge.measures.networks import CollaborationNetworks
@@ -26,6 +33,8 @@ COMPARED_MEASURES: tuple[str, ...] = (
 
 __all__ = [
     "COMPARED_MEASURES",
+    "ActivitySurvival",
+    "CommunityMigration",
     "CollaborationIntensity",
     "CollaborationNetworks",
     "MeasureResult",
@@ -34,5 +43,8 @@ __all__ = [
     "PersonRoles",
     "UserInnovation",
     "adaptation_summary",
+    "median_survival",
     "summarize",
+    "survival_curves",
+    "trends_by_year",
 ]

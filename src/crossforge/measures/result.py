@@ -17,6 +17,8 @@ class MeasureResult:
         organisations: one row per platform: organisation shares.
         innovation: one row per platform: adaptation vs improvement.
         networks: per platform and network, its summary statistics.
+        evolution: ``trends`` by creation year, maintenance ``survival`` curves and
+            community ``migration`` per upstream repository (DataFrames).
         statistics: the tidy OSS-vs-OSM comparison table.
         summary: what ``summary.json`` holds.
     """
@@ -25,6 +27,7 @@ class MeasureResult:
     organisations: pd.DataFrame
     innovation: pd.DataFrame
     networks: dict
+    evolution: dict[str, pd.DataFrame]
     statistics: pd.DataFrame
     summary: dict
     paths: dict[str, Path]

@@ -66,8 +66,10 @@ _TITLES = {
                     "License question about {x}", "Error loading {x} tokenizer",
                     "Add chat template for {x}"],
 }
-#: Hub lineage: share of models derived from an earlier one, and the relation mix (assumed).
+#: Hub lineage: share of models derived from an earlier one, the relation mix, and the
+#: chance that a derivative's team includes someone from its parent (all assumed).
 DERIVED_SHARE = 0.6
+FOLLOW_PARENT_SHARE = 0.3
 RELATION_WEIGHTS = {"finetune": 0.55, "quantized": 0.25, "adapter": 0.15, "merge": 0.05}
 
 _WORDS = ["parser", "tokenizer", "cache", "config", "pipeline", "adapter", "export", "server"]
@@ -87,6 +89,7 @@ def generate_world(
     for platform, shape in SHAPES.items():
         accounts: dict[str, Account] = {}
         attachment: list[str] = []  # one entry per model and per child: preferential parents
+        people_of: dict[str, list[str]] = {}
         for i in range(repositories_per_platform):
             owner_is_org = rng.random() < shape.org_share
             owner = f"{'org' if owner_is_org else 'user'}{rng.randrange(60):02d}"
@@ -98,6 +101,7 @@ def generate_world(
                 popularity=int(rng.paretovariate(1.0)) - 1, forks=int(rng.paretovariate(1.3)) - 1,
                 downloads=int(rng.paretovariate(0.8)) - 1 if platform == "huggingface" else None,
             )
+            parent = None
             if platform == "huggingface":
                 if attachment and rng.random() < DERIVED_SHARE:
                     parent = rng.choice(attachment)
@@ -109,6 +113,9 @@ def generate_world(
             n_people = min(200, int(rng.paretovariate(shape.contributor_alpha)))
             people = [owner if not owner_is_org else f"dev{rng.randrange(400):03d}"]
             people += [f"dev{rng.randrange(400):03d}" for _ in range(n_people - 1)]
+            if parent and rng.random() < FOLLOW_PARENT_SHARE:
+                people.append(rng.choice(people_of[parent]))
+            people_of[repo] = people
             for login in people:
                 accounts.setdefault(login, Account(platform, login, "user", login.title()))
             when = created
