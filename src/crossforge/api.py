@@ -36,10 +36,11 @@ from crossforge.measures import (
     survival_curves,
     trends_by_year,
 )
+from crossforge.measures.relations import validate_relation_inference
 from crossforge.records import Provenance, check_platform, check_repo_id
 from crossforge.report import write_report
 from crossforge.snapshot import export_snapshot
-from crossforge.sources import synthetic
+from crossforge.sources import hub_metadata, synthetic
 from crossforge.sources.git import GitRepository
 from crossforge.statistics import PlatformComparison
 from crossforge.store import DEFAULT_DB, Store
@@ -74,6 +75,22 @@ def import_git(
     clone = GitRepository(path, repo, check_platform(platform))
     with Store(db) as store:
         return store.write(_provenance("git", str(Path(path).resolve())), clone.list_records())
+
+
+def import_hub_metadata(path: str | Path, *, db: str | Path = DEFAULT_DB) -> dict[str, int]:
+    """Import a Hub metadata dump (``ModelInfo`` rows as JSON lines or Parquet).
+
+    Models become repositories; base-model links and lineage lists become derivations
+    (see ``crossforge.sources.hub_metadata``). Importing the same dump twice changes nothing.
+    """
+    records = hub_metadata.list_records(path)
+    with Store(db) as store:
+        return store.write(_provenance(hub_metadata.SOURCE, str(Path(path).resolve())), records)
+
+
+def validate_relations(path: str | Path) -> dict:
+    """Agreement of relation inference with the Hub's hidden relation tags on a dump."""
+    return validate_relation_inference(path)
 
 
 def measure(

@@ -68,6 +68,33 @@ def import_git(
     console.print(f"imported {repo}: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
 
 
+@import_app.command("hub-metadata")
+@_one_line_errors
+def import_hub_metadata(
+    path: Annotated[Path, typer.Argument(help="ModelInfo rows: .jsonl[.gz] or .parquet.")],
+    db: DbOption = Path(DEFAULT_DB),
+) -> None:
+    """Import a Hub metadata dump: models and their derivation links."""
+    with console.status(f"reading {path}"):
+        counts = api.import_hub_metadata(path, db=db)
+    console.print(f"imported {path}: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
+
+
+@app.command("validate-relations")
+@_one_line_errors
+def validate_relations(
+    path: Annotated[Path, typer.Argument(help="ModelInfo rows with base_model tags.")],
+) -> None:
+    """Hide the Hub's relation tags, infer relations, and report agreement."""
+    result = api.validate_relations(path)
+    console.print(f"models: {result['n']:,}  agreement: {result['accuracy']:.3f}  "
+                  f"Cohen's kappa: {result['cohen_kappa']}")
+    for tag, row in result["confusion"].items():
+        if any(row.values()):
+            console.print(f"  tagged {tag:<10} → " + ", ".join(
+                f"{k} {v:,}" for k, v in row.items() if v))
+
+
 @import_app.command("snapshot")
 @_one_line_errors
 def import_snapshot(

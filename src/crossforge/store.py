@@ -99,6 +99,9 @@ TABLES: dict[type, str] = {
 
 _BATCH_ROWS = 20_000
 
+#: Authority of a derivation's relation source: lower wins when one link is reported twice.
+SOURCE_RANK: dict[str, int] = {"tag": 0, "git": 0, "api": 1, "card": 2, "inferred": 3}
+
 
 class Store:
     """An open crossforge database.
@@ -241,6 +244,9 @@ class Store:
         return counts
 
     def _upsert(self, kind: type, batch: list[object], provenance_id: str) -> None:
+        if kind is Derivation:
+            self._upsert_derivations(batch, provenance_id)  # type: ignore[arg-type]
+            return
         names = [f.name for f in dataclasses.fields(kind)]
         columns = {name: [getattr(r, name) for r in batch] for name in names}
         if "co_authors" in columns:
@@ -265,6 +271,40 @@ class Store:
         with self.transaction():
             self._con.execute("INSERT OR REPLACE INTO study_steps VALUES (?, ?, ?, ?)",
                               [step, config_hash, datetime.now(UTC), outcome])
+
+    def _upsert_derivations(self, batch: list[Derivation], provenance_id: str) -> None:
+        """Upsert derivation links, keeping the most authoritative ``relation_source``.
+
+        One link can be reported twice (a child's relation tag and its parent's lineage
+        list, or two dumps): the child's own tag outranks the Hub's lineage listing, which
+        outranks an explicit card relation, which outranks an inferred one; equal ranks
+        take the newer report.
+        """
+        best: dict[tuple[str, str, str, str], Derivation] = {}
+        for d in batch:
+            key = (d.platform, d.child, d.parent, d.relation)
+            held = best.get(key)
+            if held is None or (SOURCE_RANK.get(d.relation_source, 9)
+                                <= SOURCE_RANK.get(held.relation_source, 9)):
+                best[key] = d
+        rows = list(best.values())
+        names = [f.name for f in dataclasses.fields(Derivation)]
+        columns = {name: [getattr(r, name) for r in rows] for name in names}
+        columns["provenance_id"] = [provenance_id] * len(rows)
+        rank = " ".join(f"WHEN '{k}' THEN {v}" for k, v in SOURCE_RANK.items())
+        self._con.register("_batch", pa.table(columns))
+        try:
+            self._con.execute(
+                f"INSERT INTO derivations ({', '.join(columns)}) "
+                f"SELECT {', '.join(columns)} FROM _batch "
+                "ON CONFLICT (platform, child, parent, relation) DO UPDATE SET "
+                "relation_source = EXCLUDED.relation_source, "
+                "provenance_id = EXCLUDED.provenance_id "
+                f"WHERE (CASE EXCLUDED.relation_source {rank} ELSE 9 END) "
+                f"<= (CASE derivations.relation_source {rank} ELSE 9 END)"
+            )
+        finally:
+            self._con.unregister("_batch")
 
     def counts(self) -> dict[str, int]:
         """Rows per data table."""
