@@ -6,14 +6,21 @@ Every CLI command is one of these functions; see ``crossforge.api`` for the deta
 __version__ = "0.1.0"
 
 from crossforge.api import (  # noqa: E402
+    classify_csv,
+    classify_store,
+    code_interviews,
     demo,
+    evaluate_classifier,
     export,
     import_git,
+    import_hub_metadata,
     import_snapshot,
     init,
     measure,
     report,
     study,
+    train_classifier,
+    validate_relations,
     write_records,
 )
 from crossforge.errors import ConfigError, CrossforgeError, GitError, StoreError  # noqa: E402
@@ -28,13 +35,20 @@ __all__ = [
     "Store",
     "StoreError",
     "__version__",
+    "classify_csv",
+    "classify_store",
+    "code_interviews",
     "demo",
+    "evaluate_classifier",
     "export",
     "import_git",
+    "import_hub_metadata",
     "import_snapshot",
     "init",
     "measure",
     "report",
     "study",
+    "train_classifier",
+    "validate_relations",
     "write_records",
 ]

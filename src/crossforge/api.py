@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from crossforge import __version__, interviews, snapshot
+from crossforge import __version__, classify, interviews, snapshot
+from crossforge.content import TypeShares
 from crossforge.errors import ConfigError
 from crossforge.measures import (
     COMPARED_MEASURES,
@@ -93,6 +94,39 @@ def validate_relations(path: str | Path) -> dict:
     return validate_relation_inference(path)
 
 
+def classify_csv(path: str | Path, output: str | Path, *, labels: list[str] | None = None,
+                 model: str | Path | None = None) -> pd.DataFrame:
+    """Label the threads of a CSV (``title``, ``body``) and write them back with ``label`` and
+    one ``p_<class>`` column per class; ``labels`` restricts the prediction to a subset."""
+    result = classify.classify_frame(classify.read_threads(path), classify.load_model(model),
+                                     labels)
+    result.to_csv(output, index=False)
+    return result
+
+
+def classify_store(db: str | Path = DEFAULT_DB, *, labels: list[str] | None = None,
+                   model: str | Path | None = None) -> dict[str, int]:
+    """Label every thread in the store (table ``thread_labels``); returns counts per type."""
+    classifier = classify.load_model(model)
+    with Store(db) as store:
+        threads = store.frame("SELECT platform, repo, number, title, body FROM threads")
+        result = classify.classify_frame(threads, classifier, labels)
+        probability = result.filter(like="p_").max(axis=1) if len(result) else []
+        store.write_thread_labels(result.assign(probability=probability),
+                                  str(model or "default"))
+    return {str(k): int(v) for k, v in result["label"].value_counts().items()}
+
+
+def train_classifier(labelled: str | Path, out: str | Path) -> classify.Evaluation:
+    """Train a model from a labelled CSV and save it to ``out`` (see ``crossforge.classify``)."""
+    return classify.train(classify.read_labelled(labelled), out)[1]
+
+
+def evaluate_classifier(labelled: str | Path) -> classify.Evaluation:
+    """Cross-validated scores of the default configuration on a labelled CSV."""
+    return classify.evaluate(classify.read_labelled(labelled))
+
+
 def measure(
     db: str | Path = DEFAULT_DB,
     out: str | Path = "crossforge-out",
@@ -135,11 +169,12 @@ def measure(
         derivations = store.frame("SELECT child, parent, relation, relation_source, platform "
                                   "FROM derivations ORDER BY ALL")
         synthetic_data = _is_synthetic(store)
+        type_shares = _type_shares(store, n_bootstrap, seed)
     statistics = PlatformComparison(n_bootstrap=n_bootstrap, seed=seed).compute(
         repositories, COMPARED_MEASURES)
     innovation = adaptation_summary(repositories)
     evolution = {"trends": trends_by_year(repositories), "survival": survival,
-                 "migration": migration}
+                 "migration": migration, "type_shares": type_shares}
     pooled = migration.groupby("platform")[["migrated", "participants"]].sum()
     summary = {
         "synthetic": synthetic_data,
@@ -154,6 +189,25 @@ def measure(
                            networks, statistics, summary, evolution)
     return MeasureResult(repositories, organisations, innovation, networks, evolution,
                          statistics, summary, paths)
+
+
+def _type_shares(store: Store, n_bootstrap: int, seed: int) -> pd.DataFrame:
+    """Per-platform thread-type shares, corrected with the labelling model's CV errors."""
+    labelled = store.frame("SELECT t.platform, l.label, l.model FROM thread_labels l "
+                           "JOIN threads t USING (platform, repo, number)")
+    columns = ["group", "class", "n", "raw_share", "adjusted_share", "ci_low", "ci_high",
+               "validation_n"]
+    if labelled.empty:
+        return pd.DataFrame(columns=columns)
+    name = labelled["model"].mode().iloc[0]
+    model = classify.load_model(None if name == "default" else name)
+    validation = pd.DataFrame({"true": model.card_.get("cv_true", []),
+                               "predicted": model.card_.get("cv_predicted", [])})
+    if validation.empty:
+        raise ConfigError(f"model {name} carries no cross-validated predictions to correct "
+                          "type shares with; retrain it with crossforge classify train")
+    return TypeShares(classes=[str(c) for c in model.classes_], n_bootstrap=n_bootstrap,
+                      seed=seed).compute(labelled, validation)
 
 
 def _write_outputs(out: Path, repositories: pd.DataFrame, organisations: pd.DataFrame,
@@ -212,6 +266,7 @@ def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
     with Store(db) as store:
         store.write(_provenance(synthetic.SOURCE, f"seed={seed}"),
                     synthetic.generate_world(repositories_per_platform, seed))
+    classify_store(db)
     return report(db, out)
 
 

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 
 from crossforge import api
-from crossforge.errors import CrossforgeError
+from crossforge.errors import ConfigError, CrossforgeError
 from crossforge.store import DEFAULT_DB
 
 app = typer.Typer(
@@ -168,6 +168,50 @@ def run_study(
         outcomes = api.study(path, on_step=show)
     for step, outcome in outcomes.items():
         console.print(f"  {step}: {outcome}")
+
+
+@app.command("classify")
+@_one_line_errors
+def classify_command(
+    arguments: Annotated[list[str] | None, typer.Argument(
+        help="IN.csv to label; or 'train LABELLED.csv'; or 'evaluate LABELLED.csv'; "
+             "nothing to label the threads in the store.")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", help="Where to write the labelled CSV, or the trained model.")] = None,
+    labels: Annotated[str | None, typer.Option(
+        "--labels", help="Restrict predictions to these classes, e.g. bug,feature,usage.")] = None,
+    model: Annotated[Path | None, typer.Option(
+        "--model", help="A model file from 'classify train' (default: the shipped one).")] = None,
+    db: DbOption = Path(DEFAULT_DB),
+) -> None:
+    """Classify issues and discussions by type (bug, usage, feature, documentation, other)."""
+    args = arguments or []
+    subset = [x.strip() for x in labels.split(",") if x.strip()] if labels else None
+    if args[:1] in (["train"], ["evaluate"]):
+        if len(args) != 2:
+            raise ConfigError(f"usage: crossforge classify {args[0]} LABELLED.csv")
+        if args[0] == "train":
+            target = output or Path("crossforge-model.npz")
+            with console.status("training (with cross-validation)"):
+                evaluation = api.train_classifier(args[1], target)
+            console.print(f"wrote {target}")
+        else:
+            with console.status("cross-validating"):
+                evaluation = api.evaluate_classifier(args[1])
+        console.print(f"macro-F1 {evaluation.macro_f1:.3f} ({evaluation.scheme})")
+        console.print(evaluation.per_class.round(3).to_string(index=False))
+        console.print(evaluation.confusion.to_string())
+        return
+    if len(args) > 1:
+        raise ConfigError("give one input CSV, or 'train'/'evaluate' and a labelled CSV")
+    if args:
+        target = output or Path(args[0]).with_suffix(".labelled.csv")
+        result = api.classify_csv(args[0], target, labels=subset, model=model)
+        console.print(f"labelled {len(result):,} threads into {target}")
+    else:
+        counts = api.classify_store(db, labels=subset, model=model)
+        console.print("labelled threads in the store: "
+                      + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
 
 
 @app.command("interviews")

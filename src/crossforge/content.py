@@ -50,7 +50,7 @@ def adjusted_shares(observed: np.ndarray, matrix: np.ndarray) -> np.ndarray:
         method="SLSQP",
         options={"ftol": 1e-12, "maxiter": 200},
     )
-    q = np.clip(result.x, 0, None)
+    q = np.where(result.x < 1e-9, 0.0, result.x)  # solver noise below the tolerance is zero
     return q / q.sum()
 
 

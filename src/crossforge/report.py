@@ -36,8 +36,8 @@ class ReferenceFigure:
     source: str = SEED_STUDY
 
 
-def seed_comparison(summary: dict, organisations: pd.DataFrame,
-                    statistics: pd.DataFrame) -> list[ReferenceFigure]:
+def seed_comparison(summary: dict, organisations: pd.DataFrame, statistics: pd.DataFrame,
+                    type_shares: pd.DataFrame | None = None) -> list[ReferenceFigure]:
     """The seed study's headline figures beside the same quantities on the user's data."""
     platforms = summary.get("platforms", {})
 
@@ -60,7 +60,16 @@ def seed_comparison(summary: dict, organisations: pd.DataFrame,
                 if hub_org is not None and not pd.isna(hub_org) else "no Hub data")
     counts = " / ".join(f"{platforms.get(p, {}).get('repositories', 0):,}"
                         for p in ("github", "huggingface"))
-    content = "not measured in this run (content analysis: crossforge classify)"
+    def share(platform: str, cls: str) -> str:
+        if type_shares is None or type_shares.empty:
+            return "not measured in this run (content analysis: crossforge classify)"
+        row = type_shares[(type_shares["group"] == platform) & (type_shares["class"] == cls)]
+        if row.empty:
+            return f"no classified {platform} threads"
+        r = row.iloc[0]
+        return (f"{r.adjusted_share * 100:.1f}% [{r.ci_low * 100:.1f}, {r.ci_high * 100:.1f}] "
+                f"corrected for classifier error (raw {r.raw_share * 100:.1f}%, n = {r.n:,})")
+
     return [
         ReferenceFigure("Repositories studied (GitHub / Hub)", "1,428,792 / 1,440,527", counts),
         ReferenceFigure("Contributors per repository, OSM vs OSS", "about 40% fewer in OSM",
@@ -69,8 +78,9 @@ def seed_comparison(summary: dict, organisations: pd.DataFrame,
                         "commits per month: " + ratio("commits_per_month")
                         + "; participants per month: " + ratio("participants_per_month")),
         ReferenceFigure("Share of OSM contributions by organisations", "49.8%", org_text),
-        ReferenceFigure("Bug reports among OSS threads", "42.7%", content),
-        ReferenceFigure("Usage questions among OSM threads", "40.0%", content),
+        ReferenceFigure("Bug reports among OSS threads", "42.7%", share("github", "bug")),
+        ReferenceFigure("Usage questions among OSM threads", "40.0%",
+                        share("huggingface", "usage")),
     ]
 
 
@@ -213,7 +223,9 @@ def write_report(out: Path, result: MeasureResult, *, sources: list[dict]) -> di
         "network_rows": NETWORK_ROWS,
         "statistics": [r for r in stats_rows if r["comparison"] == "raw"],
         "stratified": {r["measure"]: r for r in stats_rows if r["comparison"] == "stratified"},
-        "references": seed_comparison(summary, result.organisations, statistics),
+        "references": seed_comparison(summary, result.organisations, statistics,
+                                      result.evolution.get("type_shares")),
+        "type_shares": result.evolution["type_shares"].to_dict("records"),
         "sources": sources,
         "figures": {
             column: ecdf_svg(result.repositories, column, synthetic=synthetic)

@@ -84,6 +84,12 @@ MIGRATIONS: tuple[str, ...] = (
         step VARCHAR PRIMARY KEY, config_hash VARCHAR NOT NULL,
         finished_at TIMESTAMPTZ NOT NULL, outcome VARCHAR);
     """,
+    """
+    CREATE TABLE thread_labels (
+        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, number INTEGER NOT NULL,
+        label VARCHAR NOT NULL, probability DOUBLE NOT NULL, model VARCHAR NOT NULL,
+        labelled_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (platform, repo, number));
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -305,6 +311,24 @@ class Store:
             )
         finally:
             self._con.unregister("_batch")
+
+    def write_thread_labels(self, labels: pd.DataFrame, model: str) -> int:
+        """Replace the type labels of the given threads (``platform, repo, number, label,
+        probability``), atomically."""
+        frame = labels[["platform", "repo", "number", "label", "probability"]].copy()
+        frame["model"] = model
+        frame["labelled_at"] = datetime.now(UTC)
+        try:
+            with self.transaction():
+                self._con.register("_labels", frame)
+                try:
+                    self._con.execute("INSERT OR REPLACE INTO thread_labels "
+                                      "SELECT * FROM _labels")
+                finally:
+                    self._con.unregister("_labels")
+        except duckdb.Error as exc:
+            raise StoreError(f"write to {self.path} failed: {_first_line(exc)}") from exc
+        return len(frame)
 
     def counts(self) -> dict[str, int]:
         """Rows per data table."""

@@ -1,0 +1,147 @@
+"""Thread-type classification: the shipped model, the CLI, training, and the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from crossforge import api, classify
+from crossforge.classify.text import normalise
+from crossforge.cli import app
+from crossforge.sources import synthetic
+from crossforge.store import Store
+from tests.conftest import CORPUS
+
+RUNNER = CliRunner()
+
+# Written in the style of real GitHub issues and Hub discussions (not from the corpus).
+THREADS = pd.DataFrame({
+    "title": [
+        "Crash when loading tokenizer: KeyError 'model_type'",
+        "How do I run this model on CPU with 8 GB of RAM?",
+        "Feature request: support streaming responses in the client",
+        "Segfault after upgrading to 2.1.0",
+        "Is it possible to fine-tune this with LoRA? Which learning rate did you use?",
+        "Add an option to disable telemetry",
+    ],
+    "body": [
+        "Steps to reproduce:\n```python\ntok = AutoTokenizer.from_pretrained('x')\n```\n"
+        "Traceback (most recent call last):\n  File \"a.py\", line 3, in <module>\n"
+        "KeyError: 'model_type'\nExpected behavior: it loads.",
+        "I tried the example from the README but I am not sure how to set the device. "
+        "What is the right way to do this?",
+        "It would be nice to have a way to stream tokens as they are produced. "
+        "Is your feature request related to a problem? Long generations block the UI.",
+        "After pip install -U the process crashes with a segmentation fault on import. "
+        "Environment: Ubuntu 22.04, Python 3.11.",
+        "I want to adapt the model to my own data. Could you share the training settings?",
+        "Please add a flag so that usage statistics are not sent. This would help us in "
+        "air-gapped environments.",
+    ],
+})
+
+
+def test_normalise_replaces_code_traces_and_links_with_markers() -> None:
+    text = normalise("Crash on load", "see https://x.org/a\n```py\nimport x\n```\n"
+                     "Traceback (most recent call last):\nValueError: bad\nat /usr/lib/a/b.py")
+    assert "xxurl" in text and "xxcode" in text and "xxtrace" in text and "xxpath" in text
+    assert "import x" not in text and "https" not in text
+    assert normalise("How to export to ONNX?", "").count("xxquestion") == 1
+
+
+def test_shipped_model_labels_typical_threads_and_probabilities_sum_to_one() -> None:
+    model = classify.load_model()
+    result = classify.classify_frame(THREADS, model)
+    probabilities = result.filter(like="p_")
+    assert list(probabilities.columns) == [f"p_{c}" for c in model.classes_]
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-6)
+    # the unambiguous ones: a traceback is a bug, a how-to is usage, a request is a feature
+    assert result["label"].iloc[0] == "bug"
+    assert result["label"].iloc[1] == "usage"
+    assert result["label"].iloc[5] == "feature"
+    assert model.card_["trained_on"] > 0 and len(model.card_["cv_true"]) == model.card_[
+        "trained_on"]
+
+
+def test_label_subset_renormalises_and_never_predicts_outside_it() -> None:
+    result = classify.classify_frame(THREADS, classify.load_model(), ["bug", "feature"])
+    assert set(result["label"]) <= {"bug", "feature"}
+    assert "p_usage" not in result
+    np.testing.assert_allclose(result[["p_bug", "p_feature"]].sum(axis=1), 1.0, rtol=1e-6)
+
+
+def test_cli_classifies_a_csv_and_rejects_unknown_labels(tmp_path: Path) -> None:
+    source, target = tmp_path / "in.csv", tmp_path / "out.csv"
+    THREADS.assign(id=range(len(THREADS))).to_csv(source, index=False)
+    result = RUNNER.invoke(app, ["classify", str(source), "--output", str(target),
+                                 "--labels", "bug,feature,usage"])
+    assert result.exit_code == 0, result.output
+    written = pd.read_csv(target)
+    assert list(written["id"]) == list(range(len(THREADS)))
+    assert {"label", "p_bug", "p_feature", "p_usage"} <= set(written.columns)
+    bad = RUNNER.invoke(app, ["classify", str(source), "--labels", "bug,spam"])
+    assert bad.exit_code == 2 and "does not know spam" in bad.output
+    assert "Traceback" not in bad.output
+    missing = RUNNER.invoke(app, ["classify", str(tmp_path / "nope.csv")])
+    assert missing.exit_code == 2 and "does not exist" in missing.output
+
+
+def test_trained_model_round_trips_through_its_file(tmp_path: Path) -> None:
+    frame = pd.concat([THREADS] * 4, ignore_index=True).assign(
+        label=["bug", "usage", "feature", "bug", "usage", "feature"] * 4,
+        repo=[f"o/r{i % 6}" for i in range(24)])
+    path, evaluation = classify.train(frame, tmp_path / "m.npz")
+    assert evaluation.scheme.startswith("grouped by repository")
+    assert evaluation.confusion.to_numpy().sum() == len(frame)
+    fitted = classify.ThreadClassifier().fit(frame, frame["label"])
+    loaded = classify.load_model(path)
+    np.testing.assert_allclose(loaded.predict_proba(THREADS), fitted.predict_proba(THREADS),
+                               rtol=1e-4, atol=1e-6)
+    assert loaded.card_["trained_on"] == 24
+
+
+def test_a_file_that_is_not_a_model_is_a_one_line_error(tmp_path: Path) -> None:
+    bogus = tmp_path / "bogus.npz"
+    bogus.write_bytes(b"not a model")
+    result = RUNNER.invoke(app, ["classify", "--model", str(bogus), "--db",
+                                 str(tmp_path / "db.duckdb")])
+    assert result.exit_code == 2 and "not a crossforge classifier model" in result.output
+
+
+def test_classify_store_labels_every_thread_and_measure_reports_type_shares(
+        tmp_path: Path) -> None:
+    db = tmp_path / "demo.duckdb"
+    with Store(db) as store:
+        store.write(api._provenance(synthetic.SOURCE, "seed=3"), synthetic.generate_world(40, 3))
+        threads = store.frame("SELECT count(*) AS n FROM threads")["n"].iloc[0]
+    counts = api.classify_store(db)
+    assert sum(counts.values()) == threads > 0
+    with Store(db, read_only=True) as store:
+        labels = store.frame("SELECT label, probability FROM thread_labels")
+    assert len(labels) == threads and labels["probability"].between(0, 1).all()
+    result = api.measure(db, tmp_path / "out", n_bootstrap=200)
+    shares = result.evolution["type_shares"]
+    assert set(shares["group"]) == {"github", "huggingface"}
+    for _, group in shares.groupby("group"):
+        assert group["raw_share"].sum() == pytest.approx(1.0)
+        assert (group["ci_low"] <= group["adjusted_share"] + 1e-9).all()
+        assert (group["adjusted_share"] <= group["ci_high"] + 1e-9).all()
+
+
+@pytest.mark.skipif(not (CORPUS / "issues_labeled_train.csv").exists(),
+                    reason="../shared/corpus is absent: the labelled issues are needed")
+def test_shipped_model_is_reproduced_by_training_on_the_labelled_corpus(tmp_path: Path) -> None:
+    """The model card's claim: ``classify train`` on the corpus gives the shipped model."""
+    frame = classify.read_labelled(CORPUS / "issues_labeled_train.csv")
+    assert set(frame["label"]) == {"bug", "feature", "usage"}
+    path, evaluation = classify.train(frame, tmp_path / "m.npz")
+    shipped = classify.load_model()
+    with np.load(path) as trained, np.load(classify.DEFAULT_MODEL) as default:
+        np.testing.assert_allclose(trained["coef"], default["coef"], atol=1e-5)
+    assert evaluation.macro_f1 == pytest.approx(shipped.card_["macro_f1"], abs=1e-3)
+    # grouped by project, far below the same-project figures published for this data
+    assert 0.5 < evaluation.macro_f1 < 0.8
