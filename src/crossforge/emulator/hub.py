@@ -1,0 +1,117 @@
+"""The Hugging Face Hub's answers, rendered from a world.
+
+The contract is what the official ``huggingface_hub`` client parses (``ModelInfo``,
+``GitCommitInfo``, ``Discussion``, ``DiscussionWithDetails``, ``User``): the tests point
+``HfApi(endpoint=...)`` at the emulator and read every endpoint crossforge uses with it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crossforge.emulator.github import iso
+from crossforge.emulator.world import World, stable_int
+from crossforge.records import Thread
+
+EXPANDABLE = ("author", "createdAt", "lastModified", "downloads", "likes", "cardData", "tags",
+              "baseModels", "library_name", "pipeline_tag", "gated")
+
+
+def hex_id(text: str, length: int = 24) -> str:
+    return f"{stable_int(text):x}".rjust(length, "0")[-length:]
+
+
+def model_info(world: World, repo: str, expand: list[str] | None = None) -> dict[str, Any]:
+    record = world.repositories[("huggingface", repo)]
+    links = world.parents.get(repo, [])
+    parents = list(dict.fromkeys(d.parent for d in links))
+    card: dict[str, Any] = {}
+    if record.license:
+        card["license"] = record.license
+    if parents:
+        card["base_model"] = parents[0] if len(parents) == 1 else parents
+        card["base_model_relation"] = links[0].relation
+    tags = [f"base_model:{d.relation}:{d.parent}" for d in links if d.relation_source == "tag"]
+    tags += [f"base_model:{p}" for p in parents]
+    if record.license:
+        tags.append(f"license:{record.license}")
+    full = {
+        "_id": hex_id(repo), "id": repo, "modelId": repo, "author": record.owner,
+        "createdAt": iso(record.created_at), "lastModified": iso(record.last_modified
+                                                                 or record.created_at),
+        "likes": record.popularity or 0, "downloads": record.downloads or 0,
+        "private": False, "gated": False, "disabled": False, "tags": tags,
+        "cardData": card, "sha": hex_id(repo + "@main", 40),
+    }
+    if not expand:
+        return full
+    return {k: v for k, v in full.items() if k in ("_id", "id") or k in expand}
+
+
+def commits(world: World, repo: str) -> list[dict[str, Any]]:
+    return [{"id": c.sha, "title": c.subject or "", "message": c.subject or "",
+             "authors": [{"user": c.author, "avatar": None}], "date": iso(c.authored_at)}
+            for c in world.commits.get(("huggingface", repo), [])]
+
+
+def author(world: World, login: str | None) -> dict[str, Any] | None:
+    if login is None:
+        return None
+    kind = world.account_type("huggingface", login)
+    return {"_id": hex_id(login), "name": login, "fullname": login,
+            "type": "org" if kind == "organization" else "user",
+            "isOwner": False, "isOrgMember": False}
+
+
+def discussion(world: World, repo: str, item: Thread) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "num": item.number, "title": item.title or "", "status": item.state or "open",
+        "isPullRequest": item.kind == "pull_request", "createdAt": iso(item.created_at),
+        "repo": {"name": repo, "type": "model"}, "numComments": 1 + sum(
+            1 for c in world.comments.get(("huggingface", repo), ())
+            if c.thread_number == item.number),
+        "pinned": False,
+    }
+    who = author(world, item.author)
+    if who is not None:  # a deleted account comes without an author, as on the Hub
+        answer["author"] = who
+    return answer
+
+
+def discussion_details(world: World, repo: str, item: Thread) -> dict[str, Any]:
+    answer = discussion(world, repo, item)
+    events: list[dict[str, Any]] = [_comment(world, hex_id(f"{repo}#{item.number}"),
+                                             item.author, item.created_at, item.body)]
+    for c in world.comments.get(("huggingface", repo), []):
+        if c.thread_number == item.number:
+            events.append(_comment(world, hex_id(f"{repo}#{item.number}/{c.comment_id}"),
+                                   c.author, c.created_at, c.body))
+    change = item.merged_at or item.closed_at
+    if change is not None:
+        events.append({"id": hex_id(f"{repo}#{item.number}:status"), "type": "status-change",
+                       "createdAt": iso(change), "author": author(world, repo.split("/")[0]),
+                       "data": {"status": "merged" if item.merged_at else "closed"}})
+    events.sort(key=lambda e: e["createdAt"])
+    answer["events"] = events
+    if item.kind == "pull_request":
+        answer["changes"] = {"base": "refs/heads/main"}
+        if item.merged_at:
+            answer["changes"]["mergeCommitId"] = hex_id(f"{repo}#{item.number}:merge", 40)
+        answer["filesWithConflicts"] = []
+    return answer
+
+
+def _comment(world: World, event_id: str, login: str | None, when: Any,
+             body: str | None) -> dict[str, Any]:
+    event: dict[str, Any] = {"id": event_id, "type": "comment", "createdAt": iso(when),
+                             "data": {"edited": False, "hidden": False,
+                                      "latest": {"raw": body or "", "html": ""}}}
+    who = author(world, login)
+    if who is not None:
+        event["author"] = who
+    return event
+
+
+def members(world: World, org: str) -> list[dict[str, Any]]:
+    return [{"user": login, "fullname": login, "avatarUrl": "", "type": "user",
+             "isPro": False} for login in world.members.get(("huggingface", org), [])]

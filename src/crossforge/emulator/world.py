@@ -1,0 +1,95 @@
+"""A world of neutral records, indexed the way the platforms' APIs look things up."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from crossforge.records import (
+    Account,
+    Comment,
+    Commit,
+    Derivation,
+    Membership,
+    Repository,
+    Thread,
+)
+
+
+@dataclass
+class World:
+    """What both platforms hold, with the lookups the emulator's endpoints need.
+
+    GitHub repositories get numeric ids in sorted order with gaps, as the real id space has
+    (deleted and private repositories), so ``/repositories?since=`` sampling is realistic.
+    """
+
+    repositories: dict[tuple[str, str], Repository] = field(default_factory=dict)
+    accounts: dict[tuple[str, str], Account] = field(default_factory=dict)
+    commits: dict[tuple[str, str], list[Commit]] = field(default_factory=lambda: defaultdict(list))
+    threads: dict[tuple[str, str], list[Thread]] = field(default_factory=lambda: defaultdict(list))
+    comments: dict[tuple[str, str], list[Comment]] = field(
+        default_factory=lambda: defaultdict(list))
+    members: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
+    parents: dict[str, list[Derivation]] = field(default_factory=lambda: defaultdict(list))
+    github_ids: dict[str, int] = field(default_factory=dict)
+    organizations: set[tuple[str, str]] = field(default_factory=set)
+
+    @classmethod
+    def from_records(cls, records: Iterable[object]) -> World:
+        world = cls()
+        for record in records:
+            if isinstance(record, Repository):
+                world.repositories[(record.platform, record.repo)] = record
+            elif isinstance(record, Account):
+                world.accounts[(record.platform, record.login)] = record
+            elif isinstance(record, Commit):
+                world.commits[(record.platform, record.repo)].append(record)
+            elif isinstance(record, Thread):
+                world.threads[(record.platform, record.repo)].append(record)
+            elif isinstance(record, Comment):
+                world.comments[(record.platform, record.repo)].append(record)
+            elif isinstance(record, Membership):
+                world.members[(record.platform, record.organization)].append(record.login)
+            elif isinstance(record, Derivation) and record.platform == "huggingface":
+                world.parents[record.child].append(record)
+        for commits in world.commits.values():
+            commits.sort(key=lambda c: (c.committed_at or c.authored_at, c.sha), reverse=True)
+        for threads in world.threads.values():
+            threads.sort(key=lambda t: t.number, reverse=True)
+        for comments in world.comments.values():
+            comments.sort(key=lambda c: (c.created_at, c.thread_number, c.comment_id))
+        world.organizations = set(world.members) | {
+            (p, r.owner) for (p, _), r in world.repositories.items()
+            if r.owner_type == "organization"}
+        github = sorted(repo for platform, repo in world.repositories if platform == "github")
+        world.github_ids = {repo: 1_000 + 7 * i + stable_int(repo) % 5
+                            for i, repo in enumerate(github)}
+        return world
+
+    def role(self, platform: str, repo: str, login: str | None) -> str:
+        """``owner``, ``member`` (of the owning organisation), ``contributor`` or ``none``."""
+        if login is None:
+            return "none"
+        owner = repo.split("/", 1)[0]
+        if login == owner:
+            return "owner"
+        if login in self.members.get((platform, owner), ()):
+            return "member"
+        if any(c.author == login for c in self.commits.get((platform, repo), ())):
+            return "contributor"
+        return "none"
+
+    def account_type(self, platform: str, login: str) -> str:
+        account = self.accounts.get((platform, login))
+        return account.type if account else "user"
+
+    def is_organization(self, platform: str, name: str) -> bool:
+        return (platform, name) in self.organizations
+
+
+def stable_int(text: str) -> int:
+    """A deterministic integer for ``text`` (ids the world does not carry)."""
+    return int(hashlib.sha256(text.encode()).hexdigest()[:12], 16)
