@@ -12,14 +12,19 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable
+import shutil
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from crossforge import __version__, classify, interviews, snapshot
+from crossforge import __version__, classify, interviews, sampling, snapshot
+from crossforge.collect import CollectionSummary, Collector
+from crossforge.collect import rebuild as rebuild_store
 from crossforge.content import TypeShares
+from crossforge.emulator import Emulator
 from crossforge.errors import ConfigError
 from crossforge.measures import (
     COMPARED_MEASURES,
@@ -38,14 +43,34 @@ from crossforge.measures import (
     trends_by_year,
 )
 from crossforge.measures.relations import validate_relation_inference
-from crossforge.records import Provenance, check_platform, check_repo_id
+from crossforge.records import Provenance, Repository, check_platform, check_repo_id
 from crossforge.report import write_report
 from crossforge.snapshot import export_snapshot
 from crossforge.sources import hub_metadata, synthetic
 from crossforge.sources.git import GitRepository
+from crossforge.sources.github import GitHubSource
+from crossforge.sources.http import ApiClient
+from crossforge.sources.hub import HubSource
+from crossforge.sources.raw import RawStore
 from crossforge.statistics import PlatformComparison
 from crossforge.store import DEFAULT_DB, Store
 from crossforge.study import Step, Study, write_template
+
+DEFAULT_RAW = "crossforge-raw"
+GITHUB_API = "https://api.github.com"
+HUB_URL = "https://huggingface.co"
+
+
+#: One provenance line per local source, and one per API with its count of raw responses.
+PROVENANCE_SUMMARY_SQL = """
+SELECT source,
+       coalesce(local_origin, count(*) || ' API responses in the raw store') AS origin,
+       min(fetched_at) AS fetched_at, tool_version
+FROM (SELECT *, CASE WHEN origin NOT LIKE 'raw:%' THEN origin END AS local_origin
+      FROM provenance)
+GROUP BY source, tool_version, local_origin
+ORDER BY fetched_at
+"""
 
 
 def _provenance(source: str, origin: str) -> Provenance:
@@ -246,26 +271,127 @@ def report(db: str | Path = DEFAULT_DB, out: str | Path = "crossforge-out") -> d
     """Measure the store and render ``report.html`` and ``report.md`` into ``out``."""
     result = measure(db, out)
     with Store(db, read_only=True) as store:
-        sources = store.frame(
-            "SELECT source, origin, fetched_at, tool_version FROM provenance ORDER BY fetched_at"
-        ).astype(str).to_dict("records")
+        sources = store.frame(PROVENANCE_SUMMARY_SQL).astype(str).to_dict("records")
     return {**result.paths, **write_report(Path(out), result, sources=sources)}
+
+
+def sample(platform: str, *, db: str | Path = DEFAULT_DB, frame: str = "main",
+           from_list: str | Path | None = None, size: int | None = None, seed: int = 0,
+           author: str | None = None, max_listed: int | None = None,
+           max_id: int = sampling.GITHUB_MAX_ID, raw: str | Path = DEFAULT_RAW,
+           endpoint: str | None = None, token_env: str | None = None) -> list[str]:
+    """Draw a reproducible sampling frame and store it with its parameters.
+
+    Args:
+        platform: ``github`` or ``huggingface``.
+        from_list: a file of ``OWNER/NAME`` lines; without it the platform's API is used
+            (Hub: the model listing; GitHub: uniform random repository ids).
+        size: how many to draw (a list or listing is shuffled and cut; GitHub ids need it).
+        seed: the random seed; the same seed and population give the same frame.
+        author: Hub only, restrict the listing to one author or organisation.
+        max_listed: Hub only, stop the listing after this many models.
+        max_id: GitHub only, the largest repository id to draw.
+        endpoint, token_env: API base URL and the environment variable holding a token.
+    """
+    check_platform(platform)
+    params: dict[str, object] = {"seed": seed, "size": size}
+    if from_list is not None:
+        population = sampling.from_list(from_list)
+        repos = sampling.simple_random(population, size, seed)
+        params |= {"method": "list", "list": str(from_list), "population": len(population)}
+    else:
+        with _clients(raw, github_url=endpoint, hub_url=endpoint,
+                      github_token_env=token_env, hf_token_env=token_env) as (gh, hb):
+            if platform == "huggingface":
+                population = sampling.hub_listing(HubSource(hb), author=author,
+                                                  max_listed=max_listed)
+                repos = sampling.simple_random(population, size, seed)
+                params |= {"method": "hub-listing", "author": author,
+                           "population": len(population)}
+            else:
+                if size is None:
+                    raise ConfigError("a GitHub random-id sample needs --size")
+                repos = sampling.github_random_ids(gh, size, seed, max_id)
+                params |= {"method": "github-random-ids", "max_id": max_id}
+    with Store(db) as store:
+        store.write_frame(frame, platform, repos, params)
+    return repos
+
+
+def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path = DEFAULT_RAW,
+            github_url: str | None = None, hub_url: str | None = None,
+            github_token_env: str | None = None, hf_token_env: str | None = None,
+            on_page: Callable[[str, str], None] | None = None) -> CollectionSummary:
+    """Collect every repository of a stored frame; re-running continues where it stopped.
+
+    Tokens are read from the environment variables named (default ``GITHUB_TOKEN``, which
+    may hold several tokens separated by commas, and ``HF_TOKEN``); they are never written.
+    """
+    with Store(db) as store:
+        repos = store.read_frame(frame)
+        if not repos:
+            raise ConfigError(f"frame {frame!r} is empty or missing in {db}: "
+                              "run crossforge sample first")
+        with _clients(raw, github_url=github_url, hub_url=hub_url,
+                      github_token_env=github_token_env, hf_token_env=hf_token_env) as (gh, hb):
+            collector = Collector(store, github_source=GitHubSource(gh),
+                                  hub_source=HubSource(hb), on_page=on_page)
+            return collector.collect(repos)
+
+
+def rebuild(raw: str | Path = DEFAULT_RAW, db: str | Path = "crossforge-rebuilt.duckdb"
+            ) -> dict[str, int]:
+    """Parse the raw store again into a fresh database; returns responses per kind."""
+    if not Path(raw).is_dir():
+        raise ConfigError(f"raw store {raw} does not exist")
+    if Path(db).exists():
+        raise ConfigError(f"{db} exists: rebuild writes a fresh database")
+    with Store(db) as store:
+        return rebuild_store(RawStore(raw), store)
+
+
+@contextmanager
+def _clients(raw: str | Path, *, github_url: str | None, hub_url: str | None,
+             github_token_env: str | None, hf_token_env: str | None
+             ) -> Iterator[tuple[ApiClient, ApiClient]]:
+    store = RawStore(raw)
+    github_tokens = os.environ.get(github_token_env or "GITHUB_TOKEN", "").split(",")
+    hub_tokens = [os.environ.get(hf_token_env or "HF_TOKEN", "")]
+    gh = ApiClient(github_url or GITHUB_API, "github", store, tokens=github_tokens)
+    hb = ApiClient(hub_url or HUB_URL, "huggingface", store, tokens=hub_tokens)
+    try:
+        yield gh, hb
+    finally:
+        gh.close()
+        hb.close()
+        store.close()
 
 
 def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
          repositories_per_platform: int = 150) -> dict[str, Path]:
     """Run the offline demo study end to end on a SYNTHETIC world and write its report.
 
-    The world is generated (``crossforge.sources.synthetic``), stored in ``OUT/demo.duckdb``
-    through the same store path as real sources, measured, and reported.
+    The world is generated (``crossforge.sources.synthetic``) and served by the API emulator
+    on loopback; crossforge samples and collects it through its real collectors (raw store
+    in ``OUT/raw``), classifies the threads, measures, and reports.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    db = out / "demo.duckdb"
+    db, raw = out / "demo.duckdb", out / "raw"
     db.unlink(missing_ok=True)
+    shutil.rmtree(raw, ignore_errors=True)
+    world = list(synthetic.generate_world(repositories_per_platform, seed))
     with Store(db) as store:
-        store.write(_provenance(synthetic.SOURCE, f"seed={seed}"),
-                    synthetic.generate_world(repositories_per_platform, seed))
+        store.write(_provenance(synthetic.SOURCE, f"seed={seed}, served by the emulator"), [])
+        for platform in ("github", "huggingface"):
+            store.write_frame("main", platform, sorted(
+                r.repo for r in world if isinstance(r, Repository) and r.platform == platform),
+                {"method": "synthetic world", "seed": seed})
+    # generous budgets: the demo shows the pipeline; rate limiting has its own tests
+    with Emulator.from_records(world, anonymous_limit=10**6, hub_limit=10**6) as emulator:
+        collect(db, raw=raw, github_url=emulator.url, hub_url=emulator.url,
+                github_token_env="CROSSFORGE_DEMO_NO_TOKEN",
+                hf_token_env="CROSSFORGE_DEMO_NO_TOKEN")
     classify_store(db)
     return report(db, out)
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from crossforge import api
 from crossforge.errors import ConfigError, CrossforgeError
@@ -168,6 +169,84 @@ def run_study(
         outcomes = api.study(path, on_step=show)
     for step, outcome in outcomes.items():
         console.print(f"  {step}: {outcome}")
+
+
+RawOption = Annotated[Path, typer.Option("--raw", help="The raw store directory.")]
+
+
+@app.command("sample")
+@_one_line_errors
+def sample_command(
+    platform: Annotated[str, typer.Argument(help="github or huggingface.")],
+    from_list: Annotated[Path | None, typer.Option(
+        "--from-list", help="A file of OWNER/NAME lines to use as the population.")] = None,
+    size: Annotated[int | None, typer.Option("--size", help="How many to draw.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    author: Annotated[str | None, typer.Option(
+        "--author", help="Hub: list one author's or organisation's models.")] = None,
+    max_listed: Annotated[int | None, typer.Option(
+        "--max-listed", help="Hub: stop the listing after this many models.")] = None,
+    frame: Annotated[str, typer.Option("--frame", help="Frame name.")] = "main",
+    endpoint: Annotated[str | None, typer.Option(
+        "--endpoint", help="API base URL (e.g. an emulator).")] = None,
+    token_env: Annotated[str | None, typer.Option(
+        "--token-env", help="Environment variable holding the token.")] = None,
+    db: DbOption = Path(DEFAULT_DB),
+    raw: RawOption = Path(api.DEFAULT_RAW),
+) -> None:
+    """Draw a reproducible sampling frame (from a list, the Hub listing, or GitHub ids)."""
+    repos = api.sample(platform, db=db, frame=frame, from_list=from_list, size=size, seed=seed,
+                       author=author, max_listed=max_listed, raw=raw, endpoint=endpoint,
+                       token_env=token_env)
+    console.print(f"frame {frame!r}: {len(repos):,} {platform} repositories in {db}")
+
+
+@app.command("collect")
+@_one_line_errors
+def collect_command(
+    frame: Annotated[str, typer.Option("--frame", help="Frame name.")] = "main",
+    github_url: Annotated[str | None, typer.Option(
+        "--github-url", help="GitHub API base URL (default https://api.github.com).")] = None,
+    hub_url: Annotated[str | None, typer.Option(
+        "--hub-url", help="Hub base URL (default https://huggingface.co).")] = None,
+    github_token_env: Annotated[str | None, typer.Option(
+        "--github-token-env", help="Variable with GitHub token(s), comma-separated "
+                                   "(default GITHUB_TOKEN).")] = None,
+    hf_token_env: Annotated[str | None, typer.Option(
+        "--hf-token-env", help="Variable with the Hub token (default HF_TOKEN).")] = None,
+    db: DbOption = Path(DEFAULT_DB),
+    raw: RawOption = Path(api.DEFAULT_RAW),
+) -> None:
+    """Collect every repository of a frame; re-run to continue after a stop or crash."""
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                  TextColumn("{task.completed:,} pages"), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        bars = {p: progress.add_task(p, total=None) for p in ("github", "huggingface")}
+
+        def on_page(platform: str, repo: str) -> None:
+            progress.update(bars[platform], advance=1, description=f"{platform} {repo}")
+
+        summary = api.collect(db, frame=frame, raw=raw, github_url=github_url, hub_url=hub_url,
+                              github_token_env=github_token_env, hf_token_env=hf_token_env,
+                              on_page=on_page)
+    for platform, count in summary.repositories.items():
+        missing = summary.missing.get(platform, [])
+        console.print(f"{platform}: {count:,} repositories collected, "
+                      f"{summary.pages.get(platform, 0):,} pages this run"
+                      + (f", {len(missing)} missing ({', '.join(missing[:5])})" if missing
+                         else ""))
+
+
+@app.command("rebuild")
+@_one_line_errors
+def rebuild_command(
+    raw: RawOption = Path(api.DEFAULT_RAW),
+    db: Annotated[Path, typer.Option("--db", help="The fresh database to write.")] = Path(
+        "crossforge-rebuilt.duckdb"),
+) -> None:
+    """Parse the raw store again into a fresh database."""
+    counts = api.rebuild(raw, db)
+    console.print(f"rebuilt {db} from {sum(counts.values()):,} stored responses")
 
 
 @app.command("classify")

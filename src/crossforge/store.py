@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -90,6 +91,16 @@ MIGRATIONS: tuple[str, ...] = (
         label VARCHAR NOT NULL, probability DOUBLE NOT NULL, model VARCHAR NOT NULL,
         labelled_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (platform, repo, number));
     """,
+    """
+    CREATE TABLE frames (
+        frame VARCHAR NOT NULL, platform VARCHAR NOT NULL, repo VARCHAR NOT NULL,
+        position INTEGER NOT NULL, params VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (frame, platform, repo));
+    CREATE TABLE collection_tasks (
+        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, task VARCHAR NOT NULL,
+        state VARCHAR NOT NULL, cursor VARCHAR, updated_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (platform, repo, task));
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -101,6 +112,15 @@ TABLES: dict[type, str] = {
     Comment: "comments",
     Derivation: "derivations",
     Membership: "memberships",
+}
+#: Natural keys: a batch keeps the last record per key (one page may name a person twice).
+KEYS: dict[type, tuple[str, ...]] = {
+    Repository: ("platform", "repo"),
+    Account: ("platform", "login"),
+    Commit: ("platform", "repo", "sha"),
+    Thread: ("platform", "repo", "number"),
+    Comment: ("platform", "repo", "comment_id"),
+    Membership: ("platform", "organization", "login"),
 }
 
 _BATCH_ROWS = 20_000
@@ -212,11 +232,14 @@ class Store:
         """Run read SQL and return a pandas DataFrame."""
         return self.query(sql, params).df()
 
-    def write(self, provenance: Provenance, records: Iterable[object]) -> dict[str, int]:
+    def write(self, provenance: Provenance, records: Iterable[object], *,
+              tasks: Iterable[tuple[str, str, str, str, str | None]] = ()) -> dict[str, int]:
         """Upsert ``records`` on their natural keys, stamped with ``provenance``, atomically.
 
         Records are consumed lazily and written in batches, so memory stays flat for
-        histories of any length.
+        histories of any length. ``tasks`` (platform, repo, task, state, cursor) are
+        collection checkpoints written in the same transaction, so a kill at any instant
+        leaves the records and the checkpoints consistent.
 
         Returns:
             Rows written per table.
@@ -245,6 +268,9 @@ class Store:
                     if batch:
                         counts[TABLES[kind]] = counts.get(TABLES[kind], 0) + len(batch)
                         self._upsert(kind, batch, provenance_id)
+                for task in tasks:
+                    self._con.execute("INSERT OR REPLACE INTO collection_tasks "
+                                      "VALUES (?, ?, ?, ?, ?, ?)", [*task, datetime.now(UTC)])
         except duckdb.Error as exc:
             raise StoreError(f"write to {self.path} failed: {_first_line(exc)}") from exc
         return counts
@@ -253,6 +279,8 @@ class Store:
         if kind is Derivation:
             self._upsert_derivations(batch, provenance_id)  # type: ignore[arg-type]
             return
+        keys = KEYS[kind]
+        batch = list({tuple(getattr(r, k) for k in keys): r for r in batch}.values())
         names = [f.name for f in dataclasses.fields(kind)]
         columns = {name: [getattr(r, name) for r in batch] for name in names}
         if "co_authors" in columns:
@@ -329,6 +357,31 @@ class Store:
         except duckdb.Error as exc:
             raise StoreError(f"write to {self.path} failed: {_first_line(exc)}") from exc
         return len(frame)
+
+    def write_frame(self, frame: str, platform: str, repos: list[str], params: dict) -> int:
+        """Store a sampling frame (replacing one of the same name and platform)."""
+        rows = pd.DataFrame({"frame": frame, "platform": platform, "repo": repos,
+                             "position": range(len(repos)),
+                             "params": json.dumps(params, sort_keys=True),
+                             "created_at": datetime.now(UTC)})
+        try:
+            with self.transaction():
+                self._con.execute("DELETE FROM frames WHERE frame = ? AND platform = ?",
+                                  [frame, platform])
+                self._con.register("_frame", rows)
+                try:
+                    self._con.execute("INSERT INTO frames SELECT * FROM _frame")
+                finally:
+                    self._con.unregister("_frame")
+        except duckdb.Error as exc:
+            raise StoreError(f"write to {self.path} failed: {_first_line(exc)}") from exc
+        return len(rows)
+
+    def read_frame(self, frame: str) -> list[tuple[str, str]]:
+        """The ``(platform, repo)`` pairs of a frame, in frame order."""
+        return [(p, r) for p, r in self.query(
+            "SELECT platform, repo FROM frames WHERE frame = ? ORDER BY platform, position",
+            [frame]).fetchall()]
 
     def counts(self) -> dict[str, int]:
         """Rows per data table."""

@@ -41,13 +41,16 @@ class Emulator:
         world: what the platforms hold.
         github_limit: requests per hour per token (anonymous callers get 60).
         hub_limit: Hub API calls per 5-minute window per caller.
+        anonymous_limit: GitHub requests per hour without a token.
         rejected_tokens: tokens answered with 401 Bad credentials.
     """
 
     def __init__(self, world: World, *, github_limit: int = GITHUB_LIMIT,
-                 hub_limit: int = HUB_LIMIT, rejected_tokens: Iterable[str] = ()) -> None:
+                 hub_limit: int = HUB_LIMIT, anonymous_limit: int = GITHUB_ANONYMOUS_LIMIT,
+                 rejected_tokens: Iterable[str] = ()) -> None:
         self.world = world
         self.github_limit = github_limit
+        self.anonymous_limit = anonymous_limit
         self.hub_limit = hub_limit
         self.rejected_tokens = set(rejected_tokens)
         self.requests: Counter[str] = Counter()
@@ -129,7 +132,7 @@ class Emulator:
         key = f"{platform}:{token}"
         now = int(time.time())
         if platform == "github":
-            limit, window = (self.github_limit if token else GITHUB_ANONYMOUS_LIMIT), 3600
+            limit, window = (self.github_limit if token else self.anonymous_limit), 3600
         else:
             limit, window = self.hub_limit, 300
         budget = self._budgets.get(key)

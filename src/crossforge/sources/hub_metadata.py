@@ -80,7 +80,7 @@ def read_entries(path: str | Path) -> Iterator[ModelEntry]:
         raise ConfigError(f"metadata dump {path} does not exist")
     for number, row in _rows(path):
         try:
-            yield _entry(row)
+            yield model_entry(row)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ConfigError(f"{path}:{number}: not a model metadata row ({exc})") from None
 
@@ -111,7 +111,8 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         raise ConfigError(f"{path}: cannot read ({exc})") from None
 
 
-def _entry(row: dict[str, Any]) -> ModelEntry:
+def model_entry(row: dict[str, Any]) -> ModelEntry:
+    """One ``ModelInfo``-shaped row (a dump line or an API answer, camelCase or snake_case)."""
     info = dict(row.get("info") or row)
     for camel, snake in _CAMEL.items():
         if camel in info and info.get(snake) is None:

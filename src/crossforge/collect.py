@@ -1,0 +1,185 @@
+"""Collection: fill the store for every repository of a frame, page by page, resumably.
+
+Each repository's work is split into tasks (``metadata``, ``commits``, ``issues``,
+``comments`` on GitHub; ``model``, ``commits``, ``discussions`` on the Hub; ``owner`` and
+``members`` per owning account). Every page is written to the raw store first, then parsed,
+and its records land in the database in one transaction with the task's checkpoint (the
+next page's URL), so a re-run continues where the last one stopped and never stores a page
+twice. ``rebuild`` re-parses the raw store into a fresh database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from crossforge import __version__
+from crossforge.records import Provenance
+from crossforge.sources import github, hub
+from crossforge.sources.http import next_link
+from crossforge.sources.raw import RawResponse, RawStore
+from crossforge.store import Store
+
+GITHUB_TASKS = ("commits", "issues", "comments")
+MISSING_STATUS = frozenset({404, 410, 451})
+Progress = Callable[[str, str], None]
+
+
+@dataclass
+class CollectionSummary:
+    """What a collection run did, per platform."""
+
+    repositories: dict[str, int] = field(default_factory=dict)
+    missing: dict[str, list[str]] = field(default_factory=dict)
+    pages: dict[str, int] = field(default_factory=dict)
+
+
+def provenance(response: RawResponse) -> Provenance:
+    source = github.SOURCE if response.kind.startswith("github.") else hub.SOURCE
+    return Provenance(source=source, origin=f"raw:{response.id}",
+                      fetched_at=datetime.fromisoformat(response.fetched_at),
+                      tool_version=__version__)
+
+
+def parse(response: RawResponse) -> list[object]:
+    """The records of any stored response, by its kind."""
+    module = github if response.kind.startswith("github.") else hub
+    return module.parse(response)  # type: ignore[return-value]
+
+
+class Collector:
+    """Runs the tasks of a frame against the platforms' sources.
+
+    Args:
+        store: the database (records and checkpoints).
+        github_source, hub_source: the platform clients; ``None`` skips that platform.
+        on_page: called with (platform, repository) after every stored page (progress).
+    """
+
+    def __init__(self, store: Store, *, github_source: github.GitHubSource | None = None,
+                 hub_source: hub.HubSource | None = None,
+                 on_page: Progress | None = None) -> None:
+        self.store = store
+        self.github = github_source
+        self.hub = hub_source
+        self.on_page = on_page or (lambda platform, repo: None)
+        self.summary = CollectionSummary()
+
+    def _states(self) -> dict[tuple[str, str, str], tuple[str, str | None]]:
+        rows = self.store.query("SELECT platform, repo, task, state, cursor "
+                                "FROM collection_tasks").fetchall()
+        return {(p, r, t): (s, c) for p, r, t, s, c in rows}
+
+    def _store(self, response: RawResponse, tasks: Iterable[tuple]) -> None:
+        self.store.write(provenance(response), parse(response), tasks=tasks)
+        platform = "github" if response.kind.startswith("github.") else "huggingface"
+        self.summary.pages[platform] = self.summary.pages.get(platform, 0) + 1
+        self.on_page(platform, str(response.context.get("repo") or response.context.get(
+            "org") or response.context.get("name") or ""))
+
+    def _paged(self, platform: str, key: str, task: str,
+               pages: Callable[[str | None], Iterator[RawResponse]],
+               states: dict) -> bool:
+        """Walk one paginated task from its checkpoint; ``False`` if the target is missing."""
+        state, cursor = states.get((platform, key, task), (None, None))
+        if state in ("done", "missing"):
+            return state == "done"
+        for page in pages(cursor if state == "partial" else None):
+            if page.status in MISSING_STATUS:
+                self._store(page, [(platform, key, task, "missing", None)])
+                states[(platform, key, task)] = ("missing", None)
+                return False
+            following = next_link(page) if page.status == 200 else None
+            checkpoint = ("partial" if following else "done", following)
+            self._store(page, [(platform, key, task, *checkpoint)])
+            states[(platform, key, task)] = checkpoint
+        return True
+
+    def collect(self, frame: list[tuple[str, str]]) -> CollectionSummary:
+        """Collect every ``(platform, repo)`` of ``frame`` not yet complete."""
+        github_repos = [r for p, r in frame if p == "github"]
+        hub_repos = [r for p, r in frame if p == "huggingface"]
+        if github_repos and self.github:
+            self._collect_github(github_repos)
+        if hub_repos and self.hub:
+            self._collect_hub(hub_repos)
+        return self.summary
+
+    def _collect_github(self, repos: list[str]) -> None:
+        assert self.github is not None
+        states = self._states()
+        pending = [r for r in repos if ("github", r, "metadata") not in states]
+        for response in self.github.repositories(pending):
+            batch = response.context["repos"]
+            found = {r.repo for r in parse(response) if hasattr(r, "kind")}
+            self._store(response, [("github", r, "metadata", "done" if r in found else
+                                    "missing", None) for r in batch])
+        states = self._states()
+        missing = [r for r in repos if states.get(("github", r, "metadata"), ("",))[0]
+                   == "missing"]
+        self.summary.missing["github"] = missing
+        organizations = set()
+        for repo in repos:
+            if repo in missing:
+                continue
+            for task in GITHUB_TASKS:
+                self._paged("github", repo, task,
+                            lambda cursor, t=task, r=repo: self.github.activity(r, t, cursor),
+                            states)
+            organizations.add(repo.split("/", 1)[0])
+        owners = self.store.query(
+            "SELECT login FROM accounts WHERE platform = 'github' AND type = 'organization'"
+        ).fetchall()
+        for (organization,) in owners:
+            if organization in organizations:
+                self._paged("github", organization, "members",
+                            lambda cursor, o=organization: self.github.members(o), states)
+        self.summary.repositories["github"] = len(repos) - len(missing)
+
+    def _collect_hub(self, repos: list[str]) -> None:
+        assert self.hub is not None
+        states = self._states()
+        missing: list[str] = []
+        for repo in repos:
+            owner = repo.split("/", 1)[0]
+            owner_type = self._hub_owner(owner, states)
+            if ("huggingface", repo, "model") not in states:
+                answer = self.hub.model(repo, owner_type)
+                state = "missing" if answer.status in MISSING_STATUS else "done"
+                self._store(answer, [("huggingface", repo, "model", state, None)])
+                states[("huggingface", repo, "model")] = (state, None)
+            if states[("huggingface", repo, "model")][0] == "missing":
+                missing.append(repo)
+                continue
+            self._paged("huggingface", repo, "commits",
+                        lambda cursor, r=repo: self.hub.commits(r, cursor), states)
+            if states.get(("huggingface", repo, "discussions"), ("",))[0] != "done":
+                answers = list(self.hub.discussions(repo))
+                for answer in answers[:-1]:
+                    self._store(answer, [])
+                self._store(answers[-1], [("huggingface", repo, "discussions", "done", None)])
+        self.summary.missing["huggingface"] = missing
+        self.summary.repositories["huggingface"] = len(repos) - len(missing)
+
+    def _hub_owner(self, owner: str, states: dict) -> str:
+        """The owner's type (asked once per owner); an organisation's members come with it."""
+        known = states.get(("huggingface", owner, "owner"))
+        if known is None:
+            answer = self.hub.owner(owner)
+            kind = "organization" if answer.status == 200 else "user"
+            self._store(answer, [("huggingface", owner, "owner", "done", kind)])
+            states[("huggingface", owner, "owner")] = known = ("done", kind)
+        if known[1] == "organization":
+            self._paged("huggingface", owner, "members",
+                        lambda cursor: self.hub.members(owner), states)
+        return str(known[1])
+
+
+def rebuild(raw: RawStore, store: Store) -> dict[str, int]:
+    """Parse every stored response again into ``store``; returns responses per kind."""
+    counts: dict[str, int] = {}
+    for response in raw:
+        store.write(provenance(response), parse(response))
+        counts[response.kind] = counts.get(response.kind, 0) + 1
+    return counts

@@ -1,0 +1,180 @@
+"""Source ``huggingface``: models, commits, discussions and organisations from the Hub API.
+
+The endpoints are the ones ``huggingface_hub`` reads (``model_info``, ``list_repo_commits``,
+``get_repo_discussions``, ``get_discussion_details``, ``list_organization_members``); the
+tests read the emulator through that client to prove the shapes. crossforge calls them
+directly because it needs what the client hides: the listing's ``Link`` cursor (to resume a
+frame), the raw answer (for the raw store), retries on the discussion listing, and the
+author type from ``/api/organizations/{name}/overview``.
+
+Requests per model: model info 1; owner type 1 per owner; commits 1 per 50; discussions
+1 per 50 plus 1 per discussion (the Hub has no bulk endpoint for events); members 1 per 50
+per organisation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from crossforge.identity import is_bot
+from crossforge.records import Account, Comment, Commit, Derivation, Membership, Repository, Thread
+from crossforge.sources import hub_metadata
+from crossforge.sources.http import ApiClient
+from crossforge.sources.raw import RawResponse, api_time, parse_with
+
+SOURCE = "huggingface-api"
+EXPAND = ("author", "createdAt", "lastModified", "downloads", "likes", "cardData", "tags",
+          "baseModels", "library_name", "pipeline_tag", "gated")
+HUB_BOTS = frozenset({"system", "librarian-bot", "parquet-converter", "SFconvertbot"})
+Record = Repository | Account | Commit | Thread | Comment | Membership | Derivation
+
+
+class HubSource:
+    """Collects one model's activity, its owner's type, or an organisation's members."""
+
+    def __init__(self, client: ApiClient) -> None:
+        self.client = client
+
+    def listing(self, *, author: str | None = None, search: str | None = None,
+                limit: int = 1000, start: str | None = None) -> Iterator[RawResponse]:
+        """Pages of ``/api/models``; ``start`` is a saved ``Link`` cursor URL to resume."""
+        params: list[tuple[str, Any]] = [("limit", limit)] + [("expand[]", e) for e in EXPAND]
+        if author:
+            params.append(("author", author))
+        if search:
+            params.append(("search", search))
+        yield from self.client.pages("/api/models", kind="hub.listing", context={},
+                                     params=params, start=start)
+
+    def owner(self, name: str) -> RawResponse:
+        return self.client.get(f"/api/organizations/{name}/overview", kind="hub.overview",
+                               context={"name": name})
+
+    def model(self, repo: str, owner_type: str | None) -> RawResponse:
+        return self.client.get(f"/api/models/{repo}", kind="hub.model",
+                               context={"repo": repo, "owner_type": owner_type},
+                               params=[("expand[]", e) for e in EXPAND])
+
+    def commits(self, repo: str, start: str | None = None) -> Iterator[RawResponse]:
+        yield from self.client.pages(f"/api/models/{repo}/commits/main", kind="hub.commits",
+                                     context={"repo": repo}, start=start)
+
+    def discussions(self, repo: str) -> Iterator[RawResponse]:
+        """Listing pages, then one details answer per discussion."""
+        page, numbers = 0, []
+        while True:
+            listing = self.client.get(f"/api/models/{repo}/discussions", kind="hub.discussions",
+                                      context={"repo": repo}, params={"p": page, "type": "all"})
+            yield listing
+            body = listing.json() if listing.status == 200 else None
+            if not body or not body.get("discussions"):
+                break
+            numbers += [d["num"] for d in body["discussions"]]
+            if body["start"] + len(body["discussions"]) >= body["count"]:
+                break
+            page += 1
+        for number in numbers:
+            yield self.client.get(f"/api/models/{repo}/discussions/{number}",
+                                  kind="hub.discussion", context={"repo": repo})
+
+    def members(self, organization: str) -> Iterator[RawResponse]:
+        yield from self.client.pages(f"/api/organizations/{organization}/members",
+                                     kind="hub.members", context={"org": organization})
+
+
+def _account(author: dict[str, Any] | None) -> Account | None:
+    if not author or not author.get("name"):
+        return None
+    name = author["name"]
+    kind = "bot" if name in HUB_BOTS or is_bot(name) else (
+        "organization" if author.get("type") == "org" else "user")
+    return Account("huggingface", name, kind, author.get("fullname"))
+
+
+def _parse_model(body: dict[str, Any], context: dict[str, Any]) -> list[Record]:
+    entry = hub_metadata.model_entry(body)
+    record = hub_metadata.repository(entry)
+    owner_type = context.get("owner_type")
+    if owner_type:
+        record = Repository(**{**{f: getattr(record, f) for f in record.__slots__},
+                               "owner_type": owner_type})
+    return [record, *hub_metadata.derivations(entry)]
+
+
+def _parse_overview(body: dict[str, Any], context: dict[str, Any]) -> list[Record]:
+    return [Account("huggingface", context["name"], "organization", body.get("fullname"))]
+
+
+def _parse_commits(body: list[dict[str, Any]], context: dict[str, Any]) -> list[Record]:
+    records: list[Record] = []
+    for item in body:
+        authors = [a["user"] for a in item.get("authors") or () if a.get("user")]
+        author = authors[0] if authors else "unknown"
+        records.append(Account("huggingface", author, "bot" if author in HUB_BOTS or
+                               is_bot(author) else "user"))
+        when = api_time(item.get("date"))
+        records.append(Commit(
+            platform="huggingface", repo=context["repo"], sha=item["id"], author=author,
+            author_name=None, author_email=None, authored_at=when, committer=author,
+            committer_name=None, committer_email=None, committed_at=when,
+            co_authors=tuple(authors[1:]), subject=item.get("title") or None))
+    return records
+
+
+def _parse_discussion(body: dict[str, Any], context: dict[str, Any]) -> list[Record]:
+    records: list[Record] = []
+    repo, number = context["repo"], body["num"]
+    author = _account(body.get("author"))
+    events = body.get("events") or []
+    comments = [e for e in events if e.get("type") == "comment"]
+    opening = comments[0] if comments else None
+    closed_at = merged_at = None
+    for event in events:
+        if event.get("type") == "status-change":
+            status = (event.get("data") or {}).get("status")
+            if status == "merged":
+                merged_at = api_time(event["createdAt"])
+            elif status == "closed":
+                closed_at = api_time(event["createdAt"])
+    if merged_at and not closed_at:
+        closed_at = merged_at
+    if author:
+        records.append(author)
+    records.append(Thread(
+        platform="huggingface", repo=repo, number=number,
+        kind="pull_request" if body.get("isPullRequest") else "discussion",
+        title=body.get("title"), body=((opening or {}).get("data") or {}).get(
+            "latest", {}).get("raw"),
+        author=author.login if author else None, state=body.get("status"),
+        created_at=api_time(body.get("createdAt")), closed_at=closed_at, merged_at=merged_at))
+    for event in comments[1:]:
+        who = _account(event.get("author"))
+        if who:
+            records.append(who)
+        records.append(Comment(
+            platform="huggingface", repo=repo, thread_number=number, comment_id=event["id"],
+            author=who.login if who else None, created_at=api_time(event.get("createdAt")),
+            body=((event.get("data") or {}).get("latest") or {}).get("raw")))
+    return records
+
+
+def _parse_members(body: list[dict[str, Any]], context: dict[str, Any]) -> list[Record]:
+    records: list[Record] = []
+    for item in body:
+        if item.get("user"):
+            records += [Account("huggingface", item["user"], "user", item.get("fullname")),
+                        Membership("huggingface", context["org"], item["user"])]
+    return records
+
+
+PARSERS: dict[str, Callable[[Any, dict[str, Any]], list[Record]]] = {
+    "hub.model": _parse_model, "hub.overview": _parse_overview, "hub.commits": _parse_commits,
+    "hub.discussions": lambda body, context: [], "hub.discussion": _parse_discussion,
+    "hub.members": _parse_members, "hub.listing": lambda body, context: [],
+}
+
+
+def parse(response: RawResponse) -> list[Record]:
+    """The records a stored Hub response holds (nothing for 404, 409, 451 …)."""
+    return parse_with(PARSERS, response)

@@ -1,0 +1,277 @@
+"""Collectors against the emulator: the world comes back, rebuild reproduces it, runs resume,
+tokens never reach disk, and the emulator speaks the published contracts."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from crossforge import api
+from crossforge.cli import app
+from crossforge.collect import Collector
+from crossforge.emulator import Emulator
+from crossforge.records import Repository
+from crossforge.sources import github, synthetic
+from crossforge.sources.github import GitHubSource
+from crossforge.sources.http import ApiClient, CollectError
+from crossforge.sources.hub import HubSource
+from crossforge.sources.raw import RawResponse, RawStore
+from crossforge.store import Store
+from tests.conftest import SHARED
+
+RUNNER = CliRunner()
+TOKEN = "ghp_FAKEtoken0123456789abcdefSECRET"
+WORLD = list(synthetic.generate_world(12, 5))
+FRAME = sorted((r.platform, r.repo) for r in WORLD if isinstance(r, Repository))
+
+#: What each API carries back, per table (ids the platforms assign and counts they omit
+#: — line statistics, comment ids, e-mail on the Hub — are left out; times to the second,
+#: the APIs' precision).
+CARRIED = {
+    "repositories": "platform, repo, kind, owner, owner_type, date_trunc('second', created_at), "
+                    "popularity, "
+                    "CASE WHEN platform = 'github' THEN forks END, downloads",
+    "commits": "platform, repo, sha, author, date_trunc('second', authored_at), is_merge, "
+               "subject, co_authors",
+    "threads": "platform, repo, number, kind, title, body, author, state, "
+               "date_trunc('second', created_at), date_trunc('second', closed_at), "
+               "date_trunc('second', merged_at)",
+    "comments": "platform, repo, thread_number, author, date_trunc('second', created_at), body",
+    "derivations": "platform, child, parent, relation, relation_source",
+    "memberships": "platform, organization, login",
+}
+
+
+def rows(db: Path, table: str, columns: str = "*") -> list[tuple]:
+    with Store(db, read_only=True) as store:
+        return store.query(f"SELECT {columns} FROM {table} ORDER BY ALL").fetchall()
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[Emulator]:
+    with Emulator.from_records(WORLD, rejected_tokens={"revoked-token"}) as running:
+        yield running
+
+
+def run_collection(emulator: Emulator, tmp: Path, *, stop_after: int | None = None
+                   ) -> tuple[Path, Path]:
+    db, raw = tmp / "db.duckdb", tmp / "raw"
+    pages = 0
+
+    def on_page(platform: str, repo: str) -> None:
+        nonlocal pages
+        pages += 1
+        if stop_after is not None and pages >= stop_after:
+            raise KeyboardInterrupt
+
+    store_raw = RawStore(raw)
+    clients = [ApiClient(emulator.url, "github", store_raw, tokens=[TOKEN]),
+               ApiClient(emulator.url, "huggingface", store_raw, tokens=[TOKEN])]
+    with Store(db) as store:
+        Collector(store, github_source=GitHubSource(clients[0]),
+                  hub_source=HubSource(clients[1]), on_page=on_page).collect(FRAME)
+    store_raw.close()
+    return db, raw
+
+
+@pytest.fixture(scope="module")
+def collected(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return run_collection(emulator, tmp_path_factory.mktemp("clean"))
+
+
+@pytest.fixture(scope="module")
+def direct(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("direct") / "world.duckdb"
+    with Store(db) as store:
+        store.write(api._provenance(synthetic.SOURCE, "seed=5"), WORLD)
+    return db
+
+
+@pytest.mark.parametrize("table", sorted(CARRIED))
+def test_collection_gives_back_the_world(collected: tuple[Path, Path], direct: Path,
+                                         table: str) -> None:
+    expected = rows(direct, table, CARRIED[table])
+    assert expected, f"the synthetic world has no {table}"
+    assert rows(collected[0], table, CARRIED[table]) == expected
+
+
+def test_github_roles_come_from_author_association(collected: tuple[Path, Path]) -> None:
+    roles = dict(rows(collected[0], "threads WHERE platform = 'github' GROUP BY ALL",
+                      "author_role, count(*)"))
+    assert set(roles) <= {"owner", "member", "external"} and roles.get("external", 0) > 0
+
+
+def test_rebuild_from_the_raw_store_reproduces_the_database(
+        collected: tuple[Path, Path], tmp_path: Path) -> None:
+    db, raw = collected
+    rebuilt = tmp_path / "rebuilt.duckdb"
+    counts = api.rebuild(raw, rebuilt)
+    assert counts["github.repositories"] == 1 and counts["hub.discussion"] > 0
+    for table in ("repositories", "accounts", "commits", "threads", "comments", "derivations",
+                  "memberships", "provenance"):
+        assert rows(rebuilt, table) == rows(db, table), table
+    with Store(db, read_only=True) as store:
+        origins = store.query("SELECT DISTINCT p.origin FROM commits c JOIN provenance p "
+                              "ON c.provenance_id = p.id").fetchall()
+    stored_ids = {f"raw:{r.id}" for r in RawStore(raw)}
+    assert origins and {o for (o,) in origins} <= stored_ids
+
+
+def test_an_interrupted_collection_resumes_to_the_same_store(
+        emulator: Emulator, collected: tuple[Path, Path], tmp_path: Path) -> None:
+    for stop in (3, 17, 40):
+        with pytest.raises(KeyboardInterrupt):
+            run_collection(emulator, tmp_path, stop_after=stop)
+    db, _ = run_collection(emulator, tmp_path)
+    for table in CARRIED:
+        assert rows(db, table, CARRIED[table]) == rows(collected[0], table, CARRIED[table])
+    before = sum(emulator.requests.values())
+    run_collection(emulator, tmp_path)
+    assert sum(emulator.requests.values()) == before, "a finished collection asks again"
+
+
+def test_tokens_reach_no_file(collected: tuple[Path, Path]) -> None:
+    db, raw = collected
+    for path in [db, *raw.iterdir()]:
+        data = path.read_bytes()
+        if path.suffix == ".gz":
+            data = gzip.decompress(data)
+        assert TOKEN.encode() not in data, path
+
+
+def test_few_requests_per_repository(emulator: Emulator, tmp_path: Path) -> None:
+    """Repository-wide comment listing: no request per issue on GitHub."""
+    emulator.requests.clear()
+    run_collection(emulator, tmp_path)
+    github_repos = sum(1 for p, _ in FRAME if p == "github")
+    assert emulator.requests["/graphql"] == 1
+    assert emulator.requests["/repos/{owner}/{repo}/issues/comments"] == github_repos
+    assert not any("/issues/" in k and k.endswith("/comments") and "{number}" in k
+                   for k in emulator.requests)
+
+
+def test_a_missing_repository_is_recorded_and_skipped(emulator: Emulator,
+                                                      tmp_path: Path) -> None:
+    raw = RawStore(tmp_path / "raw")
+    with Store(tmp_path / "db.duckdb") as store:
+        summary = Collector(store, github_source=GitHubSource(
+            ApiClient(emulator.url, "github", raw, tokens=[TOKEN]))).collect(
+            [("github", "nobody/nothing-here"), FRAME[0]])
+        state = store.query("SELECT state FROM collection_tasks WHERE repo = "
+                            "'nobody/nothing-here'").fetchall()
+    assert summary.missing["github"] == ["nobody/nothing-here"] and state == [("missing",)]
+
+
+def test_rate_limit_waits_until_the_reset_the_headers_name(emulator: Emulator,
+                                                           tmp_path: Path) -> None:
+    waits: list[float] = []
+    limited = Emulator(emulator.world, github_limit=2).start()
+    try:
+        client = ApiClient(limited.url, "github", RawStore(tmp_path), tokens=["t"],
+                           max_wait=10, sleep=waits.append)
+        repo = FRAME[0][1]
+        client.get(f"/repos/{repo}", kind="github.repository", context={})
+        client.get(f"/repos/{repo}", kind="github.repository", context={})
+        with pytest.raises(CollectError, match="rate limit resets in"):
+            client.get(f"/repos/{repo}", kind="github.repository", context={})
+    finally:
+        limited.stop()
+    assert client.budget.remaining == 0 and client.budget.reset_at is not None
+
+
+def test_server_errors_are_retried_then_reported(tmp_path: Path) -> None:
+    waits: list[float] = []
+    client = ApiClient("http://127.0.0.1:9", "github", RawStore(tmp_path), max_retries=3,
+                       sleep=waits.append)
+    with pytest.raises(CollectError, match="cannot reach http://127.0.0.1:9"):
+        client.get("/rate_limit", kind="github.rate", context={})
+    assert waits == [2.0, 4.0]
+
+
+def test_cli_samples_collects_and_fails_in_one_line(emulator: Emulator, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    listing = tmp_path / "repos.txt"
+    listing.write_text("# GitHub repositories\n" + "\n".join(
+        r for p, r in FRAME if p == "github") + "\n")
+    db, raw = str(tmp_path / "s.duckdb"), str(tmp_path / "raw")
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    result = RUNNER.invoke(app, ["sample", "github", "--from-list", str(listing), "--size", "3",
+                                 "--seed", "1", "--db", db])
+    assert result.exit_code == 0, result.output
+    result = RUNNER.invoke(app, ["sample", "huggingface", "--endpoint", emulator.url,
+                                 "--size", "2", "--db", db, "--raw", raw])
+    assert result.exit_code == 0, result.output
+    result = RUNNER.invoke(app, ["collect", "--db", db, "--raw", raw, "--github-url",
+                                 emulator.url, "--hub-url", emulator.url])
+    assert result.exit_code == 0, result.output
+    assert "github: 3 repositories collected" in result.output
+    assert "huggingface: 2 repositories collected" in result.output
+    unreachable = RUNNER.invoke(app, ["collect", "--db", db, "--raw", raw, "--github-url",
+                                      "http://127.0.0.1:9", "--frame", "main"])
+    assert unreachable.exit_code in (0, 2)  # everything is already collected: nothing to ask
+    monkeypatch.setenv("BAD", "revoked-token")
+    RUNNER.invoke(app, ["sample", "github", "--from-list", str(listing), "--db",
+                        str(tmp_path / "t.duckdb")])
+    refused = RUNNER.invoke(app, ["collect", "--db", str(tmp_path / "t.duckdb"), "--raw", raw,
+                                  "--github-url", emulator.url, "--github-token-env", "BAD"])
+    assert refused.exit_code == 2 and "refused the credentials" in refused.output
+    assert "revoked-token" not in refused.output and "Traceback" not in refused.output
+    bad = RUNNER.invoke(app, ["sample", "github", "--from-list", str(tmp_path / "nope.txt"),
+                              "--db", db])
+    assert bad.exit_code == 2 and "does not exist" in bad.output
+
+
+def test_huggingface_hub_client_reads_the_emulator(emulator: Emulator) -> None:
+    """The Hub contract is what the official client parses."""
+    from huggingface_hub import HfApi
+
+    client = HfApi(endpoint=emulator.url)
+    model = next(r for p, r in FRAME if p == "huggingface")
+    info = client.model_info(model)
+    assert info.id == model and info.created_at is not None
+    commits = client.list_repo_commits(model)
+    assert commits and all(c.commit_id for c in commits)
+    discussions = list(client.get_repo_discussions(model))
+    for discussion in discussions[:3]:
+        details = client.get_discussion_details(model, discussion.num)
+        assert details.events and details.events[0].type == "comment"
+    listed = [m.id for m in client.list_models(limit=1000)]
+    assert sorted(listed) == sorted(r for p, r in FRAME if p == "huggingface")
+
+
+SCHEMA = SHARED / "contracts" / "github-graphql-schema.graphql.gz"
+
+
+@pytest.mark.skipif(not SCHEMA.exists(), reason="../shared/contracts is absent: GitHub's "
+                    "published GraphQL schema is needed")
+def test_graphql_queries_and_emulator_schema_match_githubs_published_schema() -> None:
+    from graphql import build_schema, parse, validate
+
+    published = build_schema(gzip.decompress(SCHEMA.read_bytes()).decode(),
+                             assume_valid_sdl=True)
+    published._validation_errors = []  # see ../shared/README.md: the SDL breaks two rules
+    query = github.repositories_query(["psf/requests", "huggingface/transformers"])
+    assert validate(published, parse(query)) == []
+    assert validate(published, parse("{ repository(owner: \"a\", name: \"b\") { nope } }"))
+    from crossforge.emulator.github import SCHEMA as SUBSET
+
+    for name, subset_type in SUBSET.type_map.items():
+        if name.startswith("__") or not hasattr(subset_type, "fields"):
+            continue
+        real = published.type_map[name]
+        for field_name, field in subset_type.fields.items():
+            assert str(real.fields[field_name].type) == str(field.type), f"{name}.{field_name}"
+
+
+def test_raw_store_skips_a_response_cut_off_by_a_crash(tmp_path: Path) -> None:
+    raw = RawStore(tmp_path)
+    for i in range(3):
+        raw.append(RawResponse("github.commits", {"repo": "a/b"}, "GET", f"u{i}", 200, {}, "[]"))
+    raw.close()
+    segment = next(tmp_path.glob("*.gz"))
+    segment.write_bytes(segment.read_bytes()[:-40])  # mid-way through the last record
+    assert [r.url for r in RawStore(tmp_path)] == ["u0", "u1"]
