@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from crossforge import __version__
-from crossforge.records import Provenance
+from crossforge.records import Provenance, Repository
 from crossforge.sources import github, hub
 from crossforge.sources.http import next_link
 from crossforge.sources.raw import RawResponse, RawStore
@@ -71,8 +71,10 @@ class Collector:
                                 "FROM collection_tasks").fetchall()
         return {(p, r, t): (s, c) for p, r, t, s, c in rows}
 
-    def _store(self, response: RawResponse, tasks: Iterable[tuple]) -> None:
-        self.store.write(provenance(response), parse(response), tasks=tasks)
+    def _store(self, response: RawResponse, tasks: Iterable[tuple],
+               records: list[object] | None = None) -> None:
+        self.store.write(provenance(response),
+                         parse(response) if records is None else records, tasks=tasks)
         platform = "github" if response.kind.startswith("github.") else "huggingface"
         self.summary.pages[platform] = self.summary.pages.get(platform, 0) + 1
         self.on_page(platform, str(response.context.get("repo") or response.context.get(
@@ -111,10 +113,11 @@ class Collector:
         states = self._states()
         pending = [r for r in repos if ("github", r, "metadata") not in states]
         for response in self.github.repositories(pending):
-            batch = response.context["repos"]
-            found = {r.repo for r in parse(response) if hasattr(r, "kind")}
+            records = parse(response)
+            found = {r.repo for r in records if isinstance(r, Repository)}
             self._store(response, [("github", r, "metadata", "done" if r in found else
-                                    "missing", None) for r in batch])
+                                    "missing", None) for r in response.context["repos"]],
+                        records)
         states = self._states()
         missing = [r for r in repos if states.get(("github", r, "metadata"), ("",))[0]
                    == "missing"]
@@ -134,7 +137,7 @@ class Collector:
         for (organization,) in owners:
             if organization in organizations:
                 self._paged("github", organization, "members",
-                            lambda cursor, o=organization: self.github.members(o), states)
+                            lambda cursor, o=organization: self.github.members(o, cursor), states)
         self.summary.repositories["github"] = len(repos) - len(missing)
 
     def _collect_hub(self, repos: list[str]) -> None:
@@ -172,7 +175,7 @@ class Collector:
             states[("huggingface", owner, "owner")] = known = ("done", kind)
         if known[1] == "organization":
             self._paged("huggingface", owner, "members",
-                        lambda cursor: self.hub.members(owner), states)
+                        lambda cursor: self.hub.members(owner, cursor), states)
         return str(known[1])
 
 

@@ -75,10 +75,10 @@ class GitHubSource:
         yield from self.client.pages(path, kind=f"github.{task}", context={"repo": repo},
                                      params=params, start=start)
 
-    def members(self, organization: str) -> Iterator[RawResponse]:
+    def members(self, organization: str, start: str | None = None) -> Iterator[RawResponse]:
         yield from self.client.pages(f"/orgs/{organization}/members",
                                      kind="github.members", context={"org": organization},
-                                     params={"per_page": PER_PAGE})
+                                     params={"per_page": PER_PAGE}, start=start)
 
 
 def _account(user: dict[str, Any] | None) -> Account | None:

@@ -78,9 +78,10 @@ class HubSource:
             yield self.client.get(f"/api/models/{repo}/discussions/{number}",
                                   kind="hub.discussion", context={"repo": repo})
 
-    def members(self, organization: str) -> Iterator[RawResponse]:
+    def members(self, organization: str, start: str | None = None) -> Iterator[RawResponse]:
         yield from self.client.pages(f"/api/organizations/{organization}/members",
-                                     kind="hub.members", context={"org": organization})
+                                     kind="hub.members", context={"org": organization},
+                                     start=start)
 
 
 def _account(author: dict[str, Any] | None) -> Account | None:
