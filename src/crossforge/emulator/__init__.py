@@ -122,10 +122,9 @@ class Emulator:
             self.requests[_endpoint(path)] += 1
             budget, answer_headers = self._spend(platform, token)
         if budget is None:
-            return (*_rate_limited(platform, answer_headers), )
+            return _rate_limited(platform, answer_headers)
         route = self._hub if platform == "huggingface" else self._github
-        status, extra, payload = route(method, path, query, body, self._budgets[
-            f"{platform}:{token}"])
+        status, extra, payload = route(method, path, query, body, budget)
         return status, {**answer_headers, **extra}, payload
 
     def _spend(self, platform: str, token: str | None) -> tuple[dict | None, dict[str, str]]:

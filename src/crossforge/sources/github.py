@@ -90,6 +90,15 @@ def _account(user: dict[str, Any] | None) -> Account | None:
                    "organization" if kind == "Organization" else "user")
 
 
+def _author(records: list[Record], user: dict[str, Any] | None) -> str | None:
+    """Add the author's account to ``records`` and return the login (``None`` if deleted)."""
+    account = _account(user)
+    if account is None:
+        return None
+    records.append(account)
+    return account.login
+
+
 def _parse_repositories(body: dict[str, Any], context: dict[str, Any]) -> list[Record]:
     records: list[Record] = []
     data = (body or {}).get("data") or {}
@@ -146,9 +155,7 @@ def _parse_commits(body: list[dict[str, Any]], context: dict[str, Any]) -> list[
 def _parse_issues(body: list[dict[str, Any]], context: dict[str, Any]) -> list[Record]:
     records: list[Record] = []
     for item in body:
-        account = _account(item.get("user"))
-        if account:
-            records.append(account)
+        author = _author(records, item.get("user"))
         pull = item.get("pull_request")
         merged = api_time(pull.get("merged_at")) if pull else None
         state = "merged" if merged else ("draft" if item.get("draft") and item["state"] ==
@@ -156,7 +163,7 @@ def _parse_issues(body: list[dict[str, Any]], context: dict[str, Any]) -> list[R
         records.append(Thread(
             platform="github", repo=context["repo"], number=item["number"],
             kind="pull_request" if pull else "issue", title=item.get("title"),
-            body=item.get("body"), author=account.login if account else None,
+            body=item.get("body"), author=author,
             author_role=ROLES.get(item.get("author_association", ""), "unknown"),
             state=state, created_at=api_time(item.get("created_at")),
             closed_at=api_time(item.get("closed_at")), merged_at=merged))
@@ -166,13 +173,11 @@ def _parse_issues(body: list[dict[str, Any]], context: dict[str, Any]) -> list[R
 def _parse_comments(body: list[dict[str, Any]], context: dict[str, Any]) -> list[Record]:
     records: list[Record] = []
     for item in body:
-        account = _account(item.get("user"))
-        if account:
-            records.append(account)
+        author = _author(records, item.get("user"))
         number = int(item["issue_url"].rsplit("/", 1)[1])
         records.append(Comment(
             platform="github", repo=context["repo"], thread_number=number,
-            comment_id=str(item["id"]), author=account.login if account else None,
+            comment_id=str(item["id"]), author=author,
             created_at=api_time(item.get("created_at")), body=item.get("body"),
             author_role=ROLES.get(item.get("author_association", ""), "unknown")))
     return records
