@@ -46,6 +46,7 @@ from crossforge.measures.relations import validate_relation_inference
 from crossforge.records import Provenance, Repository, check_platform, check_repo_id
 from crossforge.report import write_report
 from crossforge.snapshot import export_snapshot
+from crossforge.sources import corpus as corpus_source
 from crossforge.sources import hub_metadata, synthetic
 from crossforge.sources.git import GitRepository
 from crossforge.sources.github import GitHubSource
@@ -55,6 +56,7 @@ from crossforge.sources.raw import RawStore
 from crossforge.statistics import PlatformComparison
 from crossforge.store import DEFAULT_DB, Store
 from crossforge.study import Step, Study, write_template
+from crossforge.world import write_world
 
 DEFAULT_RAW = "crossforge-raw"
 GITHUB_API = "https://api.github.com"
@@ -112,6 +114,44 @@ def import_hub_metadata(path: str | Path, *, db: str | Path = DEFAULT_DB) -> dic
     records = hub_metadata.list_records(path)
     with Store(db) as store:
         return store.write(_provenance(hub_metadata.SOURCE, str(Path(path).resolve())), records)
+
+
+def world_from_corpus(corpus: str | Path, out: str | Path, *,
+                      repos: Iterable[str] | None = None,
+                      models: int | None = None) -> dict[str, int]:
+    """Build an emulator world file from a directory of real public data.
+
+    Args:
+        corpus: a directory with the corpus files (``git_commits.csv.gz``,
+            ``git_pull_heads.csv.gz``, ``hf_models.jsonl.gz``, ``github_issues_*.jsonl.gz``).
+        out: the world file to write (JSON lines; gzip-compressed when it ends in ``.gz``).
+        repos: only these repositories of the commit, pull-request and issue files
+            (default: all of them).
+        models: only this many Hub models, drawn deterministically (default: all, or only
+            those named in ``repos`` when ``repos`` is given).
+
+    Returns:
+        Records written per record type. What the corpus lacks and the world derives is
+        listed in ``docs/worlds.md``.
+
+    Raises:
+        ConfigError: the corpus directory is missing or holds no corpus file, a repository
+            id is malformed, or ``models`` is negative.
+    """
+    chosen = tuple(check_repo_id(r) for r in repos) if repos is not None else None
+    if models is not None and models < 0:
+        raise ConfigError(f"--models must be 0 or more, not {models}")
+    counts: dict[str, int] = {}
+
+    def counted(records: Iterable[object]) -> Iterator[object]:
+        for record in records:
+            name = type(record).__name__
+            counts[name] = counts.get(name, 0) + 1
+            yield record
+
+    selection = corpus_source.CorpusSelection(repos=chosen, models=models)
+    write_world(out, counted(corpus_source.records(corpus, selection)))
+    return counts
 
 
 def validate_relations(path: str | Path) -> dict:

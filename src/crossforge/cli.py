@@ -28,6 +28,8 @@ app = typer.Typer(
 )
 import_app = typer.Typer(help="Import data from local sources.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
+world_app = typer.Typer(help="Build emulator world files.", no_args_is_help=True)
+app.add_typer(world_app, name="world")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -79,6 +81,25 @@ def import_hub_metadata(
     with console.status(f"reading {path}"):
         counts = api.import_hub_metadata(path, db=db)
     console.print(f"imported {path}: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
+
+
+@world_app.command("from-corpus")
+@_one_line_errors
+def world_from_corpus(
+    corpus: Annotated[Path, typer.Argument(help="Directory of corpus files (git_commits.csv.gz, "
+                                                "git_pull_heads.csv.gz, hf_models.jsonl.gz, "
+                                                "github_issues_*.jsonl.gz).")],
+    out: Annotated[Path, typer.Option("--out", help="World file to write (.jsonl[.gz]).")] = Path(
+        "world.jsonl.gz"),
+    repos: Annotated[list[str] | None, typer.Option(
+        "--repo", help="Only this repository (repeatable; default: all).")] = None,
+    models: Annotated[int | None, typer.Option(
+        "--models", help="Only this many Hub models, drawn deterministically.")] = None,
+) -> None:
+    """Turn a directory of real public data into an emulator world file."""
+    with console.status(f"reading {corpus}"):
+        counts = api.world_from_corpus(corpus, out, repos=repos, models=models)
+    console.print(f"wrote {out}: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
 
 
 @app.command("validate-relations")

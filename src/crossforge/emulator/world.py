@@ -36,6 +36,8 @@ class World:
     parents: dict[str, list[Derivation]] = field(default_factory=lambda: defaultdict(list))
     github_ids: dict[str, int] = field(default_factory=dict)
     organizations: set[tuple[str, str]] = field(default_factory=set)
+    contributors: dict[tuple[str, str], set[str]] = field(
+        default_factory=lambda: defaultdict(set))
 
     @classmethod
     def from_records(cls, records: Iterable[object]) -> World:
@@ -55,9 +57,12 @@ class World:
                 world.members[(record.platform, record.organization)].append(record.login)
             elif isinstance(record, Derivation) and record.platform == "huggingface":
                 world.parents[record.child].append(record)
-        for commits in world.commits.values():
+        for key, commits in world.commits.items():
+            world.contributors[key].update(c.author for c in commits)
             commits.sort(key=lambda c: (c.committed_at or c.authored_at, c.sha), reverse=True)
-        for threads in world.threads.values():
+        for key, threads in world.threads.items():
+            world.contributors[key].update(t.author for t in threads
+                                           if t.merged_at and t.author)
             threads.sort(key=lambda t: t.number, reverse=True)
         for comments in world.comments.values():
             comments.sort(key=lambda c: (c.created_at, c.thread_number, c.comment_id))
@@ -70,7 +75,11 @@ class World:
         return world
 
     def role(self, platform: str, repo: str, login: str | None) -> str:
-        """``owner``, ``member`` (of the owning organisation), ``contributor`` or ``none``."""
+        """``owner``, ``member`` (of the owning organisation), ``contributor`` or ``none``.
+
+        A contributor authored a commit or a merged pull request in the repository, as
+        GitHub's ``CONTRIBUTOR`` association counts them.
+        """
         if login is None:
             return "none"
         owner = repo.split("/", 1)[0]
@@ -78,7 +87,7 @@ class World:
             return "owner"
         if login in self.members.get((platform, owner), ()):
             return "member"
-        if any(c.author == login for c in self.commits.get((platform, repo), ())):
+        if login in self.contributors.get((platform, repo), ()):
             return "contributor"
         return "none"
 
