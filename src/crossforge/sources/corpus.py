@@ -32,8 +32,8 @@ from typing import Any
 
 from crossforge.errors import ConfigError
 from crossforge.identity import identity_key
-from crossforge.records import Commit, Derivation, Membership, Repository, Role, Thread
-from crossforge.sources import hub_metadata
+from crossforge.records import Account, Commit, Derivation, Membership, Repository, Thread
+from crossforge.sources import github, hub_metadata
 from crossforge.sources.raw import api_time
 
 SOURCE = "corpus"
@@ -43,12 +43,11 @@ MODELS_FILE = "hf_models.jsonl.gz"
 ISSUES_GLOB = "github_issues_*.jsonl.gz"
 #: GitHub's web-flow committer: a commit it committed was made on GitHub, never on the Hub.
 GITHUB_WEB_COMMITTER = "noreply@github.com"
-ROLES: dict[str, Role] = {"OWNER": "owner", "MEMBER": "member", "COLLABORATOR": "member"}
 _MERGE_SUBJECT = re.compile(r"^Merge pull request #(\d+) ")
 _SQUASH_SUBJECT = re.compile(r"\(#(\d+)\)$")
 _WIDE_OFFSET = re.compile(r"([+-])(\d{3,}):(\d\d)$")
 
-WorldRecord = Repository | Commit | Thread | Membership | Derivation
+WorldRecord = Repository | Account | Commit | Thread | Membership | Derivation
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +134,8 @@ def records(corpus: str | Path, selection: CorpusSelection = CorpusSelection()
             if chosen(repo):
                 issues[repo].append(item)
 
-    threads = {repo: _issue_threads(repo, items) for repo, items in issues.items()}
+    parsed = {repo: _issue_records(repo, items) for repo, items in issues.items()}
+    threads = {repo: [r for r in items if isinstance(r, Thread)] for repo, items in parsed.items()}
     for repo, rows in heads.items():
         known = {t.number for t in threads.get(repo, [])}
         threads.setdefault(repo, []).extend(
@@ -165,6 +165,9 @@ def records(corpus: str | Path, selection: CorpusSelection = CorpusSelection()
         yield from world_commits[key]
     for repo in sorted(threads):
         yield from sorted(threads[repo], key=lambda t: t.number)
+    accounts = {r.login: r for items in parsed.values() for r in items
+                if isinstance(r, Account)}
+    yield from (accounts[login] for login in sorted(accounts))
     for owner, login in members:
         yield Membership("github", owner, login)
 
@@ -223,23 +226,13 @@ def _pull_threads(repo: str, heads: Iterable[dict[str, str]],
             closed_at=merged_at, merged_at=merged_at)
 
 
-def _issue_threads(repo: str, items: Iterable[dict[str, Any]]) -> list[Thread]:
-    """Raw REST issue objects as they are; the association becomes the neutral role."""
-    threads = []
-    for item in items:
-        pull = item.get("pull_request")
-        merged = _time(pull.get("merged_at")) if pull else None
-        state = "merged" if merged else ("draft" if item.get("draft") and item["state"] ==
-                                         "open" else item["state"])
-        association = item.get("author_association", "")
-        threads.append(Thread(
-            platform="github", repo=repo, number=item["number"],
-            kind="pull_request" if pull else "issue", title=item.get("title"),
-            body=item.get("body"), author=(item.get("user") or {}).get("login"),
-            author_role=ROLES.get(association, "external" if association else "unknown"),
-            state=state, created_at=_time(item.get("created_at")),
-            closed_at=_time(item.get("closed_at")), merged_at=merged))
-    return threads
+def _issue_records(repo: str, items: list[dict[str, Any]]) -> list[Account | Thread]:
+    """Raw REST issue objects read as the collector reads them (one parser, one meaning);
+    an object listed twice (pages that overlapped while the listing was fetched) is one."""
+    unique = list({item["number"]: item for item in items}.values())
+    records = github.PARSERS["github.issues"](unique, {"repo": repo})
+    accounts = {r.login: r for r in records if isinstance(r, Account)}
+    return [*accounts.values(), *(r for r in records if isinstance(r, Thread))]
 
 
 def _github_repository(repo: str, commits: list[Commit], threads: list[Thread],
