@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from crossforge import api
+from crossforge.cli import app
 from crossforge.emulator import Emulator
 from crossforge.errors import ConfigError
 from crossforge.identity import identity_key
@@ -30,7 +32,7 @@ from tests.conftest import CORPUS
 
 FILES = ("git_commits.csv.gz", "git_pull_heads.csv.gz", "hf_models.jsonl.gz",
          "github_issues_huggingface_datasets.jsonl.gz")
-pytestmark = pytest.mark.skipif(
+needs_corpus = pytest.mark.skipif(
     not all((CORPUS / name).is_file() for name in FILES),
     reason="../shared/corpus is absent: the real-data world needs it")
 
@@ -39,6 +41,7 @@ GITHUB_REPOS = ("karpathy/minGPT", "karpathy/nanoGPT", "fastai/ghapi", "lewagon/
 HUB_HISTORY = "bigscience/bloom"
 MODELS = 120
 TOKEN_ENV = "CROSSFORGE_CORPUS_TEST_TOKEN"
+RUNNER = CliRunner()
 #: GitHub's author_association as crossforge's neutral role (docs/collection.md).
 ROLE_OF = {"OWNER": "owner", "MEMBER": "member", "COLLABORATOR": "member"}
 RELATION_TAG = re.compile(r"^base_model:(adapter|finetune|quantized|merge):(.+)$")
@@ -74,6 +77,7 @@ def collected(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
+@needs_corpus
 def test_commits_per_repository_match_the_corpus(collected: Path) -> None:
     history: dict[str, list[dict[str, str]]] = defaultdict(list)
     for row in corpus_rows("git_commits.csv.gz"):
@@ -92,6 +96,7 @@ def test_commits_per_repository_match_the_corpus(collected: Path) -> None:
     assert len(expected) == 6 and len(expected[HUB_HISTORY]) == 111
 
 
+@needs_corpus
 def test_commit_authors_and_merges_match_the_corpus(collected: Path) -> None:
     expected = {(r["repo"], r["sha"]): (identity_key(r["author_name"], r["author_email"],
                                                      r["platform"]),
@@ -103,6 +108,7 @@ def test_commit_authors_and_merges_match_the_corpus(collected: Path) -> None:
     assert stored == expected
 
 
+@needs_corpus
 def test_pull_request_numbers_and_authors_match_the_heads(collected: Path) -> None:
     expected: dict[str, dict[int, str]] = defaultdict(dict)
     merged_heads = set()
@@ -124,6 +130,7 @@ def test_pull_request_numbers_and_authors_match_the_heads(collected: Path) -> No
     assert all(states[key] == "merged" for key in merged_heads)
 
 
+@needs_corpus
 def test_hub_base_models_and_relations_match_the_tags(collected: Path) -> None:
     tags = {}
     info = {}
@@ -147,6 +154,7 @@ def test_hub_base_models_and_relations_match_the_tags(collected: Path) -> None:
     assert dict(stored) == expected
 
 
+@needs_corpus
 def test_huggingface_datasets_issues_and_roles_match_the_raw_objects(collected: Path) -> None:
     listed = list(corpus_rows("github_issues_huggingface_datasets.jsonl.gz"))
     raw = {i["number"]: i for i in listed}  # 100 of the 1,000 objects are listed twice
@@ -176,4 +184,7 @@ def test_bad_corpus_arguments_are_one_line_errors(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="holds no corpus file"):
         api.world_from_corpus(tmp_path, tmp_path / "w.jsonl")
     with pytest.raises(ConfigError, match="malformed repository id"):
-        api.world_from_corpus(CORPUS, tmp_path / "w.jsonl", repos=["no-slash"])
+        api.world_from_corpus(tmp_path, tmp_path / "w.jsonl", repos=["no-slash"])
+    result = RUNNER.invoke(app, ["world", "from-corpus", str(tmp_path / "missing")])
+    assert result.exit_code == 2 and "does not exist" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1

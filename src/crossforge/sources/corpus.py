@@ -32,7 +32,15 @@ from typing import Any
 
 from crossforge.errors import ConfigError
 from crossforge.identity import identity_key
-from crossforge.records import Account, Commit, Derivation, Membership, Repository, Thread
+from crossforge.records import (
+    PLATFORMS,
+    Account,
+    Commit,
+    Derivation,
+    Membership,
+    Repository,
+    Thread,
+)
 from crossforge.sources import github, hub_metadata
 from crossforge.sources.raw import api_time
 
@@ -43,6 +51,10 @@ MODELS_FILE = "hf_models.jsonl.gz"
 ISSUES_GLOB = "github_issues_*.jsonl.gz"
 #: GitHub's web-flow committer: a commit it committed was made on GitHub, never on the Hub.
 GITHUB_WEB_COMMITTER = "noreply@github.com"
+COMMIT_COLUMNS = ("platform", "repo", "sha", "parents", "author_name", "author_email",
+                  "authored_at", "committer_name", "committer_email", "committed_at", "subject")
+HEAD_COLUMNS = ("platform", "repo", "number", "head_sha", "author_name", "author_email",
+                "authored_at", "subject", "head_in_default_branch")
 _MERGE_SUBJECT = re.compile(r"^Merge pull request #(\d+) ")
 _SQUASH_SUBJECT = re.compile(r"\(#(\d+)\)$")
 _WIDE_OFFSET = re.compile(r"([+-])(\d{3,}):(\d\d)$")
@@ -66,11 +78,20 @@ class CorpusSelection:
     models: int | None = None
 
 
-def _rows(path: Path) -> Iterator[dict[str, Any]]:
+def _rows(path: Path, columns: Iterable[str] = ()) -> Iterator[dict[str, Any]]:
+    """The rows of a gzip-compressed CSV (with at least ``columns``) or JSON-lines file."""
     try:
         with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
             if path.name.endswith(".csv.gz"):
-                yield from csv.DictReader(handle)
+                reader = csv.DictReader(handle)
+                missing = set(columns) - set(reader.fieldnames or ())
+                if missing:
+                    raise ConfigError(f"{path}: missing columns {', '.join(sorted(missing))}")
+                for row in reader:
+                    if row["platform"] not in PLATFORMS:
+                        raise ConfigError(f"{path}, line {reader.line_num}: unknown platform "
+                                          f"{row['platform']!r}")
+                    yield row
             else:
                 for line in handle:
                     if line.strip():
@@ -119,12 +140,12 @@ def records(corpus: str | Path, selection: CorpusSelection = CorpusSelection()
 
     commits: dict[tuple[str, str], list[dict[str, str]]] = defaultdict(list)
     if COMMITS_FILE in present:
-        for row in _rows(corpus / COMMITS_FILE):
+        for row in _rows(corpus / COMMITS_FILE, COMMIT_COLUMNS):
             if chosen(row["repo"]):
                 commits[(row["platform"], row["repo"])].append(row)
     heads: dict[str, list[dict[str, str]]] = defaultdict(list)
     if PULL_HEADS_FILE in present:
-        for row in _rows(corpus / PULL_HEADS_FILE):
+        for row in _rows(corpus / PULL_HEADS_FILE, HEAD_COLUMNS):
             if row["platform"] == "github" and chosen(row["repo"]):
                 heads[row["repo"]].append(row)
     issues: dict[str, list[dict[str, Any]]] = defaultdict(list)
