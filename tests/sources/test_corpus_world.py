@@ -188,3 +188,17 @@ def test_bad_corpus_arguments_are_one_line_errors(tmp_path: Path) -> None:
     result = RUNNER.invoke(app, ["world", "from-corpus", str(tmp_path / "missing")])
     assert result.exit_code == 2 and "does not exist" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+@needs_corpus
+def test_the_command_writes_a_world_of_one_repository(tmp_path: Path) -> None:
+    out = tmp_path / "world.jsonl"
+    result = RUNNER.invoke(app, ["world", "from-corpus", str(CORPUS), "--out", str(out),
+                                 "--repo", "karpathy/minGPT", "--models", "0"])
+    assert result.exit_code == 0, result.output
+    commits = sum(1 for r in corpus_rows("git_commits.csv.gz") if r["repo"] == "karpathy/minGPT")
+    pulls = sum(1 for r in corpus_rows("git_pull_heads.csv.gz")
+                if r["repo"] == "karpathy/minGPT")
+    assert Counter(type(r).__name__ for r in read_world(out)) == {
+        "Repository": 1, "Commit": commits, "Thread": pulls}
+    assert f"{commits:,} Commit" in result.output

@@ -123,38 +123,14 @@ def records(corpus: str | Path, selection: CorpusSelection = CorpusSelection()
     """Every world record the corpus gives for ``selection``, repositories first.
 
     Raises:
-        ConfigError: ``corpus`` is not a directory or holds none of the corpus files.
+        ConfigError: ``corpus`` is not a directory, holds none of the corpus files, or a
+            file is not in its format.
     """
     corpus = Path(corpus)
     if not corpus.is_dir():
         raise ConfigError(f"corpus directory {corpus} does not exist")
-    issue_files = sorted(corpus.glob(ISSUES_GLOB))
-    present = [f for f in (COMMITS_FILE, PULL_HEADS_FILE, MODELS_FILE) if (corpus / f).is_file()]
-    if not present and not issue_files:
-        raise ConfigError(f"{corpus} holds no corpus file ({COMMITS_FILE}, {PULL_HEADS_FILE}, "
-                          f"{MODELS_FILE}, {ISSUES_GLOB})")
     wanted = set(selection.repos) if selection.repos is not None else None
-
-    def chosen(repo: str) -> bool:
-        return wanted is None or repo in wanted
-
-    commits: dict[tuple[str, str], list[dict[str, str]]] = defaultdict(list)
-    if COMMITS_FILE in present:
-        for row in _rows(corpus / COMMITS_FILE, COMMIT_COLUMNS):
-            if chosen(row["repo"]):
-                commits[(row["platform"], row["repo"])].append(row)
-    heads: dict[str, list[dict[str, str]]] = defaultdict(list)
-    if PULL_HEADS_FILE in present:
-        for row in _rows(corpus / PULL_HEADS_FILE, HEAD_COLUMNS):
-            if row["platform"] == "github" and chosen(row["repo"]):
-                heads[row["repo"]].append(row)
-    issues: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for path in issue_files:
-        for item in _rows(path):
-            repo = item["repository_url"].split("/repos/", 1)[1]
-            if chosen(repo):
-                issues[repo].append(item)
-
+    commits, heads, issues = _activity(corpus, wanted)
     parsed = {repo: _issue_records(repo, items) for repo, items in issues.items()}
     threads = {repo: [r for r in items if isinstance(r, Thread)] for repo, items in parsed.items()}
     for repo, rows in heads.items():
@@ -166,14 +142,13 @@ def records(corpus: str | Path, selection: CorpusSelection = CorpusSelection()
                       for repo, items in issues.items() for item in items
                       if item.get("user") and item.get("author_association") == "MEMBER"})
     organizations = {owner for owner, _ in members}
-
     world_commits = {key: [_commit(key[0], key[1], row) for row in rows
                            if not (key[0] == "huggingface"
                                    and row["committer_email"] == GITHUB_WEB_COMMITTER)]
                      for key, rows in commits.items()}
-    entries = _models(corpus, selection, wanted) if MODELS_FILE in present else {}
-    github_repos = sorted({r for p, r in commits if p == "github"} | set(threads))
-    for repo in github_repos:
+    entries = _models(corpus, selection, wanted) if (corpus / MODELS_FILE).is_file() else {}
+
+    for repo in sorted({r for p, r in commits if p == "github"} | set(threads)):
         yield _github_repository(repo, world_commits.get(("github", repo), []),
                                  threads.get(repo, []), organizations)
     for (platform, repo), items in sorted(world_commits.items()):
@@ -191,6 +166,36 @@ def records(corpus: str | Path, selection: CorpusSelection = CorpusSelection()
     yield from (accounts[login] for login in sorted(accounts))
     for owner, login in members:
         yield Membership("github", owner, login)
+
+
+def _activity(corpus: Path, wanted: set[str] | None) -> tuple[
+        dict[tuple[str, str], list[dict[str, str]]], dict[str, list[dict[str, str]]],
+        dict[str, list[dict[str, Any]]]]:
+    """The selected rows of the commit, pull-head and issue files, per repository."""
+    issue_files = sorted(corpus.glob(ISSUES_GLOB))
+    present = [f for f in (COMMITS_FILE, PULL_HEADS_FILE, MODELS_FILE) if (corpus / f).is_file()]
+    if not present and not issue_files:
+        raise ConfigError(f"{corpus} holds no corpus file ({COMMITS_FILE}, {PULL_HEADS_FILE}, "
+                          f"{MODELS_FILE}, {ISSUES_GLOB})")
+    commits: dict[tuple[str, str], list[dict[str, str]]] = defaultdict(list)
+    if COMMITS_FILE in present:
+        for row in _rows(corpus / COMMITS_FILE, COMMIT_COLUMNS):
+            if wanted is None or row["repo"] in wanted:
+                commits[(row["platform"], row["repo"])].append(row)
+    heads: dict[str, list[dict[str, str]]] = defaultdict(list)
+    if PULL_HEADS_FILE in present:
+        for row in _rows(corpus / PULL_HEADS_FILE, HEAD_COLUMNS):
+            if row["platform"] == "github" and (wanted is None or row["repo"] in wanted):
+                heads[row["repo"]].append(row)
+    issues: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for path in issue_files:
+        for number, item in enumerate(_rows(path), 1):
+            _, found, repo = str(item.get("repository_url", "")).partition("/repos/")
+            if not (found and "number" in item):
+                raise ConfigError(f"{path}:{number}: not a GitHub REST issue object")
+            if wanted is None or repo in wanted:
+                issues[repo].append(item)
+    return commits, heads, issues
 
 
 def _models(corpus: Path, selection: CorpusSelection, wanted: set[str] | None
