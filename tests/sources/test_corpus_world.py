@@ -15,6 +15,7 @@ import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,10 @@ def corpus_rows(name: str) -> Iterator[dict[str, Any]]:
             yield from csv.DictReader(handle)
         else:
             yield from (json.loads(line) for line in handle if line.strip())
+
+
+def created_at(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 def query(db: Path, sql: str) -> list[tuple]:
@@ -139,11 +144,12 @@ def test_hub_base_models_and_relations_match_the_tags(collected: Path) -> None:
         info[model] = row["info"]
         tags[model] = {(m.group(2), m.group(1)) for t in row["info"].get("tags") or ()
                        if (m := RELATION_TAG.match(t))}
-    models = {repo: (likes, downloads) for repo, likes, downloads in query(
-        collected, "SELECT repo, popularity, downloads FROM repositories "
+    models = {repo: (likes, downloads, created) for repo, likes, downloads, created in query(
+        collected, "SELECT repo, popularity, downloads, created_at FROM repositories "
                    "WHERE platform = 'huggingface'")}
     assert len(models) >= MODELS and HUB_HISTORY in models and set(models) <= set(info)
-    assert models == {m: (info[m].get("likes"), info[m].get("downloads")) for m in models}
+    assert models == {m: (info[m].get("likes"), info[m].get("downloads"),
+                          created_at(info[m].get("created_at"))) for m in models}
     stored: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for child, parent, relation in query(
             collected, "SELECT child, parent, relation FROM derivations "
