@@ -53,19 +53,28 @@ def _encode(value: Any) -> Any:
 
 
 def write_world(path: str | Path, records: Iterable[object]) -> int:
-    """Write ``records`` to a world file; returns the number of lines written."""
+    """Write ``records`` to a world file; returns the number of lines written.
+
+    The file appears only when every record is written, so bad input never leaves a partial
+    or empty world behind (nor replaces a good one)."""
     path = Path(path)
+    partial = path.with_name(f"{path.stem}.partial{path.suffix}")
     count = 0
-    with _open(path, "w") as handle:
-        for record in records:
-            name = type(record).__name__
-            if name not in RECORD_TYPES:
-                raise ConfigError(f"cannot put a {name} in a world file")
-            row = {"record": name}
-            row.update({f.name: _encode(getattr(record, f.name))
-                        for f in dataclasses.fields(record)})  # type: ignore[arg-type]
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-            count += 1
+    try:
+        with _open(partial, "w") as handle:
+            for record in records:
+                name = type(record).__name__
+                if name not in RECORD_TYPES:
+                    raise ConfigError(f"cannot put a {name} in a world file")
+                row = {"record": name}
+                row.update({f.name: _encode(getattr(record, f.name))
+                            for f in dataclasses.fields(record)})  # type: ignore[arg-type]
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+                count += 1
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(path)
     return count
 
 

@@ -184,16 +184,19 @@ def test_huggingface_datasets_issues_and_roles_match_the_raw_objects(collected: 
                                                    "organization = 'huggingface'")} == members
 
 
-def test_bad_corpus_arguments_are_one_line_errors(tmp_path: Path) -> None:
+def test_bad_corpus_arguments_are_one_line_errors(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         api.world_from_corpus(tmp_path / "missing", tmp_path / "w.jsonl")
     with pytest.raises(ConfigError, match="holds no corpus file"):
         api.world_from_corpus(tmp_path, tmp_path / "w.jsonl")
     with pytest.raises(ConfigError, match="malformed repository id"):
         api.world_from_corpus(tmp_path, tmp_path / "w.jsonl", repos=["no-slash"])
+    monkeypatch.chdir(tmp_path)
     result = RUNNER.invoke(app, ["world", "from-corpus", str(tmp_path / "missing")])
     assert result.exit_code == 2 and "does not exist" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # bad input leaves no world file
 
 
 @needs_corpus
