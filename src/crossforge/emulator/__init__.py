@@ -99,14 +99,10 @@ class Emulator:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
-    def serve(self, poll: float = 0.5) -> None:
-        """Block until interrupted (Ctrl-C), then stop listening; for ``crossforge emulate``."""
-        self.start()
-        try:
-            while self._server is not None:
-                time.sleep(poll)
-        finally:
-            self.stop()
+    def wait(self, poll: float = 0.2) -> None:
+        """Block while serving (until ``stop`` or Ctrl-C); for ``crossforge emulate``."""
+        while self._server is not None:
+            time.sleep(poll)
 
     def stop(self) -> None:
         if self._server is not None:
