@@ -40,6 +40,11 @@ SEARCH_ANONYMOUS_LIMIT = 10
 GITHUB_CONCURRENCY = 100  # GitHub's secondary limit on concurrent requests
 HUB_LIMIT = 1_000  # per 5-minute window, a free user's API budget
 HUB_PAGE = 50
+#: Resources ``/rate_limit`` lists that no endpoint of the emulator draws on: (limit, window).
+UNUSED_RESOURCES = {"integration_manifest": (5_000, 3600), "source_import": (100, 60),
+                    "code_scanning_upload": (1_000, 3600),
+                    "actions_runner_registration": (10_000, 3600), "scim": (15_000, 3600),
+                    "dependency_snapshots": (100, 60)}
 SECONDARY_LIMIT = ("You have exceeded a secondary rate limit. Please wait a few minutes "
                    "before you try again.")
 
@@ -133,7 +138,8 @@ class Emulator:
         if fault is not None and fault.status is not None:
             return self._fault_answer(platform, fault)
         if platform == "github" and path == "/rate_limit":
-            return 200, {}, self._rate_limit_overview(token)
+            overview = self._rate_limit_overview(token)
+            return 200, _limit_headers("github", overview["rate"], 0), overview
         resource = _resource(method, path) if platform == "github" else "api"
         with self._lock:
             budget, spent_headers = self._spend(platform, resource, token)
@@ -201,6 +207,9 @@ class Emulator:
                 resources[resource] = {"limit": budget["limit"], "used": budget["limit"]
                                        - budget["remaining"], "remaining": budget["remaining"],
                                        "reset": budget["reset"]}
+        for resource, (limit, window) in UNUSED_RESOURCES.items():
+            resources[resource] = {"limit": limit, "used": 0, "remaining": limit,
+                                   "reset": now + window}
         return {"resources": resources, "rate": resources["core"]}
 
     def _budget(self, platform: str, resource: str, token: str | None,
