@@ -40,6 +40,7 @@ SEARCH_ANONYMOUS_LIMIT = 10
 GITHUB_CONCURRENCY = 100  # GitHub's secondary limit on concurrent requests
 HUB_LIMIT = 1_000  # per 5-minute window, a free user's API budget
 HUB_PAGE = 50
+HUB_LISTING_PAGE = 1_000
 #: Resources ``/rate_limit`` lists that no endpoint of the emulator draws on: (limit, window).
 UNUSED_RESOURCES = {"integration_manifest": (5_000, 3600), "source_import": (100, 60),
                     "code_scanning_upload": (1_000, 3600),
@@ -61,12 +62,14 @@ class Emulator:
         rejected_tokens: tokens answered with 401 Bad credentials.
         faults: a fault specification (see ``crossforge.emulator.faults``) or ``Faults``.
         port: the loopback port to listen on (0: any free port).
+        listing_page: models per ``/api/models`` page when the caller gives no ``limit``.
     """
 
     def __init__(self, world: World, *, github_limit: int = GITHUB_LIMIT,
                  hub_limit: int = HUB_LIMIT, anonymous_limit: int = GITHUB_ANONYMOUS_LIMIT,
                  search_limit: int = SEARCH_LIMIT, rejected_tokens: Iterable[str] = (),
-                 faults: str | Faults | None = None, port: int = 0) -> None:
+                 faults: str | Faults | None = None, port: int = 0,
+                 listing_page: int = HUB_LISTING_PAGE) -> None:
         self.world = world
         self.github_limit = github_limit
         self.anonymous_limit = anonymous_limit
@@ -75,6 +78,7 @@ class Emulator:
         self.rejected_tokens = set(rejected_tokens)
         self.faults = Faults.parse(faults) if isinstance(faults, str) else faults
         self.port = port
+        self.listing_page = listing_page
         self.requests: Counter[str] = Counter()
         self._budgets: dict[str, dict[str, int]] = {}
         self._lock = threading.Lock()
@@ -318,7 +322,8 @@ class Emulator:
         threads = {t.number: t for t in world.threads.get(("huggingface", repo), [])}
         if rest == ["discussions"]:
             page = int(query.get("p", 0))
-            listed = [hub.discussion(world, repo, t) for t in threads.values()]
+            listed = [hub.discussion(world, repo, t) for t in threads.values()
+                      if _discussion_wanted(t, query)]
             chunk = listed[page * HUB_PAGE:(page + 1) * HUB_PAGE]
             return 200, {}, {"discussions": chunk, "count": len(listed),
                              "start": page * HUB_PAGE, "numClosedDiscussions": sum(
@@ -337,7 +342,7 @@ class Emulator:
             models = [m for m in models if m.split("/", 1)[0] == query["author"]]
         if query.get("search"):
             models = [m for m in models if query["search"] in m]
-        limit = min(int(query.get("limit", 1000)), 1000)
+        limit = min(int(query.get("limit", self.listing_page)), HUB_LISTING_PAGE)
         start = int(query.get("cursor", 0))
         chunk = models[start:start + limit]
         answer = [hub.model_info(world, m, expand) for m in chunk]
@@ -354,6 +359,16 @@ class Emulator:
             page, size = _page(query)
         chunk = items[(page - 1) * size: page * size]
         return 200, _page_links(path, query, page, size, len(items), page_key, self.url), chunk
+
+
+def _discussion_wanted(thread: Any, query: dict[str, Any]) -> bool:
+    """The Hub's discussion filters: ``type`` (discussion, pull_request, all), ``status``
+    (open: open and draft; closed: closed and merged; all) and ``author``."""
+    kind, status = query.get("type", "all"), query.get("status", "all")
+    closed = thread.state in ("closed", "merged")
+    return ((kind == "all" or kind == thread.kind) and
+            (status == "all" or (status == "closed") == closed) and
+            (not query.get("author") or query["author"] == thread.author))
 
 
 def _token(headers: dict[str, str]) -> str | None:
