@@ -63,13 +63,16 @@ class Emulator:
         faults: a fault specification (see ``crossforge.emulator.faults``) or ``Faults``.
         port: the loopback port to listen on (0: any free port).
         listing_page: models per ``/api/models`` page when the caller gives no ``limit``.
+        max_concurrent: GitHub requests in flight at once before the secondary limit answers
+            403 with ``Retry-After``.
     """
 
     def __init__(self, world: World, *, github_limit: int = GITHUB_LIMIT,
                  hub_limit: int = HUB_LIMIT, anonymous_limit: int = GITHUB_ANONYMOUS_LIMIT,
                  search_limit: int = SEARCH_LIMIT, rejected_tokens: Iterable[str] = (),
                  faults: str | Faults | None = None, port: int = 0,
-                 listing_page: int = HUB_LISTING_PAGE) -> None:
+                 listing_page: int = HUB_LISTING_PAGE,
+                 max_concurrent: int = GITHUB_CONCURRENCY) -> None:
         self.world = world
         self.github_limit = github_limit
         self.anonymous_limit = anonymous_limit
@@ -79,6 +82,7 @@ class Emulator:
         self.faults = Faults.parse(faults) if isinstance(faults, str) else faults
         self.port = port
         self.listing_page = listing_page
+        self.max_concurrent = max_concurrent
         self.requests: Counter[str] = Counter()
         self._budgets: dict[str, dict[str, int]] = {}
         self._lock = threading.Lock()
@@ -178,10 +182,7 @@ class Emulator:
             return 429, {"RateLimit": f'"api";r=0;t={wait}',
                          "RateLimit-Policy": f'"fixed window";"api";q={self.hub_limit};w=300'}, {
                 "error": "You have exceeded our rate limit"}
-        headers = {} if fault.retry_after is None else {"Retry-After": fault.retry_after}
-        return status, headers, {"message": SECONDARY_LIMIT, "documentation_url":
-                                 "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
-                                 "#about-secondary-rate-limits"}
+        return _secondary_limit(status, fault.retry_after)
 
     def _bend_pagination(self, fault: Fault, path: str, query: dict[str, Any],
                          headers: dict[str, str], payload: Any) -> tuple[dict[str, str], Any]:
@@ -446,6 +447,14 @@ def _rate_limited(platform: str, headers: dict[str, str]) -> Answer:
     return 429, headers, {"error": "You have exceeded our rate limit"}
 
 
+def _secondary_limit(status: int, retry_after: str | None) -> Answer:
+    """GitHub's secondary rate limit: 403 or 429, with or without ``Retry-After``."""
+    headers = {} if retry_after is None else {"Retry-After": retry_after}
+    return status, headers, {"message": SECONDARY_LIMIT, "documentation_url":
+                             "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
+                             "#about-secondary-rate-limits"}
+
+
 def _resource(method: str, path: str) -> str:
     """GitHub's rate-limit resource of a request: ``graphql``, ``search`` or ``core``."""
     if method == "POST" and path == "/graphql":
@@ -477,17 +486,15 @@ def _handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
             if fault is not None and fault.kind == "reset":
                 self._reset()
                 return
-            if fault is not None and fault.kind == "slow":
-                time.sleep(fault.delay)
             with emulator._lock:
                 emulator._in_flight += 1
-                crowded = emulator._in_flight > GITHUB_CONCURRENCY
+                crowded = emulator._in_flight > emulator.max_concurrent
             try:
                 if crowded and not self.path.startswith("/api/"):
-                    answer: Answer = (403, {"Retry-After": "60"}, {
-                        "message": SECONDARY_LIMIT, "documentation_url":
-                        "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"})
+                    answer: Answer = _secondary_limit(403, "60")
                 else:
+                    if fault is not None and fault.kind == "slow":
+                        time.sleep(fault.delay)
                     answer = emulator.answer(method, self.path, dict(self.headers.items()),
                                              body, fault)
             finally:
