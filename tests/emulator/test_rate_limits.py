@@ -94,7 +94,7 @@ def test_spent_primary_limit_answers_403_until_the_window_resets(
 
 def test_too_many_concurrent_requests_meet_the_secondary_limit() -> None:
     with Emulator.from_records(WORLD, max_concurrent=2,
-                               faults="slow:1:0.6@/repos/*") as crowded:
+                               faults="slow:1:0.6@/repos/**") as crowded:
         answers: list[httpx.Response] = []
 
         def call() -> None:

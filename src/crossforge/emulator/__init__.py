@@ -17,10 +17,11 @@ import hashlib
 import json
 import socket
 import struct
+import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -87,7 +88,7 @@ class Emulator:
         self._budgets: dict[str, dict[str, int]] = {}
         self._lock = threading.Lock()
         self._in_flight = 0
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self.url = ""
 
     @classmethod
@@ -103,11 +104,10 @@ class Emulator:
     def start(self) -> Emulator:
         """Listen on loopback and answer from a background thread; ``url`` says where."""
         try:
-            self._server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler(self))
+            self._server = _Server(("127.0.0.1", self.port), _handler(self))
         except OSError as exc:
             raise ConfigError(f"cannot listen on 127.0.0.1:{self.port}: "
                               f"{exc.strerror or exc}") from None
-        self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
@@ -156,7 +156,9 @@ class Emulator:
         route = self._hub if platform == "huggingface" else self._github
         status, extra, payload = route(method, path, query, body, budget)
         if fault is not None and status == 200 and "Link" in extra:
-            extra, payload = self._bend_pagination(fault, path, query, extra, payload)
+            extra, payload = self._bend_pagination(
+                fault, path, query, extra, payload,
+                lambda earlier: route(method, path, earlier, body, budget)[2])
         if platform == "huggingface":
             return status, extra, payload
         if method == "GET" and status == 200:
@@ -185,7 +187,9 @@ class Emulator:
         return _secondary_limit(status, fault.retry_after)
 
     def _bend_pagination(self, fault: Fault, path: str, query: dict[str, Any],
-                         headers: dict[str, str], payload: Any) -> tuple[dict[str, str], Any]:
+                         headers: dict[str, str], payload: Any,
+                         page_of: Callable[[dict[str, Any]], Any]
+                         ) -> tuple[dict[str, str], Any]:
         """``loop``: next points to the first page; ``repeat``: the previous page's items."""
         key = "cursor" if "cursor" in query or path == "/api/models" else (
             "p" if path.startswith("/api/") else "page")
@@ -197,9 +201,7 @@ class Emulator:
         if fault.kind == "repeat" and isinstance(payload, list):
             page = int(query.get(key, 1 if key == "page" else 0))
             if page > (1 if key == "page" else 0) and key != "cursor":
-                earlier = self.answer("GET", f"{path}?{urlencode({**query, key: page - 1})}",
-                                      {}, b"")
-                return headers, earlier[2]
+                return headers, page_of({**query, key: str(page - 1)})
         return headers, payload
 
     def _rate_limit_overview(self, token: str | None) -> dict[str, Any]:
@@ -470,6 +472,15 @@ def _etag(payload: Any) -> str:
 def _if_none_match(headers: dict[str, str]) -> list[str]:
     value = next((v for k, v in headers.items() if k.lower() == "if-none-match"), "")
     return [tag.strip() for tag in value.split(",") if tag.strip()]
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (a timeout, a reset) is not the server's error: stay quiet."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def _handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:

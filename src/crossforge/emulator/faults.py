@@ -6,8 +6,9 @@ A fault specification is a comma-separated list of rules and options::
     invalid:0.01, slow:0.01:5, loop:0.05@/repos/*/commits, repeat:0.05, seed=7
 
 Each rule is ``KIND:RATE[:ARG][@PATH]``: with probability ``RATE`` a request whose path matches
-the glob ``PATH`` (default: every path; ``github`` and ``hub`` stand for either platform) gets
-the fault. The first rule that fires wins. Kinds:
+the glob ``PATH`` gets the fault (``*`` is within one path segment, ``**`` spans segments; the
+default is every path; ``github`` and ``hub`` stand for either platform's paths). The first rule
+that fires wins. Kinds:
 
 ============  ==========================================================================
 ``5xx``       a server error with that status; ``ARG`` = burst length (default 1): the
@@ -30,8 +31,9 @@ runs of the same collection meet the same faults.
 
 from __future__ import annotations
 
-import fnmatch
+import functools
 import hashlib
+import re
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -50,14 +52,14 @@ class Rule:
     kind: str
     rate: float
     arg: str | None = None
-    path: str = "*"
+    path: str = "**"
 
     def matches(self, path: str) -> bool:
         if self.path == "github":
             return not path.startswith("/api/")
         if self.path == "hub":
             return path.startswith("/api/")
-        return fnmatch.fnmatchcase(path, self.path)
+        return _glob(self.path).fullmatch(path) is not None
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,7 @@ class Faults:
                 raise ConfigError(f"fault spec: rate {rate} in {part!r} is not in [0, 1]")
             if not _valid_arg(kind, arg):
                 raise ConfigError(f"fault spec: bad argument {arg!r} in {part!r}")
-            rules.append(Rule(kind, rate, arg or None, path.strip() or "*"))
+            rules.append(Rule(kind, rate, arg or None, path.strip() or "**"))
         return cls(rules, seed)
 
     def draw(self, method: str, target: str) -> Fault | None:
@@ -144,6 +146,14 @@ class Faults:
     def _produce(self, rule: Rule) -> Fault:
         self.produced[rule.kind] += 1
         return Fault(rule.kind, rule.arg)
+
+
+@functools.cache
+def _glob(pattern: str) -> re.Pattern[str]:
+    """A path glob: ``*`` is one path segment (or part of one), ``**`` any number of them."""
+    parts = re.split(r"(\*\*|\*)", pattern)
+    return re.compile("".join(".*" if p == "**" else "[^/]*" if p == "*" else re.escape(p)
+                              for p in parts))
 
 
 def _valid_arg(kind: str, arg: str) -> bool:
