@@ -3,8 +3,10 @@
 These machines cannot reach either platform, so the collectors are proven against this
 emulator: it speaks the published contracts (GitHub REST and GraphQL, the Hub endpoints that
 ``huggingface_hub`` reads), paginates with ``Link`` headers, counts every request, and keeps
-per-token rate-limit budgets with the platforms' headers. A collection from the emulator must
-give back the world's records; that is the end-to-end test of the collectors.
+per-token, per-resource rate-limit budgets with the platforms' headers, and injects faults
+on demand (``crossforge.emulator.faults``). A collection from the emulator must give back the
+world's records; that is the end-to-end test of the collectors. ``crossforge emulate`` serves
+a world file with it; ``docs/emulator.md`` describes what it serves.
 
 Example:
     >>> with Emulator.from_records(records) as emulator:          # doctest: +SKIP
