@@ -126,7 +126,8 @@ class Emulator:
             self._server = None
 
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Answer:
-        """Answer one request (also callable without a socket), faults included."""
+        """Answer one request without a socket: status and pagination faults are drawn and
+        applied; transport faults (reset, truncate, invalid, slow) need the socket handler."""
         fault = self.faults.draw(method, target) if self.faults else None
         return self.answer(method, target, headers, body, fault)
 
