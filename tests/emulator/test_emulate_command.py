@@ -1,4 +1,5 @@
-"""``crossforge emulate`` as a user runs it: a subprocess on a free port, stopped with Ctrl-C."""
+"""``crossforge emulate`` as a user runs it: a subprocess on a free port, stopped with Ctrl-C;
+bad input fails in one line."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+from crossforge.cli import app
 from crossforge.records import Repository
 from crossforge.sources import synthetic
 from crossforge.world import write_world
@@ -92,24 +95,23 @@ def test_emulate_with_faults_produces_them(world_file: Path) -> None:
 
 @pytest.mark.parametrize("problem", ["missing world", "bad world", "port in use", "bad faults"])
 def test_emulate_fails_in_one_line(problem: str, world_file: Path, tmp_path: Path) -> None:
-    args = ["--world", str(world_file), "--port", "0"]
+    args = ["emulate", "--world", str(world_file), "--port", "0"]
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         if problem == "missing world":
-            args[1] = str(tmp_path / "nope.jsonl")
+            args[2] = str(tmp_path / "nope.jsonl")
         elif problem == "bad world":
             (tmp_path / "bad.jsonl").write_text('{"record": "Repository"}\n')
-            args[1] = str(tmp_path / "bad.jsonl")
+            args[2] = str(tmp_path / "bad.jsonl")
         elif problem == "port in use":
-            args[3] = str(taken.getsockname()[1])
+            args[4] = str(taken.getsockname()[1])
         else:
             args += ["--faults", "500:lots"]
-        process = emulate(*args)
-        _, err = process.communicate(timeout=60)
-    assert process.returncode == 2
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error:"), err
+        result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:"), result.output
     expected = {"missing world": "does not exist", "bad world": "bad.jsonl:1",
                 "port in use": "cannot listen on 127.0.0.1", "bad faults": "needs a rate"}
     assert expected[problem] in lines[0]
