@@ -3,7 +3,7 @@
 A fault specification is a comma-separated list of rules and options::
 
     500:0.05, 503:0.01:4, 403:0.02:60, 429:0.02:none, reset:0.01, truncate:0.01,
-    invalid:0.01, slow:0.01:5, loop:0.05@/repos/*/commits, repeat:0.05, seed=7
+    invalid:0.01, slow:0.01:5, loop:0.05@/repos/*/*/commits, repeat:0.05@hub, seed=7
 
 Each rule is ``KIND:RATE[:ARG][@PATH]``: with probability ``RATE`` a request whose path matches
 the glob ``PATH`` gets the fault (``*`` is within one path segment, ``**`` spans segments; the
@@ -18,15 +18,16 @@ that fires wins. Kinds:
               floor); Hub paths answer 429 with ``RateLimit`` headers instead
 ``reset``     the connection is reset before any answer (TCP RST)
 ``truncate``  the body stops half-way, short of its ``Content-Length``
-``invalid``   a complete 200 answer whose JSON body is cut in half (invalid JSON)
+``invalid``   a complete answer whose JSON body is cut in half (invalid JSON)
 ``slow``      the answer waits ``ARG`` seconds (default 10) first: a client timeout
 ``loop``      a paginated answer's ``rel="next"`` points back to the first page
-``repeat``    a paginated answer repeats the previous page's items
+``repeat``    a page-numbered answer repeats the previous page's items
 ============  ==========================================================================
 
 ``seed=N`` (default 0) makes every decision deterministic: whether request number *k* to a
-given URL fails depends only on the seed, the rule and *k*, never on thread timing, so two
-runs of the same collection meet the same faults.
+given URL fails depends only on the seed, the rule and *k*, not on thread timing or other
+requests, so two runs of the same collection meet the same faults. (Only the continuation of
+a 5xx burst follows the order in which requests arrive.)
 """
 
 from __future__ import annotations
