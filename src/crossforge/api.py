@@ -24,7 +24,7 @@ from crossforge import __version__, classify, interviews, sampling, snapshot
 from crossforge.collect import CollectionSummary, Collector
 from crossforge.collect import rebuild as rebuild_store
 from crossforge.content import TypeShares
-from crossforge.emulator import Emulator
+from crossforge.emulator import Emulator, World
 from crossforge.errors import ConfigError
 from crossforge.measures import (
     COMPARED_MEASURES,
@@ -56,7 +56,7 @@ from crossforge.sources.raw import RawStore
 from crossforge.statistics import PlatformComparison
 from crossforge.store import DEFAULT_DB, Store
 from crossforge.study import Step, Study, write_template
-from crossforge.world import write_world
+from crossforge.world import read_world, write_world
 
 DEFAULT_RAW = "crossforge-raw"
 GITHUB_API = "https://api.github.com"
@@ -434,6 +434,32 @@ def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
                 hf_token_env="CROSSFORGE_DEMO_NO_TOKEN")
     classify_store(db)
     return report(db, out)
+
+
+def emulate(world: str | Path, *, port: int = 8000, faults: str | None = None,
+            on_ready: Callable[[Emulator], None] | None = None, **limits: int) -> None:
+    """Serve a world file on ``http://127.0.0.1:PORT`` until interrupted (Ctrl-C).
+
+    Args:
+        world: a world file (``crossforge.world``, JSON lines, optionally gzipped).
+        port: the loopback port; 0 picks a free one.
+        faults: a fault specification, see ``crossforge.emulator.faults``.
+        on_ready: called with the running emulator once it listens (to print its URL).
+        limits: ``github_limit``, ``hub_limit``, ``anonymous_limit``, ``search_limit``.
+
+    Raises:
+        ConfigError: the world file is missing or malformed, the fault specification is
+            malformed, or the port cannot be bound.
+    """
+    emulator = Emulator(World.from_records(read_world(world)), faults=faults, port=port,
+                        **limits)
+    emulator.start()
+    try:
+        if on_ready is not None:
+            on_ready(emulator)
+        emulator.wait()
+    finally:
+        emulator.stop()
 
 
 def _is_synthetic(store: Store) -> bool:

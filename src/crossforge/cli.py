@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from crossforge import api
+from crossforge.emulator import Emulator
 from crossforge.errors import ConfigError, CrossforgeError
 from crossforge.store import DEFAULT_DB
 
@@ -324,6 +325,33 @@ def code_interviews(
     """Agreement per code and theme frequencies from coded interview segments."""
     paths = api.code_interviews(codebook, segments, out)
     console.print("wrote " + ", ".join(str(p) for p in paths.values()))
+
+
+@app.command("emulate")
+@_one_line_errors
+def emulate_command(
+    world: Annotated[Path, typer.Option("--world", help="A world file (JSON lines, .gz ok).")],
+    port: Annotated[int, typer.Option("--port", help="Loopback port (0: any free one).")] = 8000,
+    faults: Annotated[str | None, typer.Option(
+        "--faults", help="Fault spec, e.g. '500:0.05,429:0.02,reset:0.01,seed=7' "
+                         "(see docs/emulator.md).")] = None,
+) -> None:
+    """Serve a world as the GitHub and Hub APIs on 127.0.0.1 until Ctrl-C."""
+    def ready(emulator: Emulator) -> None:
+        url = emulator.url
+        console.print(f"emulating GitHub and the Hugging Face Hub at {url}"
+                      + (f" with faults {faults!r}" if faults else ""), highlight=False)
+        console.print(f"  crossforge: crossforge collect --github-url {url} --hub-url {url}\n"
+                      f"              crossforge sample huggingface --endpoint {url}\n"
+                      f"  huggingface_hub: HF_ENDPOINT={url}  (or HfApi(endpoint=\"{url}\"))\n"
+                      f"  GitHub clients: base URL {url} (REST) and {url}/graphql\n"
+                      "Ctrl-C stops.", highlight=False, soft_wrap=True)
+        sys.stdout.flush()  # the URL must reach a pipe now, not when the server stops
+
+    try:
+        api.emulate(world, port=port, faults=faults, on_ready=ready)
+    except KeyboardInterrupt:
+        console.print("emulator stopped")
 
 
 @app.command()

@@ -3,8 +3,10 @@
 These machines cannot reach either platform, so the collectors are proven against this
 emulator: it speaks the published contracts (GitHub REST and GraphQL, the Hub endpoints that
 ``huggingface_hub`` reads), paginates with ``Link`` headers, counts every request, and keeps
-per-token rate-limit budgets with the platforms' headers. A collection from the emulator must
-give back the world's records; that is the end-to-end test of the collectors.
+per-token, per-resource rate-limit budgets with the platforms' headers, and injects faults
+on demand (``crossforge.emulator.faults``). A collection from the emulator must give back the
+world's records; that is the end-to-end test of the collectors. ``crossforge emulate`` serves
+a world file with it; ``docs/emulator.md`` describes what it serves.
 
 Example:
     >>> with Emulator.from_records(records) as emulator:          # doctest: +SKIP
@@ -13,25 +15,42 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import json
+import socket
+import struct
+import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from crossforge.emulator import github, hub
+from crossforge.emulator.faults import Fault, Faults
 from crossforge.emulator.world import World
+from crossforge.errors import ConfigError
 
-__all__ = ["Emulator", "World"]
+__all__ = ["Emulator", "Fault", "Faults", "World"]
 
 Answer = tuple[int, dict[str, str], Any]
 GITHUB_LIMIT = 5_000
 GITHUB_ANONYMOUS_LIMIT = 60
+SEARCH_LIMIT = 30  # search requests per minute with a token
+SEARCH_ANONYMOUS_LIMIT = 10
+GITHUB_CONCURRENCY = 100  # GitHub's secondary limit on concurrent requests
 HUB_LIMIT = 1_000  # per 5-minute window, a free user's API budget
 HUB_PAGE = 50
+HUB_LISTING_PAGE = 1_000
+#: Resources ``/rate_limit`` lists that no endpoint of the emulator draws on: (limit, window).
+UNUSED_RESOURCES = {"integration_manifest": (5_000, 3600), "source_import": (100, 60),
+                    "code_scanning_upload": (1_000, 3600),
+                    "actions_runner_registration": (10_000, 3600), "scim": (15_000, 3600),
+                    "dependency_snapshots": (100, 60)}
+SECONDARY_LIMIT = ("You have exceeded a secondary rate limit. Please wait a few minutes "
+                   "before you try again.")
 
 
 class Emulator:
@@ -39,24 +58,39 @@ class Emulator:
 
     Args:
         world: what the platforms hold.
-        github_limit: requests per hour per token (anonymous callers get 60).
+        github_limit: REST requests (and GraphQL points) per hour per token.
         hub_limit: Hub API calls per 5-minute window per caller.
         anonymous_limit: GitHub requests per hour without a token.
+        search_limit: GitHub search requests per minute per token (10 without one).
         rejected_tokens: tokens answered with 401 Bad credentials.
+        faults: a fault specification (see ``crossforge.emulator.faults``) or ``Faults``.
+        port: the loopback port to listen on (0: any free port).
+        listing_page: models per ``/api/models`` page when the caller gives no ``limit``.
+        max_concurrent: GitHub requests in flight at once before the secondary limit answers
+            403 with ``Retry-After``.
     """
 
     def __init__(self, world: World, *, github_limit: int = GITHUB_LIMIT,
                  hub_limit: int = HUB_LIMIT, anonymous_limit: int = GITHUB_ANONYMOUS_LIMIT,
-                 rejected_tokens: Iterable[str] = ()) -> None:
+                 search_limit: int = SEARCH_LIMIT, rejected_tokens: Iterable[str] = (),
+                 faults: str | Faults | None = None, port: int = 0,
+                 listing_page: int = HUB_LISTING_PAGE,
+                 max_concurrent: int = GITHUB_CONCURRENCY) -> None:
         self.world = world
         self.github_limit = github_limit
         self.anonymous_limit = anonymous_limit
+        self.search_limit = search_limit
         self.hub_limit = hub_limit
         self.rejected_tokens = set(rejected_tokens)
+        self.faults = Faults.parse(faults) if isinstance(faults, str) else faults
+        self.port = port
+        self.listing_page = listing_page
+        self.max_concurrent = max_concurrent
         self.requests: Counter[str] = Counter()
         self._budgets: dict[str, dict[str, int]] = {}
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        self._in_flight = 0
+        self._server: _Server | None = None
         self.url = ""
 
     @classmethod
@@ -70,37 +104,20 @@ class Emulator:
         self.stop()
 
     def start(self) -> Emulator:
-        emulator = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _serve(self, method: str) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                status, headers, payload = emulator.handle(
-                    method, self.path, dict(self.headers.items()), body)
-                data = b"" if payload is None else json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_GET(self) -> None:  # noqa: N802
-                self._serve("GET")
-
-            def do_POST(self) -> None:  # noqa: N802
-                self._serve("POST")
-
-            def log_message(self, *args: Any) -> None:
-                """Quiet: requests carry tokens in headers, and tests read stderr."""
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        """Listen on loopback and answer from a background thread; ``url`` says where."""
+        try:
+            self._server = _Server(("127.0.0.1", self.port), _handler(self))
+        except OSError as exc:
+            raise ConfigError(f"cannot listen on 127.0.0.1:{self.port}: "
+                              f"{exc.strerror or exc}") from None
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
+
+    def wait(self, poll: float = 0.2) -> None:
+        """Block while serving (until ``stop`` or Ctrl-C); for ``crossforge emulate``."""
+        while self._server is not None:
+            time.sleep(poll)
 
     def stop(self) -> None:
         if self._server is not None:
@@ -109,39 +126,127 @@ class Emulator:
             self._server = None
 
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Answer:
-        """Answer one request (also callable without a socket)."""
+        """Answer one request without a socket: status and pagination faults are drawn and
+        applied; transport faults (reset, truncate, invalid, slow) need the socket handler."""
+        fault = self.faults.draw(method, target) if self.faults else None
+        return self.answer(method, target, headers, body, fault)
+
+    def answer(self, method: str, target: str, headers: dict[str, str], body: bytes,
+               fault: Fault | None = None) -> Answer:
+        """Answer one request; ``fault`` replaces or bends the answer (transport faults are
+        the socket handler's)."""
         parts = urlsplit(target)
         path = parts.path.rstrip("/")
         query = {k: v if k.endswith("[]") or k == "expand" else v[-1]
                  for k, v in parse_qs(parts.query).items()}
         token = _token(headers)
-        if token in self.rejected_tokens:
-            return 401, {}, {"message": "Bad credentials"}
         platform = "huggingface" if path.startswith("/api/") else "github"
         with self._lock:
             self.requests[_endpoint(path)] += 1
-            budget, answer_headers = self._spend(platform, token)
+        if token in self.rejected_tokens:
+            return 401, {}, github.error(401, "Bad credentials") if platform == "github" else {
+                "error": "Invalid credentials in Authorization header"}
+        if fault is not None and fault.status is not None:
+            return self._fault_answer(platform, fault)
+        if platform == "github" and path == "/rate_limit":
+            overview = self._rate_limit_overview(token)
+            return 200, _limit_headers("github", overview["rate"], 0), overview
+        resource = _resource(method, path) if platform == "github" else "api"
+        with self._lock:
+            budget, spent_headers = self._spend(platform, resource, token)
         if budget is None:
-            return _rate_limited(platform, answer_headers)
+            return _rate_limited(platform, spent_headers)
         route = self._hub if platform == "huggingface" else self._github
         status, extra, payload = route(method, path, query, body, budget)
-        return status, {**answer_headers, **extra}, payload
+        if fault is not None and status == 200 and "Link" in extra:
+            extra, payload = self._bend_pagination(
+                fault, path, query, extra, payload,
+                lambda earlier: route(method, path, earlier, body, budget)[2])
+        if platform == "huggingface":
+            return status, extra, payload
+        if method == "GET" and status == 200:
+            etag = _etag(payload)
+            if etag in _if_none_match(headers):
+                with self._lock:  # an unchanged resource costs nothing, as on GitHub
+                    budget["remaining"] += 1
+                limits = _limit_headers(platform, budget, int(time.time()), resource)
+                return 304, {**limits, **extra, "ETag": etag}, None
+            extra = {**extra, "ETag": etag}
+        limits = _limit_headers(platform, budget, int(time.time()), resource)
+        return status, {**limits, **extra}, payload
 
-    def _spend(self, platform: str, token: str | None) -> tuple[dict | None, dict[str, str]]:
-        key = f"{platform}:{token}"
+    def _fault_answer(self, platform: str, fault: Fault) -> Answer:
+        """The answer of an injected 5xx or secondary rate limit."""
+        status = fault.status or 500
+        if status >= 500:
+            if platform == "github":
+                return status, {}, github.error(status, "Server Error")
+            return status, {}, {"error": "Internal Error - We're working hard to fix this."}
+        if platform == "huggingface":
+            wait = int(fault.retry_after or 60)
+            return 429, {"RateLimit": f'"api";r=0;t={wait}',
+                         "RateLimit-Policy": f'"fixed window";"api";q={self.hub_limit};w=300'}, {
+                "error": "You have exceeded our rate limit"}
+        return _secondary_limit(status, fault.retry_after)
+
+    def _bend_pagination(self, fault: Fault, path: str, query: dict[str, Any],
+                         headers: dict[str, str], payload: Any,
+                         page_of: Callable[[dict[str, Any]], Any]
+                         ) -> tuple[dict[str, str], Any]:
+        """``loop``: next points to the first page; ``repeat``: the previous page's items."""
+        key = "cursor" if "cursor" in query or path == "/api/models" else (
+            "p" if path.startswith("/api/") else "page")
+        if fault.kind == "loop":
+            first = {k: v for k, v in query.items() if k not in (key, "since")}
+            url = f"{self.url}{path}?{urlencode(first, doseq=True)}".rstrip("?")
+            links = [part for part in headers["Link"].split(", ") if 'rel="next"' not in part]
+            return {**headers, "Link": ", ".join([f'<{url}>; rel="next"', *links])}, payload
+        if fault.kind == "repeat" and isinstance(payload, list):
+            page = int(query.get(key, 1 if key == "page" else 0))
+            if page > (1 if key == "page" else 0) and key != "cursor":
+                return headers, page_of({**query, key: str(page - 1)})
+        return headers, payload
+
+    def _rate_limit_overview(self, token: str | None) -> dict[str, Any]:
+        """``GET /rate_limit``: every resource's budget; the call itself is free, as on GitHub."""
         now = int(time.time())
-        if platform == "github":
-            limit, window = (self.github_limit if token else self.anonymous_limit), 3600
-        else:
+        resources = {}
+        with self._lock:
+            for resource in ("core", "search", "graphql"):
+                budget = self._budget("github", resource, token, now)
+                resources[resource] = {"limit": budget["limit"], "used": budget["limit"]
+                                       - budget["remaining"], "remaining": budget["remaining"],
+                                       "reset": budget["reset"]}
+        for resource, (limit, window) in UNUSED_RESOURCES.items():
+            resources[resource] = {"limit": limit, "used": 0, "remaining": limit,
+                                   "reset": now + window}
+        return {"resources": resources, "rate": resources["core"]}
+
+    def _budget(self, platform: str, resource: str, token: str | None,
+                now: int) -> dict[str, int]:
+        key = f"{platform}:{resource}:{token}"
+        if platform == "huggingface":
             limit, window = self.hub_limit, 300
+        elif resource == "search":
+            limit, window = (self.search_limit if token else SEARCH_ANONYMOUS_LIMIT), 60
+        else:
+            limit, window = (self.github_limit if token else self.anonymous_limit), 3600
         budget = self._budgets.get(key)
         if budget is None or budget["reset"] <= now:
             budget = self._budgets[key] = {"limit": limit, "remaining": limit,
                                            "reset": now + window}
+        return budget
+
+    def _spend(self, platform: str, resource: str,
+               token: str | None) -> tuple[dict | None, dict[str, str]]:
+        """Take one request from the caller's budget; ``None`` and the limit headers when it is
+        spent. (A conditional request is refunded by ``answer`` when it gets a 304.)"""
+        now = int(time.time())
+        budget = self._budget(platform, resource, token, now)
         if budget["remaining"] <= 0:
-            return None, _limit_headers(platform, budget, now)
+            return None, _limit_headers(platform, budget, now, resource)
         budget["remaining"] -= 1
-        return budget, _limit_headers(platform, budget, now) if platform == "github" else {}
+        return budget, {}
 
     def _github(self, method: str, path: str, query: dict[str, Any], body: bytes,
                 budget: dict[str, int]) -> Answer:
@@ -149,21 +254,18 @@ class Emulator:
         segments = path.strip("/").split("/")
         if method == "POST" and path == "/graphql":
             return github.graphql(world, body, budget)
-        if segments == ["rate_limit"]:
-            core = {"limit": budget["limit"], "remaining": budget["remaining"],
-                    "reset": budget["reset"], "used": budget["limit"] - budget["remaining"]}
-            return 200, {}, {"resources": {"core": core}, "rate": core}
         if segments == ["repositories"]:
             since = int(query.get("since", 0))
             listed = sorted((i, r) for r, i in world.github_ids.items() if i > since)[:100]
-            answer = [github.repository(world, r) for _, r in listed]
+            answer = [github.minimal_repository(world, r) for _, r in listed]
             link = {"next": f"/repositories?since={listed[-1][0]}"} if listed else {}
             return 200, _link_header(link, self.url), answer
         if segments == ["search", "repositories"]:
             hits = github.search_repositories(world, query.get("q", ""))
             page, size = _page(query)
             if page * size > github.SEARCH_CAP:
-                return 422, {}, {"message": "Only the first 1000 search results are available"}
+                return 422, {}, github.error(
+                    422, "Only the first 1000 search results are available")
             items = hits[(page - 1) * size: page * size]
             shown = min(len(hits), github.SEARCH_CAP)
             return 200, _page_links(path, query, page, size, shown, base=self.url), {
@@ -171,27 +273,27 @@ class Emulator:
         if segments[:1] == ["orgs"] and len(segments) == 3 and segments[2] == "members":
             logins = world.members.get(("github", segments[1]))
             if logins is None:
-                return 404, {}, {"message": "Not Found"}
+                return 404, {}, github.error(404, "Not Found")
             return self._paged(path, query, [github.user(world, u) for u in logins])
         if segments[:1] != ["repos"] or len(segments) < 3:
-            return 404, {}, {"message": "Not Found"}
+            return 404, {}, github.error(404, "Not Found")
         repo = f"{segments[1]}/{segments[2]}"
         if ("github", repo) not in world.repositories:
-            return 404, {}, {"message": "Not Found"}
+            return 404, {}, github.error(404, "Not Found")
         rest = segments[3:]
         if not rest:
             return 200, {}, github.repository(world, repo)
         if rest == ["commits"]:
             commits = world.commits.get(("github", repo), [])
             if not commits:
-                return 409, {}, {"message": "Git Repository is empty."}
-            return self._paged(path, query, [github.commit(world, c) for c in commits])
+                return 409, {}, github.error(409, "Git Repository is empty.")
+            return self._paged(path, query, [github.commit(world, repo, c) for c in commits])
         if rest == ["issues"]:
             threads = world.threads.get(("github", repo), [])
             return self._paged(path, query, [github.issue(world, repo, t) for t in threads])
         if rest == ["issues", "comments"]:
             return self._paged(path, query, github.comments(world, repo))
-        return 404, {}, {"message": "Not Found"}
+        return 404, {}, github.error(404, "Not Found")
 
     def _hub(self, method: str, path: str, query: dict[str, Any], body: bytes,
              budget: dict[str, int]) -> Answer:
@@ -226,7 +328,8 @@ class Emulator:
         threads = {t.number: t for t in world.threads.get(("huggingface", repo), [])}
         if rest == ["discussions"]:
             page = int(query.get("p", 0))
-            listed = [hub.discussion(world, repo, t) for t in threads.values()]
+            listed = [hub.discussion(world, repo, t) for t in threads.values()
+                      if _discussion_wanted(t, query)]
             chunk = listed[page * HUB_PAGE:(page + 1) * HUB_PAGE]
             return 200, {}, {"discussions": chunk, "count": len(listed),
                              "start": page * HUB_PAGE, "numClosedDiscussions": sum(
@@ -245,7 +348,7 @@ class Emulator:
             models = [m for m in models if m.split("/", 1)[0] == query["author"]]
         if query.get("search"):
             models = [m for m in models if query["search"] in m]
-        limit = min(int(query.get("limit", 1000)), 1000)
+        limit = min(int(query.get("limit", self.listing_page)), HUB_LISTING_PAGE)
         start = int(query.get("cursor", 0))
         chunk = models[start:start + limit]
         answer = [hub.model_info(world, m, expand) for m in chunk]
@@ -262,6 +365,16 @@ class Emulator:
             page, size = _page(query)
         chunk = items[(page - 1) * size: page * size]
         return 200, _page_links(path, query, page, size, len(items), page_key, self.url), chunk
+
+
+def _discussion_wanted(thread: Any, query: dict[str, Any]) -> bool:
+    """The Hub's discussion filters: ``type`` (discussion, pull_request, all), ``status``
+    (open: open and draft; closed: closed and merged; all) and ``author``."""
+    kind, status = query.get("type", "all"), query.get("status", "all")
+    closed = thread.state in ("closed", "merged")
+    return ((kind == "all" or kind == thread.kind) and
+            (status == "all" or (status == "closed") == closed) and
+            (not query.get("author") or query["author"] == thread.author))
 
 
 def _token(headers: dict[str, str]) -> str | None:
@@ -301,9 +414,13 @@ def _page_links(path: str, query: dict[str, Any], page: int, size: int, total: i
     def url(number: int) -> str:
         return f"{path}?{urlencode({**query, page_key: number - offset}, doseq=True)}"
 
+    if page > 1 and page_key == "page":
+        links["prev"] = url(page - 1)
     if page < last:
         links["next"] = url(page + 1)
         links["last"] = url(last)
+    if page > 1 and page_key == "page":
+        links["first"] = url(1)
     return _link_header(links, base)
 
 
@@ -313,19 +430,124 @@ def _link_header(links: dict[str, str], base: str = "") -> dict[str, str]:
     return {"Link": ", ".join(f'<{base}{url}>; rel="{rel}"' for rel, url in links.items())}
 
 
-def _limit_headers(platform: str, budget: dict[str, int], now: int) -> dict[str, str]:
+def _limit_headers(platform: str, budget: dict[str, int], now: int,
+                   resource: str = "core") -> dict[str, str]:
     if platform == "github":
         return {"X-RateLimit-Limit": str(budget["limit"]),
-                "X-RateLimit-Remaining": str(budget["remaining"]),
-                "X-RateLimit-Used": str(budget["limit"] - budget["remaining"]),
-                "X-RateLimit-Reset": str(budget["reset"]), "X-RateLimit-Resource": "core"}
+                "X-RateLimit-Remaining": str(max(budget["remaining"], 0)),
+                "X-RateLimit-Reset": str(budget["reset"]),
+                "X-RateLimit-Used": str(budget["limit"] - max(budget["remaining"], 0)),
+                "X-RateLimit-Resource": resource}
     return {"RateLimit": f'"api";r={budget["remaining"]};t={max(budget["reset"] - now, 0)}',
             "RateLimit-Policy": f'"fixed window";"api";q={budget["limit"]};w=300'}
 
 
 def _rate_limited(platform: str, headers: dict[str, str]) -> Answer:
+    """The primary limit is spent: GitHub's 403 with ``X-RateLimit-Remaining: 0`` (no
+    ``Retry-After``: the reset time says when), the Hub's 429 with ``RateLimit`` headers."""
     if platform == "github":
         return 403, headers, {"message": "API rate limit exceeded",
                               "documentation_url": "https://docs.github.com/rest/"
                                                    "overview/rate-limits-for-the-rest-api"}
     return 429, headers, {"error": "You have exceeded our rate limit"}
+
+
+def _secondary_limit(status: int, retry_after: str | None) -> Answer:
+    """GitHub's secondary rate limit: 403 or 429, with or without ``Retry-After``."""
+    headers = {} if retry_after is None else {"Retry-After": retry_after}
+    return status, headers, {"message": SECONDARY_LIMIT, "documentation_url":
+                             "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
+                             "#about-secondary-rate-limits"}
+
+
+def _resource(method: str, path: str) -> str:
+    """GitHub's rate-limit resource of a request: ``graphql``, ``search`` or ``core``."""
+    if method == "POST" and path == "/graphql":
+        return "graphql"
+    return "search" if path.startswith("/search/") else "core"
+
+
+def _etag(payload: Any) -> str:
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+    return f'W/"{digest}"'
+
+
+def _if_none_match(headers: dict[str, str]) -> list[str]:
+    value = next((v for k, v in headers.items() if k.lower() == "if-none-match"), "")
+    return [tag.strip() for tag in value.split(",") if tag.strip()]
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (a timeout, a reset) is not the server's error: stay quiet."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+def _handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
+    """The socket side: transport faults (reset, truncate, invalid, slow) and GitHub's
+    secondary limit on concurrent requests happen here, where the bytes are."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _serve(self, method: str) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            fault = emulator.faults.draw(method, self.path) if emulator.faults else None
+            if fault is not None and fault.kind == "reset":
+                self._reset()
+                return
+            with emulator._lock:
+                emulator._in_flight += 1
+                crowded = emulator._in_flight > emulator.max_concurrent
+            try:
+                if crowded and not self.path.startswith("/api/"):
+                    answer: Answer = _secondary_limit(403, "60")
+                else:
+                    if fault is not None and fault.kind == "slow":
+                        time.sleep(fault.delay)
+                    answer = emulator.answer(method, self.path, dict(self.headers.items()),
+                                             body, fault)
+            finally:
+                with emulator._lock:
+                    emulator._in_flight -= 1
+            self._send(*answer, fault)
+
+        def _send(self, status: int, headers: dict[str, str], payload: Any,
+                  fault: Fault | None) -> None:
+            data = b"" if payload is None else json.dumps(payload).encode()
+            length = len(data)
+            if fault is not None and fault.kind in ("truncate", "invalid") and data:
+                data = data[:len(data) // 2]
+                length = length if fault.kind == "truncate" else len(data)
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(length))
+            for key, value in headers.items():
+                self.send_header(key, value)
+            if fault is not None and fault.kind == "truncate":
+                self.send_header("Connection", "close")
+                self.close_connection = True
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _reset(self) -> None:
+            """Close with SO_LINGER 0, so the client gets a TCP reset, not a clean close."""
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+
+        def do_GET(self) -> None:  # noqa: N802
+            self._serve("GET")
+
+        def do_POST(self) -> None:  # noqa: N802
+            self._serve("POST")
+
+        def log_message(self, *args: Any) -> None:
+            """Quiet: requests carry tokens in headers, and tests read stderr."""
+
+    return Handler

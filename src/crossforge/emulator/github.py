@@ -8,6 +8,7 @@ Shapes follow GitHub's published REST description (``/repos``, ``/repos/{o}/{r}/
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import UTC, datetime
 from importlib.resources import files
@@ -22,6 +23,11 @@ Answer = tuple[int, dict[str, str], Any]
 ASSOCIATION = {"owner": "OWNER", "member": "MEMBER", "contributor": "CONTRIBUTOR",
                "none": "NONE"}
 SEARCH_CAP = 1_000
+API = "https://api.github.com"
+WEB = "https://github.com"
+DOCS_ROOT = "https://docs.github.com"
+DOCS = {404: f"{DOCS_ROOT}/rest", 409: f"{DOCS_ROOT}/rest/commits/commits#list-commits",
+        422: f"{DOCS_ROOT}/v3/search/", 401: f"{DOCS_ROOT}/rest"}
 SCHEMA = build_schema(files("crossforge.emulator").joinpath("github.graphql").read_text())
 
 
@@ -29,36 +35,126 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
 
 
+def node_id(kind: str, number: int) -> str:
+    """GitHub's legacy global node id (base64 of ``0LEN:KindNUMBER``), as REST still sends."""
+    text = f"{kind}{number}"
+    return base64.b64encode(f"0{len(kind)}:{text}".encode()).decode()
+
+
 def user(world: World, login: str | None) -> dict[str, Any] | None:
+    """A ``simple-user``; every URL is the one GitHub derives from the login."""
     if login is None:
         return None
-    kind = world.account_type("github", login)
-    return {"login": login, "id": stable_int(login) % 10**8,
-            "type": {"bot": "Bot", "organization": "Organization"}.get(kind, "User")}
+    kind = {"bot": "Bot", "organization": "Organization"}.get(
+        world.account_type("github", login), "User")
+    return _simple_user(login, kind)
 
 
-def repository(world: World, repo: str) -> dict[str, Any]:
-    record = world.repositories[("github", repo)]
-    owner, name = repo.split("/", 1)
-    commits = world.commits.get(("github", repo), [])
+def _simple_user(login: str, kind: str) -> dict[str, Any]:
+    number = stable_int(login) % 10**8
+    url = f"{API}/users/{login}"
     return {
-        "id": world.github_ids[repo], "name": name, "full_name": repo,
-        "owner": {"login": owner, "id": stable_int(owner) % 10**8,
-                  "type": "Organization" if record.owner_type == "organization" else "User"},
-        "private": False, "fork": bool(record.is_fork), "archived": bool(record.is_archived),
-        "mirror_url": "https://example.org/mirror.git" if record.is_mirror else None,
-        "created_at": iso(record.created_at),
-        "updated_at": iso(record.last_modified or record.created_at),
-        "pushed_at": iso(commits[0].committed_at if commits else record.created_at),
-        "stargazers_count": record.popularity or 0, "watchers_count": record.popularity or 0,
-        "forks_count": record.forks or 0,
-        "license": {"spdx_id": record.license, "key": record.license.lower()}
-        if record.license else None,
-        "default_branch": "main",
+        "login": login, "id": number,
+        "node_id": node_id("Organization" if kind == "Organization" else "User", number),
+        "avatar_url": f"https://avatars.githubusercontent.com/u/{number}?v=4",
+        "gravatar_id": "", "url": url, "html_url": f"{WEB}/{login}",
+        "followers_url": f"{url}/followers",
+        "following_url": f"{url}/following{{/other_user}}",
+        "gists_url": f"{url}/gists{{/gist_id}}", "starred_url": f"{url}/starred{{/owner}}{{/repo}}",
+        "subscriptions_url": f"{url}/subscriptions", "organizations_url": f"{url}/orgs",
+        "repos_url": f"{url}/repos", "events_url": f"{url}/events{{/privacy}}",
+        "received_events_url": f"{url}/received_events", "type": kind,
+        "user_view_type": "public", "site_admin": False,
     }
 
 
-def commit(world: World, item: Commit) -> dict[str, Any]:
+#: The URL templates every repository object carries, relative to its API URL.
+_REPOSITORY_URLS = {
+    "forks_url": "/forks", "keys_url": "/keys{/key_id}",
+    "collaborators_url": "/collaborators{/collaborator}", "teams_url": "/teams",
+    "hooks_url": "/hooks", "issue_events_url": "/issues/events{/number}", "events_url": "/events",
+    "assignees_url": "/assignees{/user}", "branches_url": "/branches{/branch}",
+    "tags_url": "/tags", "blobs_url": "/git/blobs{/sha}", "git_tags_url": "/git/tags{/sha}",
+    "git_refs_url": "/git/refs{/sha}", "trees_url": "/git/trees{/sha}",
+    "statuses_url": "/statuses/{sha}", "languages_url": "/languages",
+    "stargazers_url": "/stargazers", "contributors_url": "/contributors",
+    "subscribers_url": "/subscribers", "subscription_url": "/subscription",
+    "commits_url": "/commits{/sha}", "git_commits_url": "/git/commits{/sha}",
+    "comments_url": "/comments{/number}", "issue_comment_url": "/issues/comments{/number}",
+    "contents_url": "/contents/{+path}", "compare_url": "/compare/{base}...{head}",
+    "merges_url": "/merges", "archive_url": "/{archive_format}{/ref}",
+    "downloads_url": "/downloads", "issues_url": "/issues{/number}",
+    "pulls_url": "/pulls{/number}", "milestones_url": "/milestones{/number}",
+    "notifications_url": "/notifications{?since,all,participating}",
+    "labels_url": "/labels{/name}", "releases_url": "/releases{/id}",
+    "deployments_url": "/deployments",
+}
+
+
+def minimal_repository(world: World, repo: str) -> dict[str, Any]:
+    """A ``minimal-repository`` as ``GET /repositories`` lists it: identity and URLs only."""
+    record = world.repositories[("github", repo)]
+    number = world.github_ids[repo]
+    url = f"{API}/repos/{repo}"
+    owner_kind = "Organization" if record.owner_type == "organization" else "User"
+    return {
+        "id": number, "node_id": node_id("Repository", number), "name": repo.split("/", 1)[1],
+        "full_name": repo, "private": False, "owner": _simple_user(record.owner, owner_kind),
+        "html_url": f"{WEB}/{repo}", "description": None, "fork": bool(record.is_fork),
+        "url": url, **{key: url + suffix for key, suffix in _REPOSITORY_URLS.items()},
+    }
+
+
+def repository(world: World, repo: str) -> dict[str, Any]:
+    """A ``full-repository``. Fields the world does not carry (size, language, description,
+    watchers) are GitHub's values for an empty public repository: 0, null, false."""
+    record = world.repositories[("github", repo)]
+    commits = world.commits.get(("github", repo), [])
+    open_issues = sum(1 for t in world.threads.get(("github", repo), ())
+                      if t.state in ("open", "draft", None))
+    stars, forks = record.popularity or 0, record.forks or 0
+    answer = minimal_repository(world, repo)
+    answer.update({
+        "created_at": iso(record.created_at),
+        "updated_at": iso(record.last_modified or record.created_at),
+        "pushed_at": iso(commits[0].committed_at if commits else record.created_at),
+        "git_url": f"git://github.com/{repo}.git", "ssh_url": f"git@github.com:{repo}.git",
+        "clone_url": f"{WEB}/{repo}.git", "svn_url": f"{WEB}/{repo}", "homepage": None,
+        "size": 0, "stargazers_count": stars, "watchers_count": stars, "language": None,
+        "has_issues": True, "has_projects": True, "has_downloads": True, "has_wiki": True,
+        "has_pages": False, "has_discussions": False, "forks_count": forks,
+        "mirror_url": "https://example.org/mirror.git" if record.is_mirror else None,
+        "archived": bool(record.is_archived), "disabled": False,
+        "open_issues_count": open_issues, "license": _license(record.license),
+        "allow_forking": True, "is_template": False, "web_commit_signoff_required": False,
+        "has_pull_requests": True, "pull_request_creation_policy": "all",
+        "topics": [], "visibility": "public", "forks": forks, "open_issues": open_issues,
+        "watchers": stars, "default_branch": "main",
+        "network_count": forks, "subscribers_count": 0,
+    })
+    if record.owner_type == "organization":
+        answer["organization"] = answer["owner"]
+    return answer
+
+
+def search_item(world: World, repo: str) -> dict[str, Any]:
+    """A ``repo-search-result-item``: the repository as search lists it, with its score."""
+    answer = repository(world, repo)
+    for key in ("organization", "network_count", "subscribers_count"):
+        answer.pop(key, None)
+    answer["score"] = 1.0
+    return answer
+
+
+def _license(spdx: str | None) -> dict[str, Any] | None:
+    if not spdx:
+        return None
+    key = spdx.lower()
+    return {"key": key, "name": spdx, "spdx_id": spdx, "url": f"{API}/licenses/{key}",
+            "node_id": node_id("License", stable_int(key) % 100)}
+
+
+def commit(world: World, repo: str, item: Commit) -> dict[str, Any]:
     message = item.subject or ""
     if item.co_authors:
         message += "\n\n" + "\n".join(
@@ -68,8 +164,11 @@ def commit(world: World, item: Commit) -> dict[str, Any]:
     email = item.author_email or (f"{stable_int(item.author) % 10**7}+{item.author}"
                                   "@users.noreply.github.com" if has_login else item.author)
     committer = item.committer or item.author
+    url = f"{API}/repos/{repo}"
+    tree = f"{stable_int(item.sha + ':tree'):x}".rjust(40, "0")[-40:]
+    parents = [f"{item.sha[:-1]}{i}" for i in range(2 if item.is_merge else 1)]
     return {
-        "sha": item.sha,
+        "sha": item.sha, "node_id": "C_" + base64.b64encode(item.sha.encode()).decode(),
         "commit": {
             "author": {"name": item.author_name or item.author, "email": email,
                        "date": iso(item.authored_at)},
@@ -77,40 +176,89 @@ def commit(world: World, item: Commit) -> dict[str, Any]:
                           "email": item.committer_email or email,
                           "date": iso(item.committed_at)},
             "message": message,
+            "tree": {"sha": tree, "url": f"{url}/git/trees/{tree}"},
+            "url": f"{url}/git/commits/{item.sha}", "comment_count": 0,
+            "verification": {"verified": False, "reason": "unsigned", "signature": None,
+                             "payload": None, "verified_at": None},
         },
+        "url": f"{url}/commits/{item.sha}", "html_url": f"{WEB}/{repo}/commit/{item.sha}",
+        "comments_url": f"{url}/commits/{item.sha}/comments",
         "author": user(world, item.author) if has_login else None,
         "committer": user(world, committer) if "@" not in committer else None,
-        "parents": [{"sha": f"{item.sha[:-1]}{i}"} for i in range(2 if item.is_merge else 1)],
+        "parents": [{"sha": sha, "url": f"{url}/commits/{sha}",
+                     "html_url": f"{WEB}/{repo}/commit/{sha}"} for sha in parents],
     }
+
+
+def _reactions(url: str) -> dict[str, Any]:
+    return {"url": f"{url}/reactions", "total_count": 0, "+1": 0, "-1": 0, "laugh": 0,
+            "hooray": 0, "confused": 0, "heart": 0, "rocket": 0, "eyes": 0}
 
 
 def issue(world: World, repo: str, item: Thread) -> dict[str, Any]:
+    """An ``issue`` as the repository's issue listing gives it (pull requests included)."""
     association = ASSOCIATION[world.role("github", repo, item.author)]
+    said = [c for c in world.comments.get(("github", repo), ())
+            if c.thread_number == item.number]
+    number = stable_int(f"{repo}#{item.number}") % 10**9
+    url = f"{API}/repos/{repo}/issues/{item.number}"
+    is_pull = item.kind == "pull_request"
+    closed = item.state not in ("open", "draft", None)
+    closed_at = item.closed_at or (item.merged_at if closed else None)
+    times = [t for t in (item.created_at, closed_at, *(c.created_at for c in said)) if t]
     answer: dict[str, Any] = {
-        "id": stable_int(f"{repo}#{item.number}") % 10**9, "number": item.number,
-        "title": item.title, "body": item.body, "user": user(world, item.author),
-        "author_association": association,
-        "state": "open" if item.state in ("open", "draft", None) else "closed",
-        "created_at": iso(item.created_at), "closed_at": iso(item.closed_at),
-        "comments": sum(1 for c in world.comments.get(("github", repo), ())
-                        if c.thread_number == item.number),
+        "url": url, "repository_url": f"{API}/repos/{repo}",
+        "labels_url": f"{url}/labels{{/name}}", "comments_url": f"{url}/comments",
+        "events_url": f"{url}/events",
+        "html_url": f"{WEB}/{repo}/{'pull' if is_pull else 'issues'}/{item.number}",
+        "id": number, "node_id": node_id("PullRequest" if is_pull else "Issue", number),
+        "number": item.number, "title": item.title or "",
+        "user": user(world, item.author), "labels": [],
+        "state": "closed" if closed else "open", "locked": False, "assignee": None,
+        "assignees": [], "milestone": None, "comments": len(said),
+        "created_at": iso(item.created_at), "updated_at": iso(max(times) if times else None),
+        "closed_at": iso(closed_at), "author_association": association, "type": None,
+        "active_lock_reason": None,
+        "sub_issues_summary": {"total": 0, "completed": 0, "percent_completed": 0},
+        "issue_dependencies_summary": {"blocked_by": 0, "total_blocked_by": 0, "blocking": 0,
+                                       "total_blocking": 0}, "body": item.body, "closed_by": None,
+        "reactions": _reactions(url), "timeline_url": f"{url}/timeline",
+        "performed_via_github_app": None,
+        "state_reason": "completed" if closed and not is_pull else None,
     }
-    if item.kind == "pull_request":
-        answer["pull_request"] = {
-            "url": f"https://api.github.com/repos/{repo}/pulls/{item.number}",
-            "merged_at": iso(item.merged_at)}
+    if is_pull:
+        pulls = f"{API}/repos/{repo}/pulls/{item.number}"
+        web = f"{WEB}/{repo}/pull/{item.number}"
         answer["draft"] = item.state == "draft"
+        answer["pull_request"] = {"url": pulls, "html_url": web, "diff_url": f"{web}.diff",
+                                  "patch_url": f"{web}.patch", "merged_at": iso(item.merged_at)}
     return answer
 
 
 def comments(world: World, repo: str) -> list[dict[str, Any]]:
-    return [{
-        "id": int(c.comment_id) if c.comment_id.isdigit() else stable_int(c.comment_id
-                                                                          + repo) % 10**10,
-        "issue_url": f"https://api.github.com/repos/{repo}/issues/{c.thread_number}",
-        "user": user(world, c.author), "created_at": iso(c.created_at), "body": c.body,
-        "author_association": ASSOCIATION[world.role("github", repo, c.author)],
-    } for c in world.comments.get(("github", repo), [])]
+    """``issue-comment`` objects of the repository-wide comment listing."""
+    listed = []
+    for c in world.comments.get(("github", repo), []):
+        number = int(c.comment_id) if c.comment_id.isdigit() else stable_int(
+            c.comment_id + repo) % 10**10
+        listed.append({
+            "url": f"{API}/repos/{repo}/issues/comments/{number}",
+            "html_url": f"{WEB}/{repo}/issues/{c.thread_number}#issuecomment-{number}",
+            "issue_url": f"{API}/repos/{repo}/issues/{c.thread_number}", "id": number,
+            "node_id": node_id("IssueComment", number),
+            "user": user(world, c.author), "created_at": iso(c.created_at),
+            "updated_at": iso(c.created_at), "body": c.body,
+            "author_association": ASSOCIATION[world.role("github", repo, c.author)],
+            "reactions": _reactions(f"{API}/repos/{repo}/issues/comments/{number}"),
+            "performed_via_github_app": None,
+        })
+    return listed
+
+
+def error(status: int, message: str) -> dict[str, Any]:
+    """A ``basic-error`` body with the documentation link and status GitHub sends."""
+    return {"message": message, "documentation_url": DOCS.get(status, f"{DOCS_ROOT}/rest"),
+            "status": str(status)}
 
 
 def search_repositories(world: World, query: str) -> list[dict[str, Any]]:
@@ -133,7 +281,7 @@ def search_repositories(world: World, query: str) -> list[dict[str, Any]]:
         if platform != "github" or (created[0] and not created[0] <= day <= created[1]):
             continue
         if stars[0] <= (record.popularity or 0) <= stars[1]:
-            hits.append(repository(world, repo))
+            hits.append(search_item(world, repo))
     return sorted(hits, key=lambda r: (-r["stargazers_count"], r["id"]))
 
 
