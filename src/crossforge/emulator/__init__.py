@@ -55,6 +55,8 @@ class Emulator:
         self.rejected_tokens = set(rejected_tokens)
         self.requests: Counter[str] = Counter()
         self._budgets: dict[str, dict[str, int]] = {}
+        self.search_limit, self.search_window = github.SEARCH_LIMIT, github.SEARCH_WINDOW
+        self._search_budgets: dict[str | None, dict[str, int]] = {}
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self.url = ""
@@ -123,6 +125,9 @@ class Emulator:
             budget, answer_headers = self._spend(platform, token)
         if budget is None:
             return _rate_limited(platform, answer_headers)
+        if platform == "github" and path == "/search/repositories":
+            status, extra, payload = self._search(path, query, token)
+            return status, {**answer_headers, **extra}, payload
         route = self._hub if platform == "huggingface" else self._github
         status, extra, payload = route(method, path, query, body, budget)
         return status, {**answer_headers, **extra}, payload
@@ -159,15 +164,6 @@ class Emulator:
             answer = [github.repository(world, r) for _, r in listed]
             link = {"next": f"/repositories?since={listed[-1][0]}"} if listed else {}
             return 200, _link_header(link, self.url), answer
-        if segments == ["search", "repositories"]:
-            hits = github.search_repositories(world, query.get("q", ""))
-            page, size = _page(query)
-            if page * size > github.SEARCH_CAP:
-                return 422, {}, {"message": "Only the first 1000 search results are available"}
-            items = hits[(page - 1) * size: page * size]
-            shown = min(len(hits), github.SEARCH_CAP)
-            return 200, _page_links(path, query, page, size, shown, base=self.url), {
-                "total_count": len(hits), "incomplete_results": False, "items": items}
         if segments[:1] == ["orgs"] and len(segments) == 3 and segments[2] == "members":
             logins = world.members.get(("github", segments[1]))
             if logins is None:
@@ -192,6 +188,29 @@ class Emulator:
         if rest == ["issues", "comments"]:
             return self._paged(path, query, github.comments(world, repo))
         return 404, {}, {"message": "Not Found"}
+
+    def _search(self, path: str, query: dict[str, Any], token: str | None) -> Answer:
+        """``/search/repositories``: its own per-minute budget, 1,000 results at most."""
+        now = int(time.time())
+        with self._lock:
+            budget = self._search_budgets.get(token)
+            if budget is None or budget["reset"] <= now:
+                limit = self.search_limit if token else github.SEARCH_ANONYMOUS_LIMIT
+                budget = self._search_budgets[token] = {
+                    "limit": limit, "remaining": limit, "reset": now + self.search_window}
+            spent = budget["remaining"] <= 0
+            budget["remaining"] = max(budget["remaining"] - 1, 0)
+        headers = {**_limit_headers("github", budget, now), "X-RateLimit-Resource": "search"}
+        if spent:
+            return _rate_limited("github", headers)
+        hits = github.search_repositories(self.world, query.get("q", ""))
+        page, size = _page(query)
+        if page * size > github.SEARCH_CAP:
+            return 422, headers, {"message": "Only the first 1000 search results are available"}
+        items = [github.repository(self.world, r) for r in hits[(page - 1) * size: page * size]]
+        shown = min(len(hits), github.SEARCH_CAP)
+        return 200, {**_page_links(path, query, page, size, shown, base=self.url), **headers}, {
+            "total_count": len(hits), "incomplete_results": False, "items": items}
 
     def _hub(self, method: str, path: str, query: dict[str, Any], body: bytes,
              budget: dict[str, int]) -> Answer:
