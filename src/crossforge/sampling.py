@@ -21,18 +21,20 @@ Same seed, same population and same parameters give the same frame.
 from __future__ import annotations
 
 import gzip
-import json
 import math
 import random
+import tempfile
 import time as clock
 import zlib
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, ClassVar
+
+import duckdb
 
 from crossforge.errors import ConfigError
 from crossforge.records import check_repo_id
@@ -582,86 +584,94 @@ def archive_files(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
-def archive_events(path: Path, summary: ArchiveSummary) -> Iterator[dict[str, Any]]:
-    """The events of one hourly dump, line by line (never the whole file in memory).
-
-    A malformed line is skipped and counted; a file cut short (an interrupted download)
-    yields what it holds and is reported as damaged.
-    """
-    try:
-        with gzip.open(path, "rt", encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                try:
-                    event = json.loads(line)
-                except ValueError:
-                    summary.skipped_lines += 1
-                    continue
-                if isinstance(event, dict):
-                    yield event
-                else:
-                    summary.skipped_lines += 1
-    except (EOFError, zlib.error, gzip.BadGzipFile, OSError):
-        summary.damaged_files.append(path.name)
+#: The event fields read; the rest of each event (most of its bytes) is never materialised.
+_EVENT_COLUMNS = ("{type: 'VARCHAR', created_at: 'VARCHAR', "
+                  "repo: 'STRUCT(id BIGINT, name VARCHAR)', "
+                  "repository: 'STRUCT(id BIGINT, name VARCHAR, owner VARCHAR)', "
+                  "payload: 'STRUCT(size BIGINT, distinct_size BIGINT)'}")
+#: Events without a repository (and malformed lines) form the group whose key is NULL.
+_AGGREGATE = """
+    WITH events AS (
+        SELECT coalesce(repo.name, repository.owner || '/' || repository.name) AS name,
+               coalesce(CAST(coalesce(repo.id, repository.id) AS VARCHAR),
+                        repo.name, repository.owner || '/' || repository.name) AS key,
+               type, created_at, coalesce(payload.distinct_size, payload.size) AS size
+        FROM read_json($files, format = 'newline_delimited', compression = 'auto',
+                       ignore_errors = true, columns = {columns}))
+    SELECT key, arg_max(name, created_at), count(*), histogram(type),
+           coalesce(sum(size) FILTER (WHERE type = 'PushEvent'), 0),
+           count(*) FILTER (WHERE type = 'PushEvent' AND size IS NULL),
+           min(created_at), max(created_at)
+    FROM events GROUP BY key
+""".replace("{columns}", _EVENT_COLUMNS)
 
 
 def gharchive_activity(paths: Iterable[str | Path]
                        ) -> tuple[dict[str, ArchiveActivity], ArchiveSummary]:
     """Per-repository event counts from GH Archive hourly dumps, keyed by repository id.
 
-    Events name their repository as ``repo: {id, name}`` (2015 on) or, in the 2011–2014
-    timeline format, ``repository: {id, owner, name}``. Counting by id follows a rename
-    within the dumps; the newest name is kept. Commits are summed from PushEvent
-    ``distinct_size`` (or ``size``) where present; payloads from 2025-10-07 lack them, so
-    such pushes are counted apart and ``activity`` counts events, never commits.
+    DuckDB's JSON reader streams the gzipped lines, reads only the fields above and groups
+    by repository, spilling to disk when the groups outgrow memory. Events name their
+    repository as ``repo: {id, name}`` (2015 on) or, in the 2011–2014 timeline format,
+    ``repository: {id, owner, name}``; counting by id follows a rename within the dumps and
+    keeps the newest name. Commits are summed from PushEvent ``distinct_size`` (or ``size``)
+    where present; payloads from 2025-10-07 lack them, so such pushes are counted apart and
+    ``activity`` counts events, never commits. Malformed lines and events without a
+    repository are skipped and counted; a file cut short (an interrupted download) is read
+    up to the damage and reported.
     """
-    summary = ArchiveSummary()
+    files = archive_files(paths)
+    summary = ArchiveSummary(files=len(files))
+    with tempfile.TemporaryDirectory(prefix="crossforge-gharchive-") as scratch:
+        readable = list(files)
+        while True:
+            try:
+                rows = _aggregate(readable, Path(scratch))
+                break
+            except duckdb.IOException as exc:
+                damaged = next((f for f in readable if str(f) in str(exc)), None)
+                if damaged is None:
+                    raise ConfigError(f"cannot read the GH Archive dumps: "
+                                      f"{str(exc).splitlines()[0]}") from None
+                summary.damaged_files.append(damaged.name)
+                readable[readable.index(damaged)] = _salvage(damaged, Path(scratch))
     repos: dict[str, ArchiveActivity] = {}
-    for path in archive_files(paths):
-        summary.files += 1
-        for event in archive_events(path, summary):
-            key, name = _event_repository(event)
-            if key is None or name is None:
-                summary.skipped_lines += 1
-                continue
-            when = str(event.get("created_at") or "")
-            entry = repos.get(key)
-            if entry is None:
-                try:
-                    check_repo_id(name)
-                except ConfigError:
-                    summary.skipped_lines += 1
-                    continue
-                entry = repos[key] = ArchiveActivity(name, first_seen=when, last_seen=when)
-            summary.events += 1
-            entry.events += 1
-            kind = str(event.get("type") or "")
-            entry.types[kind] += 1
-            if when >= entry.last_seen:
-                entry.last_seen, entry.repo = when, name
-            entry.first_seen = min(entry.first_seen, when) if entry.first_seen else when
-            if kind == "PushEvent":
-                payload = event.get("payload") or {}
-                size = payload.get("distinct_size", payload.get("size"))
-                if isinstance(size, int):
-                    entry.commits += size
-                else:
-                    entry.pushes_without_size += 1
-            summary.first_event = min(summary.first_event or when, when)
-            summary.last_event = max(summary.last_event, when)
+    for key, name, events, types, commits, unsized, first, last in rows:
+        if first is not None:
+            summary.first_event = min(summary.first_event or first, first)
+            summary.last_event = max(summary.last_event, last)
+        if key is None:
+            summary.skipped_lines += events
+            continue
+        try:
+            check_repo_id(name)
+        except ConfigError:
+            summary.skipped_lines += events
+            continue
+        summary.events += events
+        repos[key] = ArchiveActivity(name, events=events, types=Counter(types),
+                                     commits=int(commits), pushes_without_size=unsized,
+                                     first_seen=first or "", last_seen=last or "")
     return repos, summary
 
 
-def _event_repository(event: dict[str, Any]) -> tuple[str | None, str | None]:
-    repo = event.get("repo")
-    if isinstance(repo, dict) and repo.get("name"):
-        return str(repo.get("id") or repo["name"]), str(repo["name"])
-    legacy = event.get("repository")
-    if isinstance(legacy, dict) and legacy.get("name") and legacy.get("owner"):
-        owner = legacy["owner"]
-        owner = owner.get("login") if isinstance(owner, dict) else owner
-        name = f"{owner}/{legacy['name']}"
-        return str(legacy.get("id") or name), name
-    return None, None
+def _aggregate(files: list[Path], scratch: Path) -> list[tuple[Any, ...]]:
+    with duckdb.connect(config={"temp_directory": str(scratch)}) as connection:
+        return connection.execute(_AGGREGATE, {"files": [str(f) for f in files]}).fetchall()
+
+
+def _salvage(path: Path, scratch: Path) -> Path:
+    """The complete lines of a dump cut short, recompressed into the scratch directory."""
+    salvaged = scratch / f"salvaged-{path.name}"
+    with gzip.open(salvaged, "wt", encoding="utf-8") as out:
+        try:
+            with gzip.open(path, "rt", encoding="utf-8", errors="replace") as handle:
+                for line in handle:
+                    if line.endswith("\n"):
+                        out.write(line)
+        except (EOFError, zlib.error, OSError):
+            pass  # everything before the damage was written
+    return salvaged
 
 
 def gharchive_candidates(activity: dict[str, ArchiveActivity]) -> list[Candidate]:
