@@ -285,8 +285,8 @@ def sample(platform: str, *, db: str | Path = DEFAULT_DB, frame: str = "main",
            exclude_mirrors: bool = False, exclude_archived: bool = False,
            author: str | None = None, max_listed: int | None = None,
            max_id: int = sampling.GITHUB_MAX_ID, raw: str | Path = DEFAULT_RAW,
-           endpoint: str | None = None, token_env: str | None = None
-           ) -> sampling.SampledFrame:
+           endpoint: str | None = None, token_env: str | None = None,
+           on_window: Callable[[str, int], None] | None = None) -> sampling.SampledFrame:
     """Draw a reproducible sampling frame and store it with its parameters.
 
     The population comes from one method: ``from_list`` (a file of ``OWNER/NAME`` lines),
@@ -309,6 +309,8 @@ def sample(platform: str, *, db: str | Path = DEFAULT_DB, frame: str = "main",
         max_listed: Hub only, stop the listing after this many models.
         max_id: GitHub random ids only, the largest repository id to draw.
         endpoint, token_env: API base URL and the environment variable holding a token.
+        on_window: called after each search window with its query and the repositories
+            found so far (for progress displays).
     """
     check_platform(platform)
     methods = [name for name, given in (("--from-list", from_list is not None),
@@ -373,7 +375,8 @@ def sample(platform: str, *, db: str | Path = DEFAULT_DB, frame: str = "main",
                 star_range = sampling.parse_counts(stars) if stars else (0, None)
                 walk = sampling.github_search(
                     gh, search or "", window, star_range, include_forks=not exclude_forks,
-                    exclude_archived=exclude_archived, exclude_mirrors=exclude_mirrors)
+                    exclude_archived=exclude_archived, exclude_mirrors=exclude_mirrors,
+                    on_window=on_window)
                 population = walk.candidates
                 details = {"query": search, "created": [str(d) for d in window],
                            "stars": list(star_range), "windows": walk.windows,

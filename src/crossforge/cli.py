@@ -227,14 +227,22 @@ def sample_command(
 ) -> None:
     """Draw a reproducible sampling frame (list, Hub listing, GitHub ids, search or GH
     Archive; filters; simple random or stratified) and store it with its parameters."""
-    sampled = api.sample(
-        platform, db=db, frame=frame, from_list=from_list, search=search, created=created,
-        stars=stars, from_gharchive=from_gharchive or (), from_frame=from_frame, size=size,
-        seed=seed, strata=[s.strip() for s in strata.split(",") if s.strip()] if strata
-        else (), allocation=allocation, min_activity=min_activity,
-        min_popularity=min_popularity, exclude_forks=exclude_forks,
-        exclude_mirrors=exclude_mirrors, exclude_archived=exclude_archived, author=author,
-        max_listed=max_listed, raw=raw, endpoint=endpoint, token_env=token_env)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task(f"sampling {platform}", total=None)
+
+        def on_window(query: str, found: int) -> None:
+            progress.update(task, description=f"search: {found:,} repositories; done {query}")
+
+        sampled = api.sample(
+            platform, db=db, frame=frame, from_list=from_list, search=search,
+            created=created, stars=stars, from_gharchive=from_gharchive or (),
+            from_frame=from_frame, size=size, seed=seed,
+            strata=[s.strip() for s in strata.split(",") if s.strip()] if strata else (),
+            allocation=allocation, min_activity=min_activity, min_popularity=min_popularity,
+            exclude_forks=exclude_forks, exclude_mirrors=exclude_mirrors,
+            exclude_archived=exclude_archived, author=author, max_listed=max_listed, raw=raw,
+            endpoint=endpoint, token_env=token_env, on_window=on_window)
     params = sampled.params
     console.print(f"frame {frame!r}: {len(sampled.repos):,} {platform} repositories drawn "
                   f"from {params['eligible']:,} eligible of {params['population']:,} "

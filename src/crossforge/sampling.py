@@ -121,7 +121,10 @@ class Filters:
                     "collect it, then sample again with --from-frame (docs/collection.md)")
 
     def keep(self, candidate: Candidate) -> bool:
+        """Whether the candidate passes; one whose filtered field is unknown does not."""
         c = candidate
+        if any(getattr(c, self.NEEDS[name]) is None for name in self.active()):
+            return False
         if self.min_activity is not None and (c.activity or 0) < self.min_activity:
             return False
         if self.min_popularity is not None and (c.popularity or 0) < self.min_popularity:
@@ -489,12 +492,14 @@ def github_search(client: ApiClient, query: str, created: tuple[date, date],
         window = pending.popleft()
         q = f"{base} {window.qualifiers()}".strip()
         first = fetch(q, 1)
+        # A search that timed out is tried on smaller windows, down to one page's worth.
+        over = first.total > SEARCH_CAP or (first.incomplete and first.total > SEARCH_PAGE)
+        children = window.split(first.total) if over else []
+        if children:
+            walk.splits += 1
+            pending.extendleft(reversed(children))
+            continue
         if first.total > SEARCH_CAP or first.incomplete:
-            children = window.split(first.total)
-            if children:
-                walk.splits += 1
-                pending.extendleft(reversed(children))
-                continue
             walk.truncated.append({"q": q, "total_count": first.total,
                                    "incomplete": first.incomplete})
         walk.windows += 1

@@ -164,6 +164,56 @@ def test_search_waits_for_its_own_rate_limit(tmp_path: Path) -> None:
                                                             date(2021, 3, 20)))
 
 
+class TimingOutSearch(Emulator):
+    """Answers the first ``failures`` searches of each query with ``incomplete_results``."""
+
+    failures = 2
+
+    def _search(self, path: str, query: dict[str, Any], token: str | None) -> Any:
+        status, headers, body = super()._search(path, query, token)
+        self.seen = getattr(self, "seen", Counter())
+        self.seen[query.get("q")] += 1
+        if status == 200 and self.seen[query.get("q")] <= self.failures:
+            body = {**body, "incomplete_results": True}
+        return status, headers, body
+
+
+def test_incomplete_search_results_are_asked_again_then_split(tmp_path: Path) -> None:
+    window = (date(2021, 3, 1), date(2021, 3, 31))
+    with TimingOutSearch(TimingOutSearch.from_records(WORLD).world) as timing_out:
+        timing_out.search_limit = 100_000
+        retried = sampling.github_search(client(timing_out, tmp_path / "a"), "", window)
+        assert {c.repo for c in retried.candidates} == population(window)
+        assert retried.requests > 3 * len(timing_out.seen) - 3 and not retried.truncated
+        timing_out.failures, timing_out.seen = 3, Counter()
+        split = sampling.github_search(client(timing_out, tmp_path / "b"), "", window)
+        assert {c.repo for c in split.candidates} == population(window)
+        # still incomplete after the retries: smaller windows, down to one page's worth
+        assert split.splits > retried.splits and split.truncated
+        assert all(t["incomplete"] and t["total_count"] <= 100 for t in split.truncated)
+        stored = list(RawStore(tmp_path / "b"))
+        again = sampling.github_search(client(timing_out, tmp_path / "b"), "", window)
+    complete = [r for r in stored if not json.loads(r.body)["incomplete_results"]]
+    assert again.replayed == len(complete) < len(stored)  # incomplete answers are not reused
+
+
+def test_cli_search_frame(emulator: Emulator, tmp_path: Path,
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", "test-token")
+    db = tmp_path / "study.duckdb"
+    result = RUNNER.invoke(app, ["sample", "github", "--search", "", "--created",
+                                 "2021-03-01..2021-03-31", "--stars", "1..*", "--size", "50",
+                                 "--strata", "popularity", "--allocation", "equal",
+                                 "--endpoint", emulator.url, "--raw", str(tmp_path / "raw"),
+                                 "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "windows" in result.output and "requests" in result.output
+    with Store(db, read_only=True) as store:
+        frame = [r for _, r in store.read_frame("main")]
+    assert len(frame) == 50 and set(frame) <= population((date(2021, 3, 1),
+                                                           date(2021, 3, 31)), (1, None))
+
+
 def test_window_splits_partition_their_window() -> None:
     start = datetime(2021, 1, 1, tzinfo=UTC)
     days = sampling.Window(start, start + timedelta(days=10, seconds=-1))
