@@ -48,6 +48,9 @@ SEARCH_PAGE = 100
 #: Results aimed at per window when one is split: below the cap, so that uneven windows
 #: rarely need a second split.
 SEARCH_TARGET = 700
+#: Most star bins one split of an open star range makes (the last, ``≥ 1,024``, is open):
+#: more would be empty and cost a request each.
+STAR_BINS = 12
 SEARCH_START = date(2008, 1, 1)  # GitHub opened in 2008
 SEARCH_RETRIES = 2  # asks again when GitHub says its results are incomplete (a timeout)
 #: GH Archive events that are reactions of outsiders rather than work on the repository.
@@ -387,7 +390,8 @@ class Window:
                             - timedelta(seconds=1))
                     for first, count in _cuts(days, parts)]
         if self.high is None:  # stars are heavy-tailed: [low], [low+1], [low+2..low+3], …
-            edges = [self.low] + [self.low + 2 ** i for i in range(parts - 1)]
+            edges = [self.low] + [self.low + 2 ** i
+                                  for i in range(min(parts, STAR_BINS) - 1)]
             return [replace(self, low=a, high=b - 1) for a, b in pairwise(edges)] + [
                 replace(self, low=edges[-1], high=None)]
         if self.high > self.low:
@@ -458,7 +462,7 @@ def github_search(client: ApiClient, query: str, created: tuple[date, date],
            for word in query.split() if ":" in word):
         raise ConfigError("--search: give the creation range with --created, stars with "
                           "--stars and forks with --exclude-forks, not in the query")
-    extra = " ".join(([] if not include_forks else ["fork:true"])
+    extra = " ".join((["fork:true"] if include_forks else [])
                      + (["archived:false"] if exclude_archived else [])
                      + (["mirror:false"] if exclude_mirrors else []))
     base = " ".join(part for part in (query.strip(), extra) if part)

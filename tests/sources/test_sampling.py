@@ -223,6 +223,8 @@ def test_window_splits_partition_their_window() -> None:
     one_day = sampling.Window(start, start + timedelta(days=1, seconds=-1))
     stars = one_day.split(2_000)
     assert [(w.low, w.high) for w in stars] == [(0, 0), (1, 1), (2, None)]
+    many = one_day.split(150_000)  # a whole day of real GitHub: a dozen bins, not 200
+    assert len(many) == sampling.STAR_BINS and (many[-1].low, many[-1].high) == (1_024, None)
     seconds = sampling.Window(start, start + timedelta(hours=1), 0, 0).split(1_500)
     assert seconds[0].qualifiers() == ("created:2021-01-01T00:00:00+00:00.."
                                        "2021-01-01T00:19:59+00:00 stars:0..0")
