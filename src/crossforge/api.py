@@ -330,7 +330,7 @@ def sample(platform: str, *, db: str | Path = DEFAULT_DB, frame: str = "main",
         exclude_mirrors=exclude_mirrors, exclude_archived=exclude_archived, created=window)
     design = sampling.Design(size=size, seed=seed, strata=tuple(strata), allocation=allocation)
     method = ("list" if from_list is not None else "gharchive" if from_gharchive
-              else "frame" if from_frame is not None
+              else f"{platform}-frame" if from_frame is not None
               else "hub-listing" if platform == "huggingface"
               else "github-search" if search is not None else "github-random-ids")
     filters.check(method)

@@ -7,7 +7,8 @@ A frame is built in three steps, and every parameter of each is stored with it:
    repository ids via ``GET /repositories?since=ID``), ``github_search`` (search windows by
    creation date and stars, split below the 1,000-result cap so they cover the population
    once), ``gharchive_activity`` (repositories active in GH Archive hourly dumps, read
-   offline) or ``frame_candidates`` (an earlier frame, with the metadata collected for it).
+   offline) or ``frame_candidates`` (an earlier frame, with the metadata collected for it:
+   methods ``github-frame`` and ``huggingface-frame``).
 2. **Filters** (``Filters``): minimum activity and popularity, forks, mirrors, archived, a
    creation window, applied to what the method knew at sampling time; a filter the method
    cannot know is refused (filter a collected frame with ``--from-frame`` instead).
@@ -86,7 +87,10 @@ KNOWN: dict[str, frozenset[str]] = {
     "github-search": frozenset({"created_at", "popularity", "is_fork", "is_archived",
                                 "is_mirror"}),
     "gharchive": frozenset({"activity"}),
-    "frame": frozenset(FIELDS),
+    # an earlier frame with its collected metadata: GitHub has no activity count there,
+    # the Hub no forks, mirrors or archiving
+    "github-frame": frozenset(FIELDS) - {"activity"},
+    "huggingface-frame": frozenset({"created_at", "popularity", "activity"}),
 }
 
 

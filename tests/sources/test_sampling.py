@@ -413,17 +413,17 @@ def test_same_seed_and_population_give_the_same_frame() -> None:
     shuffled = random.Random(9).sample(pool, len(pool))
     for design in (Design(size=300, seed=4), Design(size=300, seed=4, strata=("year",
                                                                                 "popularity"))):
-        first = sampling.build_frame("frame", pool, Filters(exclude_forks=True), design)
-        second = sampling.build_frame("frame", shuffled, Filters(exclude_forks=True), design)
+        first = sampling.build_frame("github-frame", pool, Filters(exclude_forks=True), design)
+        second = sampling.build_frame("github-frame", shuffled, Filters(exclude_forks=True), design)
         assert first == second
-        other = sampling.build_frame("frame", pool, Filters(exclude_forks=True),
+        other = sampling.build_frame("github-frame", pool, Filters(exclude_forks=True),
                                      Design(size=300, seed=5, strata=design.strata))
         assert other[0] != first[0]
 
 
 def test_proportional_strata_follow_the_population() -> None:
     pool = candidates()
-    repos, params = sampling.build_frame("frame", pool, Filters(),
+    repos, params = sampling.build_frame("github-frame", pool, Filters(),
                                          Design(size=400, seed=2, strata=("year",)))
     assert len(repos) == len(set(repos)) == 400
     sizes = params["strata_sizes"]
@@ -436,7 +436,7 @@ def test_proportional_strata_follow_the_population() -> None:
 
 def test_equal_allocation_gives_small_strata_all_they_have() -> None:
     pool = candidates()
-    repos, params = sampling.build_frame("frame", pool, Filters(),
+    repos, params = sampling.build_frame("github-frame", pool, Filters(),
                                          Design(size=300, seed=2, strata=("popularity",),
                                                 allocation="equal"))
     sizes = params["strata_sizes"]
@@ -453,7 +453,7 @@ def test_filters_and_strata_refuse_fields_the_method_lacks() -> None:
     with pytest.raises(ConfigError, match="--strata year"):
         sampling.build_frame("gharchive", [], Filters(), Design(strata=("year",)))
     with pytest.raises(ConfigError, match="choose from"):
-        sampling.build_frame("frame", [], Filters(), Design(strata=("language",)))
+        sampling.build_frame("github-frame", [], Filters(), Design(strata=("language",)))
 
 
 def test_api_search_frame_is_stored_with_its_parameters_and_reproduced(
@@ -504,6 +504,9 @@ def test_from_frame_filters_on_collected_metadata(tmp_path: Path) -> None:
     assert set(sampled.repos) == {r.repo for r in records if not (
         r.is_fork or r.is_archived or r.is_mirror)}
     assert sampled.params["from_frame"] == "all" and sampled.params["without_metadata"] == 0
+    assert sampled.params["method"] == "github-frame"
+    with pytest.raises(ConfigError, match="does not know activity"):
+        api.sample("github", db=db, from_frame="all", frame="active", min_activity=3)
 
 
 def test_cli_refuses_conflicting_or_malformed_options(tmp_path: Path) -> None:
