@@ -236,6 +236,21 @@ def test_search_query_must_not_carry_the_walked_qualifiers(emulator: Emulator,
     with pytest.raises(ConfigError, match="--created"):
         sampling.github_search(client(emulator, tmp_path), "created:>2020-01-01",
                                (date(2021, 1, 1), date(2021, 1, 2)))
+    status, _, body = emulator.handle("GET", "/search/repositories?q=stars:many", {}, b"")
+    assert (status, body["message"]) == (422, "Validation Failed")
+
+
+class RefusingSearch(Emulator):
+    def _search(self, path: str, query: dict[str, Any], token: str | None) -> Any:
+        return 422, {}, {"message": "Validation Failed"}
+
+
+def test_refused_search_fails_in_one_line(tmp_path: Path) -> None:
+    with RefusingSearch.from_records(WORLD[:10]) as refusing, pytest.raises(
+            ConfigError, match=r"answered 422 for 'language:x fork:true created:2021-01-01"
+                               r"\.\.2021-01-02 stars:0\.\.\*': Validation Failed"):
+        sampling.github_search(client(refusing, tmp_path), "language:x",
+                               (date(2021, 1, 1), date(2021, 1, 2)))
 
 
 # --- GH Archive ----------------------------------------------------------------------------

@@ -203,7 +203,11 @@ class Emulator:
         headers = {**_limit_headers("github", budget, now), "X-RateLimit-Resource": "search"}
         if spent:
             return _rate_limited("github", headers)
-        hits = github.search_repositories(self.world, query.get("q", ""))
+        try:
+            hits = github.search_repositories(self.world, query.get("q", ""))
+        except ValueError:
+            return 422, headers, {"message": "Validation Failed", "errors": [
+                {"resource": "Search", "field": "q", "code": "invalid"}]}
         page, size = _page(query)
         if page * size > github.SEARCH_CAP:
             return 422, headers, {"message": "Only the first 1000 search results are available"}

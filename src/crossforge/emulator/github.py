@@ -144,7 +144,8 @@ def search_repositories(world: World, query: str) -> list[str]:
         if platform != "github":
             continue
         moment = record.created_at
-        if moment is None or not _within(moment.astimezone(UTC), created):
+        if moment is None or not _within(moment if moment.tzinfo else moment.replace(
+                tzinfo=UTC), created):
             continue
         fork = bool(record.is_fork)
         if (forks == "only" and not fork) or (forks not in ("true", "only") and fork):
