@@ -189,9 +189,9 @@ def sample_command(
     stars: Annotated[str | None, typer.Option(
         "--stars", help="GitHub search: MIN..MAX stars (* for no maximum).")] = None,
     from_gharchive: Annotated[list[Path] | None, typer.Option(
-        "--from-gharchive", help="GitHub: GH Archive hourly dumps (*.json.gz files or "
-                                 "directories; repeat the option); active repositories "
-                                 "are the population.")] = None,
+        "--from-gharchive", help="GitHub: GH Archive hourly dumps (*.json.gz files, or "
+                                 "directories holding them; repeat the option); active "
+                                 "repositories are the population.")] = None,
     from_frame: Annotated[str | None, typer.Option(
         "--from-frame", help="An earlier frame, filtered on the metadata collected for "
                              "it.")] = None,

@@ -583,11 +583,11 @@ class ArchiveSummary:
 
 
 def archive_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The dump files named, a directory standing for its ``*.json.gz`` files."""
+    """The dump files named, a directory standing for the ``*.json.gz`` files under it."""
     files: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            files += sorted(path.glob("*.json.gz"))
+            files += sorted(path.rglob("*.json.gz"))
         elif path.is_file():
             files.append(path)
         else:

@@ -321,7 +321,8 @@ def dumps(tmp_path: Path) -> Path:
     ])
     with (folder / "2024-05-01-16.json.gz").open("ab") as handle:
         handle.write(gzip.compress(b"{not json\n"))
-    hourly_dump(folder / "2025-10-08-09.json.gz", [
+    (folder / "2025-10").mkdir()  # dumps filed by month are found too
+    hourly_dump(folder / "2025-10" / "2025-10-08-09.json.gz", [
         push(11, "alice/tool", "alice", "2025-10-08T09:00:00Z", None),
         push(14, "ivy/site", "ivy", "2025-10-08T09:05:00Z", None),
     ])
