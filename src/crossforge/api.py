@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -316,46 +316,121 @@ def report(db: str | Path = DEFAULT_DB, out: str | Path = "crossforge-out") -> d
 
 
 def sample(platform: str, *, db: str | Path = DEFAULT_DB, frame: str = "main",
-           from_list: str | Path | None = None, size: int | None = None, seed: int = 0,
+           from_list: str | Path | None = None, search: str | None = None,
+           created: str | None = None, stars: str | None = None,
+           from_gharchive: Sequence[str | Path] = (), from_frame: str | None = None,
+           size: int | None = None, seed: int = 0, strata: Sequence[str] = (),
+           allocation: str = "proportional", min_activity: int | None = None,
+           min_popularity: int | None = None, exclude_forks: bool = False,
+           exclude_mirrors: bool = False, exclude_archived: bool = False,
            author: str | None = None, max_listed: int | None = None,
            max_id: int = sampling.GITHUB_MAX_ID, raw: str | Path = DEFAULT_RAW,
-           endpoint: str | None = None, token_env: str | None = None) -> list[str]:
+           endpoint: str | None = None, token_env: str | None = None,
+           on_window: Callable[[str, int], None] | None = None) -> sampling.SampledFrame:
     """Draw a reproducible sampling frame and store it with its parameters.
 
+    The population comes from one method: ``from_list`` (a file of ``OWNER/NAME`` lines),
+    ``search`` (GitHub search windows over ``created`` and ``stars``), ``from_gharchive``
+    (GH Archive dump files or directories), ``from_frame`` (an earlier frame with its
+    collected metadata), or, with none of these, the Hub listing or uniform random GitHub
+    repository ids. Filters apply to what the method knows at sampling time; the design is
+    simple random or stratified. ``docs/collection.md`` lists what each method costs.
+
     Args:
-        platform: ``github`` or ``huggingface``.
-        from_list: a file of ``OWNER/NAME`` lines; without it the platform's API is used
-            (Hub: the model listing; GitHub: uniform random repository ids).
-        size: how many to draw (a list or listing is shuffled and cut; GitHub ids need it).
+        size: how many to draw (all eligible, shuffled, when None; random ids need it).
         seed: the random seed; the same seed and population give the same frame.
+        created: ``FROM..TO`` dates: the search's range, otherwise a filter.
+        stars: ``MIN..MAX`` (``*`` for no maximum), search only.
+        strata: ``year``, ``popularity`` and/or ``activity``; ``allocation`` proportional
+            or equal.
+        min_activity: GH Archive events (not stars or forks) or Hub downloads.
+        min_popularity: GitHub stars or Hub likes.
         author: Hub only, restrict the listing to one author or organisation.
         max_listed: Hub only, stop the listing after this many models.
-        max_id: GitHub only, the largest repository id to draw.
+        max_id: GitHub random ids only, the largest repository id to draw.
         endpoint, token_env: API base URL and the environment variable holding a token.
+        on_window: called after each search window with its query and the repositories
+            found so far (for progress displays).
     """
     check_platform(platform)
-    params: dict[str, object] = {"seed": seed, "size": size}
+    methods = [name for name, given in (("--from-list", from_list is not None),
+                                         ("--search", search is not None),
+                                         ("--from-gharchive", bool(from_gharchive)),
+                                         ("--from-frame", from_frame is not None)) if given]
+    if len(methods) > 1:
+        raise ConfigError(f"choose one population: {' or '.join(methods)}")
+    if (search is not None or from_gharchive) and platform != "github":
+        raise ConfigError(f"{methods[0]} builds GitHub frames: use crossforge sample github")
+    if stars is not None and search is None:
+        raise ConfigError("--stars is a search range: use it with --search "
+                          "(--min-popularity filters other frames)")
+    window = sampling.parse_dates(created) if created else None
+    filters = sampling.Filters(
+        min_activity=min_activity, min_popularity=min_popularity, exclude_forks=exclude_forks,
+        exclude_mirrors=exclude_mirrors, exclude_archived=exclude_archived, created=window)
+    design = sampling.Design(size=size, seed=seed, strata=tuple(strata), allocation=allocation)
+    method = ("list" if from_list is not None else "gharchive" if from_gharchive
+              else f"{platform}-frame" if from_frame is not None
+              else "hub-listing" if platform == "huggingface"
+              else "github-search" if search is not None else "github-random-ids")
+    filters.check(method)
+    design.check(method)
+    if method == "github-random-ids":
+        if size is None:
+            raise ConfigError("a GitHub random-id sample needs --size")
+        if strata:
+            raise ConfigError("--strata needs a whole population: random ids draw one "
+                              "repository at a time")
+    details: dict[str, object] = {}
     if from_list is not None:
-        population = sampling.from_list(from_list)
-        repos = sampling.simple_random(population, size, seed)
-        params |= {"method": "list", "list": str(from_list), "population": len(population)}
+        population = [sampling.Candidate(r) for r in sampling.from_list(from_list)]
+        details = {"list": str(from_list)}
+    elif from_gharchive:
+        activity, summary = sampling.gharchive_activity(from_gharchive)
+        population = sampling.gharchive_candidates(activity)
+        details = {"dumps": [str(p) for p in from_gharchive],
+                   **sampling.archive_params(summary, activity)}
+    elif from_frame is not None:
+        with Store(db) as store:
+            rows = store.query(
+                "SELECT f.repo, r.created_at, r.popularity, r.downloads, r.is_fork, "
+                "r.is_archived, r.is_mirror FROM frames f LEFT JOIN repositories r "
+                "ON r.platform = f.platform AND r.repo = f.repo "
+                "WHERE f.frame = ? AND f.platform = ? ORDER BY f.position",
+                [from_frame, platform]).fetchall()
+        if not rows:
+            raise ConfigError(f"frame {from_frame!r} has no {platform} repositories in {db}")
+        population = sampling.frame_candidates(rows)
+        details = {"from_frame": from_frame,
+                   "without_metadata": sum(1 for r in rows if r[1] is None)}
     else:
         with _clients(raw, github_url=endpoint, hub_url=endpoint,
                       github_token_env=token_env, hf_token_env=token_env) as (gh, hb):
-            if platform == "huggingface":
+            if method == "hub-listing":
                 population = sampling.hub_listing(HubSource(hb), author=author,
                                                   max_listed=max_listed)
-                repos = sampling.simple_random(population, size, seed)
-                params |= {"method": "hub-listing", "author": author,
-                           "population": len(population)}
+                details = {"author": author, "max_listed": max_listed}
+            elif method == "github-search":
+                window = window or sampling.parse_dates("*..*")
+                star_range = sampling.parse_counts(stars) if stars else (0, None)
+                walk = sampling.github_search(
+                    gh, search or "", window, star_range, include_forks=not exclude_forks,
+                    exclude_archived=exclude_archived, exclude_mirrors=exclude_mirrors,
+                    on_window=on_window)
+                population = walk.candidates
+                details = {"query": search, "created": [str(d) for d in window],
+                           "stars": list(star_range), "windows": walk.windows,
+                           "splits": walk.splits, "requests": walk.requests,
+                           "replayed": walk.replayed, "truncated": walk.truncated}
             else:
-                if size is None:
-                    raise ConfigError("a GitHub random-id sample needs --size")
-                repos = sampling.github_random_ids(gh, size, seed, max_id)
-                params |= {"method": "github-random-ids", "max_id": max_id}
+                population = sampling.github_random_ids(gh, size or 0, seed, max_id,
+                                                        keep=filters.keep)
+                details = {"max_id": max_id}
+    repos, params = sampling.build_frame(method, population, filters, design)
+    params |= details
     with Store(db) as store:
         store.write_frame(frame, platform, repos, params)
-    return repos
+    return sampling.SampledFrame(repos, params)
 
 
 def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path = DEFAULT_RAW,

@@ -202,8 +202,39 @@ def sample_command(
     platform: Annotated[str, typer.Argument(help="github or huggingface.")],
     from_list: Annotated[Path | None, typer.Option(
         "--from-list", help="A file of OWNER/NAME lines to use as the population.")] = None,
+    search: Annotated[str | None, typer.Option(
+        "--search", help="GitHub: a search query; every repository it finds in --created "
+                         "(and --stars) is the population, split below the 1,000 cap.")] = None,
+    created: Annotated[str | None, typer.Option(
+        "--created", help="FROM..TO dates (* for open): the search range, or a filter on "
+                          "creation date.")] = None,
+    stars: Annotated[str | None, typer.Option(
+        "--stars", help="GitHub search: MIN..MAX stars (* for no maximum).")] = None,
+    from_gharchive: Annotated[list[Path] | None, typer.Option(
+        "--from-gharchive", help="GitHub: GH Archive hourly dumps (*.json.gz files, or "
+                                 "directories holding them; repeat the option); active "
+                                 "repositories are the population.")] = None,
+    from_frame: Annotated[str | None, typer.Option(
+        "--from-frame", help="An earlier frame, filtered on the metadata collected for "
+                             "it.")] = None,
     size: Annotated[int | None, typer.Option("--size", help="How many to draw.")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    strata: Annotated[str | None, typer.Option(
+        "--strata", help="Stratify by year, popularity and/or activity (comma-separated).")
+    ] = None,
+    allocation: Annotated[str, typer.Option(
+        "--allocation", help="Stratum sizes: proportional or equal.")] = "proportional",
+    min_activity: Annotated[int | None, typer.Option(
+        "--min-activity", help="At least this many GH Archive events (stars and forks not "
+                               "counted) or Hub downloads.")] = None,
+    min_popularity: Annotated[int | None, typer.Option(
+        "--min-popularity", help="At least this many stars (GitHub) or likes (Hub).")] = None,
+    exclude_forks: Annotated[bool, typer.Option(
+        "--exclude-forks", help="Leave out forks.")] = False,
+    exclude_mirrors: Annotated[bool, typer.Option(
+        "--exclude-mirrors", help="Leave out mirrors.")] = False,
+    exclude_archived: Annotated[bool, typer.Option(
+        "--exclude-archived", help="Leave out archived repositories.")] = False,
     author: Annotated[str | None, typer.Option(
         "--author", help="Hub: list one author's or organisation's models.")] = None,
     max_listed: Annotated[int | None, typer.Option(
@@ -216,11 +247,39 @@ def sample_command(
     db: DbOption = Path(DEFAULT_DB),
     raw: RawOption = Path(api.DEFAULT_RAW),
 ) -> None:
-    """Draw a reproducible sampling frame (from a list, the Hub listing, or GitHub ids)."""
-    repos = api.sample(platform, db=db, frame=frame, from_list=from_list, size=size, seed=seed,
-                       author=author, max_listed=max_listed, raw=raw, endpoint=endpoint,
-                       token_env=token_env)
-    console.print(f"frame {frame!r}: {len(repos):,} {platform} repositories in {db}")
+    """Draw a reproducible sampling frame (list, Hub listing, GitHub ids, search or GH
+    Archive; filters; simple random or stratified) and store it with its parameters."""
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task(f"sampling {platform}", total=None)
+
+        def on_window(query: str, found: int) -> None:
+            progress.update(task, description=f"search: {found:,} repositories; done {query}")
+
+        sampled = api.sample(
+            platform, db=db, frame=frame, from_list=from_list, search=search,
+            created=created, stars=stars, from_gharchive=from_gharchive or (),
+            from_frame=from_frame, size=size, seed=seed,
+            strata=[s.strip() for s in strata.split(",") if s.strip()] if strata else (),
+            allocation=allocation, min_activity=min_activity, min_popularity=min_popularity,
+            exclude_forks=exclude_forks, exclude_mirrors=exclude_mirrors,
+            exclude_archived=exclude_archived, author=author, max_listed=max_listed, raw=raw,
+            endpoint=endpoint, token_env=token_env, on_window=on_window)
+    params = sampled.params
+    console.print(f"frame {frame!r}: {len(sampled.repos):,} {platform} repositories drawn "
+                  f"from {params['eligible']:,} eligible of {params['population']:,} "
+                  f"({params['method']}) in {db}")
+    if params["method"] == "github-search":
+        console.print(f"search: {params['windows']:,} windows, {params['splits']:,} splits, "
+                      f"{params['requests']:,} requests, {params['replayed']:,} answers "
+                      "reused from the raw store")
+        for window in params["truncated"]:
+            err_console.print(f"warning: {window['q']!r} still holds {window['total_count']:,}"
+                              " results; only the first 1,000 were listed", highlight=False)
+    if params["method"] == "gharchive" and params["damaged_files"]:
+        err_console.print(f"warning: {len(params['damaged_files'])} dump(s) cut short, read "
+                          f"up to the damage: {', '.join(params['damaged_files'][:5])}",
+                          highlight=False)
 
 
 @app.command("collect")

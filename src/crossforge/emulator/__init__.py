@@ -40,6 +40,7 @@ GITHUB_LIMIT = 5_000
 GITHUB_ANONYMOUS_LIMIT = 60
 SEARCH_LIMIT = 30  # search requests per minute with a token
 SEARCH_ANONYMOUS_LIMIT = 10
+SEARCH_WINDOW = 60  # seconds: the search budget is per minute
 GITHUB_CONCURRENCY = 100  # GitHub's secondary limit on concurrent requests
 HUB_LIMIT = 1_000  # per 5-minute window, a free user's API budget
 HUB_PAGE = 50
@@ -88,6 +89,7 @@ class Emulator:
         self.max_concurrent = max_concurrent
         self.requests: Counter[str] = Counter()
         self._budgets: dict[str, dict[str, int]] = {}
+        self.search_window = SEARCH_WINDOW
         self._lock = threading.Lock()
         self._in_flight = 0
         self._server: _Server | None = None
@@ -228,7 +230,8 @@ class Emulator:
         if platform == "huggingface":
             limit, window = self.hub_limit, 300
         elif resource == "search":
-            limit, window = (self.search_limit if token else SEARCH_ANONYMOUS_LIMIT), 60
+            limit = self.search_limit if token else SEARCH_ANONYMOUS_LIMIT
+            window = self.search_window
         else:
             limit, window = (self.github_limit if token else self.anonymous_limit), 3600
         budget = self._budgets.get(key)
@@ -261,15 +264,7 @@ class Emulator:
             link = {"next": f"/repositories?since={listed[-1][0]}"} if listed else {}
             return 200, _link_header(link, self.url), answer
         if segments == ["search", "repositories"]:
-            hits = github.search_repositories(world, query.get("q", ""))
-            page, size = _page(query)
-            if page * size > github.SEARCH_CAP:
-                return 422, {}, github.error(
-                    422, "Only the first 1000 search results are available")
-            items = hits[(page - 1) * size: page * size]
-            shown = min(len(hits), github.SEARCH_CAP)
-            return 200, _page_links(path, query, page, size, shown, base=self.url), {
-                "total_count": len(hits), "incomplete_results": False, "items": items}
+            return self._search(path, query)
         if segments[:1] == ["orgs"] and len(segments) == 3 and segments[2] == "members":
             logins = world.members.get(("github", segments[1]))
             if logins is None:
@@ -294,6 +289,23 @@ class Emulator:
         if rest == ["issues", "comments"]:
             return self._paged(path, query, github.comments(world, repo))
         return 404, {}, github.error(404, "Not Found")
+
+    def _search(self, path: str, query: dict[str, Any]) -> Answer:
+        """``/search/repositories``: best match first, 1,000 results at most."""
+        world = self.world
+        try:
+            hits = github.search_repositories(world, query.get("q", ""))
+        except ValueError:
+            return 422, {}, {**github.error(422, "Validation Failed"), "errors": [
+                {"resource": "Search", "field": "q", "code": "invalid"}]}
+        page, size = _page(query)
+        if page * size > github.SEARCH_CAP:
+            return 422, {}, github.error(
+                422, "Only the first 1000 search results are available")
+        items = [github.search_item(world, r) for r in hits[(page - 1) * size: page * size]]
+        shown = min(len(hits), github.SEARCH_CAP)
+        return 200, _page_links(path, query, page, size, shown, base=self.url), {
+            "total_count": len(hits), "incomplete_results": False, "items": items}
 
     def _hub(self, method: str, path: str, query: dict[str, Any], body: bytes,
              budget: dict[str, int]) -> Answer:

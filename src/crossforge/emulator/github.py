@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from importlib.resources import files
 from typing import Any
 
@@ -261,28 +262,83 @@ def error(status: int, message: str) -> dict[str, Any]:
             "status": str(status)}
 
 
-def search_repositories(world: World, query: str) -> list[dict[str, Any]]:
-    """Repositories matching ``created:A..B`` and ``stars:>=N``/``stars:A..B`` qualifiers."""
-    created, stars = ("", ""), (0, 10**12)
+def search_repositories(world: World, query: str) -> list[str]:
+    """Repositories matching a search query, best match first (stars, then id).
+
+    Qualifiers as GitHub documents them: ``created:`` (dates or ``THH:MM:SS+00:00`` times,
+    ranges ``A..B``, ``A..*``, ``*..B`` and ``>``/``>=``/``<``/``<=``), ``stars:`` (the same
+    forms), ``fork:true|only`` (forks are left out otherwise, as on GitHub),
+    ``archived:`` and ``mirror:``; other words must occur in the name.
+    """
+    created: tuple[Any, Any] = (None, None)
+    stars: tuple[Any, Any] = (None, None)
+    forks, flags, words = "false", dict[str, bool](), list[str]()
     for part in query.split():
         key, _, value = part.partition(":")
-        if key == "created":
-            low, _, high = value.partition("..")
-            created = (low, high or low)
-        elif key == "stars":
-            if value.startswith(">="):
-                stars = (int(value[2:]), 10**12)
-            else:
-                low, _, high = value.partition("..")
-                stars = (int(low), int(high or low))
+        if key == "created" and value:
+            created = _range(value, _search_time, timedelta(microseconds=1))
+        elif key == "stars" and value:
+            stars = _range(value, _stars, 1)
+        elif key == "fork":
+            forks = value
+        elif key in ("archived", "mirror"):
+            flags[key] = value == "true"
+        elif not value:
+            words.append(part.lower())
     hits = []
-    for (platform, repo), record in sorted(world.repositories.items()):
-        day = record.created_at.date().isoformat() if record.created_at else ""
-        if platform != "github" or (created[0] and not created[0] <= day <= created[1]):
+    for (platform, repo), record in world.repositories.items():
+        if platform != "github":
             continue
-        if stars[0] <= (record.popularity or 0) <= stars[1]:
-            hits.append(search_item(world, repo))
-    return sorted(hits, key=lambda r: (-r["stargazers_count"], r["id"]))
+        moment = record.created_at
+        if moment is None or not _within(moment if moment.tzinfo else moment.replace(
+                tzinfo=UTC), created):
+            continue
+        fork = bool(record.is_fork)
+        if (forks == "only" and not fork) or (forks not in ("true", "only") and fork):
+            continue
+        if any(flags.get(k, v) != v for k, v in (("archived", bool(record.is_archived)),
+                                                 ("mirror", bool(record.is_mirror)))):
+            continue
+        if _within(record.popularity or 0, stars) and all(
+                w in repo.lower() for w in words):
+            hits.append(repo)
+    return sorted(hits, key=lambda r: (-(world.repositories[("github", r)].popularity or 0),
+                                       world.github_ids[r]))
+
+
+def _search_time(text: str, end: bool) -> datetime:
+    """A ``created:`` bound; a bare date covers its whole day."""
+    if "T" not in text:
+        day = datetime.fromisoformat(text).replace(tzinfo=UTC)
+        return day + timedelta(days=1, microseconds=-1) if end else day
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment + timedelta(microseconds=999_999) if end else moment
+
+
+def _stars(text: str, end: bool) -> float:
+    return float(text)
+
+
+def _range(value: str, parse: Callable[[str, bool], Any], step: Any) -> tuple[Any, Any]:
+    """``A..B``, ``A..*``, ``*..B``, ``>=A``, ``>A``, ``<=B``, ``<B`` or ``A`` as bounds."""
+    if ".." in value:
+        low, _, high = value.partition("..")
+        return (None if low == "*" else parse(low, False),
+                None if high == "*" else parse(high, True))
+    if value.startswith(">="):
+        return parse(value[2:], False), None
+    if value.startswith("<="):
+        return None, parse(value[2:], True)
+    if value.startswith(">"):
+        return parse(value[1:], True) + step, None
+    if value.startswith("<"):
+        return None, parse(value[1:], False) - step
+    return parse(value, False), parse(value, True)
+
+
+def _within(value: Any, bounds: tuple[Any, Any]) -> bool:
+    return (bounds[0] is None or value >= bounds[0]) and (bounds[1] is None or value <= bounds[1])
 
 
 def graphql(world: World, body: bytes, budget: dict[str, int]) -> Answer:
