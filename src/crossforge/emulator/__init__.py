@@ -18,6 +18,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -25,9 +26,21 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from crossforge.emulator import github, hub
 from crossforge.emulator.world import World
 
-__all__ = ["Emulator", "World"]
+__all__ = ["Charge", "Emulator", "World"]
 
 Answer = tuple[int, dict[str, str], Any]
+
+
+@dataclass(frozen=True)
+class Charge:
+    """One request as the platform's rate limiter saw it."""
+
+    platform: str
+    resource: str
+    endpoint: str
+    cost: int
+    subjects: tuple[str, ...]
+
 GITHUB_LIMIT = 5_000
 GITHUB_ANONYMOUS_LIMIT = 60
 HUB_LIMIT = 1_000  # per 5-minute window, a free user's API budget
@@ -54,6 +67,9 @@ class Emulator:
         self.hub_limit = hub_limit
         self.rejected_tokens = set(rejected_tokens)
         self.requests: Counter[str] = Counter()
+        #: Every answered request: platform, rate-limit resource, endpoint, cost charged, and
+        #: the repositories or accounts it was about (what benchmarks attribute costs with).
+        self.log: list[Charge] = []
         self._budgets: dict[str, dict[str, int]] = {}
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -118,17 +134,33 @@ class Emulator:
         if token in self.rejected_tokens:
             return 401, {}, {"message": "Bad credentials"}
         platform = "huggingface" if path.startswith("/api/") else "github"
+        resource, cost, subjects = "core", 1, _subjects(path)
+        if platform == "huggingface":
+            resource = "api"
+        elif method == "POST" and path == "/graphql":
+            try:
+                request = json.loads(body or b"{}")
+                cost, repos = github.query_cost(request.get("query", ""),
+                                                request.get("variables"))
+            except (ValueError, AttributeError):
+                repos = []
+            resource, subjects = "graphql", tuple(repos)
         with self._lock:
             self.requests[_endpoint(path)] += 1
-            budget, answer_headers = self._spend(platform, token)
+            budget, answer_headers = self._spend(platform, resource, token, cost)
+            if budget is not None:
+                self.log.append(Charge(platform, resource, _endpoint(path), cost, subjects))
         if budget is None:
             return _rate_limited(platform, answer_headers)
         route = self._hub if platform == "huggingface" else self._github
-        status, extra, payload = route(method, path, query, body, budget)
+        status, extra, payload = route(method, path, query, body, budget, cost)
         return status, {**answer_headers, **extra}, payload
 
-    def _spend(self, platform: str, token: str | None) -> tuple[dict | None, dict[str, str]]:
-        key = f"{platform}:{token}"
+    def _spend(self, platform: str, resource: str, token: str | None,
+               cost: int) -> tuple[dict | None, dict[str, str]]:
+        """Charge ``cost`` units to the caller's budget of ``resource`` (GitHub keeps REST
+        and GraphQL budgets apart: 5,000 requests and 5,000 points an hour per token)."""
+        key = f"{platform}:{resource}:{token}"
         now = int(time.time())
         if platform == "github":
             limit, window = (self.github_limit if token else self.anonymous_limit), 3600
@@ -138,17 +170,18 @@ class Emulator:
         if budget is None or budget["reset"] <= now:
             budget = self._budgets[key] = {"limit": limit, "remaining": limit,
                                            "reset": now + window}
-        if budget["remaining"] <= 0:
-            return None, _limit_headers(platform, budget, now)
-        budget["remaining"] -= 1
-        return budget, _limit_headers(platform, budget, now) if platform == "github" else {}
+        if budget["remaining"] < cost:
+            return None, _limit_headers(platform, budget, now, resource)
+        budget["remaining"] -= cost
+        return budget, (_limit_headers(platform, budget, now, resource)
+                        if platform == "github" else {})
 
     def _github(self, method: str, path: str, query: dict[str, Any], body: bytes,
-                budget: dict[str, int]) -> Answer:
+                budget: dict[str, int], cost: int = 1) -> Answer:
         world = self.world
         segments = path.strip("/").split("/")
         if method == "POST" and path == "/graphql":
-            return github.graphql(world, body, budget)
+            return github.graphql(world, body, budget, cost)
         if segments == ["rate_limit"]:
             core = {"limit": budget["limit"], "remaining": budget["remaining"],
                     "reset": budget["reset"], "used": budget["limit"] - budget["remaining"]}
@@ -194,7 +227,7 @@ class Emulator:
         return 404, {}, {"message": "Not Found"}
 
     def _hub(self, method: str, path: str, query: dict[str, Any], body: bytes,
-             budget: dict[str, int]) -> Answer:
+             budget: dict[str, int], cost: int = 1) -> Answer:
         world = self.world
         segments = path.strip("/").split("/")[1:]
         expand = query.get("expand[]") or query.get("expand")
@@ -313,12 +346,27 @@ def _link_header(links: dict[str, str], base: str = "") -> dict[str, str]:
     return {"Link": ", ".join(f'<{base}{url}>; rel="{rel}"' for rel, url in links.items())}
 
 
-def _limit_headers(platform: str, budget: dict[str, int], now: int) -> dict[str, str]:
+def _subjects(path: str) -> tuple[str, ...]:
+    """The repository (``owner/name``) or account (``name``) a REST path is about."""
+    parts = path.strip("/").split("/")
+    if parts[:1] == ["repos"] and len(parts) >= 3:
+        return (f"{parts[1]}/{parts[2]}",)
+    if parts[:2] == ["api", "models"] and len(parts) >= 4:
+        return (f"{parts[2]}/{parts[3]}",)
+    if parts[:1] == ["orgs"] and len(parts) >= 2:
+        return (parts[1],)
+    if parts[:2] in (["api", "organizations"], ["api", "users"]) and len(parts) >= 3:
+        return (parts[2],)
+    return ()
+
+
+def _limit_headers(platform: str, budget: dict[str, int], now: int,
+                   resource: str = "core") -> dict[str, str]:
     if platform == "github":
         return {"X-RateLimit-Limit": str(budget["limit"]),
                 "X-RateLimit-Remaining": str(budget["remaining"]),
                 "X-RateLimit-Used": str(budget["limit"] - budget["remaining"]),
-                "X-RateLimit-Reset": str(budget["reset"]), "X-RateLimit-Resource": "core"}
+                "X-RateLimit-Reset": str(budget["reset"]), "X-RateLimit-Resource": resource}
     return {"RateLimit": f'"api";r={budget["remaining"]};t={max(budget["reset"] - now, 0)}',
             "RateLimit-Policy": f'"fixed window";"api";q={budget["limit"]};w=300'}
 
