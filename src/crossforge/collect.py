@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from crossforge import __version__
-from crossforge.records import Provenance, Repository
+from crossforge.records import Provenance
 from crossforge.sources import github, hub
 from crossforge.sources.http import next_link
 from crossforge.sources.raw import RawResponse, RawStore
 from crossforge.store import Store
 
-GITHUB_TASKS = ("commits", "issues", "comments")
 MISSING_STATUS = frozenset({404, 410, 451})
 Progress = Callable[[str, str], None]
 
@@ -82,8 +81,12 @@ class Collector:
 
     def _paged(self, platform: str, key: str, task: str,
                pages: Callable[[str | None], Iterator[RawResponse]],
-               states: dict) -> bool:
-        """Walk one paginated task from its checkpoint; ``False`` if the target is missing."""
+               states: dict, finished: Callable[[], list[tuple]] | None = None) -> bool:
+        """Walk one paginated task from its checkpoint; ``False`` if the target is missing.
+
+        ``finished`` names further checkpoints to write with the task's last page (a task
+        the answers have made unnecessary).
+        """
         state, cursor = states.get((platform, key, task), (None, None))
         if state in ("done", "missing"):
             return state == "done"
@@ -94,8 +97,11 @@ class Collector:
                 return False
             following = next_link(page) if page.status == 200 else None
             checkpoint = ("partial" if following else "done", following)
-            self._store(page, [(platform, key, task, *checkpoint)])
+            extra = finished() if finished and not following else []
+            self._store(page, [(platform, key, task, *checkpoint), *extra])
             states[(platform, key, task)] = checkpoint
+            for done in extra:
+                states[done[:3]] = done[3:]
         return True
 
     def collect(self, frame: list[tuple[str, str]]) -> CollectionSummary:
@@ -109,15 +115,17 @@ class Collector:
         return self.summary
 
     def _collect_github(self, repos: list[str]) -> None:
+        """One batched GraphQL query holds most repositories whole; REST only for overflow."""
         assert self.github is not None
         states = self._states()
         pending = [r for r in repos if ("github", r, "metadata") not in states]
         for response in self.github.repositories(pending):
             records = parse(response)
-            found = {r.repo for r in records if isinstance(r, Repository)}
-            self._store(response, [("github", r, "metadata", "done" if r in found else
-                                    "missing", None) for r in response.context["repos"]],
-                        records)
+            holds = github.covered_by_batch(response)
+            tasks = [("github", r, "metadata", "done" if r in holds else "missing", None)
+                     for r in response.context["repos"]]
+            tasks += [("github", r, t, "done", None) for r, held in holds.items() for t in held]
+            self._store(response, tasks, records)
         states = self._states()
         missing = [r for r in repos if states.get(("github", r, "metadata"), ("",))[0]
                    == "missing"]
@@ -126,10 +134,7 @@ class Collector:
         for repo in repos:
             if repo in missing:
                 continue
-            for task in GITHUB_TASKS:
-                self._paged("github", repo, task,
-                            lambda cursor, t=task, r=repo: self.github.activity(r, t, cursor),
-                            states)
+            self._github_activity(repo, states)
             organizations.add(repo.split("/", 1)[0])
         owners = self.store.query(
             "SELECT login FROM accounts WHERE platform = 'github' AND type = 'organization'"
@@ -139,6 +144,27 @@ class Collector:
                 self._paged("github", organization, "members",
                             lambda cursor, o=organization: self.github.members(o, cursor), states)
         self.summary.repositories["github"] = len(repos) - len(missing)
+
+    def _github_activity(self, repo: str, states: dict) -> None:
+        """The REST tasks the GraphQL answer could not hold; the repository-wide comment
+        listing is skipped when every issue page, read in this run, counted no comment."""
+        assert self.github is not None
+        source = self.github
+        self._paged("github", repo, "commits", lambda cursor: source.activity(
+            repo, "commits", cursor), states)
+        comments = 0
+        fresh = ("github", repo, "issues") not in states
+
+        def issue_pages(cursor: str | None) -> Iterator[RawResponse]:
+            nonlocal comments
+            for page in source.activity(repo, "issues", cursor):
+                comments += github.comment_count(page)
+                yield page
+
+        self._paged("github", repo, "issues", issue_pages, states, finished=lambda: [
+            ("github", repo, "comments", "done", None)] if fresh and not comments else [])
+        self._paged("github", repo, "comments", lambda cursor: source.activity(
+            repo, "comments", cursor), states)
 
     def _collect_hub(self, repos: list[str]) -> None:
         assert self.hub is not None

@@ -4,6 +4,7 @@ tokens never reach disk, and the emulator speaks the published contracts."""
 from __future__ import annotations
 
 import gzip
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -143,15 +144,27 @@ def test_tokens_reach_no_file(collected: tuple[Path, Path]) -> None:
         assert TOKEN.encode() not in data, path
 
 
-def test_few_requests_per_repository(emulator: Emulator, tmp_path: Path) -> None:
-    """Repository-wide comment listing: no request per issue on GitHub."""
-    emulator.requests.clear()
+def test_small_repositories_need_nothing_but_their_share_of_one_graphql_query(
+        emulator: Emulator, tmp_path: Path) -> None:
+    """REST is asked only for what overflows the batched query's pages; never per issue."""
+    emulator.log.clear()
     run_collection(emulator, tmp_path)
-    github_repos = sum(1 for p, _ in FRAME if p == "github")
-    assert emulator.requests["/graphql"] == 1
-    assert emulator.requests["/repos/{owner}/{repo}/issues/comments"] == github_repos
-    assert not any("/issues/" in k and k.endswith("/comments") and "{number}" in k
-                   for k in emulator.requests)
+    world, small, large = emulator.world, 0, 0
+    for repo in (r for p, r in FRAME if p == "github"):
+        threads = world.threads.get(("github", repo), [])
+        per_thread = Counter(c.thread_number for c in world.comments.get(("github", repo), []))
+        fits = (len(world.commits.get(("github", repo), [])) <= github.HISTORY_PAGE
+                and sum(t.kind == "issue" for t in threads) <= github.THREAD_PAGE
+                and sum(t.kind == "pull_request" for t in threads) <= github.THREAD_PAGE
+                and max(per_thread.values(), default=0) <= github.COMMENT_PAGE)
+        rest = [c.endpoint for c in emulator.log if c.resource == "core" and c.subjects == (
+            repo,)]
+        assert (rest == []) == fits, (repo, rest)
+        small, large = small + fits, large + (not fits)
+    assert small and large, "the test world needs small and large repositories"
+    graphql = [c for c in emulator.log if c.resource == "graphql"]
+    assert len(graphql) == 1 and len(graphql[0].subjects) == small + large
+    assert not any("{number}" in c.endpoint for c in emulator.log)
 
 
 def test_a_missing_repository_is_recorded_and_skipped(emulator: Emulator,

@@ -197,7 +197,8 @@ def _graphql_commit(world: World, item: Commit) -> dict[str, Any]:
 
 
 def _graphql_comment(world: World, item: dict[str, Any]) -> dict[str, Any]:
-    return {"databaseId": item["id"], "author": _actor(world, (item["user"] or {}).get("login")),
+    return {"fullDatabaseId": str(item["id"]),
+            "author": _actor(world, (item["user"] or {}).get("login")),
             "authorAssociation": item["author_association"], "createdAt": item["created_at"],
             "body": item["body"] or ""}
 
