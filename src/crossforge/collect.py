@@ -167,14 +167,18 @@ class Collector:
             repo, "comments", cursor), states)
 
     def _collect_hub(self, repos: list[str]) -> None:
+        """Models the sampling listing gave need no model call; owner types fill them in."""
         assert self.hub is not None
         states = self._states()
+        pending = [r for r in repos if ("huggingface", r, "model") not in states]
+        listed = self.hub.listed_models(pending) if pending else {}
         missing: list[str] = []
         for repo in repos:
             owner = repo.split("/", 1)[0]
             owner_type = self._hub_owner(owner, states)
             if ("huggingface", repo, "model") not in states:
-                answer = self.hub.model(repo, owner_type)
+                answer = self.hub.listed(repo, owner_type, *listed[repo]) if repo in listed \
+                    else self.hub.model(repo, owner_type)
                 state = "missing" if answer.status in MISSING_STATUS else "done"
                 self._store(answer, [("huggingface", repo, "model", state, None)])
                 states[("huggingface", repo, "model")] = (state, None)
@@ -196,7 +200,7 @@ class Collector:
         known = states.get(("huggingface", owner, "owner"))
         if known is None:
             answer = self.hub.owner(owner)
-            kind = "organization" if answer.status == 200 else "user"
+            kind = hub.owner_type(answer)
             self._store(answer, [("huggingface", owner, "owner", "done", kind)])
             states[("huggingface", owner, "owner")] = known = ("done", kind)
         if known[1] == "organization":

@@ -288,3 +288,29 @@ def test_raw_store_skips_a_response_cut_off_by_a_crash(tmp_path: Path) -> None:
     segment = next(tmp_path.glob("*.gz"))
     segment.write_bytes(segment.read_bytes()[:-40])  # mid-way through the last record
     assert [r.url for r in RawStore(tmp_path)] == ["u0", "u1"]
+
+
+def test_models_the_sampling_listing_gave_need_no_model_call(emulator: Emulator,
+                                                              tmp_path: Path) -> None:
+    db, raw = tmp_path / "db.duckdb", tmp_path / "raw"
+    result = RUNNER.invoke(app, ["sample", "huggingface", "--endpoint", emulator.url,
+                                 "--size", "4", "--db", str(db), "--raw", str(raw)])
+    assert result.exit_code == 0, result.output
+    emulator.log.clear()
+    result = RUNNER.invoke(app, ["collect", "--db", str(db), "--raw", str(raw), "--hub-url",
+                                 emulator.url, "--github-url", emulator.url])
+    assert result.exit_code == 0, result.output
+    endpoints = Counter(c.endpoint for c in emulator.log)
+    assert endpoints["/api/models/{owner}/{repo}"] == 0
+    assert endpoints["/api/models/{owner}/{repo}/commits/{revision}"] == 4
+    world = emulator.world
+    with Store(db, read_only=True) as store:
+        sampled = store.query("SELECT repo, owner_type FROM repositories JOIN frames USING "
+                              "(platform, repo) WHERE platform = 'huggingface'").fetchall()
+    assert len(sampled) == 4
+    assert all(kind == world.repositories[("huggingface", repo)].owner_type
+               for repo, kind in sampled)
+    rebuilt = tmp_path / "rebuilt.duckdb"
+    api.rebuild(raw, rebuilt)
+    for table in ("repositories", "derivations", "commits", "threads", "comments"):
+        assert rows(rebuilt, table) == rows(db, table), table

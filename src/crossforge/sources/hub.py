@@ -7,14 +7,17 @@ directly because it needs what the client hides: the listing's ``Link`` cursor (
 frame), the raw answer (for the raw store), retries on the discussion listing, and the
 author type from ``/api/organizations/{name}/overview``.
 
-Requests per model: model info 1; owner type 1 per owner; commits 1 per 50; discussions
-1 per 50 plus 1 per discussion (the Hub has no bulk endpoint for events); members 1 per 50
-per organisation.
+Requests per model: model info 0 when the sampling listing (``/api/models?expand[]=…``,
+1,000 models a page) already gave it, else 1; owner type 1 per owner; commits 1 per 50;
+discussions 1 per 50 plus 1 per discussion (the Hub has no bulk endpoint for a
+discussion's events, and only the details carry its opening post and status changes);
+members 1 per 50 per organisation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import json
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from crossforge.identity import is_bot
@@ -56,6 +59,29 @@ class HubSource:
                                context={"repo": repo, "owner_type": owner_type},
                                params=[("expand[]", e) for e in EXPAND])
 
+    def listed(self, repo: str, owner_type: str | None, page: RawResponse,
+               item: dict[str, Any]) -> RawResponse:
+        """A stored listing page's entry for ``repo``, kept as that model's answer.
+
+        The listing asks for the same ``expand`` fields as ``model``, so the entry is what
+        ``GET /api/models/{repo}`` would say; the excerpt goes to the raw store (kind
+        ``hub.listed``, ``context.page`` naming the page) so ``rebuild`` parses it too.
+        """
+        return self.client.raw.append(RawResponse(
+            kind="hub.listed", context={"repo": repo, "owner_type": owner_type,
+                                        "page": f"raw:{page.id}"},
+            method=page.method, url=page.url, status=200, headers={}, body=json.dumps(item)))
+
+    def listed_models(self, repos: Iterable[str]) -> dict[str, tuple[RawResponse, dict]]:
+        """The entries of ``repos`` in listing pages the raw store already holds."""
+        wanted, found = set(repos), {}
+        for response in self.client.raw:
+            if response.kind == "hub.listing" and response.status == 200:
+                for item in response.json() or ():
+                    if item.get("id") in wanted:
+                        found[item["id"]] = (response, item)
+        return found
+
     def commits(self, repo: str, start: str | None = None) -> Iterator[RawResponse]:
         yield from self.client.pages(f"/api/models/{repo}/commits/main", kind="hub.commits",
                                      context={"repo": repo}, start=start)
@@ -91,6 +117,11 @@ def _account(author: dict[str, Any] | None) -> Account | None:
     kind = "bot" if name in HUB_BOTS or is_bot(name) else (
         "organization" if author.get("type") == "org" else "user")
     return Account("huggingface", name, kind, author.get("fullname"))
+
+
+def owner_type(answer: RawResponse) -> str:
+    """What an ``/api/organizations/{name}/overview`` answer says the name is."""
+    return "organization" if answer.status == 200 else "user"
 
 
 def _parse_model(body: dict[str, Any], context: dict[str, Any]) -> list[Record]:
@@ -173,6 +204,7 @@ PARSERS: dict[str, Callable[[Any, dict[str, Any]], list[Record]]] = {
     "hub.model": _parse_model, "hub.overview": _parse_overview, "hub.commits": _parse_commits,
     "hub.discussions": lambda body, context: [], "hub.discussion": _parse_discussion,
     "hub.members": _parse_members, "hub.listing": lambda body, context: [],
+    "hub.listed": _parse_model,
 }
 
 
