@@ -124,7 +124,8 @@ class Collector:
             holds = github.covered_by_batch(response)
             tasks = [("github", r, "metadata", "done" if r in holds else "missing", None)
                      for r in response.context["repos"]]
-            tasks += [("github", r, t, "done", None) for r, held in holds.items() for t in held]
+            tasks += [("github", key, t, "done", None) for key, held in holds.items()
+                      for t in held]
             self._store(response, tasks, records)
         states = self._states()
         missing = [r for r in repos if states.get(("github", r, "metadata"), ("",))[0]

@@ -94,7 +94,8 @@ class Emulator:
                 body = self.rfile.read(length) if length else b""
                 status, headers, payload = emulator.handle(
                     method, self.path, dict(self.headers.items()), body)
-                data = b"" if payload is None else json.dumps(payload).encode()
+                data = b"" if payload is None else json.dumps(payload).encode().replace(
+                    github.API.encode(), emulator.url.encode())  # links point here
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
@@ -201,6 +202,11 @@ class Emulator:
             shown = min(len(hits), github.SEARCH_CAP)
             return 200, _page_links(path, query, page, size, shown, base=self.url), {
                 "total_count": len(hits), "incomplete_results": False, "items": items}
+        if segments[:1] == ["orgs"] and len(segments) == 2:
+            if not world.is_organization("github", segments[1]):
+                return 404, {}, {"message": "Not Found"}
+            return 200, {}, {**(github.user(world, segments[1]) or {}), "type": "Organization",
+                             "url": f"{github.API}/orgs/{segments[1]}"}
         if segments[:1] == ["orgs"] and len(segments) == 3 and segments[2] == "members":
             logins = world.members.get(("github", segments[1]))
             if logins is None:
@@ -224,6 +230,19 @@ class Emulator:
             return self._paged(path, query, [github.issue(world, repo, t) for t in threads])
         if rest == ["issues", "comments"]:
             return self._paged(path, query, github.comments(world, repo))
+        if rest == ["contributors"]:
+            return self._paged(path, query, github.contributors(
+                world, repo, str(query.get("anon", "")).lower() in ("1", "true")))
+        if len(rest) == 3 and rest[0] == "issues" and rest[2] == "comments":
+            number = rest[1]
+            return self._paged(path, query, [c for c in github.comments(world, repo)
+                                             if c["issue_url"].endswith(f"/{number}")])
+        if len(rest) == 2 and rest[0] == "pulls":
+            found = next((t for t in world.threads.get(("github", repo), [])
+                          if str(t.number) == rest[1] and t.kind == "pull_request"), None)
+            if found is None:
+                return 404, {}, {"message": "Not Found"}
+            return 200, {}, github.pull(world, repo, found)
         return 404, {}, {"message": "Not Found"}
 
     def _hub(self, method: str, path: str, query: dict[str, Any], body: bytes,
@@ -308,6 +327,8 @@ def _endpoint(path: str) -> str:
     parts = path.strip("/").split("/")
     if parts[:1] == ["repos"] and len(parts) >= 3:
         parts[1:3] = ["{owner}", "{repo}"]
+        if len(parts) > 4 and parts[3] in ("issues", "pulls") and parts[4].isdigit():
+            parts[4] = "{number}"
     elif parts[:2] == ["api", "models"] and len(parts) >= 4:
         parts[2:4] = ["{owner}", "{repo}"]
         if len(parts) > 5 and parts[4] == "discussions":

@@ -37,6 +37,7 @@ Answer = tuple[int, dict[str, str], Any]
 ASSOCIATION = {"owner": "OWNER", "member": "MEMBER", "contributor": "CONTRIBUTOR",
                "none": "NONE"}
 SEARCH_CAP = 1_000
+API = "https://api.github.com"
 SCHEMA = build_schema(files("crossforge.emulator").joinpath("github.graphql").read_text())
 
 
@@ -69,7 +70,7 @@ def repository(world: World, repo: str) -> dict[str, Any]:
         "forks_count": record.forks or 0,
         "license": {"spdx_id": record.license, "key": record.license.lower()}
         if record.license else None,
-        "default_branch": "main",
+        "default_branch": "main", "url": f"{API}/repos/{repo}",
     }
 
 
@@ -107,14 +108,36 @@ def issue(world: World, repo: str, item: Thread) -> dict[str, Any]:
         "author_association": association,
         "state": "open" if item.state in ("open", "draft", None) else "closed",
         "created_at": iso(item.created_at), "closed_at": iso(item.closed_at),
-        "comments": sum(1 for c in world.comments.get(("github", repo), ())
-                        if c.thread_number == item.number),
+        "comments": world.comment_counts("github", repo).get(item.number, 0),
+        "url": f"{API}/repos/{repo}/issues/{item.number}",
     }
     if item.kind == "pull_request":
         answer["pull_request"] = {
             "url": f"https://api.github.com/repos/{repo}/pulls/{item.number}",
             "merged_at": iso(item.merged_at)}
         answer["draft"] = item.state == "draft"
+    return answer
+
+
+def pull(world: World, repo: str, item: Thread) -> dict[str, Any]:
+    """``GET /repos/{o}/{r}/pulls/{n}``: the issue's fields plus ``merged``."""
+    answer = {**issue(world, repo, item), "merged": item.merged_at is not None,
+              "merged_at": iso(item.merged_at), "url": f"{API}/repos/{repo}/pulls/{item.number}"}
+    answer.pop("pull_request", None)
+    return answer
+
+
+def contributors(world: World, repo: str, anonymous: bool) -> list[dict[str, Any]]:
+    """``GET /repos/{o}/{r}/contributors``: accounts by commits, then (``anon``) e-mails."""
+    counts: dict[str, int] = {}
+    for item in world.commits.get(("github", repo), []):
+        counts[item.author] = counts.get(item.author, 0) + 1
+    ranked = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+    answer = [{**(user(world, login) or {}), "contributions": n} for login, n in ranked
+              if "@" not in login]
+    if anonymous:
+        answer += [{"type": "Anonymous", "email": login, "name": login, "contributions": n}
+                   for login, n in ranked if "@" in login]
     return answer
 
 
@@ -239,7 +262,9 @@ def _graphql_repository(world: World, repo: str) -> dict[str, Any]:
         "isArchived": rest["archived"], "isFork": rest["fork"],
         "isMirror": rest["mirror_url"] is not None,
         "licenseInfo": {"spdxId": rest["license"]["spdx_id"]} if rest["license"] else None,
-        "owner": {"__typename": rest["owner"]["type"], "login": rest["owner"]["login"]},
+        "owner": {"__typename": rest["owner"]["type"], "login": rest["owner"]["login"],
+                  "membersWithRole": _paged([{"login": login} for login in world.members.get(
+                      ("github", rest["owner"]["login"]), [])])},
         "defaultBranchRef": {"name": "main", "target": {
             **_graphql_commit(world, history[0]),
             "history": _paged(history, lambda c: _graphql_commit(world, c))}}

@@ -36,6 +36,7 @@ class World:
     parents: dict[str, list[Derivation]] = field(default_factory=lambda: defaultdict(list))
     github_ids: dict[str, int] = field(default_factory=dict)
     organizations: set[tuple[str, str]] = field(default_factory=set)
+    _indexes: dict[tuple[str, str, str], object] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_records(cls, records: Iterable[object]) -> World:
@@ -78,9 +79,26 @@ class World:
             return "owner"
         if login in self.members.get((platform, owner), ()):
             return "member"
-        if any(c.author == login for c in self.commits.get((platform, repo), ())):
+        if login in self.committers(platform, repo):
             return "contributor"
         return "none"
+
+    def committers(self, platform: str, repo: str) -> set[str]:
+        """Authors of the repository's commits (indexed once: answers ask per item)."""
+        key = (platform, repo, "committers")
+        if key not in self._indexes:
+            self._indexes[key] = {c.author for c in self.commits.get((platform, repo), ())}
+        return self._indexes[key]  # type: ignore[return-value]
+
+    def comment_counts(self, platform: str, repo: str) -> dict[int, int]:
+        """Comments per thread number of the repository (indexed once)."""
+        key = (platform, repo, "comment_counts")
+        if key not in self._indexes:
+            counts: dict[int, int] = defaultdict(int)
+            for comment in self.comments.get((platform, repo), ()):
+                counts[comment.thread_number] += 1
+            self._indexes[key] = dict(counts)
+        return self._indexes[key]  # type: ignore[return-value]
 
     def account_type(self, platform: str, login: str) -> str:
         account = self.accounts.get((platform, login))

@@ -13,7 +13,9 @@ Rate-limit cost per repository, chosen to be the least the APIs allow:
   included, with ``merged_at`` and ``author_association``) and the repository-wide
   ``GET /repos/{o}/{r}/issues/comments`` — never one call per issue — which is skipped when
   the issue pages show no comments;
-- organisation members: ``GET /orgs/{org}/members`` once per owning organisation.
+- organisation members: in the same query (``membersWithRole``, first ``MEMBER_PAGE``; what
+  an outside token sees, like REST's public member listing), else ``GET /orgs/{org}/members``
+  once per owning organisation.
 
 Parsers are pure functions of a stored response, so ``crossforge rebuild`` gives the same
 records as the live collection.
@@ -36,10 +38,13 @@ PER_PAGE = 100
 HISTORY_PAGE = 20
 THREAD_PAGE = 10
 COMMENT_PAGE = 10
+MEMBER_PAGE = 100
 FRAGMENTS = f"""
 fragment repositoryFields on Repository {{
   nameWithOwner databaseId createdAt pushedAt updatedAt stargazerCount forkCount
-  isArchived isFork isMirror licenseInfo {{ spdxId }} owner {{ __typename login }}
+  isArchived isFork isMirror licenseInfo {{ spdxId }}
+  owner {{ __typename login ... on Organization {{
+    membersWithRole(first: {MEMBER_PAGE}) {{ totalCount nodes {{ login }} }} }} }}
   defaultBranchRef {{ target {{ ... on Commit {{
     history(first: {HISTORY_PAGE}) {{ totalCount nodes {{ ...commitFields }} }} }} }} }}
   issues(first: {THREAD_PAGE}) {{ totalCount nodes {{ ...issueFields }} }}
@@ -98,10 +103,25 @@ def covered(item: dict[str, Any]) -> set[str]:
 
 
 def covered_by_batch(response: RawResponse) -> dict[str, set[str]]:
-    """Per repository of a stored batch answer, the tasks it holds in full."""
+    """Per repository (and owning organisation) of a stored batch answer, the tasks it holds
+    in full: an organisation's ``members`` when its first member page held them all."""
     data = (response.json() or {}).get("data") or {} if response.status == 200 else {}
-    return {repo: covered(data[f"r{i}"]) for i, repo in enumerate(response.context["repos"])
-            if data.get(f"r{i}")}
+    held: dict[str, set[str]] = {}
+    for i, repo in enumerate(response.context["repos"]):
+        item = data.get(f"r{i}")
+        if item:
+            held[repo] = covered(item)
+            if _members(item) is not None:
+                held[item["owner"]["login"]] = {"members"}
+    return held
+
+
+def _members(item: dict[str, Any]) -> list[str] | None:
+    """The owning organisation's members when the answer holds them all."""
+    connection = item["owner"].get("membersWithRole")
+    if connection is None or not _complete(connection):
+        return None
+    return [node["login"] for node in connection["nodes"] if node]
 
 
 def comment_count(response: RawResponse) -> int:
@@ -179,6 +199,8 @@ def _parse_repositories(body: dict[str, Any], context: dict[str, Any]) -> list[R
             popularity=item["stargazerCount"], forks=item["forkCount"],
             license=(item.get("licenseInfo") or {}).get("spdxId"),
             is_archived=item["isArchived"], is_fork=item["isFork"], is_mirror=item["isMirror"]))
+        records += [Membership("github", owner["login"], login) for login in _members(item)
+                    or ()]
         tasks = covered(item)
         target = (item.get("defaultBranchRef") or {}).get("target") or {}
         if "commits" in tasks and target:
