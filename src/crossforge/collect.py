@@ -1,8 +1,8 @@
 """Collection: fill the store for every repository of a frame, page by page, resumably.
 
 Each repository's work is split into tasks (``metadata``, ``commits``, ``issues``,
-``comments`` on GitHub; ``model``, ``commits``, ``discussions`` on the Hub; ``owner`` and
-``members`` per owning account). Every page is written to the raw store first, then parsed,
+``comments`` on GitHub; ``model``, ``commits``, ``discussions`` on the Hub; ``members`` per
+owning account). Every page is written to the raw store first, then parsed,
 and its records land in the database in one transaction with the task's checkpoint (the
 next page's URL), so a re-run continues where the last one stopped and never stores a page
 twice. ``rebuild`` re-parses the raw store into a fresh database.
@@ -197,17 +197,13 @@ class Collector:
         self.summary.repositories["huggingface"] = len(repos) - len(missing)
 
     def _hub_owner(self, owner: str, states: dict) -> str:
-        """The owner's type (asked once per owner); an organisation's members come with it."""
-        known = states.get(("huggingface", owner, "owner"))
-        if known is None:
-            answer = self.hub.owner(owner)
-            kind = hub.owner_type(answer)
-            self._store(answer, [("huggingface", owner, "owner", "done", kind)])
-            states[("huggingface", owner, "owner")] = known = ("done", kind)
-        if known[1] == "organization":
-            self._paged("huggingface", owner, "members",
-                        lambda cursor: self.hub.members(owner, cursor), states)
-        return str(known[1])
+        """The owner's type in the one call its member listing takes: an organisation's
+        answers (and is walked to the end), a user's is 404, so no overview call is needed."""
+        assert self.hub is not None
+        source = self.hub
+        found = self._paged("huggingface", owner, "members",
+                            lambda cursor: source.members(owner, cursor), states)
+        return "organization" if found else "user"
 
 
 def rebuild(raw: RawStore, store: Store) -> dict[str, int]:

@@ -5,13 +5,14 @@ The endpoints are the ones ``huggingface_hub`` reads (``model_info``, ``list_rep
 tests read the emulator through that client to prove the shapes. crossforge calls them
 directly because it needs what the client hides: the listing's ``Link`` cursor (to resume a
 frame), the raw answer (for the raw store), retries on the discussion listing, and the
-author type from ``/api/organizations/{name}/overview``.
+author type (from whether ``/api/organizations/{name}/members`` answers).
 
 Requests per model: model info 0 when the sampling listing (``/api/models?expand[]=…``,
-1,000 models a page) already gave it, else 1; owner type 1 per owner; commits 1 per 50;
+1,000 models a page) already gave it, else 1; owner type and members 1 per owner (an
+organisation's member listing answers, a user's is 404); commits 1 per 50;
 discussions 1 per 50 plus 1 per discussion (the Hub has no bulk endpoint for a
 discussion's events, and only the details carry its opening post and status changes);
-members 1 per 50 per organisation.
+members beyond the first 50, 1 per 50.
 """
 
 from __future__ import annotations
@@ -49,10 +50,6 @@ class HubSource:
             params.append(("search", search))
         yield from self.client.pages("/api/models", kind="hub.listing", context={},
                                      params=params, start=start)
-
-    def owner(self, name: str) -> RawResponse:
-        return self.client.get(f"/api/organizations/{name}/overview", kind="hub.overview",
-                               context={"name": name})
 
     def model(self, repo: str, owner_type: str | None) -> RawResponse:
         return self.client.get(f"/api/models/{repo}", kind="hub.model",
@@ -119,11 +116,6 @@ def _account(author: dict[str, Any] | None) -> Account | None:
     return Account("huggingface", name, kind, author.get("fullname"))
 
 
-def owner_type(answer: RawResponse) -> str:
-    """What an ``/api/organizations/{name}/overview`` answer says the name is."""
-    return "organization" if answer.status == 200 else "user"
-
-
 def _parse_model(body: dict[str, Any], context: dict[str, Any]) -> list[Record]:
     entry = hub_metadata.model_entry(body)
     record = hub_metadata.repository(entry)
@@ -135,6 +127,7 @@ def _parse_model(body: dict[str, Any], context: dict[str, Any]) -> list[Record]:
 
 
 def _parse_overview(body: dict[str, Any], context: dict[str, Any]) -> list[Record]:
+    """Kept so raw stores from before the member listing told owner types still rebuild."""
     return [Account("huggingface", context["name"], "organization", body.get("fullname"))]
 
 
@@ -192,7 +185,8 @@ def _parse_discussion(body: dict[str, Any], context: dict[str, Any]) -> list[Rec
 
 
 def _parse_members(body: list[dict[str, Any]], context: dict[str, Any]) -> list[Record]:
-    records: list[Record] = []
+    """Members of an organisation; that the listing answers at all says it is one."""
+    records: list[Record] = [Account("huggingface", context["org"], "organization")]
     for item in body:
         if item.get("user"):
             records += [Account("huggingface", item["user"], "user", item.get("fullname")),
