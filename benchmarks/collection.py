@@ -312,7 +312,8 @@ def main() -> None:
         "benchmark": "collection", "synthetic": True,
         "world": {"note": "SYNTHETIC emulator world, seeded; most repositories tiny, a heavy "
                           "tail of large ones; parameters are assumptions, not fitted",
-                  "seed": args.seed, "repositories_per_platform": size, "cap": cap,
+                  "seed": args.seed, "quick": args.quick,
+                  "repositories_per_platform": size, "cap": cap,
                   "records": len(records)},
         "machine": {"python": platform.python_version()},
         "cost_units": {"github": "REST requests + GraphQL points (GitHub's documented score)",

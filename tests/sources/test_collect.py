@@ -259,25 +259,75 @@ def test_huggingface_hub_client_reads_the_emulator(emulator: Emulator) -> None:
 SCHEMA = SHARED / "contracts" / "github-graphql-schema.graphql.gz"
 
 
-@pytest.mark.skipif(not SCHEMA.exists(), reason="../shared/contracts is absent: GitHub's "
-                    "published GraphQL schema is needed")
-def test_graphql_queries_and_emulator_schema_match_githubs_published_schema() -> None:
-    from graphql import build_schema, parse, validate
+@pytest.fixture(scope="module")
+def published() -> object:
+    """GitHub's published GraphQL schema, built as ../shared/README.md says."""
+    if not SCHEMA.exists():
+        pytest.skip("../shared/contracts is absent: GitHub's published GraphQL schema is needed")
+    from graphql import build_schema
 
-    published = build_schema(gzip.decompress(SCHEMA.read_bytes()).decode(),
-                             assume_valid_sdl=True)
-    published._validation_errors = []  # see ../shared/README.md: the SDL breaks two rules
-    query = github.repositories_query(["psf/requests", "huggingface/transformers"])
-    assert validate(published, parse(query)) == []
+    schema = build_schema(gzip.decompress(SCHEMA.read_bytes()).decode(), assume_valid_sdl=True)
+    schema._validation_errors = []  # see ../shared/README.md: the SDL breaks two rules
+    return schema
+
+
+def test_graphql_queries_and_emulator_schema_match_githubs_published_schema(
+        published: object) -> None:
+    from graphql import GraphQLEnumType, NoDeprecatedCustomRule, parse, validate
+
+    query = parse(github.repositories_query(["psf/requests", "huggingface/transformers"]))
+    assert validate(published, query) == []
+    assert validate(published, query, [NoDeprecatedCustomRule]) == [], "a deprecated field"
     assert validate(published, parse("{ repository(owner: \"a\", name: \"b\") { nope } }"))
     from crossforge.emulator.github import SCHEMA as SUBSET
 
     for name, subset_type in SUBSET.type_map.items():
-        if name.startswith("__") or not hasattr(subset_type, "fields"):
+        if name.startswith("__"):
             continue
         real = published.type_map[name]
-        for field_name, field in subset_type.fields.items():
+        if isinstance(subset_type, GraphQLEnumType):
+            assert set(subset_type.values) <= set(real.values), name
+        for interface in getattr(subset_type, "interfaces", ()):
+            assert interface.name in {i.name for i in real.interfaces}, name
+        for field_name, field in getattr(subset_type, "fields", {}).items():
             assert str(real.fields[field_name].type) == str(field.type), f"{name}.{field_name}"
+            for arg, value in field.args.items():
+                assert str(real.fields[field_name].args[arg].type) == str(value.type), arg
+
+
+def test_graphql_cost_is_githubs_documented_score(published: object) -> None:
+    """docs.github.com, "Rate limits and node limits for the GraphQL API": 1 request for the
+    repositories, 100 for their issues, 5,000 for the issues' labels -> 5,101 / 100 -> 51."""
+    from crossforge.emulator.github import query_cost
+
+    documented = """query { viewer { login repositories(first: 100) { edges { node { id
+        issues(first: 50) { edges { node { id labels(first: 60) { edges { node { id name
+        } } } } } } } } } } }"""
+    assert query_cost(documented, schema=published) == (51, [])
+    assert query_cost("{ viewer { login } }", schema=published) == (1, [])  # the minimum
+    repos = [f"owner{i}/repo{i}" for i in range(github.GRAPHQL_BATCH)]
+    per_repository = (3 + 1 + github.HISTORY_PAGE + 2 * github.THREAD_PAGE)
+    cost, named = query_cost(github.repositories_query(repos))
+    assert named == repos
+    assert cost == round(github.GRAPHQL_BATCH * per_repository / 100) == 22
+
+
+def test_graphql_points_are_charged_to_their_own_budget(emulator: Emulator) -> None:
+    import httpx
+
+    repo = FRAME[0][1]
+    query = github.repositories_query([repo])
+    answer = httpx.post(f"{emulator.url}/graphql", json={"query": query},
+                        headers={"Authorization": "Bearer graphql-budget"})
+    again = httpx.post(f"{emulator.url}/graphql", json={"query": query},
+                       headers={"Authorization": "Bearer graphql-budget"})
+    rest = httpx.get(f"{emulator.url}/repos/{repo}",
+                     headers={"Authorization": "Bearer graphql-budget"})
+    assert answer.headers["x-ratelimit-resource"] == "graphql"
+    assert int(answer.headers["x-ratelimit-remaining"]) - int(
+        again.headers["x-ratelimit-remaining"]) == answer.json()["data"]["rateLimit"]["cost"]
+    assert rest.headers["x-ratelimit-resource"] == "core"
+    assert int(rest.headers["x-ratelimit-remaining"]) == 4_999
 
 
 def test_raw_store_skips_a_response_cut_off_by_a_crash(tmp_path: Path) -> None:
