@@ -319,6 +319,14 @@ def main() -> None:
         "cost_units": {"github": "REST requests + GraphQL points (GitHub's documented score)",
                        "huggingface": "Hub API calls"},
         "limits": LIMITS, "paper_scale": PAPER_SCALE, "baseline": "naive", "platforms": {},
+        "notes": [
+            "paper-scale time = repositories x cost per repository / units per hour, one "
+            "token (GitHub) or free account (Hub); GitHub's REST and GraphQL budgets are "
+            "separate, so adding them up, as here, is conservative",
+            "wall time is on loopback: crossforge's is mostly its durable storage (a DuckDB "
+            "transaction and an fsynced raw record per answer), the naive client stores "
+            "nothing; against the real APIs the rate limit dominates",
+        ],
     }
     rows = []
     for name in ("github", "huggingface"):

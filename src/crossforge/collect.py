@@ -168,7 +168,7 @@ class Collector:
             repo, "comments", cursor), states)
 
     def _collect_hub(self, repos: list[str]) -> None:
-        """Models the sampling listing gave need no model call; owner types fill them in."""
+        """Models the sampling listing already gave need no model call."""
         assert self.hub is not None
         states = self._states()
         pending = [r for r in repos if ("huggingface", r, "model") not in states]
