@@ -364,3 +364,38 @@ def test_models_the_sampling_listing_gave_need_no_model_call(emulator: Emulator,
     api.rebuild(raw, rebuilt)
     for table in ("repositories", "derivations", "commits", "threads", "comments"):
         assert rows(rebuilt, table) == rows(db, table), table
+
+
+def test_overflowing_threads_go_to_rest_and_the_comment_listing_only_when_comments_exist(
+        tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from crossforge.records import Comment, Thread
+
+    when = datetime(2024, 5, 1, tzinfo=UTC)
+    world: list[object] = []
+    for repo, replies in (("quiet/many-issues", 0), ("busy/many-issues", 1)):
+        owner = repo.split("/")[0]
+        world.append(Repository("github", repo, "code", owner, "user", created_at=when))
+        for number in range(1, github.THREAD_PAGE + 6):
+            world.append(Thread("github", repo, number, "issue", f"issue {number}", "text",
+                                owner, state="open", created_at=when))
+            world += [Comment("github", repo, number, f"{number}-{k}", owner, when, "reply")
+                      for k in range(replies)]
+    with Emulator.from_records(world) as running:
+        raw = RawStore(tmp_path / "raw")
+        with Store(tmp_path / "db.duckdb") as store:
+            Collector(store, github_source=GitHubSource(ApiClient(
+                running.url, "github", raw, tokens=[TOKEN]))).collect(
+                [("github", "quiet/many-issues"), ("github", "busy/many-issues")])
+            threads = store.query("SELECT repo, count(*) FROM threads GROUP BY ALL "
+                                  "ORDER BY ALL").fetchall()
+            comments = store.query("SELECT count(*) FROM comments").fetchone()[0]
+        asked = Counter((c.endpoint, c.subjects) for c in running.log)
+    size = github.THREAD_PAGE + 5
+    assert threads == [("busy/many-issues", size), ("quiet/many-issues", size)]
+    assert comments == size
+    issues, listing = "/repos/{owner}/{repo}/issues", "/repos/{owner}/{repo}/issues/comments"
+    assert asked[(issues, ("quiet/many-issues",))] == asked[(issues, ("busy/many-issues",))] == 1
+    assert asked[(listing, ("quiet/many-issues",))] == 0
+    assert asked[(listing, ("busy/many-issues",))] == 1
