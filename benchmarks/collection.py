@@ -292,7 +292,7 @@ def main() -> None:
     parser.add_argument("--repositories", type=int, help="repositories per platform")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
-    size = args.repositories or (150 if args.quick else 1000)
+    size = args.repositories or (100 if args.quick else 1000)
     cap = 600 if args.quick else 3000
     records = generate_world(size, args.seed, cap)
     github_frame = sorted(r.repo for r in records
