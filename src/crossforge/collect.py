@@ -122,8 +122,8 @@ class Collector:
         for response in self.github.repositories(pending):
             records = parse(response)
             holds = github.covered_by_batch(response)
-            tasks = [("github", r, "metadata", "done" if r in holds else "missing", None)
-                     for r in response.context["repos"]]
+            tasks = [("github", r, "metadata", "missing", None)
+                     for r in github.not_found(response)]
             tasks += [("github", key, t, "done", None) for key, held in holds.items()
                       for t in held]
             self._store(response, tasks, records)
@@ -131,10 +131,9 @@ class Collector:
         missing = [r for r in repos if states.get(("github", r, "metadata"), ("",))[0]
                    == "missing"]
         self.summary.missing["github"] = missing
+        known = [r for r in repos if states.get(("github", r, "metadata"), ("",))[0] == "done"]
         organizations = set()
-        for repo in repos:
-            if repo in missing:
-                continue
+        for repo in known:
             self._github_activity(repo, states)
             organizations.add(repo.split("/", 1)[0])
         owners = self.store.query(
@@ -144,7 +143,7 @@ class Collector:
             if organization in organizations:
                 self._paged("github", organization, "members",
                             lambda cursor, o=organization: self.github.members(o, cursor), states)
-        self.summary.repositories["github"] = len(repos) - len(missing)
+        self.summary.repositories["github"] = len(known)
 
     def _github_activity(self, repo: str, states: dict) -> None:
         """The REST tasks the GraphQL answer could not hold; the repository-wide comment

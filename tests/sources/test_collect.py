@@ -399,3 +399,17 @@ def test_overflowing_threads_go_to_rest_and_the_comment_listing_only_when_commen
     assert asked[(issues, ("quiet/many-issues",))] == asked[(issues, ("busy/many-issues",))] == 1
     assert asked[(listing, ("quiet/many-issues",))] == 0
     assert asked[(listing, ("busy/many-issues",))] == 1
+
+
+def test_only_not_found_errors_make_a_repository_missing() -> None:
+    """A batch that failed otherwise (GitHub's timeouts answer 200 with errors) is retried."""
+    import json
+
+    context = {"repos": ["gone/away", "slow/query"]}
+    body = {"data": {"r0": None, "r1": None}, "errors": [
+        {"type": "NOT_FOUND", "path": ["r0"], "message": "Could not resolve to a Repository"},
+        {"message": "Something went wrong while executing your query. This may be the "
+                    "result of a timeout", "path": ["r1"]}]}
+    answer = RawResponse("github.repositories", context, "POST", "u", 200, {}, json.dumps(body))
+    assert github.not_found(answer) == {"gone/away"}
+    assert github.covered_by_batch(answer) == {}

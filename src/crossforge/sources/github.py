@@ -104,16 +104,30 @@ def covered(item: dict[str, Any]) -> set[str]:
 
 def covered_by_batch(response: RawResponse) -> dict[str, set[str]]:
     """Per repository (and owning organisation) of a stored batch answer, the tasks it holds
-    in full: an organisation's ``members`` when its first member page held them all."""
+    in full: a found repository's ``metadata`` and what ``covered`` says; an organisation's
+    ``members`` when its first member page held them all."""
     data = (response.json() or {}).get("data") or {} if response.status == 200 else {}
     held: dict[str, set[str]] = {}
     for i, repo in enumerate(response.context["repos"]):
         item = data.get(f"r{i}")
         if item:
-            held[repo] = covered(item)
+            held[repo] = {"metadata"} | covered(item)
             if _members(item) is not None:
                 held[item["owner"]["login"]] = {"members"}
     return held
+
+
+def not_found(response: RawResponse) -> set[str]:
+    """Repositories a stored batch answer says do not exist (GitHub's ``NOT_FOUND`` errors).
+
+    Only these are recorded as missing: a batch that failed otherwise (a timeout, a 502)
+    leaves its repositories to be asked again.
+    """
+    if response.status != 200:
+        return set()
+    aliases = {f"r{i}": repo for i, repo in enumerate(response.context["repos"])}
+    return {aliases[error["path"][0]] for error in (response.json() or {}).get("errors") or ()
+            if error.get("type") == "NOT_FOUND" and (error.get("path") or [None])[0] in aliases}
 
 
 def _members(item: dict[str, Any]) -> list[str] | None:
