@@ -166,8 +166,9 @@ def _activity(rng: random.Random, platform_name: str, repo: str, created: dateti
 
 
 def run_crossforge(emulator: Emulator, github_frame: list[str], work: Path
-                   ) -> dict[str, tuple[list[Charge], float]]:
-    """crossforge's collector; the Hub frame from the model listing, as ``sample`` does."""
+                   ) -> dict[str, tuple[Any, ...]]:
+    """crossforge's collector; the Hub frame from the model listing, as ``sample`` does.
+    Returns per platform the charges, seconds and what was stored."""
     raw = RawStore(work / "raw")
     clients = {p: ApiClient(emulator.url, p, raw, tokens=[TOKEN])
                for p in ("github", "huggingface")}
@@ -182,8 +183,21 @@ def run_crossforge(emulator: Emulator, github_frame: list[str], work: Path
         Collector(store, github_source=GitHubSource(clients["github"])).collect(
             [("github", r) for r in github_frame])
         measured["github"] = (emulator.log[first:], time.perf_counter() - start)
+        for name in measured:
+            measured[name] += (_stored(store, name),)
     raw.close()
     return measured
+
+
+def _stored(store: Store, platform_name: str) -> dict[str, int]:
+    """What crossforge stored, to show both clients read the same world."""
+    counts = {}
+    for table in ("repositories", "commits", "threads", "comments", "memberships"):
+        counts[table] = store.query(f"SELECT count(*) FROM {table} WHERE platform = ?",
+                                    [platform_name]).fetchone()[0]
+    counts["merged"] = store.query("SELECT count(*) FROM threads WHERE platform = ? AND "
+                                   "merged_at IS NOT NULL", [platform_name]).fetchone()[0]
+    return counts
 
 
 def run_naive(emulator: Emulator, github_frame: list[str]
@@ -200,12 +214,13 @@ def run_naive(emulator: Emulator, github_frame: list[str]
     owners: dict[str, list[str]] = {}
     for model in [m.id for m in api.list_models()]:
         info = api.model_info(model)
-        seen["models"] += info.id == model
+        seen["repositories"] += info.id == model
         seen["commits"] += len(api.list_repo_commits(model))
         for discussion in api.get_repo_discussions(model):
             details = api.get_discussion_details(model, discussion.num)
             seen["threads"] += 1
-            seen["events"] += len(details.events)
+            seen["merged"] += details.status == "merged"
+            seen["comments"] += sum(e.type == "comment" for e in details.events) - 1
         owner = model.split("/", 1)[0]
         if owner not in owners:
             try:
@@ -213,6 +228,7 @@ def run_naive(emulator: Emulator, github_frame: list[str]
                 owners[owner] = [m.username for m in api.list_organization_members(owner)]
             except HfHubHTTPError:
                 owners[owner] = []
+            seen["memberships"] += len(owners[owner])
     measured["huggingface"] = (emulator.log[first:], time.perf_counter() - start, dict(seen))
 
     start, first = time.perf_counter(), len(emulator.log)
@@ -243,6 +259,7 @@ def run_naive(emulator: Emulator, github_frame: list[str]
         if repo.owner.type == "Organization" and owner not in organizations:
             organizations[owner] = [m.login for m in
                                     client.get_organization(owner).get_members()]
+            seen["memberships"] += len(organizations[owner])
     measured["github"] = (emulator.log[first:], time.perf_counter() - start, dict(seen))
     return measured
 
@@ -333,6 +350,7 @@ def main() -> None:
         mine = summarise(ours[name][0], frames[name], ours[name][1], name)
         theirs = summarise(naive[name][0], frames[name], naive[name][1], name)
         theirs["read"] = naive[name][2]
+        mine["stored"] = ours[name][2]
         result["platforms"][name] = {
             "repositories": len(frames[name]), "crossforge": mine, "naive": theirs,
             "requests_per_repo": {"crossforge": mine["requests_per_repo"],
@@ -343,6 +361,11 @@ def main() -> None:
                 "requests_per_repo", "cost_per_repo", "median_repo_cost", "wall_seconds")},
         }
         rows.append((name, mine, theirs, result["platforms"][name]["ratios"]))
+        same = {k: (mine["stored"][k], theirs["read"].get(k)) for k in (
+            "repositories", "commits", "threads", "merged", "comments", "memberships")}
+        result["platforms"][name]["crossforge_stored_vs_naive_read"] = same
+        print(f"{name}: crossforge stored / naive read: " + ", ".join(
+            f"{k} {a:,}/{b if b is None else format(b, ',')}" for k, (a, b) in same.items()))
     print(f"{'platform':<12} {'client':<11} {'req/repo':>9} {'cost/repo':>10} "
           f"{'median':>7} {'p90':>7} {'wall s':>7} {'paper-scale days/token':>23}")
     for name, mine, theirs, ratios in rows:
