@@ -77,7 +77,8 @@ Record = Repository | Account | Commit | Thread | Comment | Membership
 
 
 def repositories_query(repos: list[str]) -> str:
-    """One GraphQL query asking for the metadata of every repository in ``repos``."""
+    """One GraphQL query for every repository in ``repos``: metadata and the first pages of
+    its activity (GitHub scores it 44 connection requests per repository: 0.44 points)."""
     parts = []
     for i, repo in enumerate(repos):
         owner, name = repo.split("/", 1)
