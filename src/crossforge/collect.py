@@ -1,8 +1,8 @@
 """Collection: fill the store for every repository of a frame, page by page, resumably.
 
 Each repository's work is split into tasks (``metadata``, ``commits``, ``issues``,
-``comments`` on GitHub; ``model``, ``commits``, ``discussions`` on the Hub; ``owner`` and
-``members`` per owning account). Every page is written to the raw store first, then parsed,
+``comments`` on GitHub; ``model``, ``commits``, ``discussions`` on the Hub; ``members`` per
+owning account). Every page is written to the raw store first, then parsed,
 and its records land in the database in one transaction with the task's checkpoint (the
 next page's URL), so a re-run continues where the last one stopped and never stores a page
 twice. ``rebuild`` re-parses the raw store into a fresh database.
@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from crossforge import __version__
-from crossforge.records import Provenance, Repository
+from crossforge.records import Provenance
 from crossforge.sources import github, hub
 from crossforge.sources.http import next_link
 from crossforge.sources.raw import RawResponse, RawStore
 from crossforge.store import Store
 
-GITHUB_TASKS = ("commits", "issues", "comments")
 MISSING_STATUS = frozenset({404, 410, 451})
 Progress = Callable[[str, str], None]
 
@@ -82,8 +81,12 @@ class Collector:
 
     def _paged(self, platform: str, key: str, task: str,
                pages: Callable[[str | None], Iterator[RawResponse]],
-               states: dict) -> bool:
-        """Walk one paginated task from its checkpoint; ``False`` if the target is missing."""
+               states: dict, finished: Callable[[], list[tuple]] | None = None) -> bool:
+        """Walk one paginated task from its checkpoint; ``False`` if the target is missing.
+
+        ``finished`` names further checkpoints to write with the task's last page (a task
+        the answers have made unnecessary).
+        """
         state, cursor = states.get((platform, key, task), (None, None))
         if state in ("done", "missing"):
             return state == "done"
@@ -94,8 +97,11 @@ class Collector:
                 return False
             following = next_link(page) if page.status == 200 else None
             checkpoint = ("partial" if following else "done", following)
-            self._store(page, [(platform, key, task, *checkpoint)])
+            extra = finished() if finished and not following else []
+            self._store(page, [(platform, key, task, *checkpoint), *extra])
             states[(platform, key, task)] = checkpoint
+            for done in extra:
+                states[done[:3]] = done[3:]
         return True
 
     def collect(self, frame: list[tuple[str, str]]) -> CollectionSummary:
@@ -109,27 +115,26 @@ class Collector:
         return self.summary
 
     def _collect_github(self, repos: list[str]) -> None:
+        """One batched GraphQL query holds most repositories whole; REST only for overflow."""
         assert self.github is not None
         states = self._states()
         pending = [r for r in repos if ("github", r, "metadata") not in states]
         for response in self.github.repositories(pending):
             records = parse(response)
-            found = {r.repo for r in records if isinstance(r, Repository)}
-            self._store(response, [("github", r, "metadata", "done" if r in found else
-                                    "missing", None) for r in response.context["repos"]],
-                        records)
+            holds = github.covered_by_batch(response)
+            tasks = [("github", r, "metadata", "missing", None)
+                     for r in github.not_found(response)]
+            tasks += [("github", key, t, "done", None) for key, held in holds.items()
+                      for t in held]
+            self._store(response, tasks, records)
         states = self._states()
         missing = [r for r in repos if states.get(("github", r, "metadata"), ("",))[0]
                    == "missing"]
         self.summary.missing["github"] = missing
+        known = [r for r in repos if states.get(("github", r, "metadata"), ("",))[0] == "done"]
         organizations = set()
-        for repo in repos:
-            if repo in missing:
-                continue
-            for task in GITHUB_TASKS:
-                self._paged("github", repo, task,
-                            lambda cursor, t=task, r=repo: self.github.activity(r, t, cursor),
-                            states)
+        for repo in known:
+            self._github_activity(repo, states)
             organizations.add(repo.split("/", 1)[0])
         owners = self.store.query(
             "SELECT login FROM accounts WHERE platform = 'github' AND type = 'organization'"
@@ -138,17 +143,42 @@ class Collector:
             if organization in organizations:
                 self._paged("github", organization, "members",
                             lambda cursor, o=organization: self.github.members(o, cursor), states)
-        self.summary.repositories["github"] = len(repos) - len(missing)
+        self.summary.repositories["github"] = len(known)
+
+    def _github_activity(self, repo: str, states: dict) -> None:
+        """The REST tasks the GraphQL answer could not hold; the repository-wide comment
+        listing is skipped when every issue page, read in this run, counted no comment."""
+        assert self.github is not None
+        source = self.github
+        self._paged("github", repo, "commits", lambda cursor: source.activity(
+            repo, "commits", cursor), states)
+        comments = 0
+        fresh = ("github", repo, "issues") not in states
+
+        def issue_pages(cursor: str | None) -> Iterator[RawResponse]:
+            nonlocal comments
+            for page in source.activity(repo, "issues", cursor):
+                comments += github.comment_count(page)
+                yield page
+
+        self._paged("github", repo, "issues", issue_pages, states, finished=lambda: [
+            ("github", repo, "comments", "done", None)] if fresh and not comments else [])
+        self._paged("github", repo, "comments", lambda cursor: source.activity(
+            repo, "comments", cursor), states)
 
     def _collect_hub(self, repos: list[str]) -> None:
+        """Models the sampling listing already gave need no model call."""
         assert self.hub is not None
         states = self._states()
+        pending = [r for r in repos if ("huggingface", r, "model") not in states]
+        listed = self.hub.listed_models(pending) if pending else {}
         missing: list[str] = []
         for repo in repos:
             owner = repo.split("/", 1)[0]
             owner_type = self._hub_owner(owner, states)
             if ("huggingface", repo, "model") not in states:
-                answer = self.hub.model(repo, owner_type)
+                answer = self.hub.listed(repo, owner_type, *listed[repo]) if repo in listed \
+                    else self.hub.model(repo, owner_type)
                 state = "missing" if answer.status in MISSING_STATUS else "done"
                 self._store(answer, [("huggingface", repo, "model", state, None)])
                 states[("huggingface", repo, "model")] = (state, None)
@@ -166,17 +196,13 @@ class Collector:
         self.summary.repositories["huggingface"] = len(repos) - len(missing)
 
     def _hub_owner(self, owner: str, states: dict) -> str:
-        """The owner's type (asked once per owner); an organisation's members come with it."""
-        known = states.get(("huggingface", owner, "owner"))
-        if known is None:
-            answer = self.hub.owner(owner)
-            kind = "organization" if answer.status == 200 else "user"
-            self._store(answer, [("huggingface", owner, "owner", "done", kind)])
-            states[("huggingface", owner, "owner")] = known = ("done", kind)
-        if known[1] == "organization":
-            self._paged("huggingface", owner, "members",
-                        lambda cursor: self.hub.members(owner, cursor), states)
-        return str(known[1])
+        """The owner's type in the one call its member listing takes: an organisation's
+        answers (and is walked to the end), a user's is 404, so no overview call is needed."""
+        assert self.hub is not None
+        source = self.hub
+        found = self._paged("huggingface", owner, "members",
+                            lambda cursor: source.members(owner, cursor), states)
+        return "organization" if found else "user"
 
 
 def rebuild(raw: RawStore, store: Store) -> dict[str, int]:

@@ -38,15 +38,20 @@ def emulate(*args: str) -> subprocess.Popen[str]:
 
 
 def wait_for_url(process: subprocess.Popen[str], timeout: float = 60) -> str:
-    """The URL the command prints once it listens."""
+    """The URL the command prints once it listens (read through its last line, "Ctrl-C
+    stops.", so that nothing it printed is left in this side's buffer, which
+    ``communicate`` would not see)."""
     deadline = time.monotonic() + timeout
     assert process.stdout is not None
+    printed = ""
     while time.monotonic() < deadline:
         line = process.stdout.readline()
         if not line:
             break
-        found = re.search(r"http://127\.0\.0\.1:\d+", line)
-        if found:
+        printed += line
+        found = re.search(r"http://127\.0\.0\.1:\d+", printed)
+        if found and "Ctrl-C stops." in line:
+            process.printed = printed  # type: ignore[attr-defined]
             return found.group()
     process.kill()
     raise AssertionError(f"no URL printed; stderr: {process.communicate()[1]}")
@@ -75,6 +80,7 @@ def test_emulate_serves_the_world_and_stops_cleanly_on_ctrl_c(world_file: Path) 
     finally:
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
+    out = process.printed + out  # type: ignore[attr-defined]
     assert process.returncode == 0, err
     assert f"HF_ENDPOINT={url}" in out and f"--github-url {url}" in out
     assert "emulator stopped" in out and "Traceback" not in err

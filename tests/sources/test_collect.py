@@ -4,6 +4,7 @@ tokens never reach disk, and the emulator speaks the published contracts."""
 from __future__ import annotations
 
 import gzip
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -143,15 +144,27 @@ def test_tokens_reach_no_file(collected: tuple[Path, Path]) -> None:
         assert TOKEN.encode() not in data, path
 
 
-def test_few_requests_per_repository(emulator: Emulator, tmp_path: Path) -> None:
-    """Repository-wide comment listing: no request per issue on GitHub."""
-    emulator.requests.clear()
+def test_small_repositories_need_nothing_but_their_share_of_one_graphql_query(
+        emulator: Emulator, tmp_path: Path) -> None:
+    """REST is asked only for what overflows the batched query's pages; never per issue."""
+    emulator.log.clear()
     run_collection(emulator, tmp_path)
-    github_repos = sum(1 for p, _ in FRAME if p == "github")
-    assert emulator.requests["/graphql"] == 1
-    assert emulator.requests["/repos/{owner}/{repo}/issues/comments"] == github_repos
-    assert not any("/issues/" in k and k.endswith("/comments") and "{number}" in k
-                   for k in emulator.requests)
+    world, small, large = emulator.world, 0, 0
+    for repo in (r for p, r in FRAME if p == "github"):
+        threads = world.threads.get(("github", repo), [])
+        per_thread = Counter(c.thread_number for c in world.comments.get(("github", repo), []))
+        fits = (len(world.commits.get(("github", repo), [])) <= github.HISTORY_PAGE
+                and sum(t.kind == "issue" for t in threads) <= github.THREAD_PAGE
+                and sum(t.kind == "pull_request" for t in threads) <= github.THREAD_PAGE
+                and max(per_thread.values(), default=0) <= github.COMMENT_PAGE)
+        rest = [c.endpoint for c in emulator.log if c.resource == "core" and c.subjects == (
+            repo,)]
+        assert (rest == []) == fits, (repo, rest)
+        small, large = small + fits, large + (not fits)
+    assert small and large, "the test world needs small and large repositories"
+    graphql = [c for c in emulator.log if c.resource == "graphql"]
+    assert len(graphql) == 1 and len(graphql[0].subjects) == small + large
+    assert not any("{number}" in c.endpoint for c in emulator.log)
 
 
 def test_a_missing_repository_is_recorded_and_skipped(emulator: Emulator,
@@ -246,25 +259,75 @@ def test_huggingface_hub_client_reads_the_emulator(emulator: Emulator) -> None:
 SCHEMA = SHARED / "contracts" / "github-graphql-schema.graphql.gz"
 
 
-@pytest.mark.skipif(not SCHEMA.exists(), reason="../shared/contracts is absent: GitHub's "
-                    "published GraphQL schema is needed")
-def test_graphql_queries_and_emulator_schema_match_githubs_published_schema() -> None:
-    from graphql import build_schema, parse, validate
+@pytest.fixture(scope="module")
+def published() -> object:
+    """GitHub's published GraphQL schema, built as ../shared/README.md says."""
+    if not SCHEMA.exists():
+        pytest.skip("../shared/contracts is absent: GitHub's published GraphQL schema is needed")
+    from graphql import build_schema
 
-    published = build_schema(gzip.decompress(SCHEMA.read_bytes()).decode(),
-                             assume_valid_sdl=True)
-    published._validation_errors = []  # see ../shared/README.md: the SDL breaks two rules
-    query = github.repositories_query(["psf/requests", "huggingface/transformers"])
-    assert validate(published, parse(query)) == []
+    schema = build_schema(gzip.decompress(SCHEMA.read_bytes()).decode(), assume_valid_sdl=True)
+    schema._validation_errors = []  # see ../shared/README.md: the SDL breaks two rules
+    return schema
+
+
+def test_graphql_queries_and_emulator_schema_match_githubs_published_schema(
+        published: object) -> None:
+    from graphql import GraphQLEnumType, NoDeprecatedCustomRule, parse, validate
+
+    query = parse(github.repositories_query(["psf/requests", "huggingface/transformers"]))
+    assert validate(published, query) == []
+    assert validate(published, query, [NoDeprecatedCustomRule]) == [], "a deprecated field"
     assert validate(published, parse("{ repository(owner: \"a\", name: \"b\") { nope } }"))
     from crossforge.emulator.github import SCHEMA as SUBSET
 
     for name, subset_type in SUBSET.type_map.items():
-        if name.startswith("__") or not hasattr(subset_type, "fields"):
+        if name.startswith("__"):
             continue
         real = published.type_map[name]
-        for field_name, field in subset_type.fields.items():
+        if isinstance(subset_type, GraphQLEnumType):
+            assert set(subset_type.values) <= set(real.values), name
+        for interface in getattr(subset_type, "interfaces", ()):
+            assert interface.name in {i.name for i in real.interfaces}, name
+        for field_name, field in getattr(subset_type, "fields", {}).items():
             assert str(real.fields[field_name].type) == str(field.type), f"{name}.{field_name}"
+            for arg, value in field.args.items():
+                assert str(real.fields[field_name].args[arg].type) == str(value.type), arg
+
+
+def test_graphql_cost_is_githubs_documented_score(published: object) -> None:
+    """docs.github.com, "Rate limits and node limits for the GraphQL API": 1 request for the
+    repositories, 100 for their issues, 5,000 for the issues' labels -> 5,101 / 100 -> 51."""
+    from crossforge.emulator.github import query_cost
+
+    documented = """query { viewer { login repositories(first: 100) { edges { node { id
+        issues(first: 50) { edges { node { id labels(first: 60) { edges { node { id name
+        } } } } } } } } } } }"""
+    assert query_cost(documented, schema=published) == (51, [])
+    assert query_cost("{ viewer { login } }", schema=published) == (1, [])  # the minimum
+    repos = [f"owner{i}/repo{i}" for i in range(github.GRAPHQL_BATCH)]
+    per_repository = (3 + 1 + github.HISTORY_PAGE + 2 * github.THREAD_PAGE)
+    cost, named = query_cost(github.repositories_query(repos))
+    assert named == repos
+    assert cost == round(github.GRAPHQL_BATCH * per_repository / 100) == 22
+
+
+def test_graphql_points_are_charged_to_their_own_budget(emulator: Emulator) -> None:
+    import httpx
+
+    repo = FRAME[0][1]
+    query = github.repositories_query([repo])
+    answer = httpx.post(f"{emulator.url}/graphql", json={"query": query},
+                        headers={"Authorization": "Bearer graphql-budget"})
+    again = httpx.post(f"{emulator.url}/graphql", json={"query": query},
+                       headers={"Authorization": "Bearer graphql-budget"})
+    rest = httpx.get(f"{emulator.url}/repos/{repo}",
+                     headers={"Authorization": "Bearer graphql-budget"})
+    assert answer.headers["x-ratelimit-resource"] == "graphql"
+    assert int(answer.headers["x-ratelimit-remaining"]) - int(
+        again.headers["x-ratelimit-remaining"]) == answer.json()["data"]["rateLimit"]["cost"]
+    assert rest.headers["x-ratelimit-resource"] == "core"
+    assert int(rest.headers["x-ratelimit-remaining"]) == 4_999
 
 
 def test_raw_store_skips_a_response_cut_off_by_a_crash(tmp_path: Path) -> None:
@@ -275,3 +338,78 @@ def test_raw_store_skips_a_response_cut_off_by_a_crash(tmp_path: Path) -> None:
     segment = next(tmp_path.glob("*.gz"))
     segment.write_bytes(segment.read_bytes()[:-40])  # mid-way through the last record
     assert [r.url for r in RawStore(tmp_path)] == ["u0", "u1"]
+
+
+def test_models_the_sampling_listing_gave_need_no_model_call(emulator: Emulator,
+                                                              tmp_path: Path) -> None:
+    db, raw = tmp_path / "db.duckdb", tmp_path / "raw"
+    result = RUNNER.invoke(app, ["sample", "huggingface", "--endpoint", emulator.url,
+                                 "--size", "4", "--db", str(db), "--raw", str(raw)])
+    assert result.exit_code == 0, result.output
+    emulator.log.clear()
+    result = RUNNER.invoke(app, ["collect", "--db", str(db), "--raw", str(raw), "--hub-url",
+                                 emulator.url, "--github-url", emulator.url])
+    assert result.exit_code == 0, result.output
+    endpoints = Counter(c.endpoint for c in emulator.log)
+    assert endpoints["/api/models/{owner}/{repo}"] == 0
+    assert endpoints["/api/models/{owner}/{repo}/commits/{revision}"] == 4
+    world = emulator.world
+    with Store(db, read_only=True) as store:
+        sampled = store.query("SELECT repo, owner_type FROM repositories JOIN frames USING "
+                              "(platform, repo) WHERE platform = 'huggingface'").fetchall()
+    assert len(sampled) == 4
+    assert all(kind == world.repositories[("huggingface", repo)].owner_type
+               for repo, kind in sampled)
+    rebuilt = tmp_path / "rebuilt.duckdb"
+    api.rebuild(raw, rebuilt)
+    for table in ("repositories", "derivations", "commits", "threads", "comments"):
+        assert rows(rebuilt, table) == rows(db, table), table
+
+
+def test_overflowing_threads_go_to_rest_and_the_comment_listing_only_when_comments_exist(
+        tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from crossforge.records import Comment, Thread
+
+    when = datetime(2024, 5, 1, tzinfo=UTC)
+    world: list[object] = []
+    for repo, replies in (("quiet/many-issues", 0), ("busy/many-issues", 1)):
+        owner = repo.split("/")[0]
+        world.append(Repository("github", repo, "code", owner, "user", created_at=when))
+        for number in range(1, github.THREAD_PAGE + 6):
+            world.append(Thread("github", repo, number, "issue", f"issue {number}", "text",
+                                owner, state="open", created_at=when))
+            world += [Comment("github", repo, number, f"{number}-{k}", owner, when, "reply")
+                      for k in range(replies)]
+    with Emulator.from_records(world) as running:
+        raw = RawStore(tmp_path / "raw")
+        with Store(tmp_path / "db.duckdb") as store:
+            Collector(store, github_source=GitHubSource(ApiClient(
+                running.url, "github", raw, tokens=[TOKEN]))).collect(
+                [("github", "quiet/many-issues"), ("github", "busy/many-issues")])
+            threads = store.query("SELECT repo, count(*) FROM threads GROUP BY ALL "
+                                  "ORDER BY ALL").fetchall()
+            comments = store.query("SELECT count(*) FROM comments").fetchone()[0]
+        asked = Counter((c.endpoint, c.subjects) for c in running.log)
+    size = github.THREAD_PAGE + 5
+    assert threads == [("busy/many-issues", size), ("quiet/many-issues", size)]
+    assert comments == size
+    issues, listing = "/repos/{owner}/{repo}/issues", "/repos/{owner}/{repo}/issues/comments"
+    assert asked[(issues, ("quiet/many-issues",))] == asked[(issues, ("busy/many-issues",))] == 1
+    assert asked[(listing, ("quiet/many-issues",))] == 0
+    assert asked[(listing, ("busy/many-issues",))] == 1
+
+
+def test_only_not_found_errors_make_a_repository_missing() -> None:
+    """A batch that failed otherwise (GitHub's timeouts answer 200 with errors) is retried."""
+    import json
+
+    context = {"repos": ["gone/away", "slow/query"]}
+    body = {"data": {"r0": None, "r1": None}, "errors": [
+        {"type": "NOT_FOUND", "path": ["r0"], "message": "Could not resolve to a Repository"},
+        {"message": "Something went wrong while executing your query. This may be the "
+                    "result of a timeout", "path": ["r1"]}]}
+    answer = RawResponse("github.repositories", context, "POST", "u", 200, {}, json.dumps(body))
+    assert github.not_found(answer) == {"gone/away"}
+    assert github.covered_by_batch(answer) == {}

@@ -24,6 +24,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -33,9 +34,21 @@ from crossforge.emulator.faults import Fault, Faults
 from crossforge.emulator.world import World
 from crossforge.errors import ConfigError
 
-__all__ = ["Emulator", "Fault", "Faults", "World"]
+__all__ = ["Charge", "Emulator", "Fault", "Faults", "World"]
 
 Answer = tuple[int, dict[str, str], Any]
+
+
+@dataclass(frozen=True)
+class Charge:
+    """One request as the platform's rate limiter saw it."""
+
+    platform: str
+    resource: str
+    endpoint: str
+    cost: int
+    subjects: tuple[str, ...]
+
 GITHUB_LIMIT = 5_000
 GITHUB_ANONYMOUS_LIMIT = 60
 SEARCH_LIMIT = 30  # search requests per minute with a token
@@ -88,6 +101,9 @@ class Emulator:
         self.listing_page = listing_page
         self.max_concurrent = max_concurrent
         self.requests: Counter[str] = Counter()
+        #: Every answered request: platform, rate-limit resource, endpoint, cost charged, and
+        #: the repositories or accounts it was about (what benchmarks attribute costs with).
+        self.log: list[Charge] = []
         self._budgets: dict[str, dict[str, int]] = {}
         self.search_window = SEARCH_WINDOW
         self._lock = threading.Lock()
@@ -143,6 +159,17 @@ class Emulator:
                  for k, v in parse_qs(parts.query).items()}
         token = _token(headers)
         platform = "huggingface" if path.startswith("/api/") else "github"
+        resource, cost, subjects = "core", 1, _subjects(path)
+        if platform == "huggingface":
+            resource = "api"
+        elif method == "POST" and path == "/graphql":
+            try:
+                request = json.loads(body or b"{}")
+                cost, repos = github.query_cost(request.get("query", ""),
+                                                request.get("variables"))
+            except (ValueError, AttributeError):
+                repos = []
+            resource, subjects = "graphql", tuple(repos)
         with self._lock:
             self.requests[_endpoint(path)] += 1
         if token in self.rejected_tokens:
@@ -153,17 +180,20 @@ class Emulator:
         if platform == "github" and path == "/rate_limit":
             overview = self._rate_limit_overview(token)
             return 200, _limit_headers("github", overview["rate"], 0), overview
-        resource = _resource(method, path) if platform == "github" else "api"
+        if platform == "github" and resource == "core":
+            resource = _resource(method, path)
         with self._lock:
-            budget, spent_headers = self._spend(platform, resource, token)
+            budget, spent_headers = self._spend(platform, resource, token, cost)
+            if budget is not None:
+                self.log.append(Charge(platform, resource, _endpoint(path), cost, subjects))
         if budget is None:
             return _rate_limited(platform, spent_headers)
         route = self._hub if platform == "huggingface" else self._github
-        status, extra, payload = route(method, path, query, body, budget)
+        status, extra, payload = route(method, path, query, body, budget, cost)
         if fault is not None and status == 200 and "Link" in extra:
             extra, payload = self._bend_pagination(
                 fault, path, query, extra, payload,
-                lambda earlier: route(method, path, earlier, body, budget)[2])
+                lambda earlier: route(method, path, earlier, body, budget, cost)[2])
         if platform == "huggingface":
             return status, extra, payload
         if method == "GET" and status == 200:
@@ -240,23 +270,24 @@ class Emulator:
                                            "reset": now + window}
         return budget
 
-    def _spend(self, platform: str, resource: str,
-               token: str | None) -> tuple[dict | None, dict[str, str]]:
-        """Take one request from the caller's budget; ``None`` and the limit headers when it is
-        spent. (A conditional request is refunded by ``answer`` when it gets a 304.)"""
+    def _spend(self, platform: str, resource: str, token: str | None,
+               cost: int = 1) -> tuple[dict | None, dict[str, str]]:
+        """Take ``cost`` units (a request, or a GraphQL query's points: GitHub keeps REST and
+        GraphQL budgets apart) from the caller's budget; ``None`` and the limit headers when
+        it is spent. (A conditional request is refunded by ``answer`` when it gets a 304.)"""
         now = int(time.time())
         budget = self._budget(platform, resource, token, now)
-        if budget["remaining"] <= 0:
+        if budget["remaining"] < cost:
             return None, _limit_headers(platform, budget, now, resource)
-        budget["remaining"] -= 1
+        budget["remaining"] -= cost
         return budget, {}
 
     def _github(self, method: str, path: str, query: dict[str, Any], body: bytes,
-                budget: dict[str, int]) -> Answer:
+                budget: dict[str, int], cost: int = 1) -> Answer:
         world = self.world
         segments = path.strip("/").split("/")
         if method == "POST" and path == "/graphql":
-            return github.graphql(world, body, budget)
+            return github.graphql(world, body, budget, cost)
         if segments == ["repositories"]:
             since = int(query.get("since", 0))
             listed = sorted((i, r) for r, i in world.github_ids.items() if i > since)[:100]
@@ -265,6 +296,11 @@ class Emulator:
             return 200, _link_header(link, self.url), answer
         if segments == ["search", "repositories"]:
             return self._search(path, query)
+        if segments[:1] == ["orgs"] and len(segments) == 2:
+            if not world.is_organization("github", segments[1]):
+                return 404, {}, github.error(404, "Not Found")
+            return 200, {}, {**(github.user(world, segments[1]) or {}), "type": "Organization",
+                             "url": f"{github.API}/orgs/{segments[1]}"}
         if segments[:1] == ["orgs"] and len(segments) == 3 and segments[2] == "members":
             logins = world.members.get(("github", segments[1]))
             if logins is None:
@@ -288,6 +324,19 @@ class Emulator:
             return self._paged(path, query, [github.issue(world, repo, t) for t in threads])
         if rest == ["issues", "comments"]:
             return self._paged(path, query, github.comments(world, repo))
+        if rest == ["contributors"]:
+            return self._paged(path, query, github.contributors(
+                world, repo, str(query.get("anon", "")).lower() in ("1", "true")))
+        if len(rest) == 3 and rest[0] == "issues" and rest[2] == "comments":
+            number = rest[1]
+            return self._paged(path, query, [c for c in github.comments(world, repo)
+                                             if c["issue_url"].endswith(f"/{number}")])
+        if len(rest) == 2 and rest[0] == "pulls":
+            found = next((t for t in world.threads.get(("github", repo), [])
+                          if str(t.number) == rest[1] and t.kind == "pull_request"), None)
+            if found is None:
+                return 404, {}, github.error(404, "Not Found")
+            return 200, {}, github.pull(world, repo, found)
         return 404, {}, github.error(404, "Not Found")
 
     def _search(self, path: str, query: dict[str, Any]) -> Answer:
@@ -308,7 +357,7 @@ class Emulator:
             "total_count": len(hits), "incomplete_results": False, "items": items}
 
     def _hub(self, method: str, path: str, query: dict[str, Any], body: bytes,
-             budget: dict[str, int]) -> Answer:
+             budget: dict[str, int], cost: int = 1) -> Answer:
         world = self.world
         segments = path.strip("/").split("/")[1:]
         expand = query.get("expand[]") or query.get("expand")
@@ -400,6 +449,8 @@ def _endpoint(path: str) -> str:
     parts = path.strip("/").split("/")
     if parts[:1] == ["repos"] and len(parts) >= 3:
         parts[1:3] = ["{owner}", "{repo}"]
+        if len(parts) > 4 and parts[3] in ("issues", "pulls") and parts[4].isdigit():
+            parts[4] = "{number}"
     elif parts[:2] == ["api", "models"] and len(parts) >= 4:
         parts[2:4] = ["{owner}", "{repo}"]
         if len(parts) > 5 and parts[4] == "discussions":
@@ -440,6 +491,20 @@ def _link_header(links: dict[str, str], base: str = "") -> dict[str, str]:
     if not links:
         return {}
     return {"Link": ", ".join(f'<{base}{url}>; rel="{rel}"' for rel, url in links.items())}
+
+
+def _subjects(path: str) -> tuple[str, ...]:
+    """The repository (``owner/name``) or account (``name``) a REST path is about."""
+    parts = path.strip("/").split("/")
+    if parts[:1] == ["repos"] and len(parts) >= 3:
+        return (f"{parts[1]}/{parts[2]}",)
+    if parts[:2] == ["api", "models"] and len(parts) >= 4:
+        return (f"{parts[2]}/{parts[3]}",)
+    if parts[:1] == ["orgs"] and len(parts) >= 2:
+        return (parts[1],)
+    if parts[:2] in (["api", "organizations"], ["api", "users"]) and len(parts) >= 3:
+        return (parts[2],)
+    return ()
 
 
 def _limit_headers(platform: str, budget: dict[str, int], now: int,
@@ -530,7 +595,8 @@ def _handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
 
         def _send(self, status: int, headers: dict[str, str], payload: Any,
                   fault: Fault | None) -> None:
-            data = b"" if payload is None else json.dumps(payload).encode()
+            data = b"" if payload is None else json.dumps(payload).encode().replace(
+                github.API.encode(), emulator.url.encode())  # URLs in bodies point here
             length = len(data)
             if fault is not None and fault.kind in ("truncate", "invalid") and data:
                 data = data[:len(data) // 2]

@@ -67,9 +67,8 @@ def discussion(world: World, repo: str, item: Thread) -> dict[str, Any]:
     answer: dict[str, Any] = {
         "num": item.number, "title": item.title or "", "status": item.state or "open",
         "isPullRequest": item.kind == "pull_request", "createdAt": iso(item.created_at),
-        "repo": {"name": repo, "type": "model"}, "numComments": 1 + sum(
-            1 for c in world.comments.get(("huggingface", repo), ())
-            if c.thread_number == item.number),
+        "repo": {"name": repo, "type": "model"},
+        "numComments": 1 + len(world.thread_comments("huggingface", repo).get(item.number, [])),
         "pinned": False,
     }
     who = author(world, item.author)

@@ -38,6 +38,7 @@ class World:
     organizations: set[tuple[str, str]] = field(default_factory=set)
     contributors: dict[tuple[str, str], set[str]] = field(
         default_factory=lambda: defaultdict(set))
+    _indexes: dict[tuple[str, str, str], object] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_records(cls, records: Iterable[object]) -> World:
@@ -90,6 +91,16 @@ class World:
         if login in self.contributors.get((platform, repo), ()):
             return "contributor"
         return "none"
+
+    def thread_comments(self, platform: str, repo: str) -> dict[int, list[Comment]]:
+        """The repository's comments by thread number (indexed once: answers ask per item)."""
+        key = (platform, repo, "thread_comments")
+        if key not in self._indexes:
+            by_thread: dict[int, list[Comment]] = defaultdict(list)
+            for comment in self.comments.get((platform, repo), ()):
+                by_thread[comment.thread_number].append(comment)
+            self._indexes[key] = dict(by_thread)
+        return self._indexes[key]  # type: ignore[return-value]
 
     def account_type(self, platform: str, login: str) -> str:
         account = self.accounts.get((platform, login))

@@ -5,16 +5,20 @@ The endpoints are the ones ``huggingface_hub`` reads (``model_info``, ``list_rep
 tests read the emulator through that client to prove the shapes. crossforge calls them
 directly because it needs what the client hides: the listing's ``Link`` cursor (to resume a
 frame), the raw answer (for the raw store), retries on the discussion listing, and the
-author type from ``/api/organizations/{name}/overview``.
+author type (from whether ``/api/organizations/{name}/members`` answers).
 
-Requests per model: model info 1; owner type 1 per owner; commits 1 per 50; discussions
-1 per 50 plus 1 per discussion (the Hub has no bulk endpoint for events); members 1 per 50
-per organisation.
+Requests per model: model info 0 when the sampling listing (``/api/models?expand[]=…``,
+1,000 models a page) already gave it, else 1; owner type and members 1 per owner (an
+organisation's member listing answers, a user's is 404); commits 1 per 50;
+discussions 1 per 50 plus 1 per discussion (the Hub has no bulk endpoint for a
+discussion's events, and only the details carry its opening post and status changes);
+members beyond the first 50, 1 per 50.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import json
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from crossforge.identity import is_bot
@@ -47,14 +51,33 @@ class HubSource:
         yield from self.client.pages("/api/models", kind="hub.listing", context={},
                                      params=params, start=start)
 
-    def owner(self, name: str) -> RawResponse:
-        return self.client.get(f"/api/organizations/{name}/overview", kind="hub.overview",
-                               context={"name": name})
-
     def model(self, repo: str, owner_type: str | None) -> RawResponse:
         return self.client.get(f"/api/models/{repo}", kind="hub.model",
                                context={"repo": repo, "owner_type": owner_type},
                                params=[("expand[]", e) for e in EXPAND])
+
+    def listed(self, repo: str, owner_type: str | None, page: RawResponse,
+               item: dict[str, Any]) -> RawResponse:
+        """A stored listing page's entry for ``repo``, kept as that model's answer.
+
+        The listing asks for the same ``expand`` fields as ``model``, so the entry is what
+        ``GET /api/models/{repo}`` would say; the excerpt goes to the raw store (kind
+        ``hub.listed``, ``context.page`` naming the page) so ``rebuild`` parses it too.
+        """
+        return self.client.raw.append(RawResponse(
+            kind="hub.listed", context={"repo": repo, "owner_type": owner_type,
+                                        "page": f"raw:{page.id}"},
+            method=page.method, url=page.url, status=200, headers={}, body=json.dumps(item)))
+
+    def listed_models(self, repos: Iterable[str]) -> dict[str, tuple[RawResponse, dict]]:
+        """The entries of ``repos`` in listing pages the raw store already holds."""
+        wanted, found = set(repos), {}
+        for response in self.client.raw:
+            if response.kind == "hub.listing" and response.status == 200:
+                for item in response.json() or ():
+                    if item.get("id") in wanted:
+                        found[item["id"]] = (response, item)
+        return found
 
     def commits(self, repo: str, start: str | None = None) -> Iterator[RawResponse]:
         yield from self.client.pages(f"/api/models/{repo}/commits/main", kind="hub.commits",
@@ -104,6 +127,7 @@ def _parse_model(body: dict[str, Any], context: dict[str, Any]) -> list[Record]:
 
 
 def _parse_overview(body: dict[str, Any], context: dict[str, Any]) -> list[Record]:
+    """Kept so raw stores from before the member listing told owner types still rebuild."""
     return [Account("huggingface", context["name"], "organization", body.get("fullname"))]
 
 
@@ -161,7 +185,8 @@ def _parse_discussion(body: dict[str, Any], context: dict[str, Any]) -> list[Rec
 
 
 def _parse_members(body: list[dict[str, Any]], context: dict[str, Any]) -> list[Record]:
-    records: list[Record] = []
+    """Members of an organisation; that the listing answers at all says it is one."""
+    records: list[Record] = [Account("huggingface", context["org"], "organization")]
     for item in body:
         if item.get("user"):
             records += [Account("huggingface", item["user"], "user", item.get("fullname")),
@@ -173,6 +198,7 @@ PARSERS: dict[str, Callable[[Any, dict[str, Any]], list[Record]]] = {
     "hub.model": _parse_model, "hub.overview": _parse_overview, "hub.commits": _parse_commits,
     "hub.discussions": lambda body, context: [], "hub.discussion": _parse_discussion,
     "hub.members": _parse_members, "hub.listing": lambda body, context: [],
+    "hub.listed": _parse_model,
 }
 
 
