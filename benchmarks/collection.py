@@ -177,7 +177,7 @@ def run_crossforge(emulator: Emulator, github_frame: list[str], work: Path
         start, first = time.perf_counter(), len(emulator.log)
         models = sampling.hub_listing(HubSource(clients["huggingface"]))
         Collector(store, hub_source=HubSource(clients["huggingface"])).collect(
-            [("huggingface", m) for m in models])
+            [("huggingface", m.repo) for m in models])
         measured["huggingface"] = (emulator.log[first:], time.perf_counter() - start)
         start, first = time.perf_counter(), len(emulator.log)
         Collector(store, github_source=GitHubSource(clients["github"])).collect(
