@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from crossforge import __version__, classify, interviews, sampling, snapshot
-from crossforge.collect import CollectionSummary, Collector
+from crossforge.collect import CollectionProgress, CollectionSummary, Collector
 from crossforge.collect import rebuild as rebuild_store
 from crossforge.content import TypeShares
 from crossforge.emulator import Emulator, World
@@ -436,11 +436,14 @@ def sample(platform: str, *, db: str | Path = DEFAULT_DB, frame: str = "main",
 def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path = DEFAULT_RAW,
             github_url: str | None = None, hub_url: str | None = None,
             github_token_env: str | None = None, hf_token_env: str | None = None,
-            on_page: Callable[[str, str], None] | None = None) -> CollectionSummary:
+            on_progress: Callable[[CollectionProgress], None] | None = None
+            ) -> CollectionSummary:
     """Collect every repository of a stored frame; re-running continues where it stopped.
 
     Tokens are read from the environment variables named (default ``GITHUB_TOKEN``, which
     may hold several tokens separated by commas, and ``HF_TOKEN``); they are never written.
+    ``on_progress`` gets a ``CollectionProgress`` after every page and finished repository:
+    repositories done of the frame and the remaining rate-limit budget with its reset.
     """
     with Store(db) as store:
         repos = store.read_frame(frame)
@@ -450,7 +453,7 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
         with _clients(raw, github_url=github_url, hub_url=hub_url,
                       github_token_env=github_token_env, hf_token_env=hf_token_env) as (gh, hb):
             collector = Collector(store, github_source=GitHubSource(gh),
-                                  hub_source=HubSource(hb), on_page=on_page)
+                                  hub_source=HubSource(hb), on_progress=on_progress)
             return collector.collect(repos)
 
 

@@ -8,16 +8,28 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from crossforge import api
+from crossforge.collect import CollectionProgress
 from crossforge.emulator import Emulator
 from crossforge.errors import ConfigError, CrossforgeError
+from crossforge.sources.http import Budget
 from crossforge.store import DEFAULT_DB
 
 app = typer.Typer(
@@ -282,6 +294,17 @@ def sample_command(
                           highlight=False)
 
 
+def budget_text(budget: Budget) -> str:
+    """``budget 4,321/5,000 until 14:05 UTC``: what the platform's headers last said. (The Hub
+    sends its ``RateLimit`` header with a 429; until then only the calls made are known.)"""
+    if budget.remaining is None:
+        return f"{budget.requests:,} calls, budget not yet announced"
+    limit = f"/{budget.limit:,}" if budget.limit else ""
+    reset = (" until " + datetime.fromtimestamp(budget.reset_at, UTC).strftime("%H:%M UTC")
+             if budget.reset_at else "")
+    return f"budget {budget.remaining:,}{limit}{reset}"
+
+
 @app.command("collect")
 @_one_line_errors
 def collect_command(
@@ -299,17 +322,22 @@ def collect_command(
     raw: RawOption = Path(api.DEFAULT_RAW),
 ) -> None:
     """Collect every repository of a frame; re-run to continue after a stop or crash."""
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"),
-                  TextColumn("{task.completed:,} pages"), TimeElapsedColumn(),
+    with Progress(SpinnerColumn(), TextColumn("{task.description:<11}"), BarColumn(),
+                  MofNCompleteColumn(), TextColumn("{task.fields[budget]}"),
+                  TextColumn("ETA"), TimeRemainingColumn(), TextColumn("{task.fields[subject]}"),
                   console=console, transient=True) as progress:
-        bars = {p: progress.add_task(p, total=None) for p in ("github", "huggingface")}
+        bars: dict[str, TaskID] = {}
 
-        def on_page(platform: str, repo: str) -> None:
-            progress.update(bars[platform], advance=1, description=f"{platform} {repo}")
+        def on_progress(state: CollectionProgress) -> None:
+            if state.platform not in bars:
+                bars[state.platform] = progress.add_task(state.platform, total=state.total,
+                                                         budget="", subject="")
+            progress.update(bars[state.platform], completed=state.finished,
+                            budget=budget_text(state.budget), subject=state.subject)
 
         summary = api.collect(db, frame=frame, raw=raw, github_url=github_url, hub_url=hub_url,
                               github_token_env=github_token_env, hf_token_env=hf_token_env,
-                              on_page=on_page)
+                              on_progress=on_progress)
     for platform, count in summary.repositories.items():
         missing = summary.missing.get(platform, [])
         console.print(f"{platform}: {count:,} repositories collected, "

@@ -17,12 +17,31 @@ from datetime import datetime
 from crossforge import __version__
 from crossforge.records import Provenance
 from crossforge.sources import github, hub
-from crossforge.sources.http import next_link
+from crossforge.sources.http import Budget, next_link
 from crossforge.sources.raw import RawResponse, RawStore
 from crossforge.store import Store
 
 MISSING_STATUS = frozenset({404, 410, 451})
-Progress = Callable[[str, str], None]
+
+
+@dataclass(frozen=True)
+class CollectionProgress:
+    """What a run reports after every stored page and every finished repository.
+
+    Attributes:
+        platform: ``github`` or ``huggingface``.
+        subject: the repository or account the last page was about.
+        finished: repositories of the platform's frame complete so far (including those a
+            previous run completed and the ones found missing).
+        total: repositories of the platform in the frame.
+        budget: what the platform's rate-limit headers last said is left, and when it resets.
+    """
+
+    platform: str
+    subject: str
+    finished: int
+    total: int
+    budget: Budget
 
 
 @dataclass
@@ -53,17 +72,31 @@ class Collector:
     Args:
         store: the database (records and checkpoints).
         github_source, hub_source: the platform clients; ``None`` skips that platform.
-        on_page: called with (platform, repository) after every stored page (progress).
+        on_progress: called with a ``CollectionProgress`` after every stored page and every
+            finished repository (progress bars; raising ``KeyboardInterrupt`` in it stops the
+            run cleanly, at a checkpoint).
     """
 
     def __init__(self, store: Store, *, github_source: github.GitHubSource | None = None,
                  hub_source: hub.HubSource | None = None,
-                 on_page: Progress | None = None) -> None:
+                 on_progress: Callable[[CollectionProgress], None] | None = None) -> None:
         self.store = store
         self.github = github_source
         self.hub = hub_source
-        self.on_page = on_page or (lambda platform, repo: None)
+        self.on_progress = on_progress or (lambda progress: None)
         self.summary = CollectionSummary()
+        self._finished: dict[str, int] = {}
+        self._totals: dict[str, int] = {}
+
+    def _report(self, platform: str, subject: str) -> None:
+        source = self.github if platform == "github" else self.hub
+        assert source is not None
+        self.on_progress(CollectionProgress(platform, subject, self._finished.get(platform, 0),
+                                  self._totals.get(platform, 0), source.client.budget))
+
+    def _finish(self, platform: str, repo: str, count: int = 1) -> None:
+        self._finished[platform] = self._finished.get(platform, 0) + count
+        self._report(platform, repo)
 
     def _states(self) -> dict[tuple[str, str, str], tuple[str, str | None]]:
         rows = self.store.query("SELECT platform, repo, task, state, cursor "
@@ -76,7 +109,7 @@ class Collector:
                          parse(response) if records is None else records, tasks=tasks)
         platform = "github" if response.kind.startswith("github.") else "huggingface"
         self.summary.pages[platform] = self.summary.pages.get(platform, 0) + 1
-        self.on_page(platform, str(response.context.get("repo") or response.context.get(
+        self._report(platform, str(response.context.get("repo") or response.context.get(
             "org") or response.context.get("name") or ""))
 
     def _paged(self, platform: str, key: str, task: str,
@@ -108,6 +141,7 @@ class Collector:
         """Collect every ``(platform, repo)`` of ``frame`` not yet complete."""
         github_repos = [r for p, r in frame if p == "github"]
         hub_repos = [r for p, r in frame if p == "huggingface"]
+        self._totals = {"github": len(github_repos), "huggingface": len(hub_repos)}
         if github_repos and self.github:
             self._collect_github(github_repos)
         if hub_repos and self.hub:
@@ -131,11 +165,14 @@ class Collector:
         missing = [r for r in repos if states.get(("github", r, "metadata"), ("",))[0]
                    == "missing"]
         self.summary.missing["github"] = missing
+        if missing:
+            self._finish("github", missing[-1], len(missing))
         known = [r for r in repos if states.get(("github", r, "metadata"), ("",))[0] == "done"]
         organizations = set()
         for repo in known:
             self._github_activity(repo, states)
             organizations.add(repo.split("/", 1)[0])
+            self._finish("github", repo)
         owners = self.store.query(
             "SELECT login FROM accounts WHERE platform = 'github' AND type = 'organization'"
         ).fetchall()
@@ -184,6 +221,7 @@ class Collector:
                 states[("huggingface", repo, "model")] = (state, None)
             if states[("huggingface", repo, "model")][0] == "missing":
                 missing.append(repo)
+                self._finish("huggingface", repo)
                 continue
             self._paged("huggingface", repo, "commits",
                         lambda cursor, r=repo: self.hub.commits(r, cursor), states)
@@ -192,6 +230,7 @@ class Collector:
                 for answer in answers[:-1]:
                     self._store(answer, [])
                 self._store(answers[-1], [("huggingface", repo, "discussions", "done", None)])
+            self._finish("huggingface", repo)
         self.summary.missing["huggingface"] = missing
         self.summary.repositories["huggingface"] = len(repos) - len(missing)
 

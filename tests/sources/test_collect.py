@@ -4,6 +4,7 @@ tokens never reach disk, and the emulator speaks the published contracts."""
 from __future__ import annotations
 
 import gzip
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from crossforge import api
-from crossforge.cli import app
-from crossforge.collect import Collector
+from crossforge.cli import app, budget_text
+from crossforge.collect import CollectionProgress, Collector
 from crossforge.emulator import Emulator
 from crossforge.records import Repository
 from crossforge.sources import github, synthetic
@@ -63,7 +64,7 @@ def run_collection(emulator: Emulator, tmp: Path, *, stop_after: int | None = No
     db, raw = tmp / "db.duckdb", tmp / "raw"
     pages = 0
 
-    def on_page(platform: str, repo: str) -> None:
+    def on_progress(state: CollectionProgress) -> None:
         nonlocal pages
         pages += 1
         if stop_after is not None and pages >= stop_after:
@@ -74,7 +75,7 @@ def run_collection(emulator: Emulator, tmp: Path, *, stop_after: int | None = No
                ApiClient(emulator.url, "huggingface", store_raw, tokens=[TOKEN])]
     with Store(db) as store:
         Collector(store, github_source=GitHubSource(clients[0]),
-                  hub_source=HubSource(clients[1]), on_page=on_page).collect(FRAME)
+                  hub_source=HubSource(clients[1]), on_progress=on_progress).collect(FRAME)
     store_raw.close()
     return db, raw
 
@@ -133,6 +134,35 @@ def test_an_interrupted_collection_resumes_to_the_same_store(
     before = sum(emulator.requests.values())
     run_collection(emulator, tmp_path)
     assert sum(emulator.requests.values()) == before, "a finished collection asks again"
+
+
+def test_progress_counts_repositories_to_the_frame_and_shows_the_budget(
+        emulator: Emulator, tmp_path: Path) -> None:
+    """What the progress bars show: repositories finished of the frame (a re-run starts from
+    those already complete), the remaining budget and when it resets."""
+    seen: list[CollectionProgress] = []
+    raw = RawStore(tmp_path / "raw")
+    clients = [ApiClient(emulator.url, p, raw, tokens=[TOKEN]) for p in ("github", "huggingface")]
+    frame = [*FRAME, ("github", "nobody/nothing-here")]
+    totals = Counter(platform for platform, _ in frame)
+    for _ in range(2):
+        with Store(tmp_path / "db.duckdb") as store:
+            Collector(store, github_source=GitHubSource(clients[0]),
+                      hub_source=HubSource(clients[1]), on_progress=seen.append).collect(frame)
+        last = {state.platform: state for state in seen}
+        assert {p: s.finished for p, s in last.items()} == totals
+        assert {p: s.total for p, s in last.items()} == totals
+        for platform in totals:
+            done = [s.finished for s in seen if s.platform == platform]
+            assert done == sorted(done), "finished repositories never go back"
+        budget = last["github"].budget
+        assert budget.remaining is not None and budget.remaining > 0
+        assert budget.reset_at is not None and budget.reset_at > time.time()
+        seen.clear()
+    assert budget_text(budget).startswith(f"budget {budget.remaining:,}/5,000 until ")
+    hub_calls = last["huggingface"].budget.requests
+    assert hub_calls > 0 and budget_text(last["huggingface"].budget) == (
+        f"{hub_calls:,} calls, budget not yet announced")
 
 
 def test_tokens_reach_no_file(collected: tuple[Path, Path]) -> None:
