@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import io
+import random
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -180,8 +181,7 @@ def network_figure(graph: ig.Graph, *, title: str = "", synthetic: bool = False,
     if n == 0:
         return _mark(figure, synthetic)
     undirected = shown.as_undirected() if shown.is_directed() else shown
-    start = np.random.default_rng(seed).uniform(-1, 1, size=(n, 2)).tolist()
-    positions = np.asarray(undirected.layout_fruchterman_reingold(seed=start, niter=300).coords)
+    positions = _layout(undirected, seed)
     edges = np.asarray(undirected.get_edgelist(), dtype=int).reshape(-1, 2)
     if len(edges):
         lines = LineCollection(positions[edges], colors="#777", linewidths=0.3, alpha=0.35,
@@ -197,6 +197,16 @@ def network_figure(graph: ig.Graph, *, title: str = "", synthetic: bool = False,
     return _mark(figure, synthetic)
 
 
+def _layout(graph: ig.Graph, seed: int) -> np.ndarray:
+    """Fruchterman–Reingold positions, the same on every run: igraph's layout draws from
+    igraph's random generator, seeded here and given back afterwards."""
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        return np.asarray(graph.layout_fruchterman_reingold(niter=300).coords)
+    finally:
+        ig.set_random_number_generator(random)
+
+
 def _best_connected(graph: ig.Graph, limit: int) -> ig.Graph:
     if graph.vcount() <= limit:
         return graph
@@ -210,6 +220,7 @@ def save(figure: Figure, folder: str | Path, name: str,
          formats: Iterable[str] = FORMATS) -> list[Path]:
     """Write ``folder/name.svg``, ``.png`` (200 dpi) and ``.pdf``; returns the paths.
 
+    The same figure gives byte-identical SVG files (no dates, ids numbered in order).
     PDFs embed TrueType (Type 42) fonts, not Type 3: ACM's and IEEE's checks reject Type 3.
     """
     folder = Path(folder)
@@ -217,8 +228,11 @@ def save(figure: Figure, folder: str | Path, name: str,
     paths = []
     for fmt in formats:
         path = folder / f"{name}.{fmt}"
-        with mpl.rc_context({**_STYLE, "svg.hashsalt": name}):
-            figure.savefig(path, format=fmt, dpi=200, metadata=_metadata(fmt))
+        if fmt == "svg":
+            path.write_text(_svg(figure, name), encoding="utf-8")
+        else:
+            with mpl.rc_context(_STYLE):
+                figure.savefig(path, format=fmt, dpi=200, metadata=_metadata(fmt))
         paths.append(path)
     return paths
 
@@ -227,17 +241,23 @@ def inline_svg(figure: Figure | str, name: str = "figure") -> str:
     """The figure (or an SVG file's text) as an ``<svg>`` element to embed in HTML: no XML
     prolog, no scripts (matplotlib writes none), text kept as text.
 
-    ``name`` salts the ids matplotlib gives clip paths, so several figures on one page never
-    share an id.
+    ``name`` prefixes the ids of clip paths, so several figures on one page never share one.
     """
-    if isinstance(figure, str):
-        text = figure
-    else:
-        buffer = io.StringIO()
-        with mpl.rc_context({**_STYLE, "svg.hashsalt": name}):
-            figure.savefig(buffer, format="svg", metadata=_metadata("svg"))
-        text = buffer.getvalue()
+    text = figure if isinstance(figure, str) else _svg(figure, name)
     return text[text.index("<svg"):]
+
+
+def _svg(figure: Figure, name: str) -> str:
+    buffer = io.StringIO()
+    with mpl.rc_context({**_STYLE, "svg.hashsalt": name}):  # salted ids: unique per figure
+        figure.savefig(buffer, format="svg", metadata=_metadata("svg"))
+    text = buffer.getvalue()
+    # matplotlib derives clip-path ids from object addresses too: number them instead
+    prefix = slug(name)
+    for number, old in enumerate(dict.fromkeys(re.findall(r'<clipPath id="([^"]+)"', text)), 1):
+        text = text.replace(f'id="{old}"', f'id="{prefix}-clip{number}"').replace(
+            f"url(#{old})", f"url(#{prefix}-clip{number})")
+    return text
 
 
 def _metadata(fmt: str) -> dict[str, str | None]:
