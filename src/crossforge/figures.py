@@ -38,8 +38,8 @@ SYNTHETIC_MARK = "SYNTHETIC DEMO DATA"
 FORMATS = ("svg", "png", "pdf")
 #: Largest number of people a network picture draws; bigger networks show their best connected.
 NETWORK_NODES = 400
-#: Above this many ties a network's lines are embedded as one image (small SVG and PDF files).
-RASTER_EDGES = 1000
+#: Above this many people and ties, a network is embedded as one image (small SVG and PDF).
+RASTER_ELEMENTS = 1000
 P = ParamSpec("P")
 _STYLE = {"svg.fonttype": "none", "font.size": 9,
           "axes.spines.top": False, "axes.spines.right": False, "pdf.fonttype": 42}
@@ -183,15 +183,16 @@ def network_figure(graph: ig.Graph, *, title: str = "", synthetic: bool = False,
     undirected = shown.as_undirected() if shown.is_directed() else shown
     positions = _layout(undirected, seed)
     edges = np.asarray(undirected.get_edgelist(), dtype=int).reshape(-1, 2)
+    raster = n + len(edges) > RASTER_ELEMENTS
     if len(edges):
         lines = LineCollection(positions[edges], colors="#777", linewidths=0.3, alpha=0.35,
-                               rasterized=len(edges) > RASTER_EDGES)
+                               rasterized=raster)
         axes.add_collection(lines)
     degree = np.asarray(undirected.degree(), dtype=float)
     core = np.asarray(undirected.coreness(), dtype=float)
-    dots = axes.scatter(positions[:, 0], positions[:, 1], s=6 + 40 * np.sqrt(degree /
-                        max(degree.max(), 1)), c=core, cmap="viridis", linewidths=0,
-                        zorder=2)
+    size = 6 + 40 * np.sqrt(degree / max(degree.max(), 1))
+    dots = axes.scatter(positions[:, 0], positions[:, 1], s=size, c=core, cmap="viridis",
+                        linewidths=0, zorder=2, rasterized=raster)
     figure.colorbar(dots, ax=axes, shrink=0.6, label="k-core")
     axes.set_aspect("equal")
     return _mark(figure, synthetic)
@@ -211,8 +212,8 @@ def _best_connected(graph: ig.Graph, limit: int) -> ig.Graph:
     if graph.vcount() <= limit:
         return graph
     names = graph.vs["name"] if "name" in graph.vs.attributes() else range(graph.vcount())
-    order = sorted(range(graph.vcount()),
-                   key=lambda v: (-graph.degree(v), str(names[v])))
+    degree = graph.degree()
+    order = sorted(range(graph.vcount()), key=lambda v: (-degree[v], str(names[v])))
     return graph.induced_subgraph(sorted(order[:limit]))
 
 
@@ -250,7 +251,7 @@ def inline_svg(figure: Figure | str, name: str = "figure") -> str:
 def _svg(figure: Figure, name: str) -> str:
     buffer = io.StringIO()
     with mpl.rc_context({**_STYLE, "svg.hashsalt": name}):  # salted ids: unique per figure
-        figure.savefig(buffer, format="svg", metadata=_metadata("svg"))
+        figure.savefig(buffer, format="svg", dpi=150, metadata=_metadata("svg"))
     text = buffer.getvalue()
     # matplotlib derives clip-path ids from object addresses too: number them instead
     prefix = slug(name)
