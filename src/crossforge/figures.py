@@ -31,6 +31,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 PLATFORM_LABELS = {"github": "GitHub (OSS)", "huggingface": "Hugging Face Hub (OSM)"}
 PLATFORM_COLORS = {"github": "#1f6feb", "huggingface": "#d97706"}
@@ -74,6 +75,11 @@ def literal(text: object) -> str:
     return str(text).replace("$", r"\$")
 
 
+def _plain_number(value: float, _position: object = None) -> str:
+    """Tick labels as readers write numbers (1, 10, 1,000), not as powers of ten."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:g}"
+
+
 def _label(platform: object) -> str:
     return literal(PLATFORM_LABELS.get(str(platform), str(platform)))
 
@@ -97,6 +103,7 @@ def ecdf_figure(repositories: pd.DataFrame, column: str, *, synthetic: bool = Fa
                   label=f"{_label(platform)} (n = {len(values):,})", linewidth=1.6)
     if top > 1:  # counts and durations are heavy-tailed; shares in [0, 1] are not
         axes.set_xscale("symlog", linthresh=1.0)
+        axes.xaxis.set_major_formatter(FuncFormatter(_plain_number))
         axes.set_xlabel(f"{literal(column)} (symmetric log scale)")
     else:
         axes.set_xlabel(literal(column))
