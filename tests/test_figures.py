@@ -74,8 +74,12 @@ def test_network_picture_shows_the_best_connected_and_no_names():
     assert "secret-login" not in figures.inline_svg(figure)
 
 
-def test_empty_inputs_still_give_a_figure():
+def test_tiny_and_empty_inputs_still_give_a_figure(tmp_path):
     assert figures.network_figure(ig.Graph()).axes
+    for graph in (ig.Graph(n=1), ig.Graph(n=2, edges=[(0, 1)])):
+        assert figures.save(figures.network_figure(graph), tmp_path, f"n{graph.vcount()}")
+    one_each = pd.DataFrame({"platform": ["github", "huggingface"], "commits": [3, 3]})
+    assert figures.save(figures.ecdf_figure(one_each, "commits"), tmp_path, "one")
     empty = pd.DataFrame(columns=["group", "class", "raw_share", "adjusted_share", "ci_low",
                                   "ci_high"])
     assert "no classified threads" in figures.inline_svg(figures.type_shares_figure(empty))

@@ -201,6 +201,10 @@ def network_figure(graph: ig.Graph, *, title: str = "", synthetic: bool = False,
     dots = axes.scatter(positions[:, 0], positions[:, 1], s=size, c=core, cmap="viridis",
                         linewidths=0, zorder=2, rasterized=raster)
     figure.colorbar(dots, ax=axes, shrink=0.6, label="k-core")
+    low, high = positions.min(axis=0), positions.max(axis=0)
+    pad = np.maximum((high - low) * 0.05, 1.0)  # one person alone has no extent to scale
+    axes.set_xlim(low[0] - pad[0], high[0] + pad[0])
+    axes.set_ylim(low[1] - pad[1], high[1] + pad[1])
     axes.set_aspect("equal")
     return _mark(figure, synthetic)
 
