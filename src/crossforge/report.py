@@ -258,7 +258,7 @@ def latex_tables(result: MeasureResult, sections: dict[str, list[str]],
     def comparison(rows: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({
             "measure": rows["measure"],
-            "test": rows["test"],
+            "test": rows["test"].map(_format),
             "GitHub median [95% CI]": [_ci(r.median_github, r.median_github_ci_low,
                                            r.median_github_ci_high) for r in rows.itertuples()],
             "Hub median [95% CI]": [_ci(r.median_huggingface, r.median_huggingface_ci_low,
