@@ -251,12 +251,14 @@ def save(figure: Figure, folder: str | Path, name: str,
 
 def inline_svg(figure: Figure | str, name: str = "figure") -> str:
     """The figure (or an SVG file's text) as an ``<svg>`` element to embed in HTML: no XML
-    prolog, no scripts (matplotlib writes none), text kept as text.
+    prolog, no metadata, no scripts (matplotlib writes none), text kept as text.
 
     ``name`` prefixes the ids of clip paths, so several figures on one page never share one.
     """
     text = figure if isinstance(figure, str) else _svg(figure, name)
-    return text[text.index("<svg"):]
+    # HTML needs neither the RDF metadata nor the xlink namespace (its parser knows xlink:)
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text[text.index("<svg"):], flags=re.S)
+    return text.replace(' xmlns:xlink="http://www.w3.org/1999/xlink"', "", 1)
 
 
 def _svg(figure: Figure, name: str) -> str:
