@@ -3,10 +3,11 @@ import crossforge
 
 def test_public_api_is_pinned():
     assert sorted(crossforge.__all__) == [
-        "ConfigError", "CrossforgeError", "GitError", "MeasureResult", "Store", "StoreError",
+        "ConfigError", "CrossforgeError", "GitError", "MeasureResult", "OpenStudy", "Store",
+        "StoreError",
         "__version__", "classify_csv", "classify_store", "code_interviews", "collect", "demo",
         "evaluate_classifier", "export", "import_git", "import_hub_metadata", "import_snapshot",
-        "init", "measure", "rebuild", "report", "sample", "study", "train_classifier",
+        "init", "measure", "open_study", "rebuild", "report", "sample", "study", "train_classifier",
         "validate_relations", "write_records",
     ]
     for name in crossforge.__all__:

@@ -54,6 +54,9 @@ def _render(chromium: str, html: Path, name: str) -> dict[str, list[str]]:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
         seen["text"] = [page.inner_text("body")]
+        seen["drawn"] = [str(box["width"] > 200) for box in (
+            page.locator("figure svg").nth(i).bounding_box()
+            for i in range(page.locator("figure svg").count())) if box]
         browser.close()
     return seen
 
@@ -64,6 +67,9 @@ def test_demo_report_renders_offline_without_errors(chromium, tmp_path):
     assert seen["errors"] == []
     assert seen["requests"] == [paths["html"].as_uri()]  # nothing but the file itself
     assert "SYNTHETIC DEMO DATA" in seen["text"][0]
+    # ECDFs, the two network pictures, type shares and survival, each laid out on the page
+    assert len(seen["drawn"]) >= 10 and set(seen["drawn"]) == {"True"}
+    assert seen["text"][0].count("co-contribution network: people as dots") == 2
 
 
 def test_hostile_text_from_the_data_is_inert(chromium, tmp_path):

@@ -28,6 +28,7 @@ from crossforge.api import (  # noqa: E402
 )
 from crossforge.errors import ConfigError, CrossforgeError, GitError, StoreError  # noqa: E402
 from crossforge.measures import MeasureResult  # noqa: E402
+from crossforge.notebook import OpenStudy, open_study  # noqa: E402
 from crossforge.store import Store  # noqa: E402
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "CrossforgeError",
     "GitError",
     "MeasureResult",
+    "OpenStudy",
     "Store",
     "StoreError",
     "__version__",
@@ -50,6 +52,7 @@ __all__ = [
     "import_snapshot",
     "init",
     "measure",
+    "open_study",
     "rebuild",
     "report",
     "sample",

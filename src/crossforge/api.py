@@ -308,11 +308,13 @@ def _write_json(path: Path, value: object) -> None:
 
 
 def report(db: str | Path = DEFAULT_DB, out: str | Path = "crossforge-out") -> dict[str, Path]:
-    """Measure the store and render ``report.html`` and ``report.md`` into ``out``."""
+    """Measure the store and write the report into ``out``: ``report.html`` (self-contained),
+    ``report.md``, LaTeX tables in ``tables/`` and figures (SVG, PNG, PDF) in ``figures/``."""
     result = measure(db, out)
     with Store(db, read_only=True) as store:
         sources = store.frame(PROVENANCE_SUMMARY_SQL).astype(str).to_dict("records")
-    return {**result.paths, **write_report(Path(out), result, sources=sources)}
+        graphs = CollaborationNetworks().graphs(store)
+    return {**result.paths, **write_report(Path(out), result, sources=sources, graphs=graphs)}
 
 
 def sample(platform: str, *, db: str | Path = DEFAULT_DB, frame: str = "main",

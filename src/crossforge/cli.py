@@ -175,7 +175,7 @@ def measure(db: DbOption = Path(DEFAULT_DB), out: OutOption = Path("crossforge-o
 @app.command()
 @_one_line_errors
 def report(db: DbOption = Path(DEFAULT_DB), out: OutOption = Path("crossforge-out")) -> None:
-    """Measure the store and write report.html and report.md into OUT."""
+    """Measure the store and write report.html, report.md, tables/*.tex and figures/ into OUT."""
     paths = api.report(db, out)
     console.print(f"report: {paths['html']}")
 

@@ -7,15 +7,20 @@ user's own numbers; they are never presented as crossforge's results.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import igraph as ig
 import pandas as pd
 from jinja2 import Environment, PackageLoader
+from matplotlib.figure import Figure
 
-from crossforge import __version__
+from crossforge import __version__, figures
+from crossforge.figures import PLATFORM_LABELS
 from crossforge.measures.result import MeasureResult
+from crossforge.tables import latex_table, write_tables
 
 SEED_STUDY = (
     "Ye & Zhou 2026, From OSS to Open Source AI (CSCW 2026), as reported in secondary write-ups"
@@ -99,8 +104,17 @@ NETWORK_ROWS = (
     "mean_degree", "max_degree", "degree_gini", "clustering_global", "clustering_mean_local",
     "reciprocity", "max_k_core", "core_size", "core_periphery_fit",
 )
-PLATFORM_LABELS = {"github": "GitHub (OSS)", "huggingface": "Hugging Face Hub (OSM)"}
-_COLORS = {"github": "#1f6feb", "huggingface": "#d97706"}
+_YES_NO = ("multi_contributor", "has_external_contribution")
+#: Measures drawn as ECDFs into ``figures/`` (yes/no measures have no distribution to draw).
+ECDF_MEASURES = tuple(c for c in (*INTENSITY_COLUMNS, *OPENNESS_COLUMNS, "derivatives",
+                                  "tree_size", "external_contributions", "adaptation_index")
+                      if c not in _YES_NO)
+#: Measures drawn as ECDFs in the HTML report, by section; ``figures/`` has one per measure.
+REPORT_ECDFS = {
+    "intensity": ("contributors", "commits", "commits_per_month", "participants_per_month"),
+    "openness": ("external_commit_share", "hours_to_first_response"),
+    "innovation": ("derivatives",),
+}
 
 
 def markdown_cell(value: object) -> str:
@@ -124,83 +138,62 @@ def _environment(*, html: bool) -> Environment:
     return env
 
 
-def ecdf_svg(frame: pd.DataFrame, column: str, *, synthetic: bool = False, width: int = 520,
-             height: int = 260) -> str:
-    """An inline SVG ECDF of ``column`` per platform on a log1p x-axis (no scripts, no CDN)."""
-    pad = 40
-    top = max(float(pd.to_numeric(frame[column], errors="coerce").max() or 0), 1.0)
-    scale_x = (width - 2 * pad) / math.log1p(top)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'role="img" aria-label="ECDF of {column}">',
-             f'<rect x="{pad}" y="{pad // 2}" width="{width - 2 * pad}" '
-             f'height="{height - pad - pad // 2}" fill="none" stroke="#999"/>']
-    for row, (platform, group) in enumerate(frame.groupby("platform", sort=True)):
-        values = sorted(float(v) for v in pd.to_numeric(group[column], errors="coerce").dropna())
-        if not values:
-            continue
-        points = []
-        for i, value in enumerate(values, 1):
-            x = pad + math.log1p(value) * scale_x
-            y = height - pad - (i / len(values)) * (height - pad - pad // 2)
-            points.append(f"{x:.1f},{y:.1f}")
-        color = _COLORS.get(str(platform), "#444")
-        parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" '
-                     f'points="{" ".join(points)}"/>')
-        parts.append(f'<text x="{pad + 8}" y="{pad + 4 + 16 * row}" fill="{color}" '
-                     f'font-size="12">{PLATFORM_LABELS.get(str(platform), platform)}</text>')
-    if synthetic:
-        parts.append(f'<text x="{width - pad}" y="{pad + 4}" fill="#b45309" font-size="13" '
-                     'font-weight="bold" text-anchor="end">SYNTHETIC</text>')
-    parts.append(f'<text x="{width // 2}" y="{height - 8}" font-size="12" '
-                 f'text-anchor="middle">{column} (log scale)</text></svg>')
-    return "".join(parts)
+def report_figures(result: MeasureResult, graphs: dict[str, dict[str, ig.Graph]] | None = None
+                   ) -> Iterator[tuple[str, Figure]]:
+    """Every figure of the report as (file name, matplotlib figure), drawn one at a time.
+
+    ECDFs of every non-yes/no measure, maintenance survival, thread-type shares and, when
+    ``graphs`` (``CollaborationNetworks().graphs(store)``) are given, each platform's
+    co-contribution network.
+    """
+    synthetic = bool(result.summary.get("synthetic"))
+    repositories = result.repositories
+    for column in ECDF_MEASURES:
+        if column in repositories and pd.to_numeric(repositories[column],
+                                                    errors="coerce").notna().any():
+            yield f"ecdf_{column}", figures.ecdf_figure(repositories, column,
+                                                        synthetic=synthetic)
+    survival = result.evolution.get("survival")
+    if survival is not None and len(survival):
+        yield "survival", figures.survival_figure(survival, synthetic=synthetic)
+    shares = result.evolution.get("type_shares")
+    if shares is not None and len(shares):
+        yield "type_shares", figures.type_shares_figure(shares, synthetic=synthetic)
+    for platform, networks in sorted((graphs or {}).items()):
+        yield f"network_{figures.slug(platform)}", figures.network_figure(
+            networks["co_contribution"], synthetic=synthetic,
+            title=f"{PLATFORM_LABELS.get(platform, platform)} co-contribution")
 
 
-def survival_svg(curves: pd.DataFrame, *, synthetic: bool = False, width: int = 520,
-                 height: int = 260) -> str:
-    """Kaplan–Meier steps per platform: share of repositories still maintained by day."""
-    pad = 40
-    top = max(float(curves["days"].max()) if len(curves) else 1.0, 1.0)
-    plot_h = height - pad - pad // 2
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             'role="img" aria-label="maintenance survival">',
-             f'<rect x="{pad}" y="{pad // 2}" width="{width - 2 * pad}" height="{plot_h}" '
-             'fill="none" stroke="#999"/>']
-    for row, (platform, group) in enumerate(curves.groupby("platform", sort=True)):
-        x0, y0 = pad, pad // 2
-        points = [f"{x0},{y0}"]
-        for days, survival in zip(group["days"], group["survival"], strict=True):
-            x = pad + days / top * (width - 2 * pad)
-            y = pad // 2 + (1 - survival) * plot_h
-            points += [f"{x:.1f},{points[-1].split(',')[1]}", f"{x:.1f},{y:.1f}"]
-        color = _COLORS.get(str(platform), "#444")
-        parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" '
-                     f'points="{" ".join(points)}"/>')
-        parts.append(f'<text x="{width - pad - 8}" y="{pad + 4 + 16 * row}" fill="{color}" '
-                     f'font-size="12" text-anchor="end">'
-                     f'{PLATFORM_LABELS.get(str(platform), platform)}</text>')
-    if synthetic:
-        parts.append(f'<text x="{pad + 8}" y="{height - pad - 8}" fill="#b45309" '
-                     'font-size="13" font-weight="bold">SYNTHETIC</text>')
-    parts.append(f'<text x="{width // 2}" y="{height - 8}" font-size="12" '
-                 'text-anchor="middle">days since release</text></svg>')
-    return "".join(parts)
-
-
-def write_report(out: Path, result: MeasureResult, *, sources: list[dict]) -> dict[str, Path]:
-    """Render ``report.html`` and ``report.md`` into ``out`` from measure outputs.
+def write_report(out: Path, result: MeasureResult, *, sources: list[dict],
+                 graphs: dict[str, dict[str, ig.Graph]] | None = None) -> dict[str, Path]:
+    """Render ``report.html``, ``report.md``, ``tables/*.tex`` and ``figures/*`` into ``out``.
 
     Args:
         out: the output directory (created if needed).
         result: what ``crossforge.measure`` computed; ``summary["synthetic"]`` marks every
-            page and figure as synthetic.
+            page, table and figure as synthetic.
         sources: provenance rows (source, origin, fetched_at, tool_version).
+        graphs: the collaboration networks, for the network pictures (none drawn without).
     """
     out.mkdir(parents=True, exist_ok=True)
     summary, statistics = result.summary, result.statistics
     synthetic = bool(summary.get("synthetic"))
     platforms = sorted(summary.get("platforms", {}))
     stats_rows = statistics.to_dict("records") if len(statistics) else []
+    references = seed_comparison(summary, result.organisations, statistics,
+                                 result.evolution.get("type_shares"))
+    sections = {"intensity": [c for c in INTENSITY_COLUMNS if _has(summary, c)],
+                "openness": [c for c in OPENNESS_COLUMNS if _has(summary, c)]}
+    inline = {name for names in REPORT_ECDFS.values() for name in names}
+    svgs: dict[str, str] = {}
+    paths: dict[str, Path] = {}
+    for name, figure in report_figures(result, graphs):
+        written = figures.save(figure, out / "figures", name)
+        paths |= {f"figure_{name}_{p.suffix[1:]}": p for p in written}
+        if not name.startswith("ecdf_") or name.removeprefix("ecdf_") in inline:
+            svg = next(p for p in written if p.suffix == ".svg")
+            svgs[name] = figures.inline_svg(svg.read_text(encoding="utf-8"))
     context = {
         "version": __version__,
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -209,36 +202,145 @@ def write_report(out: Path, result: MeasureResult, *, sources: list[dict]) -> di
         "labels": PLATFORM_LABELS,
         "summary": summary["platforms"],
         "summary_all": summary,
-        "sections": {
-            "intensity": [c for c in INTENSITY_COLUMNS if _has(summary, c)],
-            "openness": [c for c in OPENNESS_COLUMNS if _has(summary, c)],
-        },
+        "sections": sections,
         "organisations": result.organisations.to_dict("records"),
         "innovation": result.innovation.to_dict("records"),
         "networks": result.networks,
         "trends": result.evolution["trends"].to_dict("records"),
         "trend_columns": [c for c in result.evolution["trends"].columns
                           if c not in ("platform", "year")],
-        "survival_figure": survival_svg(result.evolution["survival"], synthetic=synthetic),
         "network_rows": NETWORK_ROWS,
         "statistics": [r for r in stats_rows if r["comparison"] == "raw"],
         "stratified": {r["measure"]: r for r in stats_rows if r["comparison"] == "stratified"},
-        "references": seed_comparison(summary, result.organisations, statistics,
-                                      result.evolution.get("type_shares")),
+        "references": references,
         "type_shares": result.evolution["type_shares"].to_dict("records"),
         "sources": sources,
-        "figures": {
-            column: ecdf_svg(result.repositories, column, synthetic=synthetic)
-            for column in ("contributors", "commits", "participants_per_month", "derivatives")
-            if column in result.repositories and len(result.repositories)
-        },
+        "svgs": svgs,
+        "ecdfs": {section: [c for c in names if f"ecdf_{c}" in svgs]
+                  for section, names in REPORT_ECDFS.items()},
+        "figure_files": sorted({p.stem for p in paths.values()}),
+        "table_files": sorted(LATEX_TABLES),
         "fmt": _format,
     }
-    paths = {"html": out / "report.html", "md": out / "report.md"}
-    for name, path in paths.items():
+    tables = latex_tables(result, sections, references, synthetic=synthetic)
+    paths |= {f"table_{k}": v for k, v in write_tables(out / "tables", tables).items()}
+    for name in ("html", "md"):
+        paths[name] = out / f"report.{name}"
         template = _environment(html=name == "html").get_template(f"report.{name}.j2")
-        path.write_text(template.render(context), encoding="utf-8")
+        paths[name].write_text(template.render(context), encoding="utf-8")
     return paths
+
+
+#: The LaTeX tables written into ``tables/``, by file name, with what each holds.
+LATEX_TABLES = {
+    "statistics": "GitHub vs Hub per measure: medians with CIs, ratio of means, effect with "
+                  "CI, Holm-corrected p",
+    "statistics_stratified": "the same comparison within age × popularity strata",
+    "intensity": "per-platform medians and means of the collaboration-intensity measures",
+    "openness": "per-platform medians and means of the openness measures",
+    "organisations": "repositories and contributions under organisations",
+    "type_shares": "thread types per platform, raw and corrected shares with 95% intervals",
+    "networks": "co-contribution and reply network statistics per platform",
+    "seed_comparison": "the seed study's published figures beside this run's",
+}
+
+
+def latex_tables(result: MeasureResult, sections: dict[str, list[str]],
+                 references: list[ReferenceFigure], *, synthetic: bool) -> dict[str, str]:
+    """The report's tables as booktabs LaTeX, by file name (see ``LATEX_TABLES``)."""
+    summary, platforms = result.summary["platforms"], sorted(result.summary["platforms"])
+    label = {p: PLATFORM_LABELS.get(p, p) for p in platforms}
+
+    def table(frame: pd.DataFrame, name: str, caption: str, fmt: str | None = None) -> str:
+        return latex_table(frame, caption=caption, label=f"tab:crossforge-{name}",
+                           column_format=fmt, synthetic=synthetic)
+
+    def comparison(rows: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame({
+            "measure": rows["measure"],
+            "test": rows["test"].map(_format),
+            "GitHub median [95% CI]": [_ci(r.median_github, r.median_github_ci_low,
+                                           r.median_github_ci_high) for r in rows.itertuples()],
+            "Hub median [95% CI]": [_ci(r.median_huggingface, r.median_huggingface_ci_low,
+                                        r.median_huggingface_ci_high)
+                                    for r in rows.itertuples()],
+            "Hub ÷ GitHub (means)": rows["ratio_of_means"].map(_format),
+            "effect [95% CI]": [
+                " ".join([str(r.effect or ""), _ci(r.effect_value, r.effect_ci_low,
+                                                   r.effect_ci_high)]).strip()
+                for r in rows.itertuples()],
+            "p (Holm)": rows["p_holm"].map(_format),
+        })
+
+    def medians(columns: list[str]) -> pd.DataFrame:
+        frame = pd.DataFrame({"measure": columns})
+        for p in platforms:
+            for stat in ("median", "mean"):
+                frame[f"{label[p]} {stat}"] = [_format(summary[p].get(c, {}).get(stat))
+                                               for c in columns]
+        return frame
+
+    stats = result.statistics
+    raw = stats[stats["comparison"] == "raw"] if len(stats) else stats
+    stratified = stats[stats["comparison"] == "stratified"] if len(stats) else stats
+    organisations = result.organisations
+    shares = result.evolution.get("type_shares", pd.DataFrame())
+    network_frame = pd.DataFrame({"statistic": NETWORK_ROWS})
+    for p, nets in sorted(result.networks.items()):
+        for kind in ("co_contribution", "replies"):
+            network_frame[f"{PLATFORM_LABELS.get(p, p)} {kind.replace('_', '-')}"] = [
+                _format(nets.get(kind, {}).get(row)) for row in NETWORK_ROWS]
+    org_columns = {"organisation_repository_share": "owned by organisations",
+                   "organisation_contribution_share": "contributions to them",
+                   "organisation_member_contribution_share": "by their members",
+                   "organisation_commit_share": "commits to them"}
+    return {
+        "statistics": table(comparison(raw), "statistics",
+                            "GitHub (OSS) vs Hugging Face Hub (OSM): Mann-Whitney U with "
+                            "Cliff's δ or chi-square with Cramér's V; 95% intervals",
+                            "llllrlr"),
+        "statistics_stratified": table(
+            comparison(stratified), "statistics-stratified",
+            "GitHub vs Hub within terciles of age × popularity (van Elteren)", "llllrlr"),
+        "intensity": table(medians(sections["intensity"]), "intensity",
+                           "Collaboration intensity per repository: medians and means"),
+        "openness": table(medians(sections["openness"]), "openness",
+                          "Openness per repository: medians and means"),
+        "organisations": table(
+            pd.DataFrame({"platform": organisations.get("platform", pd.Series(dtype=str))
+                          .map(lambda p: PLATFORM_LABELS.get(p, p)),
+                          "repositories": organisations.get("repositories",
+                                                            pd.Series(dtype=int)).map(_format),
+                          **{title: organisations.get(column, pd.Series(dtype=float))
+                             .map(_format) for column, title in org_columns.items()}}),
+            "organisations", "Organisations: shares of repositories and contributions"),
+        "type_shares": table(
+            pd.DataFrame({"platform": shares.get("group", pd.Series(dtype=str))
+                          .map(lambda p: PLATFORM_LABELS.get(p, p)),
+                          "type": shares.get("class", pd.Series(dtype=str)).astype(str),
+                          "threads": shares.get("n", pd.Series(dtype=int)).map(_format),
+                          "raw share": shares.get("raw_share", pd.Series(dtype=float))
+                          .map(_format),
+                          "corrected share [95% CI]": [
+                              _ci(r.adjusted_share, r.ci_low, r.ci_high)
+                              for r in shares.itertuples()] if len(shares) else []}),
+            "type-shares", "Thread types: raw shares and shares corrected for the "
+            "classifier's measured errors, with 95% bootstrap intervals", "llrrr"),
+        "networks": table(network_frame, "networks",
+                          "Collaboration networks (bots excluded)"),
+        "seed_comparison": table(
+            pd.DataFrame({"finding": [r.finding for r in references],
+                          "published": [r.published for r in references],
+                          "this run": [r.yours for r in references]}),
+            "seed-comparison",
+            f"Published reference figures ({SEED_STUDY}) beside this run's results; the "
+            "published column is not a result of this run",
+            "p{0.26\\linewidth}p{0.2\\linewidth}p{0.46\\linewidth}"),
+    }
+
+
+def _ci(value: object, low: object, high: object) -> str:
+    return f"{_format(value)} [{_format(low)}, {_format(high)}]"
 
 
 def _has(summary: dict, column: str) -> bool:
