@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -178,3 +183,83 @@ def test_embeddings_model_runs_offline_and_labels_typical_threads(
                               "--output", str(tmp_path / "out.csv")])
     assert cli.exit_code == 0, cli.output
     assert len(pd.read_csv(tmp_path / "out.csv")) == len(THREADS)
+
+
+class _FakeChat(BaseHTTPRequestHandler):
+    """An OpenAI-compatible chat endpoint on loopback that labels by keywords, as a model
+    might, and records what it was sent."""
+
+    seen: list[tuple[dict, str]] = []
+
+    def do_POST(self) -> None:  # noqa: N802 (the http.server interface)
+        request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        _FakeChat.seen.append((request, self.headers.get("Authorization", "")))
+        text = request["messages"][-1]["content"].lower()
+        answer = ("Bug." if "traceback" in text or "segfault" in text else
+                  "feature" if "add " in text or "would be nice" in text else
+                  "Usage" if "xxquestion" in text else "I cannot tell.")
+        body = json.dumps({"choices": [{"message": {"role": "assistant",
+                                                    "content": answer}}]}).encode()
+        self.send_response(200 if self.path == "/v1/chat/completions" else 404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def fake_chat() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeChat)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    _FakeChat.seen.clear()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+    server.server_close()
+
+
+def test_chat_backend_labels_through_an_openai_compatible_endpoint(
+        fake_chat: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CROSSFORGE_CHAT_URL", fake_chat)
+    monkeypatch.setenv("CROSSFORGE_CHAT_MODEL", "local-llm")
+    monkeypatch.setenv("CROSSFORGE_CHAT_KEY", "sk-secret-123")
+    source, target = tmp_path / "in.csv", tmp_path / "out.csv"
+    THREADS.to_csv(source, index=False)
+    result = RUNNER.invoke(app, ["classify", str(source), "--model", "chat", "--output",
+                                 str(target)])
+    assert result.exit_code == 0, result.output
+    written = pd.read_csv(target)
+    assert list(written["label"]) == ["bug", "usage", "feature", "bug", "usage", "feature"]
+    assert len(_FakeChat.seen) == len(THREADS)
+    request, authorization = _FakeChat.seen[0]
+    assert request["model"] == "local-llm" and request["temperature"] == 0
+    assert authorization == "Bearer sk-secret-123"
+    assert "sk-secret" not in result.output and "sk-secret" not in target.read_text()
+
+
+def test_chat_backend_few_shot_and_an_answer_naming_no_type(fake_chat: str) -> None:
+    model = classify.ChatClassifier(fake_chat, "m", examples=[("Crash on start", "bug")])
+    frame = pd.DataFrame({"title": ["Thanks for releasing this"], "body": ["Great work."]})
+    np.testing.assert_allclose(model.predict_proba(frame), [[0.2] * 5])
+    messages = _FakeChat.seen[0][0]["messages"]
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+    assert "license" in messages[0]["content"] and messages[2]["content"] == "bug"
+    assert _FakeChat.seen[0][1] == ""  # no key configured, no Authorization header
+
+
+def test_chat_backend_unreachable_or_wrong_path_is_a_one_line_error(
+        fake_chat: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "in.csv"
+    THREADS.to_csv(source, index=False)
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    for url, message in ((f"http://127.0.0.1:{closed}/v1", "unreachable"),
+                         (fake_chat.removesuffix("/v1"), "answered 404")):
+        monkeypatch.setenv("CROSSFORGE_CHAT_URL", url)
+        result = RUNNER.invoke(app, ["classify", str(source), "--model", "chat"])
+        assert result.exit_code == 2 and message in result.output, result.output
+        assert "Traceback" not in result.output

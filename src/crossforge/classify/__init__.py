@@ -20,6 +20,7 @@ from sklearn.base import clone
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 
+from crossforge.classify.chat import ChatClassifier
 from crossforge.classify.model import ThreadClassifier, thread_texts
 from crossforge.errors import ConfigError
 
@@ -29,9 +30,9 @@ DEFAULT_MODEL = Path(__file__).with_name("default_model.npz")
 EMBEDDINGS_MODEL = Path(__file__).with_name("embeddings_model.npz")
 SHIPPED_MODELS = {"default": DEFAULT_MODEL, "embeddings": EMBEDDINGS_MODEL}
 
-__all__ = ["DEFAULT_MODEL", "EMBEDDINGS_MODEL", "SHIPPED_MODELS", "TAXONOMY", "Evaluation",
-           "ThreadClassifier", "classify_frame", "evaluate", "load_model", "read_labelled",
-           "read_threads", "train"]
+__all__ = ["ChatClassifier", "DEFAULT_MODEL", "EMBEDDINGS_MODEL", "SHIPPED_MODELS", "TAXONOMY",
+           "Evaluation", "ThreadClassifier", "classify_frame", "evaluate", "load_model",
+           "read_labelled", "read_threads", "train"]
 
 
 def read_threads(path: str | Path) -> pd.DataFrame:
@@ -115,12 +116,15 @@ def train(frame: pd.DataFrame, out: str | Path, *, seed: int = 0,
     return model.save(out, card=card), evaluation
 
 
-def load_model(path: str | Path | None = None) -> ThreadClassifier:
-    """A shipped model by name (``default``, ``embeddings``), or a file written by ``train``."""
+def load_model(path: str | Path | None = None) -> ThreadClassifier | ChatClassifier:
+    """A shipped model by name (``default``, ``embeddings``), ``chat`` (an OpenAI-compatible
+    endpoint, see ``crossforge.classify.chat``), or a file written by ``train``."""
+    if str(path) == "chat":
+        return ChatClassifier.from_environment()
     return ThreadClassifier.load(SHIPPED_MODELS.get(str(path or "default"), path))
 
 
-def classify_frame(frame: pd.DataFrame, model: ThreadClassifier,
+def classify_frame(frame: pd.DataFrame, model: ThreadClassifier | ChatClassifier,
                    labels: list[str] | None = None) -> pd.DataFrame:
     """``frame`` with a ``label`` column and one ``p_<class>`` column per class.
 
