@@ -143,7 +143,8 @@ def main() -> None:
     kinds = [k for k in MODELS if k != "crossforge_embeddings" or sentence_embeddings.available()]
     results: dict[str, object] = {
         "crossforge_version": __version__, "python": platform.python_version(),
-        "cpus": os.cpu_count(), "data": f"{len(frame)} issues from {frame['repo'].nunique()} "
+        "cpus": os.cpu_count(), "load_average_1min_at_start": round(os.getloadavg()[0], 2),
+        "data": f"{len(frame)} issues from {frame['repo'].nunique()} "
                                         "repositories (shared corpus)",
         "schemes": {
             "grouped_by_repository": "5-fold CV, folds grouped by repository: each fold tests "
@@ -170,6 +171,7 @@ def main() -> None:
         kind: {k: round(figures[k] / base[k], 3) for k in base if isinstance(base[k], float)}
         for kind, figures in results["models"].items() if kind != "baseline_tfidf_logistic"}
     print("ratios", json.dumps(results["ratios_over_baseline"]))
+    results["load_average_1min_at_end"] = round(os.getloadavg()[0], 2)  # other jobs slow it
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {RESULTS}")
