@@ -77,6 +77,27 @@ def test_shipped_model_labels_typical_threads_and_probabilities_sum_to_one() -> 
         "trained_on"]
 
 
+def test_shipped_model_maps_hub_discussion_genres_to_the_nearest_type() -> None:
+    """Requests for weights or formats are features, license and hardware questions are usage
+    (written in the style of Hub discussions, not from any corpus; the model never saw any)."""
+    hub = pd.DataFrame({
+        "title": ["Can you release a GGUF version?", "Is this model licensed for commercial use?",
+                  "Please upload the safetensors weights",
+                  "How much VRAM do I need to run inference?",
+                  "Tokenizer produces wrong output after update",
+                  "Request: 4-bit quantized version"],
+        "body": ["It would be great to run this with llama.cpp.",
+                 "The card says apache-2.0 but the base model has a different license. "
+                 "Can I use it in a product?",
+                 "Only the .bin files are available, could you add safetensors?",
+                 "I have a 24 GB card, will it fit?",
+                 "Since the last commit the tokenizer splits words differently and generation "
+                 "is broken.\nTraceback (most recent call last):\nValueError: bad",
+                 "Would be nice to have a GPTQ or AWQ version for smaller GPUs."]})
+    labels = classify.classify_frame(hub, classify.load_model())["label"]
+    assert list(labels) == ["feature", "usage", "feature", "usage", "bug", "feature"]
+
+
 def test_label_subset_renormalises_and_never_predicts_outside_it() -> None:
     result = classify.classify_frame(THREADS, classify.load_model(), ["bug", "feature"])
     assert set(result["label"]) <= {"bug", "feature"}
