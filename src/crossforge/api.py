@@ -182,9 +182,11 @@ def classify_store(db: str | Path = DEFAULT_DB, *, labels: list[str] | None = No
     return {str(k): int(v) for k, v in result["label"].value_counts().items()}
 
 
-def train_classifier(labelled: str | Path, out: str | Path) -> classify.Evaluation:
-    """Train a model from a labelled CSV and save it to ``out`` (see ``crossforge.classify``)."""
-    return classify.train(classify.read_labelled(labelled), out)[1]
+def train_classifier(labelled: str | Path, out: str | Path, *,
+                     embeddings: bool = False) -> classify.Evaluation:
+    """Train a model from a labelled CSV and save it to ``out`` (see ``crossforge.classify``);
+    ``embeddings`` adds sentence-embedding features (optional package)."""
+    return classify.train(classify.read_labelled(labelled), out, embeddings=embeddings)[1]
 
 
 def evaluate_classifier(labelled: str | Path) -> classify.Evaluation:

