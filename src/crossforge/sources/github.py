@@ -53,6 +53,10 @@ def repositories_query(repos: list[str]) -> str:
             + "\n}\nfragment repositoryFields on Repository {" + REPOSITORY_FIELDS + "}\n")
 
 
+#: The login GitHub shows for every deleted account: one placeholder, not a person.
+DELETED_ACCOUNT = "ghost"
+
+
 class GitHubSource:
     """Collects one repository's activity, or a batch of repositories' metadata."""
 
@@ -82,7 +86,8 @@ class GitHubSource:
 
 
 def _account(user: dict[str, Any] | None) -> Account | None:
-    if not user or not user.get("login"):
+    """The account of a ``simple-user``; ``None`` for a deleted one (GitHub's ``ghost``)."""
+    if not user or not user.get("login") or user["login"] == DELETED_ACCOUNT:
         return None
     kind = user.get("type")
     login = user["login"]

@@ -203,7 +203,7 @@ class ApiClient:
                 return f"pagination loops back to {_public(following)}"
             return None
 
-        url, query = (start, None) if start else (path, params)
+        url, query = (self._rebased(start), None) if start else (path, params)
         while True:
             try:
                 response = self._send("GET", url, kind=kind, context=context, params=query,
@@ -223,6 +223,14 @@ class ApiClient:
             if following is None or response.status != 200:
                 return
             url, query = following, None
+
+    def _rebased(self, url: str) -> str:
+        """A saved next-page URL on this client's host (a checkpoint is a position in the
+        API, the host is configuration: an emulator restarted on another port, a proxy)."""
+        parts, base = urlsplit(url), urlsplit(self.base_url)
+        if not parts.netloc or parts.netloc == base.netloc:
+            return url
+        return urlunsplit(parts._replace(scheme=base.scheme, netloc=base.netloc))
 
     def _headers(self) -> dict[str, str]:
         if not self._tokens:
