@@ -1,0 +1,87 @@
+"""Repositories that are renamed (301), missing (404), blocked (451), empty (409), and
+accounts that were deleted (``ghost``): the collection finishes, records what it met, and
+everything else equals a clean run."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from crossforge.emulator import Emulator
+from crossforge.records import Comment, Commit, Thread
+from crossforge.store import Store
+from tests.reliability.helpers import FRAME, WORLD, collect, contents, served
+
+GITHUB = [repo for platform, repo in FRAME if platform == "github"]
+ACTIVITY = ("commits", "threads", "comments")
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple]]:
+    with served() as emulator:
+        db, _ = collect(emulator.url, tmp_path_factory.mktemp("clean"))
+    return contents(db)
+
+
+def without(rows: list[tuple], repo: str) -> list[tuple]:
+    return [row for row in rows if row[1] != repo]
+
+
+def states(db: Path, repo: str) -> dict[str, str]:
+    with Store(db, read_only=True) as store:
+        return dict(store.query("SELECT task, state FROM collection_tasks WHERE repo = ?",
+                                [repo]).fetchall())
+
+
+def test_a_renamed_repository_is_followed_to_its_new_name(
+        clean: dict[str, list[tuple]], tmp_path: Path) -> None:
+    old = GITHUB[0]
+    with served(renamed={f"renamed-{old.replace('/', '-')}/new-name": old}) as emulator:
+        db, _ = collect(emulator.url, tmp_path)
+        moved = emulator.requests["/repos/{owner}/{repo}/commits"]
+    assert moved > len(GITHUB)  # the old name's 301 and the new name's answer
+    assert contents(db) == clean
+
+
+def test_missing_and_blocked_repositories_are_recorded_and_skipped(
+        clean: dict[str, list[tuple]], tmp_path: Path) -> None:
+    blocked = GITHUB[1]
+    with served(blocked=[blocked]) as emulator:
+        db, _ = collect(emulator.url, tmp_path, [*FRAME, ("github", "nobody/gone")])
+    got = contents(db)
+    for table in ACTIVITY:
+        assert got[table] == without(clean[table], blocked), table
+    assert got["repositories"] == clean["repositories"]
+    assert states(db, blocked) == {"metadata": "done", "commits": "missing",
+                                   "issues": "missing", "comments": "missing"}
+    assert states(db, "nobody/gone") == {"metadata": "missing"}
+
+
+def test_an_empty_repository_gives_no_commits_and_no_error(
+        clean: dict[str, list[tuple]], tmp_path: Path) -> None:
+    empty = GITHUB[2]
+    world = [r for r in WORLD if not (isinstance(r, Commit) and r.repo == empty)]
+    with Emulator.from_records(world) as emulator:
+        db, _ = collect(emulator.url, tmp_path)
+    got = contents(db)
+    assert got["commits"] == without(clean["commits"], empty) != clean["commits"]
+    assert got["threads"] == clean["threads"] and got["comments"] == clean["comments"]
+    assert states(db, empty)["commits"] == "done"  # 409: empty, nothing more to ask
+
+
+def test_deleted_accounts_are_no_author_not_a_person_called_ghost(tmp_path: Path) -> None:
+    thread = next(r for r in WORLD if isinstance(r, Thread) and r.platform == "github")
+    comment = next(r for r in WORLD if isinstance(r, Comment) and r.platform == "github")
+    world = [dataclasses.replace(r, author="ghost") if r in (thread, comment) else r
+             for r in WORLD]
+    with Emulator.from_records(world) as emulator:
+        db, _ = collect(emulator.url, tmp_path)
+    with Store(db, read_only=True) as store:
+        authors = store.query("SELECT author FROM threads WHERE repo = ? AND number = ?",
+                              [thread.repo, thread.number]).fetchall()
+        ghosts = store.query("SELECT count(*) FROM accounts WHERE login = 'ghost'").fetchone()
+        comments = store.query("SELECT count(*) FROM comments WHERE author IS NULL"
+                               ).fetchone()
+    assert authors == [(None,)] and ghosts == (0,) and comments[0] >= 1
