@@ -77,3 +77,12 @@ def duplicates(db: Path) -> int:
 
 def served(**options: object) -> Emulator:
     return Emulator.from_records(WORLD, **options)  # type: ignore[arg-type]
+
+
+def framed_db(path: Path, frame: list[tuple[str, str]] = FRAME) -> Path:
+    """A database holding only the sampling frame ``main`` (what ``crossforge sample`` does)."""
+    with Store(path) as store:
+        for platform in ("github", "huggingface"):
+            store.write_frame("main", platform, [r for p, r in frame if p == platform],
+                              {"synthetic": True})
+    return path
