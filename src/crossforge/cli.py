@@ -239,6 +239,9 @@ def collect_command(
     shard: Annotated[str | None, typer.Option(
         "--shard", help="Collect only shard I of N (e.g. 2/4), split by a hash of the "
                         "repository id; combine the shards with crossforge merge.")] = None,
+    conditional: Annotated[bool, typer.Option(
+        "--conditional", help="Re-collection: ask with the ETags of answers already in the "
+                              "raw store; unchanged pages cost no rate limit.")] = False,
     db: DbOption = Path(DEFAULT_DB),
     raw: RawOption = Path(api.DEFAULT_RAW),
 ) -> None:
@@ -253,7 +256,7 @@ def collect_command(
 
         summary = api.collect(db, frame=frame, raw=raw, github_url=github_url, hub_url=hub_url,
                               github_token_env=github_token_env, hf_token_env=hf_token_env,
-                              on_page=on_page, shard=shard)
+                              on_page=on_page, shard=shard, conditional=conditional)
     for platform, count in summary.repositories.items():
         missing = summary.missing.get(platform, [])
         console.print(f"{platform}: {count:,} repositories collected, "

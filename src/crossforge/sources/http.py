@@ -14,6 +14,9 @@ collector asks for a path and gets a ``RawResponse`` that is already in the raw 
   points to a page already visited) is retried; a loop that persists falls back to the
   explicit page number, and what cannot be recovered fails with a message (never a silent
   "done" with pages missing).
+- With ``conditional=True`` a GET the raw store already answered is asked with
+  ``If-None-Match``; a ``304 Not Modified`` (which GitHub does not charge) returns the stored
+  answer, so re-collecting unchanged resources is free.
 - One ``Breaker`` per platform is shared by every client and thread: any wait (backoff, rate
   limit) holds them all, consecutive failures open the circuit for a cool-down, and a total
   wait budget bounds the run.
@@ -147,6 +150,7 @@ class ApiClient:
         max_wait: longest single wait for a rate limit, in seconds; longer waits fail.
         sleep: how to wait (tests pass a fake clock).
         breaker: shared with the platform's other clients (one is made when not given).
+        conditional: ask with the ETag of answers already in the raw store (see above).
     """
 
     base_url: str
@@ -159,6 +163,7 @@ class ApiClient:
     sleep: Callable[[float], None] = time.sleep
     budget: Budget = field(default_factory=Budget)
     breaker: Breaker | None = None
+    conditional: bool = False
 
     def __post_init__(self) -> None:
         self._tokens = [t for t in self.tokens if t]
@@ -166,6 +171,7 @@ class ApiClient:
         if self.breaker is None:
             self.breaker = Breaker(sleep=self.sleep)
         self._pages_seen: OrderedDict[str, dict[int, str]] = OrderedDict()
+        self._etags: dict[str, tuple[str, str]] | None = None
         self._client = httpx.Client(
             base_url=self.base_url.rstrip("/"), timeout=self.timeout, follow_redirects=True,
             headers={"User-Agent": f"crossforge/{__version__}",
@@ -245,9 +251,13 @@ class ApiClient:
         while True:
             attempt += 1
             self.budget.waited_seconds += self.breaker.wait_turn()
+            request = self._client.build_request(method, path, params=params, json=payload,
+                                                 headers=self._headers())
+            known = self._known(request)
+            if known is not None:
+                request.headers["If-None-Match"] = known[0]
             try:
-                answer = self._client.request(method, path, params=params, json=payload,
-                                              headers=self._headers())
+                answer = self._client.send(request)
             except httpx.TransportError as exc:
                 if attempt >= self.max_retries:
                     raise CollectError(_unreachable(self.base_url, exc, attempt)) from None
@@ -271,6 +281,11 @@ class ApiClient:
             if answer.status_code >= 500 and attempt < self.max_retries:
                 self._backoff(attempt)
                 continue
+            if answer.status_code == 304 and known is not None:
+                stored = self.raw.get(known[1])
+                if stored is not None:
+                    self.breaker.success()
+                    return stored
             problem = self._bad_body(answer) or (check(answer) if check else None)
             if problem is not None:
                 if attempt < self.max_retries:
@@ -281,6 +296,17 @@ class ApiClient:
             self.breaker.success()
             self._remember_page(answer)
             return self._store(answer, kind, context, method)
+
+    def _known(self, request: httpx.Request) -> tuple[str, str] | None:
+        """(ETag, raw id) of a stored 200 answer to this GET, when asking conditionally."""
+        if not self.conditional or request.method != "GET":
+            return None
+        if self._etags is None:
+            prefix = "github." if self.platform == "github" else "hub."
+            self._etags = {_public(r.url): (r.headers["etag"], r.id) for r in self.raw
+                           if r.status == 200 and r.method == "GET" and "etag" in r.headers
+                           and r.kind.startswith(prefix)}
+        return self._etags.get(_public(str(request.url)))
 
     def _store(self, answer: httpx.Response, kind: str, context: dict[str, Any], method: str,
                annotations: dict[str, str] | None = None) -> RawResponse:
