@@ -5,7 +5,13 @@ which differ between runs by design)."""
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from crossforge.collect import Collector
@@ -36,6 +42,7 @@ def _paged_world() -> list[object]:
 
 WORLD = _paged_world()
 FRAME = sorted((r.platform, r.repo) for r in WORLD if isinstance(r, Repository))
+SRC = Path(__file__).resolve().parents[2] / "src"
 TABLES = ("accounts", "comments", "commits", "derivations", "memberships", "repositories",
           "threads")
 
@@ -86,3 +93,60 @@ def framed_db(path: Path, frame: list[tuple[str, str]] = FRAME) -> Path:
             store.write_frame("main", platform, [r for p, r in frame if p == platform],
                               {"synthetic": True})
     return path
+
+
+def rows(table: list[tuple]) -> set[str]:
+    """A table's rows as comparable strings (rows hold lists, which do not hash)."""
+    return {repr(row) for row in table}
+
+
+def killed_run(index: int, tmp: Path, kill_at: int, extra_delay: float, token: str
+               ) -> dict[str, object]:
+    """Start the CLI against its own emulator and SIGKILL it once the emulator has answered
+    ``kill_at`` requests (plus a short random delay): a moment inside the collection."""
+    folder = tmp / f"run{index:02d}"
+    folder.mkdir()
+    framed_db(folder / "db.duckdb")
+    emulator = served().start()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "crossforge", "collect", "--db", str(folder / "db.duckdb"),
+             "--raw", str(folder / "raw"), "--github-url", emulator.url, "--hub-url",
+             emulator.url], cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": str(SRC), "GITHUB_TOKEN": token,
+                 "HF_TOKEN": token})
+        deadline = time.monotonic() + 60
+        while sum(emulator.requests.values()) < kill_at and process.poll() is None:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.005)
+        time.sleep(extra_delay)
+        finished = process.poll() is not None
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        return {"folder": folder, "killed": not finished,
+                "requests": sum(emulator.requests.values())}
+    finally:
+        emulator.stop()
+
+
+def run_collect(folder: Path, url: str, github: str, hub: str) -> subprocess.CompletedProcess:
+    """``python -m crossforge collect`` with the given tokens, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "crossforge", "collect", "--db", str(folder / "db.duckdb"),
+         "--raw", str(folder / "raw"), "--github-url", url, "--hub-url", url],
+        cwd=folder, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(SRC), "GITHUB_TOKEN": github, "HF_TOKEN": hub})
+
+
+def occurrences(folder: Path, outputs: list[str], secrets: tuple[str, ...]) -> int:
+    """How often any secret appears in a file under ``folder`` (gzip members read) or in
+    ``outputs``."""
+    found = 0
+    for path in folder.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            if path.suffix == ".gz":
+                data = gzip.decompress(data)
+            found += sum(data.count(secret.encode()) for secret in secrets)
+    return found + sum(text.count(secret) for text in outputs for secret in secrets)

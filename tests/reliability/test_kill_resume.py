@@ -3,12 +3,7 @@ store equals the clean run's, with no record lost and none stored twice."""
 
 from __future__ import annotations
 
-import os
 import random
-import signal
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -20,47 +15,14 @@ from tests.reliability.helpers import (
     collect,
     contents,
     duplicates,
-    framed_db,
+    killed_run,
+    rows,
     served,
 )
 
 RUNS = 20
 SEED = 2026
-SRC = Path(__file__).resolve().parents[2] / "src"
 TOKEN = "ghp_KILLtestFAKE0123456789"
-
-
-def rows(table: list[tuple]) -> set[str]:
-    return {repr(row) for row in table}
-
-
-def killed_run(index: int, tmp: Path, kill_at: int, extra_delay: float) -> dict[str, object]:
-    """Start the CLI against its own emulator and SIGKILL it once the emulator has answered
-    ``kill_at`` requests (plus a short random delay): a moment inside the collection."""
-    folder = tmp / f"run{index:02d}"
-    folder.mkdir()
-    framed_db(folder / "db.duckdb")
-    emulator = served().start()
-    try:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "crossforge", "collect", "--db", str(folder / "db.duckdb"),
-             "--raw", str(folder / "raw"), "--github-url", emulator.url, "--hub-url",
-             emulator.url], cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env={**os.environ, "PYTHONPATH": str(SRC), "GITHUB_TOKEN": TOKEN,
-                 "HF_TOKEN": TOKEN})
-        deadline = time.monotonic() + 60
-        while sum(emulator.requests.values()) < kill_at and process.poll() is None:
-            if time.monotonic() > deadline:
-                break
-            time.sleep(0.005)
-        time.sleep(extra_delay)
-        finished = process.poll() is not None
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        return {"folder": folder, "killed": not finished,
-                "requests": sum(emulator.requests.values())}
-    finally:
-        emulator.stop()
 
 
 def test_collections_killed_at_random_moments_resume_to_the_clean_store(
@@ -73,7 +35,7 @@ def test_collections_killed_at_random_moments_resume_to_the_clean_store(
     rng = random.Random(SEED)
     moments = [(rng.randint(1, total - 1), rng.uniform(0, 0.05)) for _ in range(RUNS)]
     with ThreadPoolExecutor(max_workers=3) as pool:
-        runs = list(pool.map(lambda job: killed_run(job[0], tmp_path, *job[1]),
+        runs = list(pool.map(lambda job: killed_run(job[0], tmp_path, *job[1], TOKEN),
                              enumerate(moments)))
     killed = [run for run in runs if run["killed"]]
     assert len(killed) >= RUNS - 1, [run["requests"] for run in runs]

@@ -3,38 +3,14 @@ directory, the raw store, the database, or the command's stdout and stderr."""
 
 from __future__ import annotations
 
-import gzip
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from crossforge.emulator import Emulator
-from tests.reliability.helpers import WORLD, framed_db
+from tests.reliability.helpers import WORLD, framed_db, occurrences, run_collect
 
-SRC = Path(__file__).resolve().parents[2] / "src"
 GOOD = ("ghp_SECRETgoodFAKE000000000000000001", "ghp_SECRETgoodFAKE000000000000000002")
 HUB = "hf_SECREThubFAKE0000000000000000003"
 REJECTED = "ghp_SECRETrevokedFAKE00000000000004"
-
-
-def run_collect(folder: Path, url: str, github: str, hub: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "crossforge", "collect", "--db", str(folder / "db.duckdb"),
-         "--raw", str(folder / "raw"), "--github-url", url, "--hub-url", url],
-        cwd=folder, capture_output=True, text=True, timeout=300,
-        env={**os.environ, "PYTHONPATH": str(SRC), "GITHUB_TOKEN": github, "HF_TOKEN": hub})
-
-
-def occurrences(folder: Path, outputs: list[str], secrets: tuple[str, ...]) -> int:
-    found = 0
-    for path in folder.rglob("*"):
-        if path.is_file():
-            data = path.read_bytes()
-            if path.suffix == ".gz":
-                data = gzip.decompress(data)
-            found += sum(data.count(secret.encode()) for secret in secrets)
-    return found + sum(text.count(secret) for text in outputs for secret in secrets)
 
 
 def test_tokens_appear_nowhere(tmp_path: Path) -> None:
