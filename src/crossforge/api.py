@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from crossforge import __version__, classify, interviews, sampling, snapshot
+from crossforge import __version__, classify, interviews, sampling, shards, snapshot
 from crossforge.collect import CollectionProgress, CollectionSummary, Collector
 from crossforge.collect import rebuild as rebuild_store
 from crossforge.content import TypeShares
@@ -440,25 +440,39 @@ def sample(platform: str, *, db: str | Path = DEFAULT_DB, frame: str = "main",
 def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path = DEFAULT_RAW,
             github_url: str | None = None, hub_url: str | None = None,
             github_token_env: str | None = None, hf_token_env: str | None = None,
-            on_progress: Callable[[CollectionProgress], None] | None = None
-            ) -> CollectionSummary:
+            on_progress: Callable[[CollectionProgress], None] | None = None,
+            shard: str | None = None, conditional: bool = False) -> CollectionSummary:
     """Collect every repository of a stored frame; re-running continues where it stopped.
 
     Tokens are read from the environment variables named (default ``GITHUB_TOKEN``, which
     may hold several tokens separated by commas, and ``HF_TOKEN``); they are never written.
     ``on_progress`` gets a ``CollectionProgress`` after every page and finished repository:
     repositories done of the frame and the remaining rate-limit budget with its reset.
+    ``shard="I/N"`` collects only the repositories of shard I of N (``crossforge.shards``).
+    ``conditional`` asks with the ETags of answers already in ``raw``: re-collecting into a
+    fresh database costs nothing for unchanged pages (GitHub does not charge a 304).
     """
+    part = shards.parse_shard(shard) if shard else None
     with Store(db) as store:
         repos = store.read_frame(frame)
         if not repos:
             raise ConfigError(f"frame {frame!r} is empty or missing in {db}: "
                               "run crossforge sample first")
+        if part is not None:
+            repos = shards.select(repos, part)
         with _clients(raw, github_url=github_url, hub_url=hub_url,
-                      github_token_env=github_token_env, hf_token_env=hf_token_env) as (gh, hb):
+                      github_token_env=github_token_env, hf_token_env=hf_token_env,
+                      conditional=conditional) as (gh, hb):
             collector = Collector(store, github_source=GitHubSource(gh),
                                   hub_source=HubSource(hb), on_progress=on_progress)
             return collector.collect(repos)
+
+
+def merge(shard_dbs: list[str | Path], db: str | Path, *, raw_from: list[str | Path] = (),
+          raw: str | Path | None = None) -> dict[str, int]:
+    """Combine the stores of ``crossforge collect --shard`` runs into one fresh database
+    (and their raw stores into ``raw``); returns rows per table."""
+    return shards.merge(shard_dbs, db, raws=raw_from, out_raw=raw)
 
 
 def rebuild(raw: str | Path = DEFAULT_RAW, db: str | Path = "crossforge-rebuilt.duckdb"
@@ -474,13 +488,15 @@ def rebuild(raw: str | Path = DEFAULT_RAW, db: str | Path = "crossforge-rebuilt.
 
 @contextmanager
 def _clients(raw: str | Path, *, github_url: str | None, hub_url: str | None,
-             github_token_env: str | None, hf_token_env: str | None
-             ) -> Iterator[tuple[ApiClient, ApiClient]]:
+             github_token_env: str | None, hf_token_env: str | None,
+             conditional: bool = False) -> Iterator[tuple[ApiClient, ApiClient]]:
     store = RawStore(raw)
     github_tokens = os.environ.get(github_token_env or "GITHUB_TOKEN", "").split(",")
     hub_tokens = [os.environ.get(hf_token_env or "HF_TOKEN", "")]
-    gh = ApiClient(github_url or GITHUB_API, "github", store, tokens=github_tokens)
-    hb = ApiClient(hub_url or HUB_URL, "huggingface", store, tokens=hub_tokens)
+    gh = ApiClient(github_url or GITHUB_API, "github", store, tokens=github_tokens,
+                   conditional=conditional)
+    hb = ApiClient(hub_url or HUB_URL, "huggingface", store, tokens=hub_tokens,
+                   conditional=conditional)
     try:
         yield gh, hb
     finally:

@@ -318,6 +318,12 @@ def collect_command(
                                    "(default GITHUB_TOKEN).")] = None,
     hf_token_env: Annotated[str | None, typer.Option(
         "--hf-token-env", help="Variable with the Hub token (default HF_TOKEN).")] = None,
+    shard: Annotated[str | None, typer.Option(
+        "--shard", help="Collect only shard I of N (e.g. 2/4), split by a hash of the "
+                        "repository id; combine the shards with crossforge merge.")] = None,
+    conditional: Annotated[bool, typer.Option(
+        "--conditional", help="Re-collection: ask with the ETags of answers already in the "
+                              "raw store; unchanged pages cost no rate limit.")] = False,
     db: DbOption = Path(DEFAULT_DB),
     raw: RawOption = Path(api.DEFAULT_RAW),
 ) -> None:
@@ -337,13 +343,30 @@ def collect_command(
 
         summary = api.collect(db, frame=frame, raw=raw, github_url=github_url, hub_url=hub_url,
                               github_token_env=github_token_env, hf_token_env=hf_token_env,
-                              on_progress=on_progress)
+                              on_progress=on_progress, shard=shard,
+                              conditional=conditional)
     for platform, count in summary.repositories.items():
         missing = summary.missing.get(platform, [])
         console.print(f"{platform}: {count:,} repositories collected, "
                       f"{summary.pages.get(platform, 0):,} pages this run"
                       + (f", {len(missing)} missing ({', '.join(missing[:5])})" if missing
                          else ""))
+
+
+@app.command("merge")
+@_one_line_errors
+def merge_command(
+    shard_dbs: Annotated[list[Path], typer.Argument(help="The shards' databases.")],
+    db: Annotated[Path, typer.Option("--db", help="The merged database to write (fresh).")],
+    raw_from: Annotated[list[Path] | None, typer.Option(
+        "--raw-from", help="A shard's raw store (repeatable).")] = None,
+    raw: Annotated[Path | None, typer.Option(
+        "--raw", help="The merged raw store directory.")] = None,
+) -> None:
+    """Combine the stores of collect --shard runs (records, provenance, raw stores)."""
+    counts = api.merge(list(shard_dbs), db, raw_from=list(raw_from or []), raw=raw)
+    console.print(f"merged {len(shard_dbs)} shards into {db}: "
+                  + ", ".join(f"{v:,} {k}" for k, v in counts.items() if v))
 
 
 @app.command("rebuild")

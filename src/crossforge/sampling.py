@@ -319,6 +319,8 @@ def from_list(path: str | Path) -> list[str]:
                 check_repo_id(repo)
             except ConfigError as exc:
                 raise ConfigError(f"{path}, line {number}: {exc}") from None
+    if not any(repos):
+        raise ConfigError(f"list {path} names no repository (one OWNER/NAME per line)")
     return list(dict.fromkeys(r for r in repos if r))
 
 

@@ -184,7 +184,7 @@ def contents(db: Path) -> dict[str, list[tuple]]:
 def test_collection_under_light_faults_equals_a_clean_run(served: Emulator,
                                                           tmp_path: Path) -> None:
     """The collector already survives 5xx bursts, secondary limits with Retry-After, resets
-    and truncated bodies (invalid JSON and looping pages are issue 6's)."""
+    and truncated bodies (every fault kind, mixed too: tests/reliability/test_fault_matrix.py)."""
     (tmp_path / "clean").mkdir()
     (tmp_path / "faults").mkdir()
     clean, _ = collect(served, tmp_path / "clean")

@@ -82,6 +82,9 @@ class Emulator:
         listing_page: models per ``/api/models`` page when the caller gives no ``limit``.
         max_concurrent: GitHub requests in flight at once before the secondary limit answers
             403 with ``Retry-After``.
+        renamed: GitHub repositories served under a new name (``{new: old}``): the old
+            name's REST paths answer ``301 Moved Permanently`` to the new one's.
+        blocked: GitHub repositories whose REST paths answer ``451`` (a DMCA takedown).
     """
 
     def __init__(self, world: World, *, github_limit: int = GITHUB_LIMIT,
@@ -89,8 +92,12 @@ class Emulator:
                  search_limit: int = SEARCH_LIMIT, rejected_tokens: Iterable[str] = (),
                  faults: str | Faults | None = None, port: int = 0,
                  listing_page: int = HUB_LISTING_PAGE,
-                 max_concurrent: int = GITHUB_CONCURRENCY) -> None:
+                 max_concurrent: int = GITHUB_CONCURRENCY,
+                 renamed: dict[str, str] | None = None,
+                 blocked: Iterable[str] = ()) -> None:
         self.world = world
+        self.renamed = dict(renamed or {})
+        self.blocked = set(blocked)
         self.github_limit = github_limit
         self.anonymous_limit = anonymous_limit
         self.search_limit = search_limit
@@ -309,6 +316,10 @@ class Emulator:
         if segments[:1] != ["repos"] or len(segments) < 3:
             return 404, {}, github.error(404, "Not Found")
         repo = f"{segments[1]}/{segments[2]}"
+        moved = self._moved(repo, segments[3:], query)
+        if moved is not None:
+            return moved
+        repo = self.renamed.get(repo, repo)
         if ("github", repo) not in world.repositories:
             return 404, {}, github.error(404, "Not Found")
         rest = segments[3:]
@@ -355,6 +366,21 @@ class Emulator:
         shown = min(len(hits), github.SEARCH_CAP)
         return 200, _page_links(path, query, page, size, shown, base=self.url), {
             "total_count": len(hits), "incomplete_results": False, "items": items}
+
+    def _moved(self, repo: str, rest: list[str], query: dict[str, Any]) -> Answer | None:
+        """A renamed repository's old name (301 to the new one) or a blocked one (451)."""
+        if repo in self.blocked:
+            return 451, {}, {"message": "Repository access blocked",
+                             "block": {"reason": "dmca", "created_at": "2024-01-01T00:00:00Z",
+                                       "html_url": "https://github.com/github/dmca"}}
+        new = next((n for n, old in self.renamed.items() if old == repo), None)
+        if new is None or new == repo:
+            return None
+        target = "/".join(["/repos", new, *rest]) + (f"?{urlencode(query)}" if query else "")
+        return 301, {"Location": f"{self.url}{target}"}, {
+            "message": "Moved Permanently", "url": f"{self.url}{target}",
+            "documentation_url": "https://docs.github.com/rest/guides/best-practices-for-"
+                                 "using-the-rest-api#follow-redirects"}
 
     def _hub(self, method: str, path: str, query: dict[str, Any], body: bytes,
              budget: dict[str, int], cost: int = 1) -> Answer:

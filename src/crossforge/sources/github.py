@@ -150,6 +150,10 @@ def _complete(connection: dict[str, Any]) -> bool:
     return connection["totalCount"] <= len(connection["nodes"])
 
 
+#: The login GitHub shows for every deleted account: one placeholder, not a person.
+DELETED_ACCOUNT = "ghost"
+
+
 class GitHubSource:
     """Collects one repository's activity, or a batch of repositories' metadata."""
 
@@ -179,7 +183,8 @@ class GitHubSource:
 
 
 def _account(user: dict[str, Any] | None) -> Account | None:
-    if not user or not user.get("login"):
+    """The account of a ``simple-user``; ``None`` for a deleted one (GitHub's ``ghost``)."""
+    if not user or not user.get("login") or user["login"] == DELETED_ACCOUNT:
         return None
     kind = user.get("type")
     login = user["login"]

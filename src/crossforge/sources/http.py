@@ -8,16 +8,32 @@ collector asks for a path and gets a ``RawResponse`` that is already in the raw 
 - Primary rate limits: when ``X-RateLimit-Remaining`` is 0 (GitHub) or a 429 arrives (both),
   wait until the reset the headers name (``X-RateLimit-Reset``, ``Retry-After``, the Hub's
   ``RateLimit: …;t=SECONDS``), or 60 s when none is given (GitHub's documented floor).
-- 5xx answers and transport errors are retried with exponential backoff.
+- 5xx answers, transport errors (timeouts, resets, bodies cut short) and 2xx answers whose
+  body is not valid JSON are retried with exponential backoff; a bad body is never stored.
+- Pagination that repeats (page *k* gives page *k - 1*'s items) or loops (``rel="next"``
+  points to a page already visited) is retried; a loop that persists falls back to the
+  explicit page number, and what cannot be recovered fails with a message (never a silent
+  "done" with pages missing).
+- With ``conditional=True`` a GET the raw store already answered is asked with
+  ``If-None-Match``; a ``304 Not Modified`` (which GitHub does not charge) returns the stored
+  answer, so re-collecting unchanged resources is free.
+- One ``Breaker`` per platform is shared by every client and thread: any wait (backoff, rate
+  limit) holds them all, consecutive failures open the circuit for a cool-down, and a total
+  wait budget bounds the run.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
@@ -27,10 +43,87 @@ from crossforge.sources.raw import KEPT_HEADERS, RawResponse, RawStore
 
 SECONDARY_LIMIT_FLOOR = 60.0
 _HUB_RESET = re.compile(r"t=(\d+)")
+#: Header crossforge adds to a stored answer whose own ``rel="next"`` looped: the next page
+#: the transport determined instead (the platform's ``Link`` is kept as it came).
+NEXT_OVERRIDE = "x-crossforge-next"
+#: Page-number parameters and the number of the first page (GitHub ``page``, Hub ``p``).
+PAGE_KEYS = {"page": 1, "p": 0}
 
 
 class CollectError(CrossforgeError):
     """An API could not be reached or refused the collection."""
+
+
+class UnusableAnswer(CollectError):
+    """Every attempt got an answer that cannot be stored as it is (``answer`` is the last)."""
+
+    def __init__(self, message: str, answer: httpx.Response, problem: str) -> None:
+        super().__init__(message)
+        self.answer = answer
+        self.problem = problem
+
+
+@dataclass
+class Breaker:
+    """The back-off every client of one platform shares, so all workers wait together.
+
+    Any wait (a backoff after a failure, a rate limit) holds every client until it ends;
+    ``threshold`` consecutive failures open the circuit for ``cooldown`` seconds; more than
+    ``max_total_wait`` seconds of waiting in one run fails the run instead of idling on.
+    """
+
+    threshold: int = 5
+    cooldown: float = 60.0
+    max_total_wait: float = 24 * 3_600.0
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    waited: float = 0.0
+    failures: int = 0
+    openings: int = 0
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._until = 0.0
+        self._local = threading.local()
+
+    def failure(self, backoff: float) -> float:
+        """Count a failure; the seconds to hold everyone (the cool-down once it opens)."""
+        with self._lock:
+            self.failures += 1
+            if self.failures % self.threshold == 0:
+                self.openings += 1
+                return max(backoff, self.cooldown)
+        return backoff
+
+    def success(self) -> None:
+        with self._lock:
+            self.failures = 0
+
+    def pause(self, seconds: float, platform: str) -> float:
+        """Hold every client for ``seconds`` (or longer if one already holds) and wait."""
+        with self._lock:
+            now = self.clock()
+            waited = max(seconds, self._until - now)
+            self._until = max(self._until, now + seconds)
+            self._local.until = self._until
+            self.waited += waited
+            if self.waited > self.max_total_wait:
+                raise CollectError(f"{platform}: gave up after waiting {self.waited:.0f} s in "
+                                   f"total, beyond the wait budget of "
+                                   f"{self.max_total_wait:.0f} s")
+        self.sleep(waited)
+        return waited
+
+    def wait_turn(self) -> float:
+        """Before a request: wait out a hold another client started."""
+        with self._lock:
+            now, until = self.clock(), self._until
+            if until <= max(now, getattr(self._local, "until", 0.0)):
+                return 0.0
+            self._local.until = until
+            self.waited += until - now
+        self.sleep(until - now)
+        return until - now
 
 
 @dataclass
@@ -56,6 +149,8 @@ class ApiClient:
         max_retries: attempts per request for 5xx, timeouts and resets.
         max_wait: longest single wait for a rate limit, in seconds; longer waits fail.
         sleep: how to wait (tests pass a fake clock).
+        breaker: shared with the platform's other clients (one is made when not given).
+        conditional: ask with the ETag of answers already in the raw store (see above).
     """
 
     base_url: str
@@ -67,10 +162,16 @@ class ApiClient:
     timeout: float = 30.0
     sleep: Callable[[float], None] = time.sleep
     budget: Budget = field(default_factory=Budget)
+    breaker: Breaker | None = None
+    conditional: bool = False
 
     def __post_init__(self) -> None:
         self._tokens = [t for t in self.tokens if t]
         self._token_index = 0
+        if self.breaker is None:
+            self.breaker = Breaker(sleep=self.sleep)
+        self._pages_seen: OrderedDict[str, dict[int, str]] = OrderedDict()
+        self._etags: dict[str, tuple[str, str]] | None = None
         self._client = httpx.Client(
             base_url=self.base_url.rstrip("/"), timeout=self.timeout, follow_redirects=True,
             headers={"User-Agent": f"crossforge/{__version__}",
@@ -95,18 +196,47 @@ class ApiClient:
               start: str | None = None) -> Iterator[RawResponse]:
         """Every page, following ``Link: rel="next"``; ``start`` resumes from a saved URL.
 
-        A next link that was already visited ends the walk (pagination that loops).
+        A page whose next link points to a page already visited is asked again; if it keeps
+        looping, the walk goes on with the explicit next page number (stored as
+        ``x-crossforge-next``), and fails when the listing has no page numbers.
         """
-        seen: set[str] = set()
-        response = self.get(start or path, kind=kind, context=context,
-                            params=None if start else params)
+        visited: set[str] = set()
+
+        def looping(answer: httpx.Response) -> str | None:
+            following = _link_next(answer.headers.get("link", ""))
+            if following is not None and _normal(following, self.platform) in (
+                    visited | {_normal(str(answer.request.url), self.platform)}):
+                return f"pagination loops back to {_public(following)}"
+            return None
+
+        url, query = (self._rebased(start), None) if start else (path, params)
         while True:
+            try:
+                response = self._send("GET", url, kind=kind, context=context, params=query,
+                                      check=looping)
+            except UnusableAnswer as unusable:
+                if not unusable.problem.startswith("pagination loops"):
+                    raise
+                fallback = _next_page_number(str(unusable.answer.request.url), self.platform)
+                if fallback is None:
+                    raise CollectError(f"{unusable} and the listing has no page numbers to "
+                                       "fall back on; the task is left unfinished") from None
+                response = self._store(unusable.answer, kind, context, "GET",
+                                       {NEXT_OVERRIDE: fallback})
+            visited.add(_normal(response.url, self.platform))
             yield response
             following = next_link(response)
-            if following is None or following in seen or response.status != 200:
+            if following is None or response.status != 200:
                 return
-            seen.add(following)
-            response = self.get(following, kind=kind, context=context)
+            url, query = following, None
+
+    def _rebased(self, url: str) -> str:
+        """A saved next-page URL on this client's host (a checkpoint is a position in the
+        API, the host is configuration: an emulator restarted on another port, a proxy)."""
+        parts, base = urlsplit(url), urlsplit(self.base_url)
+        if not parts.netloc or parts.netloc == base.netloc:
+            return url
+        return urlunsplit(parts._replace(scheme=base.scheme, netloc=base.netloc))
 
     def _headers(self) -> dict[str, str]:
         if not self._tokens:
@@ -114,18 +244,24 @@ class ApiClient:
         return {"Authorization": f"Bearer {self._tokens[self._token_index]}"}
 
     def _send(self, method: str, path: str, *, kind: str, context: dict[str, Any],
-              params: Any = None, payload: Any = None) -> RawResponse:
+              params: Any = None, payload: Any = None,
+              check: Callable[[httpx.Response], str | None] | None = None) -> RawResponse:
+        assert self.breaker is not None
         attempt = 0
         while True:
             attempt += 1
+            self.budget.waited_seconds += self.breaker.wait_turn()
+            request = self._client.build_request(method, path, params=params, json=payload,
+                                                 headers=self._headers())
+            known = self._known(request)
+            if known is not None:
+                request.headers["If-None-Match"] = known[0]
             try:
-                answer = self._client.request(method, path, params=params, json=payload,
-                                              headers=self._headers())
+                answer = self._client.send(request)
             except httpx.TransportError as exc:
                 if attempt >= self.max_retries:
-                    raise CollectError(f"cannot reach {self.base_url}: "
-                                       f"{_reason(exc)} (after {attempt} attempts)") from None
-                self._wait(min(2.0 ** attempt, 60.0))
+                    raise CollectError(_unreachable(self.base_url, exc, attempt)) from None
+                self._backoff(attempt)
                 continue
             self.budget.requests += 1
             self._read_budget(answer)
@@ -143,17 +279,79 @@ class ApiClient:
                 attempt = 0
                 continue
             if answer.status_code >= 500 and attempt < self.max_retries:
-                self._wait(min(2.0 ** attempt, 60.0))
+                self._backoff(attempt)
                 continue
-            headers = {k.lower(): v for k, v in answer.headers.items()
-                       if k.lower() in KEPT_HEADERS}
-            return self.raw.append(RawResponse(
-                kind=kind, context=context, method=method, url=str(answer.request.url),
-                status=answer.status_code, headers=headers, body=answer.text))
+            if answer.status_code == 304 and known is not None:
+                stored = self.raw.get(known[1])
+                if stored is not None:
+                    self.breaker.success()
+                    return stored
+            problem = self._bad_body(answer) or (check(answer) if check else None)
+            if problem is not None:
+                if attempt < self.max_retries:
+                    self._backoff(attempt)
+                    continue
+                raise UnusableAnswer(f"{self.platform} {method} {_public(str(answer.request.url))}"
+                                     f": {problem} (after {attempt} attempts)", answer, problem)
+            self.breaker.success()
+            self._remember_page(answer)
+            return self._store(answer, kind, context, method)
+
+    def _known(self, request: httpx.Request) -> tuple[str, str] | None:
+        """(ETag, raw id) of a stored 200 answer to this GET, when asking conditionally."""
+        if not self.conditional or request.method != "GET":
+            return None
+        if self._etags is None:
+            prefix = "github." if self.platform == "github" else "hub."
+            self._etags = {_public(r.url): (r.headers["etag"], r.id) for r in self.raw
+                           if r.status == 200 and r.method == "GET" and "etag" in r.headers
+                           and r.kind.startswith(prefix)}
+        return self._etags.get(_public(str(request.url)))
+
+    def _store(self, answer: httpx.Response, kind: str, context: dict[str, Any], method: str,
+               annotations: dict[str, str] | None = None) -> RawResponse:
+        headers = {k.lower(): v for k, v in answer.headers.items()
+                   if k.lower() in KEPT_HEADERS}
+        return self.raw.append(RawResponse(
+            kind=kind, context=context, method=method, url=str(answer.request.url),
+            status=answer.status_code, headers={**headers, **(annotations or {})},
+            body=answer.text))
+
+    def _bad_body(self, answer: httpx.Response) -> str | None:
+        """Why a successful answer's body cannot be used: not JSON, or a repeated page."""
+        if not 200 <= answer.status_code < 300 or not answer.content:
+            return None
+        try:
+            body = json.loads(answer.text)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return "the body is not valid JSON (truncated or corrupted)"
+        position = _page_position(str(answer.request.url), self.platform)
+        if position is None or not _items(body):
+            return None
+        listing, page = position
+        earlier = self._pages_seen.get(listing, {}).get(page - 1)
+        if earlier is not None and earlier == _digest(answer.content):
+            return f"page {page} repeats the items of page {page - 1}"
+        return None
+
+    def _remember_page(self, answer: httpx.Response) -> None:
+        """Keep each listing's page digests (bounded) to recognise a repeated page."""
+        position = _page_position(str(answer.request.url), self.platform)
+        if position is None or answer.status_code != 200:
+            return
+        listing, page = position
+        self._pages_seen.setdefault(listing, {})[page] = _digest(answer.content)
+        self._pages_seen.move_to_end(listing)
+        while len(self._pages_seen) > 256:
+            self._pages_seen.popitem(last=False)
+
+    def _backoff(self, attempt: int) -> None:
+        assert self.breaker is not None
+        self._wait(self.breaker.failure(min(2.0 ** attempt, 60.0)))
 
     def _wait(self, seconds: float) -> None:
-        self.budget.waited_seconds += seconds
-        self.sleep(seconds)
+        assert self.breaker is not None
+        self.budget.waited_seconds += self.breaker.pause(seconds, self.platform)
 
     def _read_budget(self, answer: httpx.Response) -> None:
         headers = answer.headers
@@ -188,12 +386,84 @@ class ApiClient:
 
 
 def next_link(response: RawResponse) -> str | None:
-    """The ``rel="next"`` URL of a stored response's ``Link`` header."""
-    for part in response.headers.get("link", "").split(","):
+    """The next page of a stored response: crossforge's override, else ``Link: rel="next"``."""
+    return response.headers.get(NEXT_OVERRIDE) or _link_next(response.headers.get("link", ""))
+
+
+def _link_next(link: str) -> str | None:
+    for part in link.split(","):
         url, _, rel = part.partition(";")
         if 'rel="next"' in rel:
             return url.strip().strip("<>")
     return None
+
+
+def _page_key(platform: str) -> str:
+    return "p" if platform == "huggingface" else "page"
+
+
+def _normal(url: str, platform: str) -> str:
+    """A URL's path and sorted query, the first page's number left out (page=1 is no page)."""
+    parts = urlsplit(url)
+    key = _page_key(platform)
+    query = sorted((k, v) for k, v in parse_qsl(parts.query)
+                   if not (k == key and v == str(PAGE_KEYS[key])))
+    return f"{parts.path.rstrip('/')}?{urlencode(query)}"
+
+
+def _page_position(url: str, platform: str) -> tuple[str, int] | None:
+    """(listing, page number) of a page-numbered request; ``None`` for cursors and singles."""
+    parts = urlsplit(url)
+    key = _page_key(platform)
+    query = parse_qsl(parts.query)
+    if any(k in ("cursor", "since") for k, _ in query):
+        return None
+    numbers = [v for k, v in query if k == key] or [str(PAGE_KEYS[key])]
+    if not numbers[-1].lstrip("-").isdigit():
+        return None
+    rest = sorted((k, v) for k, v in query if k != key)
+    return f"{parts.path.rstrip('/')}?{urlencode(rest)}", int(numbers[-1])
+
+
+def _next_page_number(url: str, platform: str) -> str | None:
+    """The URL of the page after ``url`` by its page number, or ``None`` for cursor lists."""
+    parts = urlsplit(url)
+    key = _page_key(platform)
+    query = parse_qsl(parts.query)
+    if any(k in ("cursor", "since") for k, _ in query):
+        return None
+    numbers = [int(v) for k, v in query if k == key and v.lstrip("-").isdigit()]
+    page = numbers[-1] if numbers else PAGE_KEYS[key]
+    rest = [(k, v) for k, v in query if k != key] + [(key, str(page + 1))]
+    return urlunsplit(parts._replace(query=urlencode(rest)))
+
+
+def _items(body: Any) -> list[Any]:
+    if isinstance(body, list):
+        return body
+    if isinstance(body, dict):
+        return next((v for v in body.values() if isinstance(v, list) and v), [])
+    return []
+
+
+def _digest(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def _public(url: str) -> str:
+    """A URL for messages: path and query only."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _unreachable(base_url: str, exc: httpx.TransportError, attempts: int) -> str:
+    if isinstance(exc, httpx.ConnectError):
+        why = "the network or endpoint is unreachable (connection refused or no route)"
+    elif isinstance(exc, httpx.TimeoutException):
+        why = "no answer within the timeout"
+    else:
+        why = _reason(exc)
+    return f"cannot reach {base_url}: {why} (after {attempts} attempts)"
 
 
 def _reason(exc: httpx.TransportError) -> str:

@@ -77,6 +77,7 @@ class RawStore:
         self._segment = self.path / f"responses-{stamp}-{os.getpid()}.jsonl.gz"
         self._handle: Any = None
         self._count = 0
+        self._reader: tuple[str, int, Iterator[RawResponse]] | None = None
 
     def append(self, response: RawResponse) -> RawResponse:
         """Write ``response`` durably and return it with its id."""
@@ -97,6 +98,22 @@ class RawStore:
         if self._handle is not None:
             self._handle.close()
             self._handle = None
+
+    def get(self, raw_id: str) -> RawResponse | None:
+        """The stored response ``segment#n``; reading forward is cheap (the reader is kept),
+        so asking for responses in the order they were written costs one pass."""
+        name, _, number = raw_id.partition("#")
+        position = int(number)
+        if self._reader is None or self._reader[0] != name or self._reader[1] >= position:
+            self._reader = (name, 0, _read_segment(self.path / name))
+        name, seen, reader = self._reader
+        for response in reader:
+            seen += 1
+            self._reader = (name, seen, reader)
+            if seen == position:
+                return response
+        self._reader = None
+        return None
 
     def __iter__(self) -> Iterator[RawResponse]:
         """Every stored response, segment by segment in the order they were written."""
