@@ -42,6 +42,7 @@ from crossforge.measures import (
     survival_curves,
     trends_by_year,
 )
+from crossforge.measures.engine import open_engine
 from crossforge.measures.relations import validate_relation_inference
 from crossforge.records import Provenance, Repository, check_platform, check_repo_id
 from crossforge.report import write_report
@@ -158,6 +159,9 @@ def measure(
     *,
     n_bootstrap: int = 1000,
     seed: int = 0,
+    engine: str = "duckdb",
+    threads: int | None = None,
+    memory_limit: str | None = None,
 ) -> MeasureResult:
     """Compute every measure and the platform comparison, and write them into ``out``.
 
@@ -171,27 +175,34 @@ def measure(
         out: output directory.
         n_bootstrap: bootstrap resamples for effect-size intervals.
         seed: seed of the bootstrap.
+        engine: where the measures' SQL runs: ``duckdb`` (the store itself) or ``spark``
+            (local Apache Spark on a Parquet export of the store; needs the ``spark`` extra).
+            Both run the same SQL text and give the same results (``docs/measures.md``).
+        threads: worker threads of the engine (default: all cores).
+        memory_limit: the engine's memory cap, e.g. ``"6GB"`` (default: the engine's own).
 
     Raises:
         StoreError: the store does not exist or cannot be read.
-        ConfigError: ``out`` exists and is not a directory.
+        ConfigError: ``out`` exists and is not a directory, or the engine is unknown or
+            not installed.
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"output path {out} exists and is not a directory")
-    with Store(db, read_only=True) as store:
+    with Store(db, read_only=True) as store, open_engine(
+            store, engine, threads=threads, memory_limit=memory_limit) as sql:
         repositories = (
-            CollaborationIntensity().compute(store)
-            .merge(Openness().compute(store), on=["platform", "repo"], how="left")
-            .merge(UserInnovation().compute(store), on=["platform", "repo"], how="left")
-            .merge(store.frame("SELECT platform, repo, popularity, created_at FROM repositories"),
+            CollaborationIntensity().compute(sql)
+            .merge(Openness().compute(sql), on=["platform", "repo"], how="left")
+            .merge(UserInnovation().compute(sql), on=["platform", "repo"], how="left")
+            .merge(sql.frame("SELECT platform, repo, popularity, created_at FROM repositories"),
                    on=["platform", "repo"], how="left")
         )
-        organisations = Organisations().compute(store)
-        networks = CollaborationNetworks().compute(store)
-        survival = survival_curves(ActivitySurvival().compute(store))
-        migration = CommunityMigration().compute(store)
-        derivations = store.frame("SELECT child, parent, relation, relation_source, platform "
+        organisations = Organisations().compute(sql)
+        networks = CollaborationNetworks().compute(sql)
+        survival = survival_curves(ActivitySurvival().compute(sql))
+        migration = CommunityMigration().compute(sql)
+        derivations = sql.frame("SELECT child, parent, relation, relation_source, platform "
                                   "FROM derivations ORDER BY ALL")
         synthetic_data = _is_synthetic(store)
         type_shares = _type_shares(store, n_bootstrap, seed)
