@@ -103,7 +103,7 @@ class PlatformComparison:
 
     n_bootstrap: int = 1000
     confidence: float = 0.95
-    max_bootstrap_n: int = 20_000
+    max_bootstrap_n: int = 5_000
     strata: int = 3
     seed: int = 0
 

@@ -36,6 +36,7 @@ def open_engine(store: Store, engine: str = "duckdb", *, threads: int | None = N
     if engine not in ENGINES:
         raise ConfigError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if engine == "duckdb":
+        store.query("SET TimeZone = 'UTC'")     # as Spark's session: results print alike
         if threads:
             store.query(f"SET threads = {int(threads)}")
         if memory_limit:
