@@ -371,7 +371,20 @@ def main() -> None:
             runs.append(run)
             shown = {k: v for k, v in run.items() if k != "data"}
             print(f"scale {scale:g} {engine}: {json.dumps(shown)}", flush=True)
+            write_results(runs, scales)      # after every run: a long run leaves figures
         db.unlink(missing_ok=True)
+    results = write_results(runs, scales)
+    print(f"\n{'scale':>6} {'engine':>7} {'events':>12} {'seconds':>8} {'peak GiB':>9} "
+          f"{'time x':>7} {'data x':>7} {'linearity':>9}")
+    for run in results["runs"]:
+        print(f"{run['data']['scale']:>6g} {run['engine']:>7} {run['data']['events']:>12,} "
+              f"{run.get('seconds', 'error'):>8} {run.get('peak_rss_gib', ''):>9} "
+              f"{run.get('time_growth', ''):>7} {run.get('data_growth', ''):>7} "
+              f"{run.get('linearity', ''):>9}")
+
+
+def write_results(runs: list[dict], scales: list[float]) -> dict:
+    """Growth ratios against the previous DuckDB scale, written to ``RESULTS``."""
     duck = [r for r in runs if r["engine"] == "duckdb" and "seconds" in r]
     for before, after in zip(duck, duck[1:], strict=False):
         data_growth = after["data"]["events"] / before["data"]["events"]
@@ -382,16 +395,11 @@ def main() -> None:
                "python": platform.python_version(), "duckdb": duckdb.__version__,
                "cpus": os.cpu_count(), "threads": THREADS, "memory_limit": MEMORY_LIMIT,
                "goal": {"scale": 1, "seconds": 600, "peak_rss_gib": 8},
-               "baseline": f"scale {scales[0]:g} on duckdb", "runs": runs}
-    print(f"\n{'scale':>6} {'engine':>7} {'events':>12} {'seconds':>8} {'peak GiB':>9} "
-          f"{'time x':>7} {'data x':>7} {'linearity':>9}")
-    for run in runs:
-        print(f"{run['data']['scale']:>6g} {run['engine']:>7} {run['data']['events']:>12,} "
-              f"{run.get('seconds', 'error'):>8} {run.get('peak_rss_gib', ''):>9} "
-              f"{run.get('time_growth', ''):>7} {run.get('data_growth', ''):>7} "
-              f"{run.get('linearity', ''):>9}")
+               "baseline": f"scale {scales[0]:g} on duckdb", "runs": runs,
+               "load_average": os.getloadavg()}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    return results
 
 
 if __name__ == "__main__":

@@ -115,7 +115,10 @@ class SparkEngine:
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise StoreError(f"spark query failed: {first}") from exc
         for column in result.columns:
-            if pd.api.types.is_datetime64_any_dtype(result[column]):
+            if pd.api.types.is_string_dtype(result[column]):   # DuckDB: objects, None
+                values = result[column].astype(object)
+                result[column] = values.where(values.notna(), None)
+            elif pd.api.types.is_datetime64_any_dtype(result[column]):
                 values = result[column]
                 result[column] = (values.dt.tz_localize("UTC") if values.dt.tz is None
                                   else values.dt.tz_convert("UTC"))
