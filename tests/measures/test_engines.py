@@ -36,9 +36,9 @@ def test_parameters_bind_in_text_order_and_decimals_stay_doubles():
 
 
 def test_unknown_engine_is_a_config_error(tmp_path):
-    with Store(tmp_path / "s.duckdb") as store, pytest.raises(ConfigError, match="engine"):
-        with open_engine(store, "postgres"):
-            pass
+    with (Store(tmp_path / "s.duckdb") as store, pytest.raises(ConfigError, match="engine"),
+          open_engine(store, "postgres")):
+        pass
 
 
 @pytest.fixture(scope="module")
