@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crossforge.store import Store
+from crossforge.measures.engine import Engine
 
 _SQL = """
 WITH credited AS (      -- one row per (commit, person credited: author or co-author)
@@ -134,7 +134,7 @@ class CollaborationIntensity:
              platform          repo  kind  commits  contributors ...
     """
 
-    def compute(self, store: Store) -> pd.DataFrame:
+    def compute(self, store: Engine) -> pd.DataFrame:
         """One row per repository; columns are defined in ``docs/measures.md``."""
         frame = store.frame(_SQL)
         for column in ("commits", "contributors", "human_commits", "bot_commits",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from crossforge.measures.engine import Engine
 from crossforge.measures.roles import PERSON_ROLES_SQL
-from crossforge.store import Store
 
 _SQL = f"""
 WITH {PERSON_ROLES_SQL},
@@ -97,7 +97,7 @@ class Openness:
     nothing with a known role exists. Bots are left out everywhere.
     """
 
-    def compute(self, store: Store) -> pd.DataFrame:
+    def compute(self, store: Engine) -> pd.DataFrame:
         """One row per repository; columns are defined in ``docs/measures.md``."""
         frame = store.frame(_SQL)
         frame["has_external_contribution"] = frame["has_external_contribution"].astype(bool)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from crossforge.measures.engine import Engine
 from crossforge.measures.roles import PERSON_ROLES_SQL
-from crossforge.store import Store
 
 _SQL = f"""
 WITH {PERSON_ROLES_SQL},
@@ -62,6 +62,6 @@ ORDER BY platform
 class Organisations:
     """Per-platform shares of repositories and contributions under organisations."""
 
-    def compute(self, store: Store) -> pd.DataFrame:
+    def compute(self, store: Engine) -> pd.DataFrame:
         """One row per platform; columns are defined in ``docs/measures.md``."""
         return store.frame(_SQL)
