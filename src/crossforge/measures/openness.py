@@ -10,9 +10,9 @@ from crossforge.measures.roles import PERSON_ROLES_SQL
 _SQL = f"""
 WITH {PERSON_ROLES_SQL},
 humans AS (SELECT platform, login FROM accounts WHERE type <> 'bot'),
-commit_roles AS (
-    SELECT c.platform, c.repo, pr.role
-    FROM commits c
+commit_roles AS (      -- commits counted per author first: joins see people, not commits
+    SELECT c.platform, c.repo, pr.role, c.n
+    FROM (SELECT platform, repo, author, count(*) AS n FROM commits GROUP BY ALL) c
     JOIN person_roles pr ON pr.platform = c.platform AND pr.repo = c.repo
         AND pr.login = c.author
     LEFT JOIN accounts a ON a.platform = c.platform AND a.login = c.author
@@ -20,8 +20,10 @@ commit_roles AS (
 ),
 direct AS (
     SELECT platform, repo,
-           count(*) FILTER (WHERE role <> 'unknown') AS commits_known_role,
-           count(*) FILTER (WHERE role = 'external') AS external_commits
+           CAST(coalesce(sum(n) FILTER (WHERE role <> 'unknown'), 0) AS BIGINT)
+               AS commits_known_role,
+           CAST(coalesce(sum(n) FILTER (WHERE role = 'external'), 0) AS BIGINT)
+               AS external_commits
     FROM commit_roles GROUP BY ALL
 ),
 first_responses AS (   -- earliest reply by anyone but the thread's author
