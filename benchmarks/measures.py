@@ -46,7 +46,7 @@ from crossforge.store import MIGRATIONS, SCHEMA_VERSION  # noqa: E402
 RESULTS = HERE / "results" / "measures.json"
 PAPER_REPOSITORIES = {"github": 1_428_792, "huggingface": 1_440_527}
 THREADS = 2
-MEMORY_LIMIT = "5GB"
+MEMORY_LIMIT = "6GB"
 OBSERVED_AT = "2025-06-01 00:00:00+00"
 
 #: Uniform (0, 1) and standard-normal draws from a hash of the row: deterministic on any
