@@ -161,9 +161,15 @@ def export(
 
 @app.command()
 @_one_line_errors
-def measure(db: DbOption = Path(DEFAULT_DB), out: OutOption = Path("crossforge-out")) -> None:
+def measure(
+    db: DbOption = Path(DEFAULT_DB),
+    out: OutOption = Path("crossforge-out"),
+    engine: Annotated[str, typer.Option(
+        "--engine", help="Where the measures' SQL runs: duckdb (default) or spark "
+        "(local Apache Spark; needs the spark extra).")] = "duckdb",
+) -> None:
     """Compute per-repository measures into OUT (CSV, Parquet, summary.json)."""
-    result = api.measure(db, out)
+    result = api.measure(db, out, engine=engine)
     for platform, entry in result.summary["platforms"].items():
         console.print(
             f"{platform}: {entry['repositories']:,} repositories, median contributors "

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from crossforge.store import Store
+from crossforge.measures.engine import Engine
 
 _ACTIVITY_SQL = """
 WITH events AS (
@@ -67,7 +67,7 @@ class ActivitySurvival:
 
     inactive_after_days: int = 180
 
-    def compute(self, store: Store) -> pd.DataFrame:
+    def compute(self, store: Engine) -> pd.DataFrame:
         """Per repository: ``days`` from release to last activity and ``ended`` (event)."""
         frame = store.frame(_ACTIVITY_SQL)
         frame = frame.dropna(subset=["released_at", "last_at"])
@@ -138,7 +138,7 @@ class CommunityMigration:
     to successors ("nomadic"); a low one, that derivatives are made by new people.
     """
 
-    def compute(self, store: Store) -> pd.DataFrame:
+    def compute(self, store: Engine) -> pd.DataFrame:
         """Columns ``platform, repo, participants, migrated, migration_share``."""
         frame = store.frame(_MIGRATION_SQL)
         frame["migration_share"] = np.where(frame["participants"] > 0,

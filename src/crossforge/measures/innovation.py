@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from crossforge.measures.engine import Engine
 from crossforge.measures.roles import PERSON_ROLES_SQL
-from crossforge.store import Store
 
 #: Descendants of every parent, with their distance; paths never revisit a node, so
 #: cycles in dirty lineage data terminate.
@@ -87,7 +87,7 @@ class UserInnovation:
     def __init__(self, max_depth: int = 50) -> None:
         self.max_depth = max_depth
 
-    def compute(self, store: Store) -> pd.DataFrame:
+    def compute(self, store: Engine) -> pd.DataFrame:
         """One row per repository; columns are defined in ``docs/measures.md``."""
         frame = store.frame(_SQL, [self.max_depth])
         total = frame["derivatives"] + frame["external_contributions"]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crossforge.store import Store
+from crossforge.measures.engine import Engine
 
 _SQL = """
 WITH credited AS (      -- one row per (commit, person credited: author or co-author)
-    SELECT c.platform, c.repo, c.sha, c.author, person
-    FROM commits c, unnest(list_prepend(c.author, coalesce(c.co_authors, []))) AS t(person)
+    SELECT platform, repo, sha, author,
+           unnest(list_prepend(author, coalesce(co_authors, []))) AS person
+    FROM commits
 ),
 human_credit AS (
     SELECT cr.* FROM credited cr
@@ -69,8 +70,9 @@ participation AS (      -- every human who committed, co-authored, opened or rep
 ),
 ages AS (               -- months from creation (or first commit) to collection, at least 1
     SELECT r.platform, r.repo,
-           greatest(1.0, date_diff('day', coalesce(r.created_at, ac.first_commit_at),
-                                   pv.fetched_at) / 30.4375) AS age_months
+           greatest(1.0, date_diff('day', CAST(coalesce(r.created_at, ac.first_commit_at)
+                                               AS DATE), CAST(pv.fetched_at AS DATE))
+                         / 30.4375) AS age_months
     FROM repositories r
     JOIN provenance pv ON pv.id = r.provenance_id
     LEFT JOIN activity ac USING (platform, repo)
@@ -132,7 +134,7 @@ class CollaborationIntensity:
              platform          repo  kind  commits  contributors ...
     """
 
-    def compute(self, store: Store) -> pd.DataFrame:
+    def compute(self, store: Engine) -> pd.DataFrame:
         """One row per repository; columns are defined in ``docs/measures.md``."""
         frame = store.frame(_SQL)
         for column in ("commits", "contributors", "human_commits", "bot_commits",

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 import igraph as ig
 import numpy as np
 
-from crossforge.store import Store
+from crossforge.measures.engine import Engine
 
 _CONTRIBUTORS_SQL = """
-SELECT DISTINCT c.platform, c.repo, p.login
-FROM commits c, unnest(list_prepend(c.author, coalesce(c.co_authors, []))) AS p(login)
-LEFT JOIN accounts a ON a.platform = c.platform AND a.login = p.login
+SELECT DISTINCT p.platform, p.repo, p.login
+FROM (SELECT platform, repo, unnest(list_prepend(author, coalesce(co_authors, []))) AS login
+      FROM commits) p
+LEFT JOIN accounts a ON a.platform = p.platform AND a.login = p.login
 WHERE ? OR coalesce(a.type, 'user') <> 'bot'
 """
 
@@ -43,6 +44,22 @@ WHERE c.author IS NOT NULL AND t.author IS NOT NULL AND c.author <> t.author
   AND (? OR (coalesce(replier.type, 'user') <> 'bot'
              AND coalesce(opener.type, 'user') <> 'bot'))
 GROUP BY ALL
+"""
+
+#: Each platform's people numbered 0…n−1 (``{nodes}`` yields ``platform, login``).
+_NUMBERED = """
+SELECT platform, login, CAST(row_number() OVER (PARTITION BY platform ORDER BY login) - 1
+                             AS BIGINT) AS id
+FROM (SELECT DISTINCT platform, login FROM ({nodes}) people) distinct_people
+"""
+
+#: Edges (``platform, source, target, weight`` by login) as pairs of node numbers.
+_EDGE_IDS = """
+SELECT e.platform, s.id AS source, t.id AS target, e.weight
+FROM edges e
+JOIN numbered s ON s.platform = e.platform AND s.login = e.source
+JOIN numbered t ON t.platform = e.platform AND t.login = e.target
+ORDER BY e.platform, source, target
 """
 
 _PARTICIPANTS_SQL = """
@@ -76,41 +93,38 @@ def core_periphery(graph: ig.Graph) -> tuple[int, float]:
     names). The fit is the Pearson
     correlation between the observed ties and the ideal pattern (core–core tied,
     periphery–periphery not), with core–periphery pairs treated as missing as Borgatti &
-    Everett (1999) suggest. Edges inside the core are counted incrementally, so the search
-    is O(E + n log n) rather than O(n³).
+    Everett (1999) suggest. Edges inside each candidate core are counted at once (an edge
+    enters the core at its later end's rank), so the search is O(E + n log n), vectorised.
     """
     n = graph.vcount()
     simple = graph.as_undirected().simplify() if graph.is_directed() else graph.copy().simplify()
     edges_total = simple.ecount()
     if n < 3 or edges_total == 0:
         return 0, float("nan")
-    order = np.argsort(-np.asarray(simple.degree()), kind="stable")
-    in_core = np.zeros(n, dtype=bool)
-    degree = np.asarray(simple.degree())
-    neighbours = simple.get_adjlist()
-    e_cc = 0
-    degree_sum = 0
-    best = (0, float("-inf"))
-    for k, node in enumerate(order[:-1], start=1):
-        e_cc += int(in_core[neighbours[node]].sum())
-        in_core[node] = True
-        degree_sum += int(degree[node])
-        if degree[order[k]] == degree[node]:
-            continue  # not a cut point: the next node ties with this one
-        e_cp = degree_sum - 2 * e_cc
-        e_pp = edges_total - e_cc - e_cp
-        p_cc, p_pp = k * (k - 1) / 2, (n - k) * (n - k - 1) / 2
-        pairs = p_cc + p_pp
-        if k < 2 or pairs == 0:
-            continue
+    degree = np.asarray(simple.degree(), dtype=np.int64)
+    order = np.argsort(-degree, kind="stable")
+    position = np.empty(n, dtype=np.int64)
+    position[order] = np.arange(n)
+    # An edge joins the core once both ends are in it: at its later end's position.
+    ends = np.asarray(simple.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    joins = np.maximum(position[ends[:, 0]], position[ends[:, 1]])
+    k = np.arange(1, n, dtype=np.int64)                       # core = first k nodes
+    e_cc = np.cumsum(np.bincount(joins, minlength=n))[:-1]
+    degree_sum = np.cumsum(degree[order])[:-1]
+    cut = degree[order[1:]] != degree[order[:-1]]             # ties enter the core together
+    e_cp = degree_sum - 2 * e_cc
+    e_pp = edges_total - e_cc - e_cp
+    p_cc, p_pp = k * (k - 1) / 2, (n - k) * (n - k - 1) / 2
+    pairs = p_cc + p_pp
+    with np.errstate(invalid="ignore", divide="ignore"):
         mean_x, mean_y = (e_cc + e_pp) / pairs, p_cc / pairs
         var = mean_x * (1 - mean_x) * mean_y * (1 - mean_y)
-        if var <= 0:
-            continue
-        corr = (e_cc / pairs - mean_x * mean_y) / math.sqrt(var)
-        if corr > best[1]:
-            best = (k, corr)
-    return best[0], (best[1] if best[1] != float("-inf") else float("nan"))
+        corr = (e_cc / pairs - mean_x * mean_y) / np.sqrt(var)
+    valid = cut & (k >= 2) & (pairs > 0) & (var > 0)
+    if not valid.any():
+        return 0, float("nan")
+    best = int(np.flatnonzero(valid)[np.argmax(corr[valid])])
+    return int(k[best]), float(corr[best])
 
 
 def describe_network(graph: ig.Graph) -> dict[str, float | int | None]:
@@ -166,39 +180,40 @@ class CollaborationNetworks:
     include_bots: bool = False
     max_repository_size: int | None = None
 
-    def graphs(self, store: Store) -> dict[str, dict[str, ig.Graph]]:
-        """``{platform: {"co_contribution": Graph, "replies": Graph}}`` with login names."""
-        contributors = store.frame(_CONTRIBUTORS_SQL, [self.include_bots])
-        co_edges = store.frame(_CO_CONTRIBUTION_SQL, [self.include_bots, self.max_repository_size,
-                                                      self.max_repository_size])
-        participants = store.frame(_PARTICIPANTS_SQL, [self.include_bots])
-        replies = store.frame(_REPLIES_SQL, [self.include_bots])
-        result: dict[str, dict[str, ig.Graph]] = {}
-        platforms = sorted(set(contributors.platform) | set(participants.platform))
-        for platform in platforms:
-            people = sorted(set(contributors.login[contributors.platform == platform]))
-            result[platform] = {
-                "co_contribution": _graph(people, co_edges[co_edges.platform == platform],
-                                          directed=False),
-                "replies": _graph(sorted(set(participants.login[participants.platform
-                                                                == platform])),
-                                  replies[replies.platform == platform], directed=True),
-            }
-        return result
+    def graphs(self, store: Engine) -> dict[str, dict[str, ig.Graph]]:
+        """``{platform: {"co_contribution": Graph, "replies": Graph}}`` with login names.
 
-    def compute(self, store: Store) -> dict[str, dict[str, dict]]:
+        Edges are aggregated and their ends numbered in SQL, so only integer arrays and
+        one name per person reach Python, whatever the number of commits or comments.
+        """
+        bots = [self.include_bots]
+        size = [self.max_repository_size, self.max_repository_size]
+        networks = {
+            "co_contribution": (_CONTRIBUTORS_SQL, bots, _CO_CONTRIBUTION_SQL, bots + size,
+                                False),
+            "replies": (_PARTICIPANTS_SQL, bots, _REPLIES_SQL, bots, True),
+        }
+        result: dict[str, dict[str, ig.Graph]] = {}
+        for name, (nodes_sql, node_params, edges_sql, edge_params, directed) in networks.items():
+            numbered = f"numbered AS ({_NUMBERED.format(nodes=nodes_sql)})"
+            nodes = store.frame(f"WITH {numbered} SELECT * FROM numbered ORDER BY platform, id",
+                                node_params)
+            edges = store.frame(f"WITH {numbered}, edges AS ({edges_sql}) {_EDGE_IDS}",
+                                node_params + edge_params)
+            for platform, people in nodes.groupby("platform", sort=True):
+                links = edges[edges.platform == platform]
+                graph = ig.Graph(n=len(people), directed=directed)
+                graph.add_edges(links[["source", "target"]].to_numpy(dtype=np.int64))
+                graph.vs["name"] = people.login.tolist()
+                graph.es["weight"] = links.weight.astype("int64").tolist()
+                result.setdefault(str(platform), {})[name] = graph
+        for graphs in result.values():     # a platform with only one kind of people
+            for name, (*_, directed) in networks.items():
+                graphs.setdefault(name, ig.Graph(directed=directed))
+        return {p: {n: result[p][n] for n in networks} for p in sorted(result)}
+
+    def compute(self, store: Engine) -> dict[str, dict[str, dict]]:
         """Summary statistics per platform and network (what ``networks.json`` holds)."""
         return {platform: {name: describe_network(graph) for name, graph in graphs.items()}
                 for platform, graphs in self.graphs(store).items()}
 
-
-def _graph(nodes: list[str], edges, *, directed: bool) -> ig.Graph:
-    index = {name: i for i, name in enumerate(nodes)}
-    for name in set(edges.source) | set(edges.target):
-        index.setdefault(name, len(index))
-    graph = ig.Graph(n=len(index), directed=directed)
-    graph.vs["name"] = list(index)
-    graph.add_edges([(index[s], index[t]) for s, t in zip(edges.source, edges.target,
-                                                          strict=True)])
-    graph.es["weight"] = [int(w) for w in edges.weight]
-    return graph

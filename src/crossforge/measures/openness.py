@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 
+from crossforge.measures.engine import Engine
 from crossforge.measures.roles import PERSON_ROLES_SQL
-from crossforge.store import Store
 
 _SQL = f"""
 WITH {PERSON_ROLES_SQL},
 humans AS (SELECT platform, login FROM accounts WHERE type <> 'bot'),
-commit_roles AS (
-    SELECT c.platform, c.repo, pr.role
-    FROM commits c
+commit_roles AS (      -- commits counted per author first: joins see people, not commits
+    SELECT c.platform, c.repo, pr.role, c.n
+    FROM (SELECT platform, repo, author, count(*) AS n FROM commits GROUP BY ALL) c
     JOIN person_roles pr ON pr.platform = c.platform AND pr.repo = c.repo
         AND pr.login = c.author
     LEFT JOIN accounts a ON a.platform = c.platform AND a.login = c.author
@@ -20,8 +20,10 @@ commit_roles AS (
 ),
 direct AS (
     SELECT platform, repo,
-           count(*) FILTER (WHERE role <> 'unknown') AS commits_known_role,
-           count(*) FILTER (WHERE role = 'external') AS external_commits
+           CAST(coalesce(sum(n) FILTER (WHERE role <> 'unknown'), 0) AS BIGINT)
+               AS commits_known_role,
+           CAST(coalesce(sum(n) FILTER (WHERE role = 'external'), 0) AS BIGINT)
+               AS external_commits
     FROM commit_roles GROUP BY ALL
 ),
 first_responses AS (   -- earliest reply by anyone but the thread's author
@@ -32,7 +34,8 @@ first_responses AS (   -- earliest reply by anyone but the thread's author
     GROUP BY ALL
 ),
 thread_roles AS (
-    SELECT t.*, coalesce(pr.role, 'unknown') AS role, fr.first_response_at
+    SELECT t.platform, t.repo, t.kind, t.state, t.created_at, t.merged_at,
+           coalesce(pr.role, 'unknown') AS role, fr.first_response_at
     FROM threads t
     LEFT JOIN first_responses fr USING (platform, repo, number)
     LEFT JOIN person_roles pr ON pr.platform = t.platform AND pr.repo = t.repo
@@ -40,24 +43,26 @@ thread_roles AS (
     LEFT JOIN accounts a ON a.platform = t.platform AND a.login = t.author
     WHERE coalesce(a.type, 'user') <> 'bot'
 ),
-pulls AS (
+discussion AS (         -- one pass over threads: pull requests and the rest, by FILTER
     SELECT platform, repo,
-           count(*) FILTER (WHERE state = 'merged' AND role <> 'unknown') AS merged_prs_known_role,
-           count(*) FILTER (WHERE state = 'merged' AND role = 'external') AS external_merged_prs,
-           count(*) FILTER (WHERE role = 'external' AND state IN ('merged', 'closed'))
-               AS external_prs_decided,
+           count(*) FILTER (WHERE kind = 'pull_request' AND state = 'merged'
+                            AND role <> 'unknown') AS merged_prs_known_role,
+           count(*) FILTER (WHERE kind = 'pull_request' AND state = 'merged'
+                            AND role = 'external') AS external_merged_prs,
+           count(*) FILTER (WHERE kind = 'pull_request' AND role = 'external'
+                            AND state IN ('merged', 'closed')) AS external_prs_decided,
            median(date_diff('second', created_at, merged_at) / 86400.0)
-               FILTER (WHERE role = 'external' AND state = 'merged') AS external_pr_days_to_merge
-    FROM thread_roles WHERE kind = 'pull_request' GROUP BY ALL
-),
-knowledge AS (
-    SELECT platform, repo,
-           count(*) FILTER (WHERE role <> 'unknown') AS threads_known_role,
-           count(*) FILTER (WHERE role = 'external') AS external_threads,
+               FILTER (WHERE kind = 'pull_request' AND role = 'external' AND state = 'merged')
+               AS external_pr_days_to_merge,
+           count(*) FILTER (WHERE kind <> 'pull_request' AND role <> 'unknown')
+               AS threads_known_role,
+           count(*) FILTER (WHERE kind <> 'pull_request' AND role = 'external')
+               AS external_threads,
            median(date_diff('second', created_at, first_response_at) / 3600.0)
-               AS hours_to_first_response,
-           count(*) FILTER (WHERE first_response_at IS NOT NULL) / count(*) AS answered_share
-    FROM thread_roles WHERE kind <> 'pull_request' GROUP BY ALL
+               FILTER (WHERE kind <> 'pull_request') AS hours_to_first_response,
+           count(*) FILTER (WHERE kind <> 'pull_request' AND first_response_at IS NOT NULL)
+               / nullif(count(*) FILTER (WHERE kind <> 'pull_request'), 0) AS answered_share
+    FROM thread_roles GROUP BY ALL
 ),
 participants AS (
     SELECT pr.platform, pr.repo,
@@ -76,15 +81,14 @@ SELECT r.platform, r.repo,
            AS has_external_contribution,
        p.external_merged_prs / nullif(p.external_prs_decided, 0) AS external_pr_acceptance,
        p.external_pr_days_to_merge,
-       k.external_threads / nullif(k.threads_known_role, 0) AS external_thread_share,
+       p.external_threads / nullif(p.threads_known_role, 0) AS external_thread_share,
        pa.external_participants / nullif(pa.participants_known_role, 0)
            AS external_participant_share,
-       k.hours_to_first_response,
-       k.answered_share
+       p.hours_to_first_response,
+       p.answered_share
 FROM repositories r
 LEFT JOIN direct d USING (platform, repo)
-LEFT JOIN pulls p USING (platform, repo)
-LEFT JOIN knowledge k USING (platform, repo)
+LEFT JOIN discussion p USING (platform, repo)
 LEFT JOIN participants pa USING (platform, repo)
 ORDER BY r.platform, r.repo
 """
@@ -97,7 +101,7 @@ class Openness:
     nothing with a known role exists. Bots are left out everywhere.
     """
 
-    def compute(self, store: Store) -> pd.DataFrame:
+    def compute(self, store: Engine) -> pd.DataFrame:
         """One row per repository; columns are defined in ``docs/measures.md``."""
         frame = store.frame(_SQL)
         frame["has_external_contribution"] = frame["has_external_contribution"].astype(bool)

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import pandas as pd
 
+from crossforge.measures.engine import Engine
 from crossforge.measures.roles import PERSON_ROLES_SQL
-from crossforge.store import Store
 
 _SQL = f"""
 WITH {PERSON_ROLES_SQL},
-contributions AS (
-    SELECT platform, repo, author AS login, 'commit' AS kind FROM commits
-    UNION ALL SELECT platform, repo, author, 'thread' FROM threads WHERE author IS NOT NULL
-    UNION ALL SELECT platform, repo, author, 'comment' FROM comments WHERE author IS NOT NULL
+contributions AS (     -- counted per person and repository first: joins see people
+    SELECT platform, repo, author AS login, 'commit' AS kind, count(*) AS n
+    FROM commits GROUP BY platform, repo, author
+    UNION ALL SELECT platform, repo, author, 'thread', count(*)
+    FROM threads WHERE author IS NOT NULL GROUP BY platform, repo, author
+    UNION ALL SELECT platform, repo, author, 'comment', count(*)
+    FROM comments WHERE author IS NOT NULL GROUP BY platform, repo, author
 ),
 human AS (
     SELECT c.*, r.owner_type, coalesce(pr.role, 'unknown') AS role
@@ -34,13 +37,17 @@ repos AS (
     FROM repositories GROUP BY ALL
 ),
 work AS (
-    SELECT platform, count(*) AS contributions,
-           count(*) FILTER (WHERE owner_type IS NOT NULL) AS contributions_known_owner,
-           count(*) FILTER (WHERE owner_type = 'organization') AS to_organisation_repositories,
-           count(*) FILTER (WHERE owner_type = 'organization' AND role IN ('owner', 'member'))
+    SELECT platform, CAST(sum(n) AS BIGINT) AS contributions,
+           CAST(coalesce(sum(n) FILTER (WHERE owner_type IS NOT NULL), 0) AS BIGINT)
+               AS contributions_known_owner,
+           CAST(coalesce(sum(n) FILTER (WHERE owner_type = 'organization'), 0) AS BIGINT)
+               AS to_organisation_repositories,
+           CAST(coalesce(sum(n) FILTER (WHERE owner_type = 'organization'
+                                        AND role IN ('owner', 'member')), 0) AS BIGINT)
                AS by_organisation_members,
-           count(*) FILTER (WHERE kind = 'commit') AS commits,
-           count(*) FILTER (WHERE kind = 'commit' AND owner_type = 'organization')
+           CAST(coalesce(sum(n) FILTER (WHERE kind = 'commit'), 0) AS BIGINT) AS commits,
+           CAST(coalesce(sum(n) FILTER (WHERE kind = 'commit'
+                                        AND owner_type = 'organization'), 0) AS BIGINT)
                AS commits_to_organisation_repositories
     FROM human GROUP BY ALL
 )
@@ -62,6 +69,6 @@ ORDER BY platform
 class Organisations:
     """Per-platform shares of repositories and contributions under organisations."""
 
-    def compute(self, store: Store) -> pd.DataFrame:
+    def compute(self, store: Engine) -> pd.DataFrame:
         """One row per platform; columns are defined in ``docs/measures.md``."""
         return store.frame(_SQL)

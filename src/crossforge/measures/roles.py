@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crossforge.store import Store
+from crossforge.measures.engine import Engine
 
 #: A CTE list (without ``WITH``) defining ``person_roles(platform, repo, login, role)`` over
 #: everyone who authored a commit, co-authored one, opened a thread or wrote a comment.
@@ -59,6 +59,6 @@ person_roles AS (
 class PersonRoles:
     """Each participant's role toward each repository, by the rule in the module docstring."""
 
-    def compute(self, store: Store) -> pd.DataFrame:
+    def compute(self, store: Engine) -> pd.DataFrame:
         """Columns ``platform, repo, login, role``."""
         return store.frame(f"WITH {PERSON_ROLES_SQL} SELECT * FROM person_roles ORDER BY ALL")
