@@ -6,6 +6,7 @@ Errors crossforge raises on purpose become one line on stderr and exit code 2.
 from __future__ import annotations
 
 import functools
+import signal
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -468,6 +469,10 @@ def emulate_command(
                       "Ctrl-C stops.", highlight=False, soft_wrap=True)
         sys.stdout.flush()  # the URL must reach a pipe now, not when the server stops
 
+    # A shell starts background jobs with SIGINT ignored, and Python keeps it so: install the
+    # handler explicitly, and stop as cleanly on a scheduler's SIGTERM.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         api.emulate(world, port=port, faults=faults, on_ready=ready)
     except KeyboardInterrupt:

@@ -115,6 +115,7 @@ class Emulator:
         self.search_window = SEARCH_WINDOW
         self._lock = threading.Lock()
         self._in_flight = 0
+        self._started = int(time.time())
         self._server: _Server | None = None
         self.url = ""
 
@@ -257,8 +258,10 @@ class Emulator:
                                        - budget["remaining"], "remaining": budget["remaining"],
                                        "reset": budget["reset"]}
         for resource, (limit, window) in UNUSED_RESOURCES.items():
+            # windows counted from the emulator's start, so two asks in one window agree
+            reset = self._started + window * ((now - self._started) // window + 1)
             resources[resource] = {"limit": limit, "used": 0, "remaining": limit,
-                                   "reset": now + window}
+                                   "reset": reset}
         return {"resources": resources, "rate": resources["core"]}
 
     def _budget(self, platform: str, resource: str, token: str | None,
