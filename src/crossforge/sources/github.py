@@ -192,13 +192,17 @@ def _account(user: dict[str, Any] | None) -> Account | None:
                    "organization" if kind == "Organization" else "user")
 
 
-def _author(records: list[Record], user: dict[str, Any] | None) -> str | None:
-    """Add the author's account to ``records`` and return the login (``None`` if deleted)."""
-    account = _account(user)
+def _credited(records: list[Record], account: Account | None) -> str | None:
+    """Add an author's account to ``records`` and return the login (``None`` if deleted)."""
     if account is None:
         return None
     records.append(account)
     return account.login
+
+
+def _author(records: list[Record], user: dict[str, Any] | None) -> str | None:
+    """A REST ``user`` as an author."""
+    return _credited(records, _account(user))
 
 
 def _parse_repositories(body: dict[str, Any], context: dict[str, Any]) -> list[Record]:
@@ -242,11 +246,8 @@ def _graphql_account(actor: dict[str, Any] | None) -> Account | None:
 
 
 def _graphql_author(records: list[Record], actor: dict[str, Any] | None) -> str | None:
-    account = _graphql_account(actor)
-    if account is None:
-        return None
-    records.append(account)
-    return account.login
+    """A GraphQL ``Actor`` as an author."""
+    return _credited(records, _graphql_account(actor))
 
 
 def _parse_graphql_commits(nodes: list[dict[str, Any]], repo: str) -> list[Record]:
