@@ -91,8 +91,9 @@ class Collector:
     def _report(self, platform: str, subject: str) -> None:
         source = self.github if platform == "github" else self.hub
         assert source is not None
-        self.on_progress(CollectionProgress(platform, subject, self._finished.get(platform, 0),
-                                  self._totals.get(platform, 0), source.client.budget))
+        self.on_progress(CollectionProgress(
+            platform, subject, self._finished.get(platform, 0), self._totals.get(platform, 0),
+            source.client.budget))
 
     def _finish(self, platform: str, repo: str, count: int = 1) -> None:
         self._finished[platform] = self._finished.get(platform, 0) + count
@@ -142,6 +143,7 @@ class Collector:
         github_repos = [r for p, r in frame if p == "github"]
         hub_repos = [r for p, r in frame if p == "huggingface"]
         self._totals = {"github": len(github_repos), "huggingface": len(hub_repos)}
+        self._finished = {}
         if github_repos and self.github:
             self._collect_github(github_repos)
         if hub_repos and self.hub:
