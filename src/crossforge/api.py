@@ -349,7 +349,7 @@ def sample(platform: str, *, db: str | Path = DEFAULT_DB, frame: str = "main",
            allocation: str = "proportional", min_activity: int | None = None,
            min_popularity: int | None = None, exclude_forks: bool = False,
            exclude_mirrors: bool = False, exclude_archived: bool = False,
-           author: str | None = None, max_listed: int | None = None,
+           author: str | None = None, max_listed: int | None = None, kind: str = "models",
            max_id: int = sampling.GITHUB_MAX_ID, raw: str | Path = DEFAULT_RAW,
            endpoint: str | None = None, token_env: str | None = None,
            on_window: Callable[[str, int], None] | None = None) -> sampling.SampledFrame:
@@ -373,6 +373,8 @@ def sample(platform: str, *, db: str | Path = DEFAULT_DB, frame: str = "main",
         min_popularity: GitHub stars or Hub likes.
         author: Hub only, restrict the listing to one author or organisation.
         max_listed: Hub only, stop the listing after this many models.
+        kind: Hub listing only, ``models`` (default), ``datasets`` or ``spaces``; the frame
+            holds repository keys (``datasets/OWNER/NAME``) and ``params.kind`` says which.
         max_id: GitHub random ids only, the largest repository id to draw.
         endpoint, token_env: API base URL and the environment variable holding a token.
         on_window: called after each search window with its query and the repositories
@@ -387,6 +389,11 @@ def sample(platform: str, *, db: str | Path = DEFAULT_DB, frame: str = "main",
         raise ConfigError(f"choose one population: {' or '.join(methods)}")
     if (search is not None or from_gharchive) and platform != "github":
         raise ConfigError(f"{methods[0]} builds GitHub frames: use crossforge sample github")
+    if kind not in ("models", "datasets", "spaces"):
+        raise ConfigError(f"unknown --kind {kind!r}: use models, datasets or spaces")
+    if kind != "models" and (platform != "huggingface" or methods):
+        raise ConfigError("--kind lists Hub datasets or spaces: use it with crossforge sample "
+                          "huggingface and no other population option")
     if stars is not None and search is None:
         raise ConfigError("--stars is a search range: use it with --search "
                           "(--min-popularity filters other frames)")
@@ -433,9 +440,9 @@ def sample(platform: str, *, db: str | Path = DEFAULT_DB, frame: str = "main",
         with _clients(raw, github_url=endpoint, hub_url=endpoint,
                       github_token_env=token_env, hf_token_env=token_env) as (gh, hb):
             if method == "hub-listing":
-                population = sampling.hub_listing(HubSource(hb), author=author,
+                population = sampling.hub_listing(HubSource(hb), kind=kind[:-1], author=author,
                                                   max_listed=max_listed)
-                details = {"author": author, "max_listed": max_listed}
+                details = {"kind": kind[:-1], "author": author, "max_listed": max_listed}
             elif method == "github-search":
                 window = window or sampling.parse_dates("*..*")
                 star_range = sampling.parse_counts(stars) if stars else (0, None)

@@ -258,6 +258,8 @@ def sample_command(
         "--author", help="Hub: list one author's or organisation's models.")] = None,
     max_listed: Annotated[int | None, typer.Option(
         "--max-listed", help="Hub: stop the listing after this many models.")] = None,
+    kind: Annotated[str, typer.Option(
+        "--kind", help="Hub listing: models, datasets or spaces.")] = "models",
     frame: Annotated[str, typer.Option("--frame", help="Frame name.")] = "main",
     endpoint: Annotated[str | None, typer.Option(
         "--endpoint", help="API base URL (e.g. an emulator).")] = None,
@@ -282,8 +284,8 @@ def sample_command(
             strata=[s.strip() for s in strata.split(",") if s.strip()] if strata else (),
             allocation=allocation, min_activity=min_activity, min_popularity=min_popularity,
             exclude_forks=exclude_forks, exclude_mirrors=exclude_mirrors,
-            exclude_archived=exclude_archived, author=author, max_listed=max_listed, raw=raw,
-            endpoint=endpoint, token_env=token_env, on_window=on_window)
+            exclude_archived=exclude_archived, author=author, max_listed=max_listed,
+            kind=kind, raw=raw, endpoint=endpoint, token_env=token_env, on_window=on_window)
     params = sampled.params
     console.print(f"frame {frame!r}: {len(sampled.repos):,} {platform} repositories drawn "
                   f"from {params['eligible']:,} eligible of {params['population']:,} "

@@ -1,9 +1,9 @@
 """Collection: fill the store for every repository of a frame, page by page, resumably.
 
 Each repository's work is split into tasks (``metadata``, ``commits``, ``issues``,
-``comments`` on GitHub; ``model``, ``commits``, ``discussions`` on the Hub; ``members`` per
-owning account). Every page is written to the raw store first, then parsed,
-and its records land in the database in one transaction with the task's checkpoint (the
+``comments`` on GitHub; ``model`` (``dataset``, ``space``), ``commits``, ``discussions`` on
+the Hub; ``members`` per owning account). Every page is written to the raw store first, then
+parsed, and its records land in the database in one transaction with the task's checkpoint (the
 next page's URL), so a re-run continues where the last one stopped and never stores a page
 twice. ``rebuild`` re-parses the raw store into a fresh database.
 """
@@ -206,22 +206,23 @@ class Collector:
             repo, "comments", cursor), states)
 
     def _collect_hub(self, repos: list[str]) -> None:
-        """Models the sampling listing already gave need no model call."""
+        """Repositories the sampling listing already gave need no info call. Models,
+        datasets and spaces take the same tasks; the info task is named by the type."""
         assert self.hub is not None
         states = self._states()
-        pending = [r for r in repos if ("huggingface", r, "model") not in states]
-        listed = self.hub.listed_models(pending) if pending else {}
+        pending = [r for r in repos if ("huggingface", r, hub.repo_type(r)[0]) not in states]
+        listed = self.hub.listed_entries(pending) if pending else {}
         missing: list[str] = []
         for repo in repos:
-            owner = repo.split("/", 1)[0]
-            owner_type = self._hub_owner(owner, states)
-            if ("huggingface", repo, "model") not in states:
+            owner_type = self._hub_owner(hub.owner(repo), states)
+            info = ("huggingface", repo, hub.repo_type(repo)[0])
+            if info not in states:
                 answer = self.hub.listed(repo, owner_type, *listed[repo]) if repo in listed \
-                    else self.hub.model(repo, owner_type)
+                    else self.hub.info(repo, owner_type)
                 state = "missing" if answer.status in MISSING_STATUS else "done"
-                self._store(answer, [("huggingface", repo, "model", state, None)])
-                states[("huggingface", repo, "model")] = (state, None)
-            if states[("huggingface", repo, "model")][0] == "missing":
+                self._store(answer, [(*info, state, None)])
+                states[info] = (state, None)
+            if states[info][0] == "missing":
                 missing.append(repo)
                 self._finish("huggingface", repo)
                 continue

@@ -40,7 +40,7 @@ import duckdb
 from crossforge.errors import ConfigError
 from crossforge.records import check_repo_id
 from crossforge.sources.http import ApiClient
-from crossforge.sources.hub import HubSource
+from crossforge.sources.hub import HubSource, repo_key
 from crossforge.sources.raw import api_time
 
 GITHUB_MAX_ID = 1_100_000_000  # about the newest public repository id in late 2026
@@ -324,15 +324,17 @@ def from_list(path: str | Path) -> list[str]:
     return list(dict.fromkeys(r for r in repos if r))
 
 
-def hub_listing(source: HubSource, *, author: str | None = None,
+def hub_listing(source: HubSource, *, kind: str = "model", author: str | None = None,
                 max_listed: int | None = None) -> list[Candidate]:
-    """Models from the Hub's listing (following its ``Link`` cursor), with the ``expand``
-    fields filters use: ``createdAt``, ``likes`` (popularity), ``downloads`` (activity)."""
+    """Models (datasets, spaces for ``kind``) from the Hub's listing (following its ``Link``
+    cursor), with the ``expand`` fields filters use: ``createdAt``, ``likes`` (popularity),
+    ``downloads`` (activity; spaces have none). Candidates are repository keys
+    (``datasets/OWNER/NAME`` for a dataset, see ``crossforge.sources.hub.repo_key``)."""
     models: list[Candidate] = []
-    for page in source.listing(author=author):
+    for page in source.listing(kind=kind, author=author):
         if page.status != 200:
             raise ConfigError(f"the Hub listing answered {page.status} for {page.url}")
-        models += [Candidate(m["id"], created_at=api_time(m.get("createdAt")),
+        models += [Candidate(repo_key(kind, m["id"]), created_at=api_time(m.get("createdAt")),
                              popularity=m.get("likes"), activity=m.get("downloads"))
                    for m in page.json()]
         if max_listed is not None and len(models) >= max_listed:

@@ -33,6 +33,7 @@ from crossforge.emulator import github, hub
 from crossforge.emulator.faults import Fault, Faults
 from crossforge.emulator.world import World
 from crossforge.errors import ConfigError
+from crossforge.sources import hub as hub_source
 
 __all__ = ["Charge", "Emulator", "Fault", "Faults", "World"]
 
@@ -58,6 +59,8 @@ GITHUB_CONCURRENCY = 100  # GitHub's secondary limit on concurrent requests
 HUB_LIMIT = 1_000  # per 5-minute window, a free user's API budget
 HUB_PAGE = 50
 HUB_LISTING_PAGE = 1_000
+HUB_TYPES = (["models"], ["datasets"], ["spaces"])
+HUB_LISTINGS = ("/api/models", "/api/datasets", "/api/spaces")
 #: Resources ``/rate_limit`` lists that no endpoint of the emulator draws on: (limit, window).
 UNUSED_RESOURCES = {"integration_manifest": (5_000, 3600), "source_import": (100, 60),
                     "code_scanning_upload": (1_000, 3600),
@@ -234,7 +237,7 @@ class Emulator:
                          page_of: Callable[[dict[str, Any]], Any]
                          ) -> tuple[dict[str, str], Any]:
         """``loop``: next points to the first page; ``repeat``: the previous page's items."""
-        key = "cursor" if "cursor" in query or path == "/api/models" else (
+        key = "cursor" if "cursor" in query or path in HUB_LISTINGS else (
             "p" if path.startswith("/api/") else "page")
         if fault.kind == "loop":
             first = {k: v for k, v in query.items() if k not in (key, "since")}
@@ -390,8 +393,8 @@ class Emulator:
         world = self.world
         segments = path.strip("/").split("/")[1:]
         expand = query.get("expand[]") or query.get("expand")
-        if segments == ["models"]:
-            return self._hub_listing(path, query, expand)
+        if segments in (["models"], ["datasets"], ["spaces"]):
+            return self._hub_listing(path, query, expand, segments[0][:-1])
         if segments[:1] == ["organizations"] and len(segments) == 3:
             name = segments[1]
             if not world.is_organization("huggingface", name):
@@ -405,9 +408,9 @@ class Emulator:
             if world.is_organization("huggingface", name):
                 return 404, {}, {"error": f"User {name} not found"}
             return 200, {}, {"user": name, "fullname": name, "type": "user"}
-        if segments[:1] != ["models"] or len(segments) < 3:
+        if segments[:1] not in (["models"], ["datasets"], ["spaces"]) or len(segments) < 3:
             return 404, {}, {"error": "Not Found"}
-        repo = f"{segments[1]}/{segments[2]}"
+        repo = hub_source.repo_key(segments[0][:-1], f"{segments[1]}/{segments[2]}")
         if ("huggingface", repo) not in world.repositories:
             return 404, {"X-Error-Code": "RepoNotFound"}, {"error": "Repository not found"}
         rest = segments[3:]
@@ -431,13 +434,17 @@ class Emulator:
             return 200, {}, hub.discussion_details(world, repo, thread)
         return 404, {}, {"error": "Not Found"}
 
-    def _hub_listing(self, path: str, query: dict[str, Any], expand: Any) -> Answer:
+    def _hub_listing(self, path: str, query: dict[str, Any], expand: Any,
+                     kind: str = "model") -> Answer:
+        """``/api/models``, ``/api/datasets`` or ``/api/spaces``: the world's Hub
+        repositories of that kind, by id, ``limit`` a page, with a ``cursor`` link."""
         world = self.world
-        models = sorted(r for p, r in world.repositories if p == "huggingface")
+        models = sorted(r for (p, r), record in world.repositories.items()
+                        if p == "huggingface" and record.kind == kind)
         if query.get("author"):
-            models = [m for m in models if m.split("/", 1)[0] == query["author"]]
+            models = [m for m in models if hub_source.owner(m) == query["author"]]
         if query.get("search"):
-            models = [m for m in models if query["search"] in m]
+            models = [m for m in models if query["search"] in hub_source.repo_type(m)[1]]
         limit = min(int(query.get("limit", self.listing_page)), HUB_LISTING_PAGE)
         start = int(query.get("cursor", 0))
         chunk = models[start:start + limit]
@@ -480,7 +487,7 @@ def _endpoint(path: str) -> str:
         parts[1:3] = ["{owner}", "{repo}"]
         if len(parts) > 4 and parts[3] in ("issues", "pulls") and parts[4].isdigit():
             parts[4] = "{number}"
-    elif parts[:2] == ["api", "models"] and len(parts) >= 4:
+    elif parts[:1] == ["api"] and parts[1:2] in HUB_TYPES and len(parts) >= 4:
         parts[2:4] = ["{owner}", "{repo}"]
         if len(parts) > 5 and parts[4] == "discussions":
             parts[5] = "{num}"
@@ -527,8 +534,8 @@ def _subjects(path: str) -> tuple[str, ...]:
     parts = path.strip("/").split("/")
     if parts[:1] == ["repos"] and len(parts) >= 3:
         return (f"{parts[1]}/{parts[2]}",)
-    if parts[:2] == ["api", "models"] and len(parts) >= 4:
-        return (f"{parts[2]}/{parts[3]}",)
+    if parts[:1] == ["api"] and parts[1:2] in HUB_TYPES and len(parts) >= 4:
+        return (hub_source.repo_key(parts[1][:-1], f"{parts[2]}/{parts[3]}"),)
     if parts[:1] == ["orgs"] and len(parts) >= 2:
         return (parts[1],)
     if parts[:2] in (["api", "organizations"], ["api", "users"]) and len(parts) >= 3:

@@ -1,8 +1,10 @@
 """The Hugging Face Hub's answers, rendered from a world.
 
 The contract is what the official ``huggingface_hub`` client parses (``ModelInfo``,
-``GitCommitInfo``, ``Discussion``, ``DiscussionWithDetails``, ``User``): the tests point
-``HfApi(endpoint=...)`` at the emulator and read every endpoint crossforge uses with it.
+``DatasetInfo``, ``SpaceInfo``, ``GitCommitInfo``, ``Discussion``, ``DiscussionWithDetails``,
+``User``): the tests point ``HfApi(endpoint=...)`` at the emulator and read every endpoint
+crossforge uses with it. Datasets and spaces are the world's Hub repositories of those kinds,
+keyed ``datasets/OWNER/NAME`` and ``spaces/OWNER/NAME`` (``crossforge.sources.hub``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 from crossforge.emulator.github import iso
 from crossforge.emulator.world import World, stable_int
 from crossforge.records import Thread
+from crossforge.sources.hub import repo_type
 
 EXPANDABLE = ("author", "createdAt", "lastModified", "downloads", "likes", "cardData", "tags",
               "baseModels", "library_name", "pipeline_tag", "gated")
@@ -22,7 +25,11 @@ def hex_id(text: str, length: int = 24) -> str:
 
 
 def model_info(world: World, repo: str, expand: list[str] | None = None) -> dict[str, Any]:
+    """A model's, dataset's or space's answer (``repo`` is the key), with the fields of its
+    type: datasets have no lineage, spaces no downloads but an SDK."""
     record = world.repositories[("huggingface", repo)]
+    if record.kind != "model":
+        return _other_info(world, repo, expand)
     links = world.parents.get(repo, [])
     parents = list(dict.fromkeys(d.parent for d in links))
     card: dict[str, Any] = {}
@@ -48,6 +55,27 @@ def model_info(world: World, repo: str, expand: list[str] | None = None) -> dict
     return {k: v for k, v in full.items() if k in ("_id", "id") or k in expand}
 
 
+def _other_info(world: World, repo: str, expand: list[str] | None) -> dict[str, Any]:
+    record = world.repositories[("huggingface", repo)]
+    repo_id = repo_type(repo)[1]
+    card = {"license": record.license} if record.license else {}
+    full: dict[str, Any] = {
+        "_id": hex_id(repo), "id": repo_id, "author": record.owner,
+        "createdAt": iso(record.created_at),
+        "lastModified": iso(record.last_modified or record.created_at),
+        "likes": record.popularity or 0, "private": False, "disabled": False, "gated": False,
+        "tags": [f"license:{record.license}"] if record.license else [], "cardData": card,
+        "sha": hex_id(repo + "@main", 40)}
+    if record.kind == "dataset":
+        full |= {"downloads": record.downloads or 0, "description": ""}
+    else:
+        full |= {"sdk": "gradio", "subdomain": repo_id.replace("/", "-").lower(),
+                 "models": [], "datasets": []}
+    if not expand:
+        return full
+    return {k: v for k, v in full.items() if k in ("_id", "id") or k in expand}
+
+
 def commits(world: World, repo: str) -> list[dict[str, Any]]:
     return [{"id": c.sha, "title": c.subject or "", "message": c.subject or "",
              "authors": [{"user": c.author, "avatar": None}], "date": iso(c.authored_at)}
@@ -67,7 +95,7 @@ def discussion(world: World, repo: str, item: Thread) -> dict[str, Any]:
     answer: dict[str, Any] = {
         "num": item.number, "title": item.title or "", "status": item.state or "open",
         "isPullRequest": item.kind == "pull_request", "createdAt": iso(item.created_at),
-        "repo": {"name": repo, "type": "model"},
+        "repo": {"name": repo_type(repo)[1], "type": repo_type(repo)[0]},
         "numComments": 1 + len(world.thread_comments("huggingface", repo).get(item.number, [])),
         "pinned": False,
     }
@@ -88,7 +116,7 @@ def discussion_details(world: World, repo: str, item: Thread) -> dict[str, Any]:
     change = item.merged_at or item.closed_at
     if change is not None:
         events.append({"id": hex_id(f"{repo}#{item.number}:status"), "type": "status-change",
-                       "createdAt": iso(change), "author": author(world, repo.split("/")[0]),
+                       "createdAt": iso(change), "author": author(world, repo.split("/")[-2]),
                        "data": {"status": "merged" if item.merged_at else "closed"}})
     events.sort(key=lambda e: e["createdAt"])
     answer["events"] = events

@@ -83,7 +83,7 @@ class World:
         """
         if login is None:
             return "none"
-        owner = repo.split("/", 1)[0]
+        owner = repo.split("/")[-2]  # the Hub's datasets/OWNER/NAME keys too
         if login == owner:
             return "owner"
         if login in self.members.get((platform, owner), ()):

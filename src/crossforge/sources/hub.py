@@ -1,4 +1,5 @@
-"""Source ``huggingface``: models, commits, discussions and organisations from the Hub API.
+"""Source ``huggingface``: models, datasets, spaces, their commits and discussions, and
+organisations from the Hub API.
 
 The endpoints are the ones ``huggingface_hub`` reads (``model_info``, ``list_repo_commits``,
 ``get_repo_discussions``, ``get_discussion_details``, ``list_organization_members``); the
@@ -12,13 +13,20 @@ Requests per model: model info 0 when the sampling listing (``/api/models?expand
 organisation's member listing answers, a user's is 404); commits 1 per 50;
 discussions 1 per 50 plus 1 per discussion (the Hub has no bulk endpoint for a
 discussion's events, and only the details carry its opening post and status changes);
-members beyond the first 50, 1 per 50.
+members beyond the first 50, 1 per 50. Datasets and spaces cost the same through the same
+endpoints under ``/api/datasets`` and ``/api/spaces``.
+
+A repository's key (the ``repo`` of its records) is ``OWNER/NAME`` for a model and carries
+the Hub's URL prefix for the other types, ``datasets/OWNER/NAME`` and ``spaces/OWNER/NAME``
+(as ``huggingface.co/datasets/OWNER/NAME``), so a model and a dataset of the same name stay
+apart in the store; ``repo_type`` splits a key again.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from crossforge.identity import is_bot
@@ -30,64 +38,109 @@ from crossforge.sources.raw import RawResponse, api_time, parse_with
 SOURCE = "huggingface-api"
 EXPAND = ("author", "createdAt", "lastModified", "downloads", "likes", "cardData", "tags",
           "baseModels", "library_name", "pipeline_tag", "gated")
+#: What each repository type's listing and info answers are asked to include (``expand[]``):
+#: created, popularity (likes), activity (downloads; spaces have none), card and tags.
+EXPANDS: dict[str, tuple[str, ...]] = {
+    "model": EXPAND,
+    "dataset": ("author", "createdAt", "lastModified", "downloads", "likes", "cardData",
+                "tags", "gated"),
+    "space": ("author", "createdAt", "lastModified", "likes", "cardData", "tags", "sdk",
+              "models", "datasets"),
+}
+REPO_TYPES: tuple[str, ...] = tuple(EXPANDS)
 HUB_BOTS = frozenset({"system", "librarian-bot", "parquet-converter", "SFconvertbot"})
 Record = Repository | Account | Commit | Thread | Comment | Membership | Derivation
 
 
+def repo_type(key: str) -> tuple[str, str]:
+    """``(type, OWNER/NAME)`` of a repository key: ``datasets/a/b`` is the dataset ``a/b``."""
+    prefix, _, rest = key.partition("/")
+    if prefix in ("datasets", "spaces") and rest and rest.count("/") <= 1:
+        return prefix[:-1], rest
+    return "model", key
+
+
+def repo_key(kind: str, repo_id: str) -> str:
+    """The key of the repository ``repo_id`` of type ``kind`` (inverse of ``repo_type``)."""
+    return repo_id if kind == "model" else f"{kind}s/{repo_id}"
+
+
+def owner(key: str) -> str:
+    return repo_type(key)[1].split("/", 1)[0]
+
+
+def api_path(key: str) -> str:
+    """``/api/models/a/b``, ``/api/datasets/a/b`` or ``/api/spaces/a/b``."""
+    kind, repo_id = repo_type(key)
+    return f"/api/{kind}s/{repo_id}"
+
+
 class HubSource:
-    """Collects one model's activity, its owner's type, or an organisation's members."""
+    """Collects one repository's activity, its owner's type, or an organisation's members.
+
+    Models, datasets and spaces go through the same methods: the repository key names the
+    type (see ``repo_type``), and the paths differ only in ``/api/{type}s``.
+    """
 
     def __init__(self, client: ApiClient) -> None:
         self.client = client
 
-    def listing(self, *, author: str | None = None, search: str | None = None,
-                limit: int = 1000, start: str | None = None) -> Iterator[RawResponse]:
-        """Pages of ``/api/models``; ``start`` is a saved ``Link`` cursor URL to resume."""
-        params: list[tuple[str, Any]] = [("limit", limit)] + [("expand[]", e) for e in EXPAND]
+    def listing(self, *, kind: str = "model", author: str | None = None,
+                search: str | None = None, limit: int = 1000,
+                start: str | None = None) -> Iterator[RawResponse]:
+        """Pages of ``/api/models`` (``/api/datasets``, ``/api/spaces`` for ``kind``);
+        ``start`` is a saved ``Link`` cursor URL to resume."""
+        params: list[tuple[str, Any]] = [("limit", limit)] + [
+            ("expand[]", e) for e in EXPANDS[kind]]
         if author:
             params.append(("author", author))
         if search:
             params.append(("search", search))
-        yield from self.client.pages("/api/models", kind="hub.listing", context={},
-                                     params=params, start=start)
+        yield from self.client.pages(f"/api/{kind}s", kind="hub.listing",
+                                     context={"repo_type": kind}, params=params, start=start)
 
-    def model(self, repo: str, owner_type: str | None) -> RawResponse:
-        return self.client.get(f"/api/models/{repo}", kind="hub.model",
+    def info(self, repo: str, owner_type: str | None) -> RawResponse:
+        """The repository's own answer (``model_info``, ``dataset_info``, ``space_info``)."""
+        kind = repo_type(repo)[0]
+        return self.client.get(api_path(repo), kind=f"hub.{kind}",
                                context={"repo": repo, "owner_type": owner_type},
-                               params=[("expand[]", e) for e in EXPAND])
+                               params=[("expand[]", e) for e in EXPANDS[kind]])
 
     def listed(self, repo: str, owner_type: str | None, page: RawResponse,
                item: dict[str, Any]) -> RawResponse:
-        """A stored listing page's entry for ``repo``, kept as that model's answer.
+        """A stored listing page's entry for ``repo``, kept as that repository's answer.
 
-        The listing asks for the same ``expand`` fields as ``model``, so the entry is what
-        ``GET /api/models/{repo}`` would say; the excerpt goes to the raw store (kind
-        ``hub.listed``, ``context.page`` naming the page) so ``rebuild`` parses it too.
+        The listing asks for the same ``expand`` fields as ``info``, so the entry is what
+        ``GET /api/models/{repo}`` (or ``/api/datasets/…``) would say; the excerpt goes to
+        the raw store (kind ``hub.listed``, ``context.page`` naming the page) so ``rebuild``
+        parses it too.
         """
         return self.client.raw.append(RawResponse(
             kind="hub.listed", context={"repo": repo, "owner_type": owner_type,
                                         "page": f"raw:{page.id}"},
             method=page.method, url=page.url, status=200, headers={}, body=json.dumps(item)))
 
-    def listed_models(self, repos: Iterable[str]) -> dict[str, tuple[RawResponse, dict]]:
-        """The entries of ``repos`` in listing pages the raw store already holds."""
+    def listed_entries(self, repos: Iterable[str]) -> dict[str, tuple[RawResponse, dict]]:
+        """The entries of ``repos`` (keys) in listing pages the raw store already holds."""
         wanted, found = set(repos), {}
         for response in self.client.raw:
             if response.kind == "hub.listing" and response.status == 200:
+                kind = response.context.get("repo_type", "model")
                 for item in response.json() or ():
-                    if item.get("id") in wanted:
-                        found[item["id"]] = (response, item)
+                    key = repo_key(kind, item.get("id") or "")
+                    if key in wanted:
+                        found[key] = (response, item)
         return found
 
     def commits(self, repo: str, start: str | None = None) -> Iterator[RawResponse]:
-        yield from self.client.pages(f"/api/models/{repo}/commits/main", kind="hub.commits",
+        yield from self.client.pages(f"{api_path(repo)}/commits/main", kind="hub.commits",
                                      context={"repo": repo}, start=start)
 
     def discussions(self, repo: str) -> Iterator[RawResponse]:
         """Listing pages, then one details answer per discussion."""
         page, numbers = 0, []
         while True:
-            listing = self.client.get(f"/api/models/{repo}/discussions", kind="hub.discussions",
+            listing = self.client.get(f"{api_path(repo)}/discussions", kind="hub.discussions",
                                       context={"repo": repo}, params={"p": page, "type": "all"})
             yield listing
             body = listing.json() if listing.status == 200 else None
@@ -98,7 +151,7 @@ class HubSource:
                 break
             page += 1
         for number in numbers:
-            yield self.client.get(f"/api/models/{repo}/discussions/{number}",
+            yield self.client.get(f"{api_path(repo)}/discussions/{number}",
                                   kind="hub.discussion", context={"repo": repo})
 
     def members(self, organization: str, start: str | None = None) -> Iterator[RawResponse]:
@@ -116,14 +169,17 @@ def _account(author: dict[str, Any] | None) -> Account | None:
     return Account("huggingface", name, kind, author.get("fullname"))
 
 
-def _parse_model(body: dict[str, Any], context: dict[str, Any]) -> list[Record]:
+def _parse_info(body: dict[str, Any], context: dict[str, Any]) -> list[Record]:
+    """A model's, dataset's or space's answer (or listing entry); lineage only for models."""
     entry = hub_metadata.model_entry(body)
     record = hub_metadata.repository(entry)
-    owner_type = context.get("owner_type")
-    if owner_type:
-        record = Repository(**{**{f: getattr(record, f) for f in record.__slots__},
-                               "owner_type": owner_type})
-    return [record, *hub_metadata.derivations(entry)]
+    kind = repo_type(context.get("repo") or entry.id)[0]
+    changes: dict[str, Any] = {"owner_type": context["owner_type"]} \
+        if context.get("owner_type") else {}
+    if kind != "model":
+        changes |= {"repo": repo_key(kind, entry.id), "kind": kind}
+    record = replace(record, **changes)
+    return [record, *(hub_metadata.derivations(entry) if kind == "model" else ())]
 
 
 def _parse_overview(body: dict[str, Any], context: dict[str, Any]) -> list[Record]:
@@ -195,10 +251,11 @@ def _parse_members(body: list[dict[str, Any]], context: dict[str, Any]) -> list[
 
 
 PARSERS: dict[str, Callable[[Any, dict[str, Any]], list[Record]]] = {
-    "hub.model": _parse_model, "hub.overview": _parse_overview, "hub.commits": _parse_commits,
+    "hub.model": _parse_info, "hub.dataset": _parse_info, "hub.space": _parse_info,
+    "hub.overview": _parse_overview, "hub.commits": _parse_commits,
     "hub.discussions": lambda body, context: [], "hub.discussion": _parse_discussion,
     "hub.members": _parse_members, "hub.listing": lambda body, context: [],
-    "hub.listed": _parse_model,
+    "hub.listed": _parse_info,
 }
 
 

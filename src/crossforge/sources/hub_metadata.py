@@ -241,6 +241,8 @@ def repository(entry: ModelEntry) -> Repository:
     owner = entry.id.split("/", 1)[0] if "/" in entry.id else (entry.author or entry.id)
     license_ = entry.card.get("license") or next(
         (t.split(":", 1)[1] for t in entry.tags if t.startswith("license:")), None)
+    if isinstance(license_, list):  # dataset cards may list several
+        license_ = ",".join(map(str, license_))
     return Repository(
         platform="huggingface", repo=entry.id, kind="model", owner=owner,
         created_at=entry.created_at, last_modified=entry.last_modified,
