@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import pandas as pd
@@ -52,6 +53,7 @@ from crossforge.sources import corpus as corpus_source
 from crossforge.sources import hub_metadata, synthetic
 from crossforge.sources.git import GitRepository
 from crossforge.sources.github import GitHubSource
+from crossforge.sources.github_app import AppCredentials, InstallationAuth
 from crossforge.sources.http import ApiClient
 from crossforge.sources.hub import HubSource
 from crossforge.sources.raw import RawStore
@@ -63,6 +65,14 @@ from crossforge.world import read_world, write_world
 DEFAULT_RAW = "crossforge-raw"
 GITHUB_API = "https://api.github.com"
 HUB_URL = "https://huggingface.co"
+
+
+class GitHubApp(NamedTuple):
+    """A GitHub App to collect as: each ``None`` falls back to its ``GITHUB_APP_*`` variable."""
+
+    app_id: str | None = None
+    installation_id: str | None = None
+    private_key_path: str | Path | None = None
 
 
 #: One provenance line per local source, and one per API with its count of raw responses.
@@ -352,6 +362,7 @@ def sample(platform: str, *, db: str | Path = DEFAULT_DB, frame: str = "main",
            author: str | None = None, max_listed: int | None = None, kind: str = "models",
            max_id: int = sampling.GITHUB_MAX_ID, raw: str | Path = DEFAULT_RAW,
            endpoint: str | None = None, token_env: str | None = None,
+           github_app: GitHubApp | None = None,
            on_window: Callable[[str, int], None] | None = None) -> sampling.SampledFrame:
     """Draw a reproducible sampling frame and store it with its parameters.
 
@@ -377,6 +388,7 @@ def sample(platform: str, *, db: str | Path = DEFAULT_DB, frame: str = "main",
             holds repository keys (``datasets/OWNER/NAME``) and ``params.kind`` says which.
         max_id: GitHub random ids only, the largest repository id to draw.
         endpoint, token_env: API base URL and the environment variable holding a token.
+        github_app: a GitHub App instead of tokens (see ``collect``).
         on_window: called after each search window with its query and the repositories
             found so far (for progress displays).
     """
@@ -437,8 +449,8 @@ def sample(platform: str, *, db: str | Path = DEFAULT_DB, frame: str = "main",
         details = {"from_frame": from_frame,
                    "without_metadata": sum(1 for r in rows if r[1] is None)}
     else:
-        with _clients(raw, github_url=endpoint, hub_url=endpoint,
-                      github_token_env=token_env, hf_token_env=token_env) as (gh, hb):
+        with _clients(raw, github_url=endpoint, hub_url=endpoint, github_token_env=token_env,
+                      hf_token_env=token_env, github_app=github_app) as (gh, hb):
             if method == "hub-listing":
                 population = sampling.hub_listing(HubSource(hb), kind=kind[:-1], author=author,
                                                   max_listed=max_listed)
@@ -470,7 +482,8 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
             github_url: str | None = None, hub_url: str | None = None,
             github_token_env: str | None = None, hf_token_env: str | None = None,
             on_progress: Callable[[CollectionProgress], None] | None = None,
-            shard: str | None = None, conditional: bool = False) -> CollectionSummary:
+            shard: str | None = None, conditional: bool = False,
+            github_app: GitHubApp | None = None) -> CollectionSummary:
     """Collect every repository of a stored frame; re-running continues where it stopped.
 
     Tokens are read from the environment variables named (default ``GITHUB_TOKEN``, which
@@ -480,6 +493,11 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
     ``shard="I/N"`` collects only the repositories of shard I of N (``crossforge.shards``).
     ``conditional`` asks with the ETags of answers already in ``raw``: re-collecting into a
     fresh database costs nothing for unchanged pages (GitHub does not charge a 304).
+    ``github_app`` (app id, installation id, private key file; each ``None`` falls back to
+    ``GITHUB_APP_ID``, ``GITHUB_APP_INSTALLATION_ID``, ``GITHUB_APP_PRIVATE_KEY_PATH`` or
+    the PEM in ``GITHUB_APP_PRIVATE_KEY``) collects GitHub as an App installation instead of
+    with tokens: installation tokens are made from a signed JWT and renewed before they
+    expire (``crossforge.sources.github_app``); none of the three secrets is ever written.
     """
     part = shards.parse_shard(shard) if shard else None
     with Store(db) as store:
@@ -491,7 +509,7 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
             repos = shards.select(repos, part)
         with _clients(raw, github_url=github_url, hub_url=hub_url,
                       github_token_env=github_token_env, hf_token_env=hf_token_env,
-                      conditional=conditional) as (gh, hb):
+                      conditional=conditional, github_app=github_app) as (gh, hb):
             collector = Collector(store, github_source=GitHubSource(gh),
                                   hub_source=HubSource(hb), on_progress=on_progress)
             return collector.collect(repos)
@@ -518,12 +536,15 @@ def rebuild(raw: str | Path = DEFAULT_RAW, db: str | Path = "crossforge-rebuilt.
 @contextmanager
 def _clients(raw: str | Path, *, github_url: str | None, hub_url: str | None,
              github_token_env: str | None, hf_token_env: str | None,
-             conditional: bool = False) -> Iterator[tuple[ApiClient, ApiClient]]:
+             conditional: bool = False, github_app: GitHubApp | None = None
+             ) -> Iterator[tuple[ApiClient, ApiClient]]:
+    credentials = AppCredentials.from_environment(*(github_app or GitHubApp()))
     store = RawStore(raw)
     github_tokens = os.environ.get(github_token_env or "GITHUB_TOKEN", "").split(",")
     hub_tokens = [os.environ.get(hf_token_env or "HF_TOKEN", "")]
-    gh = ApiClient(github_url or GITHUB_API, "github", store, tokens=github_tokens,
-                   conditional=conditional)
+    app = InstallationAuth(credentials, github_url or GITHUB_API) if credentials else None
+    gh = ApiClient(github_url or GITHUB_API, "github", store,
+                   tokens=() if app else github_tokens, conditional=conditional, app=app)
     hb = ApiClient(hub_url or HUB_URL, "huggingface", store, tokens=hub_tokens,
                    conditional=conditional)
     try:

@@ -213,6 +213,16 @@ def run_study(
 
 
 RawOption = Annotated[Path, typer.Option("--raw", help="The raw store directory.")]
+AppIdOption = Annotated[str | None, typer.Option(
+    "--github-app-id", help="Collect GitHub as this GitHub App, not with tokens (default "
+                            "GITHUB_APP_ID; key in GITHUB_APP_PRIVATE_KEY_PATH).")]
+AppInstallationOption = Annotated[str | None, typer.Option(
+    "--github-app-installation", help="The App's installation id (default "
+                                      "GITHUB_APP_INSTALLATION_ID; else its only one).")]
+AppKeyOption = Annotated[Path | None, typer.Option(
+    "--github-app-key", help="The App's private key (.pem) file (default "
+                             "GITHUB_APP_PRIVATE_KEY_PATH, or the PEM in "
+                             "GITHUB_APP_PRIVATE_KEY).")]
 
 
 @app.command("sample")
@@ -265,6 +275,9 @@ def sample_command(
         "--endpoint", help="API base URL (e.g. an emulator).")] = None,
     token_env: Annotated[str | None, typer.Option(
         "--token-env", help="Environment variable holding the token.")] = None,
+    github_app_id: AppIdOption = None,
+    github_app_installation: AppInstallationOption = None,
+    github_app_key: AppKeyOption = None,
     db: DbOption = Path(DEFAULT_DB),
     raw: RawOption = Path(api.DEFAULT_RAW),
 ) -> None:
@@ -285,7 +298,9 @@ def sample_command(
             allocation=allocation, min_activity=min_activity, min_popularity=min_popularity,
             exclude_forks=exclude_forks, exclude_mirrors=exclude_mirrors,
             exclude_archived=exclude_archived, author=author, max_listed=max_listed,
-            kind=kind, raw=raw, endpoint=endpoint, token_env=token_env, on_window=on_window)
+            kind=kind, raw=raw, endpoint=endpoint, token_env=token_env,
+            github_app=api.GitHubApp(github_app_id, github_app_installation, github_app_key),
+            on_window=on_window)
     params = sampled.params
     console.print(f"frame {frame!r}: {len(sampled.repos):,} {platform} repositories drawn "
                   f"from {params['eligible']:,} eligible of {params['population']:,} "
@@ -333,6 +348,9 @@ def collect_command(
     conditional: Annotated[bool, typer.Option(
         "--conditional", help="Re-collection: ask with the ETags of answers already in the "
                               "raw store; unchanged pages cost no rate limit.")] = False,
+    github_app_id: AppIdOption = None,
+    github_app_installation: AppInstallationOption = None,
+    github_app_key: AppKeyOption = None,
     db: DbOption = Path(DEFAULT_DB),
     raw: RawOption = Path(api.DEFAULT_RAW),
 ) -> None:
@@ -353,7 +371,8 @@ def collect_command(
         summary = api.collect(db, frame=frame, raw=raw, github_url=github_url, hub_url=hub_url,
                               github_token_env=github_token_env, hf_token_env=hf_token_env,
                               on_progress=on_progress, shard=shard,
-                              conditional=conditional)
+                              conditional=conditional, github_app=api.GitHubApp(
+                                  github_app_id, github_app_installation, github_app_key))
     for platform, count in summary.repositories.items():
         missing = summary.missing.get(platform, [])
         console.print(f"{platform}: {count:,} repositories collected, "

@@ -130,13 +130,16 @@ def killed_run(index: int, tmp: Path, kill_at: int, extra_delay: float, token: s
         emulator.stop()
 
 
-def run_collect(folder: Path, url: str, github: str, hub: str) -> subprocess.CompletedProcess:
-    """``python -m crossforge collect`` with the given tokens, its output captured."""
+def run_collect(folder: Path, url: str, github: str, hub: str,
+                extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``python -m crossforge collect`` with the given tokens (and ``extra_env``, e.g. a
+    GitHub App's), its output captured."""
     return subprocess.run(
         [sys.executable, "-m", "crossforge", "collect", "--db", str(folder / "db.duckdb"),
          "--raw", str(folder / "raw"), "--github-url", url, "--hub-url", url],
         cwd=folder, capture_output=True, text=True, timeout=300,
-        env={**os.environ, "PYTHONPATH": str(SRC), "GITHUB_TOKEN": github, "HF_TOKEN": hub})
+        env={**os.environ, "PYTHONPATH": str(SRC), "GITHUB_TOKEN": github, "HF_TOKEN": hub,
+             **(extra_env or {})})
 
 
 def occurrences(folder: Path, outputs: list[str], secrets: tuple[str, ...]) -> int:

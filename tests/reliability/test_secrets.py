@@ -1,16 +1,22 @@
-"""Fake tokens (accepted, rejected, several in turn) never reach a file under the output
+"""Fake tokens (accepted, rejected, several in turn) and a GitHub App's secrets (its private
+key, its JWTs, the installation tokens they buy) never reach a file under the output
 directory, the raw store, the database, or the command's stdout and stderr."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from crossforge.emulator import Emulator
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from crossforge.emulator import Emulator, GitHubApps
+from crossforge.sources.github_app import AppCredentials, InstallationAuth
 from tests.reliability.helpers import WORLD, framed_db, occurrences, run_collect
 
 GOOD = ("ghp_SECRETgoodFAKE000000000000000001", "ghp_SECRETgoodFAKE000000000000000002")
 HUB = "hf_SECREThubFAKE0000000000000000003"
 REJECTED = "ghp_SECRETrevokedFAKE00000000000004"
+FAULTS = "500:0.05,429:0.05:1,invalid:0.05,seed=4"
 
 
 def test_tokens_appear_nowhere(tmp_path: Path) -> None:
@@ -19,8 +25,7 @@ def test_tokens_appear_nowhere(tmp_path: Path) -> None:
     for folder in (accepted, refused):
         folder.mkdir()
         framed_db(folder / "db.duckdb")
-    with Emulator.from_records(WORLD, rejected_tokens={REJECTED},
-                               faults="500:0.05,429:0.05:1,invalid:0.05,seed=4") as emulator:
+    with Emulator.from_records(WORLD, rejected_tokens={REJECTED}, faults=FAULTS) as emulator:
         ok = run_collect(accepted, emulator.url, ",".join(GOOD), HUB)
         bad = run_collect(refused, emulator.url, REJECTED, REJECTED)
     assert ok.returncode == 0, ok.stderr
@@ -31,4 +36,43 @@ def test_tokens_appear_nowhere(tmp_path: Path) -> None:
     assert occurrences(tmp_path, [ok.stdout, ok.stderr, bad.stdout, bad.stderr], secrets) == 0
     # the scan itself finds a token where one is
     (tmp_path / "planted.txt").write_text(GOOD[0])
+    assert occurrences(tmp_path, [], secrets) == 1
+
+
+def _pem(key: rsa.RSAPrivateKey) -> str:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
+
+
+def test_github_app_secrets_appear_nowhere(tmp_path: Path) -> None:
+    """Collect as an App (through faults, so retries and renewals happen), then with a key
+    that is not the App's; neither the key, nor any JWT, nor an installation token is found."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    wrong = _pem(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    apps = GitHubApps({"4242": public.decode()}, {"77": "4242"})
+    accepted, refused = tmp_path / "accepted", tmp_path / "refused"
+    for folder in (accepted, refused):
+        folder.mkdir()
+        framed_db(folder / "db.duckdb")
+    app_env = {"GITHUB_APP_ID": "4242", "GITHUB_APP_INSTALLATION_ID": "77"}
+    with Emulator.from_records(WORLD, faults=FAULTS, github_apps=apps) as emulator:
+        ok = run_collect(accepted, emulator.url, "", HUB,
+                         {**app_env, "GITHUB_APP_PRIVATE_KEY": _pem(key)})
+        bad = run_collect(refused, emulator.url, "", HUB,
+                          {**app_env, "GITHUB_APP_PRIVATE_KEY": wrong})
+    assert ok.returncode == 0, ok.stderr
+    assert "repositories collected" in ok.stdout
+    assert bad.returncode == 2 and "refused GitHub App 4242's JWT" in bad.stderr
+    assert "Traceback" not in bad.stderr + ok.stderr
+    tokens = tuple(apps.issued)
+    assert tokens, "the App collection made no installation token"
+    jwt_header = InstallationAuth(AppCredentials("4242", "77", _pem(key)),
+                                  emulator.url).jwt().split(".")[0]   # every JWT starts so
+    key_lines = tuple(line for pem in (_pem(key), wrong) for line in pem.splitlines()[1:-1])
+    secrets = (*tokens, jwt_header, *key_lines)
+    outputs = [ok.stdout, ok.stderr, bad.stdout, bad.stderr]
+    assert occurrences(tmp_path, outputs, secrets) == 0
+    (tmp_path / "planted.txt").write_text(tokens[0])
     assert occurrences(tmp_path, [], secrets) == 1

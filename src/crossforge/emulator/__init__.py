@@ -30,12 +30,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from crossforge.emulator import github, hub
+from crossforge.emulator.apps import GitHubApps
 from crossforge.emulator.faults import Fault, Faults
 from crossforge.emulator.world import World
 from crossforge.errors import ConfigError
 from crossforge.sources import hub as hub_source
 
-__all__ = ["Charge", "Emulator", "Fault", "Faults", "World"]
+__all__ = ["Charge", "Emulator", "Fault", "Faults", "GitHubApps", "World"]
 
 Answer = tuple[int, dict[str, str], Any]
 
@@ -88,6 +89,8 @@ class Emulator:
         renamed: GitHub repositories served under a new name (``{new: old}``): the old
             name's REST paths answer ``301 Moved Permanently`` to the new one's.
         blocked: GitHub repositories whose REST paths answer ``451`` (a DMCA takedown).
+        github_apps: GitHub Apps whose JWTs and installation tokens the emulator accepts
+            (``crossforge.emulator.apps``); their tokens share the installation's budget.
     """
 
     def __init__(self, world: World, *, github_limit: int = GITHUB_LIMIT,
@@ -97,8 +100,9 @@ class Emulator:
                  listing_page: int = HUB_LISTING_PAGE,
                  max_concurrent: int = GITHUB_CONCURRENCY,
                  renamed: dict[str, str] | None = None,
-                 blocked: Iterable[str] = ()) -> None:
+                 blocked: Iterable[str] = (), github_apps: GitHubApps | None = None) -> None:
         self.world = world
+        self.github_apps = github_apps
         self.renamed = dict(renamed or {})
         self.blocked = set(blocked)
         self.github_limit = github_limit
@@ -186,6 +190,10 @@ class Emulator:
         if token in self.rejected_tokens:
             return 401, {}, github.error(401, "Bad credentials") if platform == "github" else {
                 "error": "Invalid credentials in Authorization header"}
+        if platform == "github" and self.github_apps is not None:
+            refused = self.github_apps.answer(method, path, token)
+            if refused is not None:
+                return refused
         if fault is not None and fault.status is not None:
             return self._fault_answer(platform, fault)
         if platform == "github" and path == "/rate_limit":
@@ -269,12 +277,15 @@ class Emulator:
 
     def _budget(self, platform: str, resource: str, token: str | None,
                 now: int) -> dict[str, int]:
-        key = f"{platform}:{resource}:{token}"
+        installation = self.github_apps.installation_of(token) if self.github_apps else None
+        key = f"{platform}:{resource}:{f'installation {installation}' if installation else token}"
         if platform == "huggingface":
             limit, window = self.hub_limit, 300
         elif resource == "search":
             limit = self.search_limit if token else SEARCH_ANONYMOUS_LIMIT
             window = self.search_window
+        elif installation is not None and self.github_apps is not None:
+            limit, window = self.github_apps.installation_limit, 3600
         else:
             limit, window = (self.github_limit if token else self.anonymous_limit), 3600
         budget = self._budgets.get(key)

@@ -4,7 +4,9 @@ Kept apart from the platform clients (as httpx keeps transports apart from its c
 collector asks for a path and gets a ``RawResponse`` that is already in the raw store.
 
 - Tokens go only into the ``Authorization`` header; several GitHub tokens are used in turn
-  when one runs out. They never reach the raw store, the database, logs or messages.
+  when one runs out. They never reach the raw store, the database, logs or messages. A
+  GitHub App (``crossforge.sources.github_app``) gives installation tokens instead, renewed
+  before they expire and after a 401.
 - Primary rate limits: when ``X-RateLimit-Remaining`` is 0 (GitHub) or a 429 arrives (both),
   wait until the reset the headers name (``X-RateLimit-Reset``, ``Retry-After``, the Hub's
   ``RateLimit: …;t=SECONDS``), or 60 s when none is given (GitHub's documented floor).
@@ -32,7 +34,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -40,6 +42,9 @@ import httpx
 from crossforge import __version__
 from crossforge.errors import CrossforgeError
 from crossforge.sources.raw import KEPT_HEADERS, RawResponse, RawStore
+
+if TYPE_CHECKING:
+    from crossforge.sources.github_app import InstallationAuth
 
 SECONDARY_LIMIT_FLOOR = 60.0
 _HUB_RESET = re.compile(r"t=(\d+)")
@@ -151,6 +156,7 @@ class ApiClient:
         sleep: how to wait (tests pass a fake clock).
         breaker: shared with the platform's other clients (one is made when not given).
         conditional: ask with the ETag of answers already in the raw store (see above).
+        app: a GitHub App installation whose tokens replace ``tokens``.
     """
 
     base_url: str
@@ -164,6 +170,7 @@ class ApiClient:
     budget: Budget = field(default_factory=Budget)
     breaker: Breaker | None = None
     conditional: bool = False
+    app: InstallationAuth | None = None
 
     def __post_init__(self) -> None:
         self._tokens = [t for t in self.tokens if t]
@@ -181,6 +188,8 @@ class ApiClient:
 
     def close(self) -> None:
         self._client.close()
+        if self.app is not None:
+            self.app.close()
 
     def get(self, path: str, *, kind: str, context: dict[str, Any],
             params: dict[str, Any] | list[tuple[str, Any]] | None = None) -> RawResponse:
@@ -239,6 +248,8 @@ class ApiClient:
         return urlunsplit(parts._replace(scheme=base.scheme, netloc=base.netloc))
 
     def _headers(self) -> dict[str, str]:
+        if self.app is not None:
+            return {"Authorization": f"Bearer {self.app.token()}"}
         if not self._tokens:
             return {}
         return {"Authorization": f"Bearer {self._tokens[self._token_index]}"}
@@ -247,7 +258,7 @@ class ApiClient:
               params: Any = None, payload: Any = None,
               check: Callable[[httpx.Response], str | None] | None = None) -> RawResponse:
         assert self.breaker is not None
-        attempt = 0
+        attempt, renewed = 0, False
         while True:
             attempt += 1
             self.budget.waited_seconds += self.breaker.wait_turn()
@@ -265,9 +276,16 @@ class ApiClient:
                 continue
             self.budget.requests += 1
             self._read_budget(answer)
+            if answer.status_code == 401 and self.app is not None and not renewed:
+                self.app.invalidate()  # revoked or expired early: one new token, once
+                renewed = True
+                continue
             if answer.status_code == 401:
                 raise CollectError(f"{self.platform} refused the credentials (401 Bad "
-                                   "credentials): check the token's environment variable")
+                                   "credentials): " + ("a new GitHub App installation token "
+                                                       "was refused too" if self.app else
+                                                       "check the token's environment "
+                                                       "variable"))
             wait = self._rate_limit_wait(answer)
             if wait is not None:
                 if len(self._tokens) > 1 and wait > 1:
