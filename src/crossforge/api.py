@@ -44,7 +44,7 @@ from crossforge.measures import (
     survival_curves,
     trends_by_year,
 )
-from crossforge.measures.engine import open_engine
+from crossforge.measures.engine import COMPARED_KINDS, open_engine, restrict_kinds
 from crossforge.measures.relations import validate_relation_inference
 from crossforge.records import Provenance, Repository, check_platform, check_repo_id
 from crossforge.report import write_report
@@ -215,6 +215,7 @@ def measure(
     engine: str = "duckdb",
     threads: int | None = None,
     memory_limit: str | None = None,
+    kinds: Sequence[str] = COMPARED_KINDS,
 ) -> MeasureResult:
     """Compute every measure and the platform comparison, and write them into ``out``.
 
@@ -233,6 +234,9 @@ def measure(
             Both run the same SQL text and give the same results (``docs/measures.md``).
         threads: worker threads of the engine (default: all cores).
         memory_limit: the engine's memory cap, e.g. ``"6GB"`` (default: the engine's own).
+        kinds: the repository kinds measured: GitHub ``code`` and Hub ``model`` by default,
+            so Hub datasets and spaces in the same store never enter the model comparison;
+            add ``dataset`` or ``space`` (or measure them alone) deliberately.
 
     Raises:
         StoreError: the store does not exist or cannot be read.
@@ -243,7 +247,8 @@ def measure(
     if out.exists() and not out.is_dir():
         raise ConfigError(f"output path {out} exists and is not a directory")
     with Store(db, read_only=True) as store, open_engine(
-            store, engine, threads=threads, memory_limit=memory_limit) as sql:
+            store, engine, threads=threads, memory_limit=memory_limit,
+            kinds=tuple(kinds)) as sql:
         repositories = (
             CollaborationIntensity().compute(sql)
             .merge(Openness().compute(sql), on=["platform", "repo"], how="left")
@@ -341,11 +346,14 @@ def _write_json(path: Path, value: object) -> None:
     path.write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")
 
 
-def report(db: str | Path = DEFAULT_DB, out: str | Path = "crossforge-out") -> dict[str, Path]:
+def report(db: str | Path = DEFAULT_DB, out: str | Path = "crossforge-out", *,
+           kinds: Sequence[str] = COMPARED_KINDS) -> dict[str, Path]:
     """Measure the store and write the report into ``out``: ``report.html`` (self-contained),
-    ``report.md``, LaTeX tables in ``tables/`` and figures (SVG, PNG, PDF) in ``figures/``."""
-    result = measure(db, out)
+    ``report.md``, LaTeX tables in ``tables/`` and figures (SVG, PNG, PDF) in ``figures/``.
+    ``kinds`` as for ``measure`` (code and models by default)."""
+    result = measure(db, out, kinds=kinds)
     with Store(db, read_only=True) as store:
+        restrict_kinds(store, tuple(kinds))
         sources = store.frame(PROVENANCE_SUMMARY_SQL).astype(str).to_dict("records")
         graphs = CollaborationNetworks().graphs(store)
     return {**result.paths, **write_report(Path(out), result, sources=sources, graphs=graphs)}

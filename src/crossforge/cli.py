@@ -50,8 +50,15 @@ err_console = Console(stderr=True)
 
 DbOption = Annotated[Path, typer.Option("--db", help="The DuckDB store.")]
 OutOption = Annotated[Path, typer.Option("--out", help="Output directory.")]
+KindsOption = Annotated[str, typer.Option(
+    "--kinds", help="Repository kinds measured, comma-separated: code and model (default) "
+                    "compare GitHub with Hub models; add dataset or space deliberately.")]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _kinds(text: str) -> tuple[str, ...]:
+    return tuple(k.strip() for k in text.split(",") if k.strip())
 
 
 def _one_line_errors(func: F) -> F:
@@ -168,9 +175,10 @@ def measure(
     engine: Annotated[str, typer.Option(
         "--engine", help="Where the measures' SQL runs: duckdb (default) or spark "
         "(local Apache Spark; needs the spark extra).")] = "duckdb",
+    kinds: KindsOption = "code,model",
 ) -> None:
     """Compute per-repository measures into OUT (CSV, Parquet, summary.json)."""
-    result = api.measure(db, out, engine=engine)
+    result = api.measure(db, out, engine=engine, kinds=_kinds(kinds))
     for platform, entry in result.summary["platforms"].items():
         console.print(
             f"{platform}: {entry['repositories']:,} repositories, median contributors "
@@ -181,9 +189,10 @@ def measure(
 
 @app.command()
 @_one_line_errors
-def report(db: DbOption = Path(DEFAULT_DB), out: OutOption = Path("crossforge-out")) -> None:
+def report(db: DbOption = Path(DEFAULT_DB), out: OutOption = Path("crossforge-out"),
+           kinds: KindsOption = "code,model") -> None:
     """Measure the store and write report.html, report.md, tables/*.tex and figures/ into OUT."""
-    paths = api.report(db, out)
+    paths = api.report(db, out, kinds=_kinds(kinds))
     console.print(f"report: {paths['html']}")
 
 

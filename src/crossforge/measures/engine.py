@@ -17,6 +17,13 @@ from crossforge.errors import ConfigError
 from crossforge.store import Store
 
 ENGINES: tuple[str, ...] = ("duckdb", "spark")
+#: Repository kinds the study compares by default: GitHub code and Hub models. Hub datasets
+#: and spaces collected into the same store are left out unless asked for.
+COMPARED_KINDS: tuple[str, ...] = ("code", "model")
+KINDS: tuple[str, ...] = ("code", "model", "dataset", "space")
+#: Tables whose rows belong to one repository, and the column naming it.
+_REPOSITORY_ROWS = {"repositories": "repo", "commits": "repo", "threads": "repo",
+                    "comments": "repo", "thread_labels": "repo", "derivations": "child"}
 
 
 class Engine(Protocol):
@@ -25,16 +32,49 @@ class Engine(Protocol):
     def frame(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame: ...
 
 
-@contextmanager
-def open_engine(store: Store, engine: str = "duckdb", *, threads: int | None = None,
-                memory_limit: str | None = None) -> Iterator[Engine]:
-    """The engine named ``engine`` over ``store``, with its threads and memory capped.
+def restrict_kinds(store: Store, kinds: tuple[str, ...] = COMPARED_KINDS) -> int:
+    """Let this connection see only repositories of ``kinds`` and their rows.
+
+    Temporary views named like the tables shadow them (DuckDB resolves ``temp`` first), so
+    every measure's SQL, and Spark's export, reads the narrowed store unchanged. Nothing is
+    shadowed when the store holds no other kind. Returns the repositories left out.
 
     Raises:
-        ConfigError: an unknown engine, or Spark without pyspark installed.
+        ConfigError: an unknown kind.
+    """
+    unknown = sorted(set(kinds) - set(KINDS))
+    if unknown or not kinds:
+        raise ConfigError(f"unknown repository kind {', '.join(unknown) or '(none)'}: choose "
+                          f"from {', '.join(KINDS)}")
+    marks = ", ".join("?" for _ in kinds)
+    left_out = store.query(f"SELECT count(*) FROM repositories WHERE kind NOT IN ({marks})",
+                           list(kinds)).fetchone()[0]
+    if not left_out:
+        return 0
+    catalog = store.query("SELECT current_database()").fetchone()[0]
+    other = (f'SELECT platform, repo FROM "{catalog}".main.repositories '
+             f"WHERE kind NOT IN ({', '.join(repr(k) for k in kinds)})")
+    for table, column in _REPOSITORY_ROWS.items():
+        store.query(f'CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM "{catalog}".main.'
+                    f"{table} t WHERE NOT EXISTS (SELECT 1 FROM ({other}) o "
+                    f"WHERE o.platform = t.platform AND o.repo = t.{column})")
+    return int(left_out)
+
+
+@contextmanager
+def open_engine(store: Store, engine: str = "duckdb", *, threads: int | None = None,
+                memory_limit: str | None = None,
+                kinds: tuple[str, ...] | None = None) -> Iterator[Engine]:
+    """The engine named ``engine`` over ``store``, with its threads and memory capped;
+    with ``kinds``, over those repository kinds only (``restrict_kinds``).
+
+    Raises:
+        ConfigError: an unknown engine or kind, or Spark without pyspark installed.
     """
     if engine not in ENGINES:
         raise ConfigError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if kinds is not None:
+        restrict_kinds(store, kinds)
     if engine == "duckdb":
         store.query("SET TimeZone = 'UTC'")     # as Spark's session: results print alike
         if threads:
