@@ -26,7 +26,7 @@ from crossforge import __version__, classify, interviews, sampling, shards, snap
 from crossforge.collect import CollectionProgress, CollectionSummary, Collector
 from crossforge.collect import rebuild as rebuild_store
 from crossforge.content import TypeShares
-from crossforge.emulator import Emulator, World
+from crossforge.emulator import Emulator, GitHubApps, World
 from crossforge.errors import ConfigError
 from crossforge.measures import (
     COMPARED_MEASURES,
@@ -593,7 +593,8 @@ def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
 
 
 def emulate(world: str | Path, *, port: int = 8000, faults: str | None = None,
-            on_ready: Callable[[Emulator], None] | None = None, **limits: int) -> None:
+            on_ready: Callable[[Emulator], None] | None = None,
+            github_apps: Sequence[str] = (), **limits: int) -> None:
     """Serve a world file on ``http://127.0.0.1:PORT`` until interrupted (Ctrl-C).
 
     Args:
@@ -601,14 +602,17 @@ def emulate(world: str | Path, *, port: int = 8000, faults: str | None = None,
         port: the loopback port; 0 picks a free one.
         faults: a fault specification, see ``crossforge.emulator.faults``.
         on_ready: called with the running emulator once it listens (to print its URL).
+        github_apps: GitHub Apps it accepts, ``APP_ID:INSTALLATION_ID:PUBLIC_KEY_FILE``
+            each (``crossforge.emulator.apps``).
         limits: ``github_limit``, ``hub_limit``, ``anonymous_limit``, ``search_limit``.
 
     Raises:
         ConfigError: the world file is missing or malformed, the fault specification is
             malformed, or the port cannot be bound.
     """
+    apps = GitHubApps.parse(list(github_apps)) if github_apps else None
     emulator = Emulator(World.from_records(read_world(world)), faults=faults, port=port,
-                        **limits)
+                        github_apps=apps, **limits)
     emulator.start()
     try:
         if on_ready is not None:

@@ -486,6 +486,9 @@ def emulate_command(
     faults: Annotated[str | None, typer.Option(
         "--faults", help="Fault spec, e.g. '500:0.05,429:0.02,reset:0.01,seed=7' "
                          "(see docs/emulator.md).")] = None,
+    github_app: Annotated[list[str] | None, typer.Option(
+        "--github-app", help="Accept a GitHub App: APP_ID:INSTALLATION_ID:PUBLIC_KEY_FILE "
+                             "(repeat for several).")] = None,
 ) -> None:
     """Serve a world as the GitHub and Hub APIs on 127.0.0.1 until Ctrl-C."""
     def ready(emulator: Emulator) -> None:
@@ -504,7 +507,8 @@ def emulate_command(
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        api.emulate(world, port=port, faults=faults, on_ready=ready)
+        api.emulate(world, port=port, faults=faults, on_ready=ready,
+                    github_apps=github_app or ())
     except KeyboardInterrupt:
         console.print("emulator stopped")
 

@@ -208,3 +208,23 @@ def test_several_installations_need_a_choice(clock: Clock) -> None:
         with pytest.raises(ConfigError, match="has 2 installations .*77.*88"):
             auth.token()
         auth.close()
+
+
+def test_emulate_takes_apps_from_public_key_files(tmp_path: Path) -> None:
+    public = tmp_path / "app.pub.pem"
+    public.write_text(public_pem(KEY))
+    apps = GitHubApps.parse([f"{APP}:{INSTALLATION}:{public}"])
+    assert apps.public_keys == {APP: public_pem(KEY)}
+    assert apps.installations == {INSTALLATION: APP}
+    for spec, message in ((f"{APP}:{public}", "expected APP_ID:INSTALLATION_ID"),
+                          (f"{APP}:{INSTALLATION}:{tmp_path / 'none.pem'}", "cannot use"),
+                          (f"{APP}:{INSTALLATION}:{tmp_path}", "cannot use")):
+        result = RUNNER.invoke(app, ["emulate", "--world", str(tmp_path / "w.jsonl"),
+                                     "--port", "0", "--github-app", spec])
+        assert result.exit_code == 2 and message in result.output, result.output
+    key_file = tmp_path / "private.pem"
+    key_file.write_text(KEY)
+    result = RUNNER.invoke(app, ["emulate", "--world", str(tmp_path / "w.jsonl"), "--port",
+                                 "0", "--github-app", f"{APP}:{INSTALLATION}:{key_file}"])
+    assert result.exit_code == 2 and "public key" in result.output
+    assert "PRIVATE KEY" not in result.output

@@ -24,9 +24,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives import serialization
+
+from crossforge.errors import ConfigError
 
 Answer = tuple[int, dict[str, str], Any]
 TOKEN_LIFETIME = 3_600
@@ -65,6 +69,32 @@ class GitHubApps:
         self.public_keys = {str(k): v for k, v in self.public_keys.items()}
         self.installations = {str(k): str(v) for k, v in self.installations.items()}
         self._lock = threading.Lock()
+
+    @classmethod
+    def parse(cls, specs: list[str]) -> GitHubApps:
+        """Apps from ``APP_ID:INSTALLATION_ID:PUBLIC_KEY_FILE`` specifications (``crossforge
+        emulate --github-app``).
+
+        Raises:
+            ConfigError: a malformed specification or an unreadable or invalid key file.
+        """
+        keys: dict[str, str] = {}
+        installations: dict[str, str] = {}
+        for spec in specs:
+            app_id, _, rest = spec.partition(":")
+            installation, _, path = rest.partition(":")
+            if not (app_id.isdigit() and installation.isdigit() and path):
+                raise ConfigError(f"--github-app {spec!r}: expected "
+                                  "APP_ID:INSTALLATION_ID:PUBLIC_KEY_FILE")
+            try:
+                text = Path(path).read_text(encoding="utf-8")
+                serialization.load_pem_public_key(text.encode())
+            except (OSError, UnicodeDecodeError, ValueError) as exc:
+                raise ConfigError(f"--github-app {app_id}: cannot use {path} as the App's "
+                                  f"public key (PEM): {type(exc).__name__}") from None
+            keys[app_id] = text
+            installations[installation] = app_id
+        return cls(keys, installations)
 
     def installation_of(self, token: str | None) -> str | None:
         """The installation an issued token belongs to (its budget's owner)."""
