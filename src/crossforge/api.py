@@ -68,11 +68,13 @@ HUB_URL = "https://huggingface.co"
 
 
 class GitHubApp(NamedTuple):
-    """A GitHub App to collect as: each ``None`` falls back to its ``GITHUB_APP_*`` variable."""
+    """A GitHub App to collect as: each ``None`` falls back to its ``GITHUB_APP_*`` variable
+    (unless ``environment`` is false, as for the demo's own emulator)."""
 
     app_id: str | None = None
     installation_id: str | None = None
     private_key_path: str | Path | None = None
+    environment: bool = True
 
 
 #: One provenance line per local source, and one per API with its count of raw responses.
@@ -436,7 +438,8 @@ def sample(platform: str, *, db: str | Path = DEFAULT_DB, frame: str = "main",
                               "repository at a time")
     details: dict[str, object] = {}
     if from_list is not None:
-        population = [sampling.Candidate(r) for r in sampling.from_list(from_list)]
+        population = [sampling.Candidate(r)
+                      for r in sampling.from_list(from_list, platform=platform)]
         details = {"list": str(from_list)}
     elif from_gharchive:
         activity, summary = sampling.gharchive_activity(from_gharchive)
@@ -546,7 +549,9 @@ def _clients(raw: str | Path, *, github_url: str | None, hub_url: str | None,
              github_token_env: str | None, hf_token_env: str | None,
              conditional: bool = False, github_app: GitHubApp | None = None
              ) -> Iterator[tuple[ApiClient, ApiClient]]:
-    credentials = AppCredentials.from_environment(*(github_app or GitHubApp()))
+    app_id, installation, key_path, environment = github_app or GitHubApp()
+    credentials = AppCredentials.from_environment(app_id, installation, key_path,
+                                                  os.environ if environment else {})
     store = RawStore(raw)
     github_tokens = os.environ.get(github_token_env or "GITHUB_TOKEN", "").split(",")
     hub_tokens = [os.environ.get(hf_token_env or "HF_TOKEN", "")]
@@ -587,7 +592,8 @@ def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
     with Emulator.from_records(world, anonymous_limit=10**6, hub_limit=10**6) as emulator:
         collect(db, raw=raw, github_url=emulator.url, hub_url=emulator.url,
                 github_token_env="CROSSFORGE_DEMO_NO_TOKEN",
-                hf_token_env="CROSSFORGE_DEMO_NO_TOKEN")
+                hf_token_env="CROSSFORGE_DEMO_NO_TOKEN",
+                github_app=GitHubApp(environment=False))
     classify_store(db)
     return report(db, out)
 

@@ -40,7 +40,7 @@ import duckdb
 from crossforge.errors import ConfigError
 from crossforge.records import check_repo_id
 from crossforge.sources.http import ApiClient
-from crossforge.sources.hub import HubSource, repo_key
+from crossforge.sources.hub import HubSource, repo_key, repo_type
 from crossforge.sources.raw import api_time
 
 GITHUB_MAX_ID = 1_100_000_000  # about the newest public repository id in late 2026
@@ -304,8 +304,9 @@ def build_frame(method: str, population: list[Candidate], filters: Filters, desi
 # --- list, Hub listing, random ids ---------------------------------------------------------
 
 
-def from_list(path: str | Path) -> list[str]:
-    """Repository ids from a text file, one per line (``#`` comments and blanks skipped)."""
+def from_list(path: str | Path, *, platform: str = "github") -> list[str]:
+    """Repository ids from a text file, one per line (``#`` comments and blanks skipped);
+    a Hub list may name datasets and spaces by their keys (``datasets/OWNER/NAME``)."""
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
@@ -316,7 +317,7 @@ def from_list(path: str | Path) -> list[str]:
     for number, repo in enumerate(repos, 1):
         if repo:
             try:
-                check_repo_id(repo)
+                check_repo_id(repo_type(repo)[1] if platform == "huggingface" else repo)
             except ConfigError as exc:
                 raise ConfigError(f"{path}, line {number}: {exc}") from None
     if not any(repos):

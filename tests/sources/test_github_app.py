@@ -228,3 +228,18 @@ def test_emulate_takes_apps_from_public_key_files(tmp_path: Path) -> None:
                                  "0", "--github-app", f"{APP}:{INSTALLATION}:{key_file}"])
     assert result.exit_code == 2 and "public key" in result.output
     assert "PRIVATE KEY" not in result.output
+
+
+def test_the_demo_ignores_an_app_in_the_environment(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from crossforge import api
+
+    monkeypatch.setenv("GITHUB_APP_ID", APP)
+    monkeypatch.setenv("GITHUB_APP_PRIVATE_KEY", KEY)
+    with api._clients(tmp_path / "raw", github_url=None, hub_url=None, github_token_env=None,
+                      hf_token_env=None) as (github, _hub):
+        assert github.app is not None and github.app.credentials.app_id == APP
+    with api._clients(tmp_path / "raw", github_url=None, hub_url=None, github_token_env=None,
+                      hf_token_env=None, github_app=api.GitHubApp(environment=False)
+                      ) as (github, _hub):
+        assert github.app is None

@@ -178,3 +178,26 @@ def test_kind_is_a_hub_listing_option(tmp_path: Path) -> None:
         result = RUNNER.invoke(app, [*arguments, "--db", str(tmp_path / "x.duckdb")])
         assert result.exit_code == 2 and "--kind" in result.output, result.output
         assert "Traceback" not in result.output
+
+
+def test_a_hub_list_mixes_models_datasets_and_spaces(emulator: Emulator, tmp_path: Path) -> None:
+    listing = tmp_path / "hub.txt"
+    listing.write_text(f"{SHARED_NAME}\n{DATASET}  # the dataset of the same name\n{SPACE}\n")
+    db, raw = tmp_path / "db.duckdb", tmp_path / "raw"
+    result = RUNNER.invoke(app, ["sample", "huggingface", "--from-list", str(listing), "--db",
+                                 str(db)])
+    assert result.exit_code == 0, result.output
+    result = RUNNER.invoke(app, ["collect", "--db", str(db), "--raw", str(raw), "--hub-url",
+                                 emulator.url, "--github-url", emulator.url])
+    assert result.exit_code == 0, result.output
+    assert "huggingface: 3 repositories collected" in result.output
+    with Store(db, read_only=True) as store:
+        assert store.query("SELECT repo, kind FROM repositories ORDER BY repo").fetchall() == [
+            (SHARED_NAME, "model"), (DATASET, "dataset"), (SPACE, "space")]
+        assert dict(store.query("SELECT repo, count(*) FROM commits GROUP BY repo")
+                    .fetchall()) == {SHARED_NAME: 2, DATASET: 75, SPACE: 3}
+    github_list = tmp_path / "github.txt"
+    github_list.write_text(f"{DATASET}\n")
+    refused = RUNNER.invoke(app, ["sample", "github", "--from-list", str(github_list), "--db",
+                                  str(tmp_path / "g.duckdb")])
+    assert refused.exit_code == 2 and "malformed repository id" in refused.output
