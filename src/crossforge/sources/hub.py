@@ -47,7 +47,6 @@ EXPANDS: dict[str, tuple[str, ...]] = {
     "space": ("author", "createdAt", "lastModified", "likes", "cardData", "tags", "sdk",
               "models", "datasets"),
 }
-REPO_TYPES: tuple[str, ...] = tuple(EXPANDS)
 HUB_BOTS = frozenset({"system", "librarian-bot", "parquet-converter", "SFconvertbot"})
 Record = Repository | Account | Commit | Thread | Comment | Membership | Derivation
 
@@ -66,6 +65,7 @@ def repo_key(kind: str, repo_id: str) -> str:
 
 
 def owner(key: str) -> str:
+    """The owning account of a repository key (the Hub's prefixes skipped)."""
     return repo_type(key)[1].split("/", 1)[0]
 
 
