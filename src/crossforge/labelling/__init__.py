@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from crossforge.agreement import Agreement, agreement, disagreements
-from crossforge.classify import LABEL_ALIASES, TAXONOMY
+from crossforge.classify import LABEL_ALIASES, TAXONOMY, read_threads
 from crossforge.errors import ConfigError
 from crossforge.sampling import _largest_remainder
 
@@ -156,12 +156,7 @@ def write_sample(sample: pd.DataFrame, out: str | Path, coders: Sequence[str]) -
 
 def read_csv(path: str | Path, required: Sequence[str]) -> pd.DataFrame:
     """A CSV read as text with its required columns checked (one-line errors)."""
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise ConfigError(f"{path} does not exist") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise ConfigError(f"{path} is not a readable CSV: {exc}") from None
+    frame = read_threads(path)
     missing = [c for c in required if c not in frame]
     if missing:
         raise ConfigError(f"{path} lacks columns: {', '.join(missing)}")
