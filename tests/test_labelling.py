@@ -93,6 +93,11 @@ def test_agreement_of_two_coders_matches_the_hand_computation() -> None:
     assert per_class.loc["bug", "labels"] == 8
     assert result.disagreements[["number", "label_alice", "label_bob"]].values.tolist() == [
         [4, "bug", "usage"], [10, "feature", "bug"]]
+    carol = _coded(alice, alice).query("coder == 'alice'").assign(coder="carol")
+    three = labelling.compare(pd.concat([_coded(alice, bob), carol]), ["bug", "usage", "feature"])
+    # mean of the pairwise kappas: (alice, bob), (alice, carol) = 1, (bob, carol)
+    assert three.overall.cohen_kappa == pytest.approx((2 * 0.46 / 0.66 + 1) / 3)
+    assert three.overall.coders == 3
     agreed = labelling.consensus(_coded(alice, bob))
     assert agreed["number"].tolist() == [1, 2, 3, 5, 6, 7, 8, 9]
     assert agreed["coders"].unique().tolist() == ["alice,bob"]
@@ -167,6 +172,7 @@ def test_cli_export_import_resolve_and_store_human_labels(world_db: Path, tmp_pa
     (["alice", "unknown_label"], "label 'spam' is not in the taxonomy"),
     (["alice", "no_label_column"], "lacks columns: label"),
     (["alice", "foreign"], "5 labelled threads are not in"),
+    (["alice", "elsewhere"], "share no thread labelled by two coders"),
 ])
 def test_label_import_bad_input_is_one_line(world_db: Path, tmp_path: Path, files: list[str],
                                             message: str) -> None:
@@ -177,6 +183,8 @@ def test_label_import_bad_input_is_one_line(world_db: Path, tmp_path: Path, file
         "unknown_label": base.assign(coder="bob", label=["bug", "spam", "bug", "bug", "bug"]),
         "no_label_column": base.drop(columns="label").assign(coder="bob"),
         "foreign": base.assign(coder="bob", repo=[f"nobody/n{i}" for i in range(5)]),
+        "elsewhere": _threads(world_db).iloc[5:10][["platform", "repo", "number"]].assign(
+            coder="bob", label="usage"),
     }
     paths = []
     for name in files:
@@ -248,6 +256,9 @@ def test_posted_label_is_saved_at_once_and_a_new_session_resumes(served, tmp_pat
     assert resumed.frame.loc[1, "label"] == "skip"
     with pytest.raises(ConfigError, match="not 'dave'"):
         LabellingSession(tmp_path / "sample.carol.csv", "dave")
+    port = int(url.rsplit(":", 1)[1])
+    with pytest.raises(ConfigError, match=f"cannot listen on 127.0.0.1:{port}"):
+        make_server(resumed, port)
 
 
 def _store_human_labels(db: Path, labels: pd.DataFrame) -> None:

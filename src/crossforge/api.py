@@ -313,11 +313,14 @@ def import_labels(coder_files: Sequence[str | Path], *, db: str | Path = DEFAULT
         fixed = labelling.read_csv(resolved, [*labelling.KEY, "label"])
         fixed["label"] = labelling.normalise_labels(fixed["label"], classes, resolved)
         fixed = fixed.loc[fixed["label"] != "", [*labelling.KEY, "label"]]
-    comparison = labelling.compare(coded, classes)
     target = Path(disagreements or Path(coder_files[0]).with_name("disagreements.csv"))
     rewrite = resolved is None or target.resolve() != Path(resolved).resolve()
     with Store(db) as store:
         _check_threads(store, pd.concat([coded[labelling.KEY], fixed[labelling.KEY]]))
+        comparison = labelling.compare(coded, classes)
+        if comparison.overall.units == 0:
+            raise ConfigError("the coder files share no thread labelled by two coders: were "
+                              "they exported from the same sample?")
         if rewrite:
             _write_disagreements(store, comparison.disagreements, target)
         agreed = labelling.consensus(coded).assign(resolution="agreed")
