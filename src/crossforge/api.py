@@ -295,24 +295,9 @@ def import_labels(coder_files: Sequence[str | Path], *, db: str | Path = DEFAULT
             outside the taxonomy, missing columns, or threads not in the store.
     """
     classes = list(labels or classify.TAXONOMY)
-    if len(coder_files) < 2:
-        raise ConfigError("agreement needs at least two coder files (one per coder)")
-    frames = []
-    for path in coder_files:
-        frame = labelling.read_coder_file(path, classes)
-        if frame.empty:
-            raise ConfigError(f"{path} holds no labels yet")
-        frames.append(frame)
-    names = [f["coder"].iloc[0] for f in frames]
-    if len(set(names)) < len(names):
-        raise ConfigError(f"two files are from the same coder ({', '.join(names)}); "
-                          "each coder's labels belong in one file")
-    coded = pd.concat(frames, ignore_index=True)
-    fixed = pd.DataFrame(columns=[*labelling.KEY, "label"])
-    if resolved is not None:
-        fixed = labelling.read_csv(resolved, [*labelling.KEY, "label"])
-        fixed["label"] = labelling.normalise_labels(fixed["label"], classes, resolved)
-        fixed = fixed.loc[fixed["label"] != "", [*labelling.KEY, "label"]]
+    coded = labelling.read_coders(coder_files, classes)
+    fixed = (labelling.read_resolved(resolved, classes) if resolved is not None
+             else pd.DataFrame(columns=[*labelling.KEY, "label"]))
     target = Path(disagreements or Path(coder_files[0]).with_name("disagreements.csv"))
     rewrite = resolved is None or target.resolve() != Path(resolved).resolve()
     with Store(db) as store:
@@ -323,18 +308,13 @@ def import_labels(coder_files: Sequence[str | Path], *, db: str | Path = DEFAULT
                               "they exported from the same sample?")
         if rewrite:
             _write_disagreements(store, comparison.disagreements, target)
-        agreed = labelling.consensus(coded).assign(resolution="agreed")
-        coders = coded.groupby(labelling.KEY).agg(
-            coders=("coder", lambda c: ",".join(sorted(c))), weight=("weight", "first"))
-        fixed = fixed.merge(coders.reset_index(), on=labelling.KEY, how="left").fillna(
-            {"coders": "", "weight": 1.0}).assign(resolution="resolved")
-        stored = pd.concat([agreed, fixed], ignore_index=True).drop_duplicates(
-            labelling.KEY, keep="last")
+        stored = labelling.human_labels(coded, fixed)
         origin = ", ".join(str(Path(p).resolve()) for p in [*coder_files, *(
             [resolved] if resolved is not None else [])])
         store.write_human_labels(stored, _provenance("human-labels", origin))
-    return labelling.LabelImport(comparison, int((stored["resolution"] == "agreed").sum()),
-                                 len(fixed), target if rewrite else None)
+    counts = stored["resolution"].value_counts()
+    return labelling.LabelImport(comparison, int(counts.get("agreed", 0)),
+                                 int(counts.get("resolved", 0)), target if rewrite else None)
 
 
 def _check_threads(store: Store, keys: pd.DataFrame) -> None:
@@ -359,10 +339,7 @@ def _write_disagreements(store: Store, differing: pd.DataFrame, target: Path) ->
                               "or choose another --disagreements path")
     text = store.frame("SELECT platform, repo, number, kind, title, body FROM threads "
                        "WHERE repo IN (SELECT unnest(?))", [sorted(set(differing["repo"]))])
-    rows = differing.merge(text, on=labelling.KEY, how="left")
-    front = [*labelling.KEY, "kind", "title", "body"]
-    labelling.write_csv_atomically(
-        rows[front + [c for c in rows if c not in front]].assign(label=""), target)
+    labelling.write_csv_atomically(labelling.resolution_sheet(differing, text), target)
 
 
 def measure(

@@ -197,6 +197,43 @@ def read_coder_file(path: str | Path, classes: Sequence[str] = TAXONOMY) -> pd.D
     return frame.loc[frame["label"] != "", [*KEY, "coder", "label", "weight"]]
 
 
+def read_coders(paths: Sequence[str | Path], classes: Sequence[str] = TAXONOMY
+                ) -> pd.DataFrame:
+    """Two or more coders' files as one frame (``read_coder_file`` rows).
+
+    Raises:
+        ConfigError: fewer than two files, a file without labels, or one coder twice.
+    """
+    if len(paths) < 2:
+        raise ConfigError("agreement needs at least two coder files (one per coder)")
+    frames = []
+    for path in paths:
+        frame = read_coder_file(path, classes)
+        if frame.empty:
+            raise ConfigError(f"{path} holds no labels yet")
+        frames.append(frame)
+    names = [f["coder"].iloc[0] for f in frames]
+    if len(set(names)) < len(names):
+        raise ConfigError(f"two files are from the same coder ({', '.join(names)}); "
+                          "each coder's labels belong in one file")
+    return pd.concat(frames, ignore_index=True)
+
+
+def read_resolved(path: str | Path, classes: Sequence[str] = TAXONOMY) -> pd.DataFrame:
+    """Resolved labels (``platform, repo, number, label``); rows left empty are dropped."""
+    frame = read_csv(path, [*KEY, "label"])
+    frame["label"] = normalise_labels(frame["label"], classes, path)
+    return frame.loc[frame["label"] != "", [*KEY, "label"]]
+
+
+def resolution_sheet(differing: pd.DataFrame, text: pd.DataFrame) -> pd.DataFrame:
+    """The disagreements with their threads' text (``platform, repo, number, kind, title,
+    body``) and an empty ``label`` column for whoever resolves them."""
+    rows = differing.merge(text, on=KEY, how="left")
+    front = [*KEY, "kind", "title", "body"]
+    return rows[front + [c for c in rows if c not in front]].assign(label="")
+
+
 @dataclass(frozen=True, slots=True)
 class Comparison:
     """How several coders' labels of the same threads compare.
@@ -250,6 +287,17 @@ def consensus(labels: pd.DataFrame) -> pd.DataFrame:
     agreed = grouped[(grouped["n"] >= 2) & (grouped["label"].map(len) == 1)].copy()
     agreed["label"] = agreed["label"].map(lambda v: v[0])
     return agreed[[*KEY, "label", "coders", "weight"]].reset_index(drop=True)
+
+
+def human_labels(coded: pd.DataFrame, resolved: pd.DataFrame) -> pd.DataFrame:
+    """The rows to store: the coders' consensus (``agreed``), overridden by ``resolved``
+    labels; columns ``platform, repo, number, label, coders, weight, resolution``."""
+    agreed = consensus(coded).assign(resolution="agreed")
+    coders = coded.groupby(KEY).agg(coders=("coder", lambda c: ",".join(sorted(c))),
+                                    weight=("weight", "first")).reset_index()
+    fixed = resolved.merge(coders, on=KEY, how="left").fillna(
+        {"coders": "", "weight": 1.0}).assign(resolution="resolved")
+    return pd.concat([agreed, fixed], ignore_index=True).drop_duplicates(KEY, keep="last")
 
 
 @dataclass(frozen=True, slots=True)
