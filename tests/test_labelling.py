@@ -103,6 +103,17 @@ def test_agreement_of_two_coders_matches_the_hand_computation() -> None:
     assert agreed["coders"].unique().tolist() == ["alice,bob"]
 
 
+def test_coder_files_keep_formulas_in_thread_text_inert() -> None:
+    sample = pd.DataFrame({"id": ["a", "b", "c"], "platform": "github", "repo": "o/r",
+                           "number": [1, 2, 3], "kind": "issue", "weight": 1.0,
+                           "title": ["=HYPERLINK(\"http://x\")", "@SUM(A1)", "Crash = bad"],
+                           "body": ["- item", "+1", "fine"]})
+    blank = labelling.coder_frame(sample, "alice")
+    assert blank["title"].tolist() == ["'=HYPERLINK(\"http://x\")", "'@SUM(A1)", "Crash = bad"]
+    assert blank["body"].tolist() == ["'- item", "'+1", "fine"]
+    assert sample["title"].iloc[0].startswith("=")  # the sample record is left as it was
+
+
 def test_confusion_weights_undo_oversampling_of_a_stratum() -> None:
     # bugs predicted as usage were drawn 3 times as often as the rest: weight 1/3 each
     true = ["bug", "bug", "bug", "bug", "usage"]

@@ -118,9 +118,22 @@ def coder_path(sample: str | Path, coder: str) -> Path:
     return sample.with_name(f"{sample.stem}.{check_coder(coder)}{sample.suffix or '.csv'}")
 
 
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Titles and bodies that a spreadsheet would run as a formula (they start with ``=``,
+    ``+``, ``-``, ``@``, tab or carriage return) get a leading ``'``, so a thread's hostile
+    text stays text when a coder opens the file (OWASP's advice on CSV injection)."""
+    safe = frame.copy()
+    for column in ("title", "body"):
+        if column in safe:
+            text = safe[column].fillna("").astype(str)
+            safe[column] = text.where(~text.str.match(r"^[=+\-@\t\r]"), "'" + text)
+    return safe
+
+
 def coder_frame(sample: pd.DataFrame, coder: str) -> pd.DataFrame:
-    """A coder's blank copy of a sample: no prediction, an empty ``label``."""
-    return sample.assign(coder=check_coder(coder), label="")[CODER_COLUMNS]
+    """A coder's blank copy of a sample: no prediction, an empty ``label``, text made safe
+    for spreadsheets."""
+    return spreadsheet_safe(sample.assign(coder=check_coder(coder), label="")[CODER_COLUMNS])
 
 
 def write_csv_atomically(frame: pd.DataFrame, path: str | Path) -> Path:
@@ -231,7 +244,7 @@ def resolution_sheet(differing: pd.DataFrame, text: pd.DataFrame) -> pd.DataFram
     body``) and an empty ``label`` column for whoever resolves them."""
     rows = differing.merge(text, on=KEY, how="left")
     front = [*KEY, "kind", "title", "body"]
-    return rows[front + [c for c in rows if c not in front]].assign(label="")
+    return spreadsheet_safe(rows[front + [c for c in rows if c not in front]].assign(label=""))
 
 
 @dataclass(frozen=True, slots=True)
