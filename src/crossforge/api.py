@@ -22,7 +22,7 @@ from typing import NamedTuple
 import duckdb
 import pandas as pd
 
-from crossforge import __version__, classify, interviews, sampling, shards, snapshot
+from crossforge import __version__, classify, interviews, labelling, sampling, shards, snapshot
 from crossforge.collect import CollectionProgress, CollectionSummary, Collector
 from crossforge.collect import rebuild as rebuild_store
 from crossforge.content import TypeShares
@@ -196,16 +196,162 @@ def classify_store(db: str | Path = DEFAULT_DB, *, labels: list[str] | None = No
     return {str(k): int(v) for k, v in result["label"].value_counts().items()}
 
 
-def train_classifier(labelled: str | Path, out: str | Path, *,
-                     embeddings: bool = False) -> classify.Evaluation:
+def train_classifier(labelled: str | Path | None, out: str | Path, *,
+                     embeddings: bool = False,
+                     from_store: str | Path | None = None) -> classify.Evaluation:
     """Train a model from a labelled CSV and save it to ``out`` (see ``crossforge.classify``);
-    ``embeddings`` adds sentence-embedding features (optional package)."""
-    return classify.train(classify.read_labelled(labelled), out, embeddings=embeddings)[1]
+    ``embeddings`` adds sentence-embedding features (optional package). ``from_store`` adds
+    the human labels of that store (``crossforge label import``) to the CSV's, or replaces it
+    when ``labelled`` is ``None``."""
+    frames = [classify.read_labelled(labelled)] if labelled is not None else []
+    if from_store is not None:
+        frames.append(human_labels(from_store))
+    if not frames:
+        raise ConfigError("train needs a labelled CSV, --from-store, or both")
+    return classify.train(pd.concat(frames, ignore_index=True), out, embeddings=embeddings)[1]
 
 
-def evaluate_classifier(labelled: str | Path) -> classify.Evaluation:
-    """Cross-validated scores of the default configuration on a labelled CSV."""
-    return classify.evaluate(classify.read_labelled(labelled))
+def evaluate_classifier(labelled: str | Path | None, *, from_store: str | Path | None = None,
+                        model: str | Path | None = None) -> classify.Evaluation:
+    """Cross-validated scores of the default configuration on a labelled CSV; or, with
+    ``from_store``, the scores of ``model`` (default: the shipped one) against that store's
+    human labels, which it was not trained on unless you trained it ``--from-store``."""
+    if from_store is None:
+        if labelled is None:
+            raise ConfigError("evaluate needs a labelled CSV or --from-store")
+        return classify.evaluate(classify.read_labelled(labelled))
+    frame = human_labels(from_store)
+    predicted = classify.classify_frame(frame, classify.load_model(model))["label"]
+    return classify.score(frame["label"], predicted,
+                          f"model {model or 'default'} against {len(frame):,} human labels")
+
+
+def human_labels(db: str | Path = DEFAULT_DB) -> pd.DataFrame:
+    """The store's human type labels with their threads' text (``platform, repo, number,
+    kind, title, body, label, resolution, weight``)."""
+    with Store(db, read_only=True) as store:
+        frame = store.frame(HUMAN_LABELS_SQL)
+    if frame.empty:
+        raise ConfigError(f"{db} holds no human labels: run crossforge label import first")
+    return frame
+
+
+HUMAN_LABELS_SQL = """
+SELECT h.platform, h.repo, h.number, t.kind, coalesce(t.title, '') AS title,
+       coalesce(t.body, '') AS body, h.label, h.resolution, h.weight
+FROM human_labels h JOIN threads t USING (platform, repo, number)
+ORDER BY h.platform, h.repo, h.number
+"""
+#: Human-labelled threads a platform needs before they replace the model card's
+#: cross-validated predictions as the sample that corrects its type shares.
+MIN_HUMAN_VALIDATION = 50
+
+
+def export_labelling_sample(db: str | Path = DEFAULT_DB, out: str | Path = "sample.csv", *,
+                            size: int = 300, seed: int = 0,
+                            strata: Sequence[str] = labelling.STRATA, minimum: int = 5,
+                            coders: str | int | Sequence[str] = 2) -> list[Path]:
+    """Draw a stratified sample of the store's threads for human labelling and write it to
+    ``out`` with one blank file per coder (``OUT.CODER.csv``); returns the paths written.
+
+    Strata: ``platform``, ``kind`` and ``label`` (the classifier's prediction, when the
+    threads were classified); proportional allocation with at least ``minimum`` threads per
+    stratum, so rare types appear; each row carries its design weight.
+    """
+    names = labelling.coder_names(coders)
+    with Store(db, read_only=True) as store:
+        threads = store.frame(
+            "SELECT t.platform, t.repo, t.number, t.kind, coalesce(t.title, '') AS title, "
+            "coalesce(t.body, '') AS body, l.label AS predicted FROM threads t "
+            "LEFT JOIN thread_labels l USING (platform, repo, number)")
+    sample = labelling.draw_sample(threads, size=size, seed=seed, strata=strata,
+                                   minimum=minimum)
+    return labelling.write_sample(sample, out, names)
+
+
+def serve_labelling(sample: str | Path, coder: str, *, labels: Sequence[str] | None = None,
+                    port: int = 8765, on_ready: Callable[[str], None] | None = None) -> None:
+    """Serve the labelling page for ``coder`` on ``http://127.0.0.1:PORT`` until Ctrl-C.
+
+    Labels go to ``SAMPLE.CODER.csv`` (see ``crossforge.labelling.server``); ``on_ready``
+    gets the page's URL once the server listens.
+    """
+    from crossforge.labelling.server import LabellingSession, make_server
+
+    session = LabellingSession(sample, coder, labels or classify.TAXONOMY)
+    server = make_server(session, port)
+    try:
+        if on_ready is not None:
+            on_ready(f"http://127.0.0.1:{server.server_address[1]}/")
+        server.serve_forever()
+    finally:
+        server.server_close()
+
+
+def import_labels(coder_files: Sequence[str | Path], *, db: str | Path = DEFAULT_DB,
+                  resolved: str | Path | None = None, disagreements: str | Path | None = None,
+                  labels: Sequence[str] | None = None) -> labelling.LabelImport:
+    """Compare coders' label files, list their disagreements, store the agreed labels.
+
+    Args:
+        coder_files: two or more coder files (``crossforge label export`` / ``serve``).
+        db: the store the sample was drawn from; labels are stored in ``human_labels``.
+        resolved: a CSV (``platform, repo, number, label``; the disagreements file with its
+            ``label`` column filled in) whose labels are stored too, as ``resolved``.
+        disagreements: where to write the disagreements (default ``disagreements.csv``
+            beside the first coder file).
+        labels: the taxonomy (default: ``crossforge.classify.TAXONOMY``).
+
+    Raises:
+        ConfigError: fewer than two files, a coder twice, a file without labels, a label
+            outside the taxonomy, missing columns, or threads not in the store.
+    """
+    classes = list(labels or classify.TAXONOMY)
+    coded = labelling.read_coders(coder_files, classes)
+    fixed = (labelling.read_resolved(resolved, classes) if resolved is not None
+             else pd.DataFrame(columns=[*labelling.KEY, "label"]))
+    target = Path(disagreements or Path(coder_files[0]).with_name("disagreements.csv"))
+    rewrite = resolved is None or target.resolve() != Path(resolved).resolve()
+    with Store(db) as store:
+        _check_threads(store, pd.concat([coded[labelling.KEY], fixed[labelling.KEY]]))
+        comparison = labelling.compare(coded, classes)
+        if comparison.overall.units == 0:
+            raise ConfigError("the coder files share no thread labelled by two coders: were "
+                              "they exported from the same sample?")
+        if rewrite:
+            _write_disagreements(store, comparison.disagreements, target)
+        stored = labelling.human_labels(coded, fixed)
+        origin = ", ".join(str(Path(p).resolve()) for p in [*coder_files, *(
+            [resolved] if resolved is not None else [])])
+        store.write_human_labels(stored, _provenance("human-labels", origin))
+    counts = stored["resolution"].value_counts()
+    return labelling.LabelImport(comparison, int(counts.get("agreed", 0)),
+                                 int(counts.get("resolved", 0)), target if rewrite else None)
+
+
+def _check_threads(store: Store, keys: pd.DataFrame) -> None:
+    known = store.frame("SELECT platform, repo, number FROM threads WHERE repo IN "
+                        "(SELECT unnest(?))", [sorted(set(keys["repo"]))])
+    missing = keys.merge(known, on=labelling.KEY, how="left", indicator=True)
+    missing = missing[missing["_merge"] == "left_only"]
+    if len(missing):
+        first = missing.iloc[0]
+        raise ConfigError(f"{len(missing):,} labelled threads are not in {store.path}, e.g. "
+                          f"{labelling.thread_id(first.platform, first.repo, first.number)}; "
+                          "was the sample drawn from another store?")
+
+
+def _write_disagreements(store: Store, differing: pd.DataFrame, target: Path) -> None:
+    """The disagreements with their text and an empty ``label`` column for the resolution;
+    a file already holding resolutions is never overwritten."""
+    if target.exists():
+        held = pd.read_csv(target, dtype=str, keep_default_na=False)
+        if "label" in held and (held["label"].str.strip() != "").any():
+            raise ConfigError(f"{target} holds resolved labels: import it with --resolved, "
+                              "or choose another --disagreements path")
+    text = store.frame("SELECT platform, repo, number, kind, title, body FROM threads "
+                       "WHERE repo IN (SELECT unnest(?))", [sorted(set(differing["repo"]))])
+    labelling.write_csv_atomically(labelling.resolution_sheet(differing, text), target)
 
 
 def measure(
@@ -288,22 +434,49 @@ def measure(
 
 
 def _type_shares(store: Store, n_bootstrap: int, seed: int) -> pd.DataFrame:
-    """Per-platform thread-type shares, corrected with the labelling model's CV errors."""
+    """Per-platform thread-type shares, corrected for the labelling model's errors measured
+    on human labels or, failing enough of them, on the model card's cross-validation."""
     labelled = store.frame("SELECT t.platform, l.label, l.model FROM thread_labels l "
                            "JOIN threads t USING (platform, repo, number)")
     columns = ["group", "class", "n", "raw_share", "adjusted_share", "ci_low", "ci_high",
-               "validation_n"]
+               "validation_n", "validation"]
     if labelled.empty:
         return pd.DataFrame(columns=columns)
     name = labelled["model"].mode().iloc[0]
     model = classify.load_model(None if name == "default" else name)
-    validation = pd.DataFrame({"true": model.card_.get("cv_true", []),
-                               "predicted": model.card_.get("cv_predicted", [])})
-    if validation.empty:
-        raise ConfigError(f"model {name} carries no cross-validated predictions to correct "
-                          "type shares with; retrain it with crossforge classify train")
-    return TypeShares(classes=[str(c) for c in model.classes_], n_bootstrap=n_bootstrap,
-                      seed=seed).compute(labelled, validation)
+    classes = [str(c) for c in model.classes_]
+    card = pd.DataFrame({"true": model.card_.get("cv_true", []),
+                         "predicted": model.card_.get("cv_predicted", [])})
+    validation, sources = _validation_sample(store, name, classes, card,
+                                             sorted(labelled["platform"].unique()))
+    shares = TypeShares(classes=classes, n_bootstrap=n_bootstrap,
+                        seed=seed).compute(labelled, validation)
+    return shares.assign(validation=shares["group"].map(sources))
+
+
+def _validation_sample(store: Store, model: str, classes: list[str], card: pd.DataFrame,
+                       platforms: list[str]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Per platform, the labelled sample that measures the model's errors: the store's
+    human labels against the model's predictions on the same threads when the platform has
+    at least ``MIN_HUMAN_VALIDATION`` of them, else the model card's cross-validation."""
+    human = store.frame("SELECT h.platform, h.label AS true, l.label AS predicted, h.weight "
+                        "FROM human_labels h JOIN thread_labels l "
+                        "USING (platform, repo, number) WHERE l.model = ?", [model])
+    human = human[human["true"].isin(classes)]
+    parts, sources = [], {}
+    for platform in platforms:
+        own = human[human["platform"] == platform]
+        if len(own) >= MIN_HUMAN_VALIDATION:
+            parts.append(own)
+            sources[platform] = "human labels"
+        elif card.empty:
+            raise ConfigError(f"model {model} carries no cross-validated predictions and "
+                              f"{platform} has {len(own)} human labels (need "
+                              f"{MIN_HUMAN_VALIDATION}) to correct type shares with")
+        else:
+            parts.append(card.assign(platform=platform, weight=1.0))
+            sources[platform] = "model card cross-validation"
+    return pd.concat(parts, ignore_index=True), sources
 
 
 def _write_outputs(out: Path, repositories: pd.DataFrame, organisations: pd.DataFrame,

@@ -44,6 +44,9 @@ import_app = typer.Typer(help="Import data from local sources.", no_args_is_help
 app.add_typer(import_app, name="import")
 world_app = typer.Typer(help="Build emulator world files.", no_args_is_help=True)
 app.add_typer(world_app, name="world")
+label_app = typer.Typer(help="Human labelling of thread types: sample, label, agreement.",
+                        no_args_is_help=True)
+app.add_typer(label_app, name="label")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -434,22 +437,28 @@ def classify_command(
                         "by CROSSFORGE_CHAT_URL/_MODEL/_KEY); with 'train', 'embeddings' "
                         "trains that kind.")] = None,
     db: DbOption = Path(DEFAULT_DB),
+    from_store: Annotated[bool, typer.Option(
+        "--from-store", help="With 'train': also (or only) learn from the human labels in "
+                             "--db; with 'evaluate': score --model against them.")] = False,
 ) -> None:
     """Classify issues and discussions by type (bug, usage, feature, documentation, other)."""
     args = arguments or []
     subset = [x.strip() for x in labels.split(",") if x.strip()] if labels else None
     if args[:1] in (["train"], ["evaluate"]):
-        if len(args) != 2:
-            raise ConfigError(f"usage: crossforge classify {args[0]} LABELLED.csv")
+        if not (len(args) == 2 or (from_store and len(args) == 1)):
+            raise ConfigError(f"usage: crossforge classify {args[0]} LABELLED.csv "
+                              "or --from-store")
+        labelled = args[1] if len(args) == 2 else None
+        store = db if from_store else None
         if args[0] == "train":
             target = output or Path("crossforge-model.npz")
             with console.status("training (with cross-validation)"):
-                evaluation = api.train_classifier(args[1], target,
+                evaluation = api.train_classifier(labelled, target, from_store=store,
                                                   embeddings=str(model) == "embeddings")
             console.print(f"wrote {target}")
         else:
-            with console.status("cross-validating"):
-                evaluation = api.evaluate_classifier(args[1])
+            with console.status("scoring" if from_store else "cross-validating"):
+                evaluation = api.evaluate_classifier(labelled, from_store=store, model=model)
         console.print(f"macro-F1 {evaluation.macro_f1:.3f} ({evaluation.scheme})")
         console.print(evaluation.per_class.round(3).to_string(index=False))
         console.print(evaluation.confusion.to_string())
@@ -464,6 +473,92 @@ def classify_command(
         counts = api.classify_store(db, labels=subset, model=model)
         console.print("labelled threads in the store: "
                       + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
+
+
+@label_app.command("export")
+@_one_line_errors
+def label_export(
+    out: Annotated[Path, typer.Option("--out", help="The sample CSV to write; coder files "
+                                                   "go beside it as OUT.CODER.csv.")],
+    size: Annotated[int, typer.Option("--size", help="Threads to draw.")] = 300,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    strata: Annotated[str, typer.Option(
+        "--strata", help="Stratify by platform, kind and/or label (the predicted type), "
+                         "comma-separated; '' for none.")] = "platform,kind,label",
+    minimum: Annotated[int, typer.Option(
+        "--min-per-stratum", help="At least this many threads from every stratum.")] = 5,
+    coders: Annotated[str, typer.Option(
+        "--coders", help="How many coders (2 → coder1, coder2) or their names "
+                         "(alice,bob).")] = "2",
+    db: DbOption = Path(DEFAULT_DB),
+) -> None:
+    """Draw a stratified sample of the store's threads for human coders to label."""
+    paths = api.export_labelling_sample(
+        db, out, size=size, seed=seed, minimum=minimum, coders=coders,
+        strata=[x.strip() for x in strata.split(",") if x.strip()])
+    console.print("wrote " + ", ".join(str(p) for p in paths))
+
+
+@label_app.command("serve")
+@_one_line_errors
+def label_serve(
+    sample: Annotated[Path, typer.Argument(help="The sample CSV from label export (or a "
+                                                "coder's file).")],
+    coder: Annotated[str, typer.Option("--coder", help="Your name as coder.")],
+    port: Annotated[int, typer.Option("--port", help="Loopback port (0: any free one).")
+                    ] = 8765,
+    labels: Annotated[str | None, typer.Option(
+        "--labels", help="The taxonomy, comma-separated (default: bug, usage, feature, "
+                         "documentation, other).")] = None,
+) -> None:
+    """Label a sample in a local web page on 127.0.0.1; every label is saved at once."""
+    def ready(url: str) -> None:
+        console.print(f"labelling page for {coder}: {url}  (Ctrl-C stops; labels are "
+                      "already saved)", highlight=False, soft_wrap=True)
+        sys.stdout.flush()
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        api.serve_labelling(sample, coder, port=port, on_ready=ready,
+                            labels=[x.strip() for x in labels.split(",")] if labels else None)
+    except KeyboardInterrupt:
+        console.print("labelling page stopped")
+
+
+@label_app.command("import")
+@_one_line_errors
+def label_import(
+    coder_files: Annotated[list[Path], typer.Argument(help="Two or more coder files.")],
+    resolved: Annotated[Path | None, typer.Option(
+        "--resolved", help="The disagreements file with its label column filled in.")] = None,
+    disagreements: Annotated[Path | None, typer.Option(
+        "--disagreements", help="Where to list the disagreements (default: "
+                                "disagreements.csv beside the first file).")] = None,
+    labels: Annotated[str | None, typer.Option(
+        "--labels", help="The taxonomy, comma-separated.")] = None,
+    db: DbOption = Path(DEFAULT_DB),
+) -> None:
+    """Coders' agreement and disagreements; store agreed and resolved labels as human labels."""
+    result = api.import_labels(coder_files, db=db, resolved=resolved,
+                               disagreements=disagreements,
+                               labels=[x.strip() for x in labels.split(",")] if labels else None)
+    overall = result.comparison.overall
+
+    def fmt(value: float | None) -> str:
+        return "undefined" if value is None else f"{value:.3f}"
+
+    console.print(f"threads labelled by ≥ 2 coders: {overall.units:,}  coders: "
+                  f"{overall.coders}  agreement: {fmt(overall.percent)}")
+    console.print(f"Cohen's kappa: {fmt(overall.cohen_kappa)}"
+                  + (" (mean over coder pairs)" if overall.coders > 2 else "")
+                  + f"  Krippendorff's alpha (nominal): {fmt(overall.krippendorff_alpha)}")
+    console.print(result.comparison.per_class.round(3).to_string(index=False))
+    if result.disagreements_path is not None:
+        console.print(f"{len(result.comparison.disagreements):,} disagreements written to "
+                      f"{result.disagreements_path}")
+    console.print(f"stored {result.agreed:,} agreed and {result.resolved:,} resolved labels "
+                  f"in {db}")
 
 
 @app.command("interviews")

@@ -21,16 +21,20 @@ from scipy.optimize import minimize
 from crossforge.errors import ConfigError
 
 
-def confusion(true: Sequence[str], predicted: Sequence[str], classes: Sequence[str]) -> np.ndarray:
+def confusion(true: Sequence[str], predicted: Sequence[str], classes: Sequence[str],
+              weights: Sequence[float] | None = None) -> np.ndarray:
     """Column-normalised confusion matrix: ``M[i, j] = P(predicted i | true j)``.
 
-    A class absent from ``true`` gets an identity column (no information: trust the label).
+    ``weights`` are design weights of a stratified labelled sample (inverse inclusion
+    probabilities), so strata drawn more often do not distort ``M``. A class absent from
+    ``true`` gets an identity column (no information: trust the label).
     """
     index = {c: i for i, c in enumerate(classes)}
     counts = np.zeros((len(classes), len(classes)))
-    for t, p in zip(true, predicted, strict=True):
+    weights = np.ones(len(true)) if weights is None else weights
+    for t, p, w in zip(true, predicted, weights, strict=True):
         if t in index and p in index:
-            counts[index[p], index[t]] += 1
+            counts[index[p], index[t]] += w
     totals = counts.sum(axis=0)
     matrix = np.where(totals > 0, counts / np.where(totals > 0, totals, 1), 0.0)
     for j in np.flatnonzero(totals == 0):
@@ -79,7 +83,8 @@ class TypeShares:
             validation: a labelled sample with ``true`` and ``predicted`` columns (and
                 ``group``: when present, each group is corrected with its own confusion
                 matrix, since a classifier errs differently on GitHub issues and on Hub
-                discussions; otherwise one matrix serves all groups).
+                discussions; otherwise one matrix serves all groups; and ``weight``: the
+                design weights of a stratified sample, 1 when absent).
 
         Returns:
             Columns: group, class, n, raw_share, adjusted_share, ci_low, ci_high,
@@ -99,15 +104,16 @@ class TypeShares:
                 sample = validation
             labels = threads[label].to_numpy()
             observed = _shares(labels, classes)
-            point = adjusted_shares(observed, confusion(sample["true"], sample["predicted"],
-                                                        classes))
             true, pred = sample["true"].to_numpy(), sample["predicted"].to_numpy()
+            weight = (sample["weight"].to_numpy(dtype=float) if "weight" in sample
+                      else np.ones(len(sample)))
+            point = adjusted_shares(observed, confusion(true, pred, classes, weight))
             boots = np.empty((self.n_bootstrap, len(classes)))
             for b in range(self.n_bootstrap):
                 v = rng.integers(0, len(sample), len(sample))
                 counts = rng.multinomial(len(labels), observed)
                 boots[b] = adjusted_shares(counts / len(labels),
-                                           confusion(true[v], pred[v], classes))
+                                           confusion(true[v], pred[v], classes, weight[v]))
             low, high = np.quantile(boots, [alpha, 1 - alpha], axis=0)
             for i, cls in enumerate(classes):
                 rows.append({"group": name, "class": cls, "n": len(labels),

