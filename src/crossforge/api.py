@@ -22,7 +22,7 @@ import duckdb
 import pandas as pd
 
 from crossforge import __version__, classify, interviews, sampling, shards, snapshot
-from crossforge.collect import CollectionProgress, CollectionSummary, Collector
+from crossforge.collect import Caps, CollectionProgress, CollectionSummary, Collector
 from crossforge.collect import rebuild as rebuild_store
 from crossforge.content import TypeShares
 from crossforge.emulator import Emulator, World
@@ -463,7 +463,9 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
             github_url: str | None = None, hub_url: str | None = None,
             github_token_env: str | None = None, hf_token_env: str | None = None,
             on_progress: Callable[[CollectionProgress], None] | None = None,
-            shard: str | None = None, conditional: bool = False) -> CollectionSummary:
+            shard: str | None = None, conditional: bool = False,
+            max_commits: int | None = None, max_threads: int | None = None,
+            max_comments: int | None = None) -> CollectionSummary:
     """Collect every repository of a stored frame; re-running continues where it stopped.
 
     Tokens are read from the environment variables named (default ``GITHUB_TOKEN``, which
@@ -473,7 +475,13 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
     ``shard="I/N"`` collects only the repositories of shard I of N (``crossforge.shards``).
     ``conditional`` asks with the ETags of answers already in ``raw``: re-collecting into a
     fresh database costs nothing for unchanged pages (GitHub does not charge a 304).
+    ``max_commits``, ``max_threads`` and ``max_comments`` cap what one repository may take
+    (default: no cap); a repository stopped at a cap is listed in ``summary.truncated`` and
+    the store's ``collection_truncations``. A repository whose answers stay unusable is
+    listed in ``summary.failed`` (and ``collection_failures``) while the others are
+    collected; running again retries it from its checkpoint.
     """
+    caps = Caps(max_commits, max_threads, max_comments)
     part = shards.parse_shard(shard) if shard else None
     with Store(db) as store:
         repos = store.read_frame(frame)
@@ -486,7 +494,7 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
                       github_token_env=github_token_env, hf_token_env=hf_token_env,
                       conditional=conditional) as (gh, hb):
             collector = Collector(store, github_source=GitHubSource(gh),
-                                  hub_source=HubSource(hb), on_progress=on_progress)
+                                  hub_source=HubSource(hb), on_progress=on_progress, caps=caps)
             return collector.collect(repos)
 
 

@@ -183,9 +183,11 @@ class ApiClient:
         self._client.close()
 
     def get(self, path: str, *, kind: str, context: dict[str, Any],
-            params: dict[str, Any] | list[tuple[str, Any]] | None = None) -> RawResponse:
-        """GET ``path`` (relative or absolute) and store the answer."""
-        return self._send("GET", path, kind=kind, context=context, params=params)
+            params: dict[str, Any] | list[tuple[str, Any]] | None = None,
+            check: Callable[[httpx.Response], str | None] | None = None) -> RawResponse:
+        """GET ``path`` (relative or absolute) and store the answer; ``check`` names what
+        makes an answer unusable (it is then asked again, and ``UnusableAnswer`` raised)."""
+        return self._send("GET", path, kind=kind, context=context, params=params, check=check)
 
     def post(self, path: str, payload: dict[str, Any], *, kind: str,
              context: dict[str, Any]) -> RawResponse:
@@ -196,20 +198,31 @@ class ApiClient:
               start: str | None = None) -> Iterator[RawResponse]:
         """Every page, following ``Link: rel="next"``; ``start`` resumes from a saved URL.
 
-        A page whose next link points to a page already visited is asked again; if it keeps
-        looping, the walk goes on with the explicit next page number (stored as
-        ``x-crossforge-next``), and fails when the listing has no page numbers.
+        A page whose next link points to a page already visited (or, in a page-numbered
+        listing, to a page number not after its own: what a resumed walk has not visited in
+        this run) is asked again; if it keeps looping, the walk goes on with the explicit
+        next page number (stored as ``x-crossforge-next``), and fails when the listing has
+        no page numbers. A walk resumed at page *n* first asks page *n - 1* again, unstored,
+        so a resumed page that repeats its predecessor is recognised too.
         """
         visited: set[str] = set()
 
         def looping(answer: httpx.Response) -> str | None:
             following = _link_next(answer.headers.get("link", ""))
-            if following is not None and _normal(following, self.platform) in (
-                    visited | {_normal(str(answer.request.url), self.platform)}):
+            if following is None:
+                return None
+            here = str(answer.request.url)
+            position = _page_position(here, self.platform)
+            ahead = _page_position(following, self.platform)
+            if _normal(following, self.platform) in visited | {_normal(here, self.platform)} \
+                    or (position and ahead and ahead[0] == position[0]
+                        and ahead[1] <= position[1]):
                 return f"pagination loops back to {_public(following)}"
             return None
 
         url, query = (self._rebased(start), None) if start else (path, params)
+        if start:
+            self._recall_previous_page(url)
         while True:
             try:
                 response = self._send("GET", url, kind=kind, context=context, params=query,
@@ -219,8 +232,9 @@ class ApiClient:
                     raise
                 fallback = _next_page_number(str(unusable.answer.request.url), self.platform)
                 if fallback is None:
-                    raise CollectError(f"{unusable} and the listing has no page numbers to "
-                                       "fall back on; the task is left unfinished") from None
+                    raise UnusableAnswer(f"{unusable} and the listing has no page numbers to "
+                                         "fall back on; the task is left unfinished",
+                                         unusable.answer, unusable.problem) from None
                 response = self._store(unusable.answer, kind, context, "GET",
                                        {NEXT_OVERRIDE: fallback})
             visited.add(_normal(response.url, self.platform))
@@ -229,6 +243,21 @@ class ApiClient:
             if following is None or response.status != 200:
                 return
             url, query = following, None
+
+    def _recall_previous_page(self, url: str) -> None:
+        """Before resuming a page-numbered walk at page *n*: ask page *n - 1* (not stored)
+        for its digest, which this run has not seen, so a repeat of it is recognised."""
+        position = _page_position(url, self.platform)
+        if position is None or position[0] in self._pages_seen:
+            return
+        parts = urlsplit(url)
+        key = _page_key(self.platform)
+        if position[1] <= PAGE_KEYS[key]:
+            return
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != key]
+        previous = urlunsplit(parts._replace(query=urlencode(
+            [*query, (key, str(position[1] - 1))])))
+        self._send("GET", previous, kind="", context={}, keep=False)
 
     def _rebased(self, url: str) -> str:
         """A saved next-page URL on this client's host (a checkpoint is a position in the
@@ -245,7 +274,10 @@ class ApiClient:
 
     def _send(self, method: str, path: str, *, kind: str, context: dict[str, Any],
               params: Any = None, payload: Any = None,
-              check: Callable[[httpx.Response], str | None] | None = None) -> RawResponse:
+              check: Callable[[httpx.Response], str | None] | None = None,
+              keep: bool = True) -> RawResponse:
+        """One request with the retries above; stored unless ``keep`` is false (an answer
+        asked only to be compared with, whose returned ``RawResponse`` has no id)."""
         assert self.breaker is not None
         attempt = 0
         while True:
@@ -295,6 +327,10 @@ class ApiClient:
                                      f": {problem} (after {attempt} attempts)", answer, problem)
             self.breaker.success()
             self._remember_page(answer)
+            if not keep:
+                return RawResponse(kind=kind, context=context, method=method,
+                                   url=str(answer.request.url), status=answer.status_code,
+                                   headers={}, body=answer.text)
             return self._store(answer, kind, context, method)
 
     def _known(self, request: httpx.Request) -> tuple[str, str] | None:
