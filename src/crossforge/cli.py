@@ -372,9 +372,15 @@ def collect_command(
                               max_threads=max_threads, max_comments=max_comments)
     for line in collection_report(summary):
         console.print(line, highlight=False, soft_wrap=True)
+    code = collection_exit_code(summary, strict=strict)
+    if code:
+        raise typer.Exit(code)
+
+
+def collection_exit_code(summary: CollectionSummary, *, strict: bool) -> int:
+    """1 when repositories failed and none was collected (or, ``strict``, any failed)."""
     failed = sum(len(f) for f in summary.failed.values())
-    if failed and (strict or not sum(summary.repositories.values())):
-        raise typer.Exit(1)
+    return 1 if failed and (strict or not sum(summary.repositories.values())) else 0
 
 
 def collection_report(summary: CollectionSummary) -> list[str]:

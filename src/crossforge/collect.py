@@ -28,11 +28,11 @@ from urllib.parse import urlsplit
 
 from crossforge import __version__
 from crossforge.errors import ConfigError
-from crossforge.records import Provenance
+from crossforge.records import Comment, Commit, Membership, Provenance, Thread
 from crossforge.sources import github, hub
 from crossforge.sources.http import Budget, UnusableAnswer, next_link
 from crossforge.sources.raw import RawResponse, RawStore
-from crossforge.store import Store, provenance_key
+from crossforge.store import TABLES, Store, provenance_key
 
 MISSING_STATUS = frozenset({404, 410, 451})
 #: GitHub's answer to the commits of an empty repository: nothing to collect, not a failure.
@@ -40,6 +40,11 @@ EMPTY_STATUS = 409
 #: The resource (and table) each capped task fills; other tasks have no cap.
 CAPPED = {"commits": "commits", "issues": "threads", "comments": "comments",
           "discussions": "threads"}
+#: The record a listing page lists, and the column naming each of its items.
+ITEM_KEYS: dict[type, str] = {Commit: "sha", Thread: "number", Comment: "comment_id",
+                              Membership: "login"}
+#: Times a resumed walk's first page is asked while it repeats what is stored.
+RESUME_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -189,8 +194,9 @@ class Collector:
                 and counted >= cap:
             self._truncate(platform, key, task, cursor, counted, cap, None, states)
             return True
+        start = cursor if state in ("partial", "failed") else None
         try:
-            for page in pages(cursor if state in ("partial", "failed") else None):
+            for page in self._resumed(platform, key, task, start, pages):
                 if page.status in MISSING_STATUS:
                     self._store(page, [(platform, key, task, "missing", None)])
                     states[(platform, key, task)] = ("missing", None)
@@ -215,6 +221,40 @@ class Collector:
             self._note("DELETE FROM collection_truncations WHERE platform = ? AND repo = ? "
                        "AND resource = ?", [platform, key, resource])
         return True
+
+    def _resumed(self, platform: str, key: str, task: str, start: str | None,
+                 pages: Callable[[str | None], Iterator[RawResponse]]) -> Iterator[RawResponse]:
+        """The pages of a walk; a resumed walk's first page, when every item on it is
+        already stored (it repeats its predecessor, which this run never saw), is asked
+        again, and fails the task if it still repeats."""
+        for attempt in range(1, RESUME_ATTEMPTS + 1):
+            walk = pages(start)
+            first = next(walk, None)
+            if first is None:
+                return
+            if start is None or not self._holds_all(platform, key, first):
+                yield first
+                yield from walk
+                return
+            if attempt == RESUME_ATTEMPTS:
+                raise UnusableAnswer(
+                    f"{platform} GET {urlsplit(first.url).path}: the resumed page repeats "
+                    f"items already stored (after {attempt} attempts)", None, "repeat")
+
+    def _holds_all(self, platform: str, key: str, page: RawResponse) -> bool:
+        """Whether the store already holds every item a page lists (its own kind of
+        record: commits, threads, comments or members)."""
+        items = [r for r in parse(page) if type(r) in ITEM_KEYS]
+        if page.status != 200 or not items:
+            return False
+        column = ITEM_KEYS[type(items[0])]
+        ids = sorted({str(getattr(r, column)) for r in items if type(r) is type(items[0])})
+        scope = "organization" if column == "login" else "repo"
+        held = self.store.query(
+            f"SELECT count(DISTINCT {column}) FROM {TABLES[type(items[0])]} WHERE platform = ? "
+            f"AND {scope} = ? AND CAST({column} AS VARCHAR) IN "
+            f"({', '.join('?' * len(ids))})", [platform, key, *ids]).fetchone()[0]
+        return held == len(ids)
 
     def _stored(self, platform: str, repo: str, resource: str | None) -> int:
         """Items of ``resource`` the store holds for a repository (a resumed walk's count)."""

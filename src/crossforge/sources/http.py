@@ -44,7 +44,8 @@ from crossforge.sources.raw import KEPT_HEADERS, RawResponse, RawStore
 SECONDARY_LIMIT_FLOOR = 60.0
 _HUB_RESET = re.compile(r"t=(\d+)")
 #: Header crossforge adds to a stored answer whose own ``rel="next"`` looped: the next page
-#: the transport determined instead (the platform's ``Link`` is kept as it came).
+#: the transport determined instead, empty when the looping page was empty (the end); the
+#: platform's ``Link`` is kept as it came.
 NEXT_OVERRIDE = "x-crossforge-next"
 #: Page-number parameters and the number of the first page (GitHub ``page``, Hub ``p``).
 PAGE_KEYS = {"page": 1, "p": 0}
@@ -57,7 +58,7 @@ class CollectError(CrossforgeError):
 class UnusableAnswer(CollectError):
     """Every attempt got an answer that cannot be stored as it is (``answer`` is the last)."""
 
-    def __init__(self, message: str, answer: httpx.Response, problem: str) -> None:
+    def __init__(self, message: str, answer: httpx.Response | None, problem: str) -> None:
         super().__init__(message)
         self.answer = answer
         self.problem = problem
@@ -202,8 +203,8 @@ class ApiClient:
         listing, to a page number not after its own: what a resumed walk has not visited in
         this run) is asked again; if it keeps looping, the walk goes on with the explicit
         next page number (stored as ``x-crossforge-next``), and fails when the listing has
-        no page numbers. A walk resumed at page *n* first asks page *n - 1* again, unstored,
-        so a resumed page that repeats its predecessor is recognised too.
+        no page numbers. (A resumed walk's first page has no predecessor in this run to
+        compare with: the collector checks it against the store.)
         """
         visited: set[str] = set()
 
@@ -221,8 +222,6 @@ class ApiClient:
             return None
 
         url, query = (self._rebased(start), None) if start else (path, params)
-        if start:
-            self._recall_previous_page(url)
         while True:
             try:
                 response = self._send("GET", url, kind=kind, context=context, params=query,
@@ -230,7 +229,10 @@ class ApiClient:
             except UnusableAnswer as unusable:
                 if not unusable.problem.startswith("pagination loops"):
                     raise
-                fallback = _next_page_number(str(unusable.answer.request.url), self.platform)
+                assert unusable.answer is not None
+                # an empty page ends the listing, wherever its next link points
+                fallback = _next_page_number(str(unusable.answer.request.url), self.platform) \
+                    if _items(json.loads(unusable.answer.text)) else ""
                 if fallback is None:
                     raise UnusableAnswer(f"{unusable} and the listing has no page numbers to "
                                          "fall back on; the task is left unfinished",
@@ -243,21 +245,6 @@ class ApiClient:
             if following is None or response.status != 200:
                 return
             url, query = following, None
-
-    def _recall_previous_page(self, url: str) -> None:
-        """Before resuming a page-numbered walk at page *n*: ask page *n - 1* (not stored)
-        for its digest, which this run has not seen, so a repeat of it is recognised."""
-        position = _page_position(url, self.platform)
-        if position is None or position[0] in self._pages_seen:
-            return
-        parts = urlsplit(url)
-        key = _page_key(self.platform)
-        if position[1] <= PAGE_KEYS[key]:
-            return
-        query = [(k, v) for k, v in parse_qsl(parts.query) if k != key]
-        previous = urlunsplit(parts._replace(query=urlencode(
-            [*query, (key, str(position[1] - 1))])))
-        self._send("GET", previous, kind="", context={}, keep=False)
 
     def _rebased(self, url: str) -> str:
         """A saved next-page URL on this client's host (a checkpoint is a position in the
@@ -274,10 +261,7 @@ class ApiClient:
 
     def _send(self, method: str, path: str, *, kind: str, context: dict[str, Any],
               params: Any = None, payload: Any = None,
-              check: Callable[[httpx.Response], str | None] | None = None,
-              keep: bool = True) -> RawResponse:
-        """One request with the retries above; stored unless ``keep`` is false (an answer
-        asked only to be compared with, whose returned ``RawResponse`` has no id)."""
+              check: Callable[[httpx.Response], str | None] | None = None) -> RawResponse:
         assert self.breaker is not None
         attempt = 0
         while True:
@@ -327,10 +311,6 @@ class ApiClient:
                                      f": {problem} (after {attempt} attempts)", answer, problem)
             self.breaker.success()
             self._remember_page(answer)
-            if not keep:
-                return RawResponse(kind=kind, context=context, method=method,
-                                   url=str(answer.request.url), status=answer.status_code,
-                                   headers={}, body=answer.text)
             return self._store(answer, kind, context, method)
 
     def _known(self, request: httpx.Request) -> tuple[str, str] | None:
@@ -422,8 +402,11 @@ class ApiClient:
 
 
 def next_link(response: RawResponse) -> str | None:
-    """The next page of a stored response: crossforge's override, else ``Link: rel="next"``."""
-    return response.headers.get(NEXT_OVERRIDE) or _link_next(response.headers.get("link", ""))
+    """The next page of a stored response: crossforge's override (empty: none, the listing
+    ended), else ``Link: rel="next"``."""
+    if NEXT_OVERRIDE in response.headers:
+        return response.headers[NEXT_OVERRIDE] or None
+    return _link_next(response.headers.get("link", ""))
 
 
 def _link_next(link: str) -> str | None:

@@ -102,7 +102,7 @@ class HubSource:
             listed = {d.get("num") for d in (body or {}).get("discussions") or ()} \
                 if isinstance(body, dict) else set()
             if listed & set(numbers):
-                return f"discussion page {page} lists discussions an earlier page listed"
+                return f"discussion page {page} repeats discussions an earlier page listed"
             return None
 
         while limit is None or len(numbers) < limit:
@@ -111,7 +111,7 @@ class HubSource:
                     f"/api/models/{repo}/discussions", kind="hub.discussions",
                     context={"repo": repo}, params={"p": page, "type": "all"}, check=repeating)
             except UnusableAnswer as unusable:
-                if not unusable.problem.startswith("discussion page"):
+                if "repeats" not in unusable.problem:  # this check's, or the transport's
                     raise
                 numbers += [n for n in range(highest, 0, -1) if n not in numbers]
                 break
