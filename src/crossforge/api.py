@@ -248,6 +248,7 @@ def measure(
         derivations = sql.frame("SELECT child, parent, relation, relation_source, platform "
                                   "FROM derivations ORDER BY ALL")
         synthetic_data = _is_synthetic(store)
+        collection = _collection_limits(store)
         type_shares = _type_shares(store, n_bootstrap, seed)
     statistics = PlatformComparison(n_bootstrap=n_bootstrap, seed=seed).compute(
         repositories, COMPARED_MEASURES)
@@ -257,6 +258,7 @@ def measure(
     pooled = migration.groupby("platform")[["migrated", "participants"]].sum()
     summary = {
         "synthetic": synthetic_data,
+        "collection": collection,
         "platforms": summarize(repositories),
         "organisations": json.loads(organisations.to_json(orient="records")),
         "innovation": json.loads(innovation.to_json(orient="records")),
@@ -268,6 +270,18 @@ def measure(
                            networks, statistics, summary, evolution)
     return MeasureResult(repositories, organisations, innovation, networks, evolution,
                          statistics, summary, paths)
+
+
+def _collection_limits(store: Store) -> dict[str, dict[str, int]]:
+    """Per platform, repositories the collection cut at a cap and those still failed: the
+    measures cover only what was stored, and the report says so."""
+    limits: dict[str, dict[str, int]] = {}
+    for platform, what, count in store.query(
+            "SELECT platform, 'truncated', count(DISTINCT repo) FROM collection_truncations "
+            "GROUP BY ALL UNION ALL SELECT platform, 'failed', count(DISTINCT repo) FROM "
+            "collection_tasks WHERE state = 'failed' GROUP BY ALL ORDER BY ALL").fetchall():
+        limits.setdefault(platform, {})[what] = int(count)
+    return limits
 
 
 def _type_shares(store: Store, n_bootstrap: int, seed: int) -> pd.DataFrame:
