@@ -224,10 +224,12 @@ class Collector:
 
     def _resumed(self, platform: str, key: str, task: str, start: str | None,
                  pages: Callable[[str | None], Iterator[RawResponse]]) -> Iterator[RawResponse]:
-        """The pages of a walk; a resumed walk's first page, when every item on it is
-        already stored (it repeats its predecessor, which this run never saw), is asked
-        again, and fails the task if it still repeats."""
-        for attempt in range(1, RESUME_ATTEMPTS + 1):
+        """The pages of a walk. A resumed walk's first page whose every item is already
+        stored repeats its predecessor (which this run never saw): it is asked again, and
+        if it keeps repeating, the listing is walked from its first page instead. (A listing
+        that shifted by whole pages since the last run looks the same, and needs that too.)
+        """
+        for _ in range(RESUME_ATTEMPTS if start else 1):
             walk = pages(start)
             first = next(walk, None)
             if first is None:
@@ -236,10 +238,7 @@ class Collector:
                 yield first
                 yield from walk
                 return
-            if attempt == RESUME_ATTEMPTS:
-                raise UnusableAnswer(
-                    f"{platform} GET {urlsplit(first.url).path}: the resumed page repeats "
-                    f"items already stored (after {attempt} attempts)", None, "repeat")
+        yield from pages(None)
 
     def _holds_all(self, platform: str, key: str, page: RawResponse) -> bool:
         """Whether the store already holds every item a page lists (its own kind of

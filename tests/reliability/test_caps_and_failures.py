@@ -245,11 +245,30 @@ def test_a_resumed_page_that_repeats_its_predecessor_is_not_taken_for_new_items(
     summaries: list[CollectionSummary] = []
     with Emulator.from_records(WORLD, faults=f"repeat:1@/repos/{PAGED}/commits") as emulator:
         db, _ = collect(emulator.url, tmp_path, summaries=summaries)
-    assert "repeats items already stored" in summaries[0].failed["github"][PAGED]
+    # asked again, then walked from the first page, where the repeat is recognised
+    assert "page 2 repeats the items of page 1" in summaries[0].failed["github"][PAGED]
     assert rows(db, f"SELECT count(*) FROM commits WHERE repo = '{PAGED}'") == [(200,)]
     with Emulator.from_records(WORLD) as emulator:
         db, _ = collect(emulator.url, tmp_path)
     assert contents(db) == clean and duplicates(db) == 0
+
+
+def test_a_listing_shifted_by_a_whole_page_since_the_crash_is_walked_again_whole(
+        tmp_path: Path) -> None:
+    with Emulator.from_records(WORLD) as emulator, pytest.raises(KeyboardInterrupt):
+        collect(emulator.url, tmp_path / "resumed", on_progress=stop_after_pages(PAGED, 2))
+    newest = max((r for r in WORLD if isinstance(r, Commit) and r.repo == PAGED),
+                 key=lambda c: c.committed_at)
+    later = [*WORLD, *(dataclasses.replace(  # 100 new commits: page 3 is now the old page 2
+        newest, sha=hashlib.sha1(f"new:{i}".encode()).hexdigest(), subject=f"new {i}",
+        committed_at=newest.committed_at + timedelta(hours=i + 1)) for i in range(100))]
+    with Emulator.from_records(later) as emulator:
+        db, _ = collect(emulator.url, tmp_path / "resumed")
+        fresh, _ = collect(emulator.url, tmp_path / "fresh")
+    got, expected = contents(db), contents(fresh)
+    for table in got:  # the metadata (its push time) was read before the new commits
+        assert table == "repositories" or got[table] == expected[table], table
+    assert duplicates(db) == 0
 
 
 @pytest.mark.parametrize("fault", ["loop", "repeat"])
