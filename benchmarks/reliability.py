@@ -5,7 +5,8 @@ Against the API emulator serving a small SYNTHETIC world (``tests/reliability/he
 - every fault kind of the emulator's fault injection alone and all mixed, each collection's
   store compared table by table with the **baseline: a clean run of the same world**
   (records lost, records not in the baseline, duplicate keys, ratio of rows to the baseline);
-- two faults that never clear (invalid JSON on every issues page, every Hub page repeated):
+- three faults that never clear (invalid JSON on every GraphQL answer, every Hub page
+  repeated, a 500 on every commits page of one repository):
   the repositories they hit must be recorded as failed with a clear reason while the others
   are collected whole, and a re-run must lose nothing;
 - a repository per platform too large for the caps: what is stored and recorded, and the
@@ -55,6 +56,7 @@ from tests.reliability.test_caps_and_failures import (
     BIG_MODEL,
     BIG_WORLD,
     PAGED,
+    PER_REPOSITORY,
     stop_after_pages,
 )
 from tests.reliability.test_fault_matrix import SPECS
@@ -62,7 +64,9 @@ from tests.reliability.test_secrets import GOOD, HUB, REJECTED
 
 HERE = Path(__file__).resolve().parent
 KILLS = 20
-UNRECOVERABLE = ("invalid:1@/repos/**/issues", "repeat:1@/api/models/**")
+#: Faults that never clear: every GraphQL answer invalid, every Hub page repeated, every
+#: commits page of one GitHub repository a 500.
+UNRECOVERABLE = ("invalid:1@/graphql", "repeat:1@/api/models/**")
 
 
 def compare(got: dict[str, list[tuple]], clean: dict[str, list[tuple]]) -> dict[str, int]:
@@ -106,7 +110,7 @@ def main() -> None:
               f"rows/baseline {row['rows_vs_baseline']:.3f}  "
               f"{'survived' if row['survived'] else 'FAILED'}")
     unrecoverable = []
-    for spec in UNRECOVERABLE:
+    for spec in (*UNRECOVERABLE, f"500:1@/repos/{PAGED}/commits"):
         folder = tmp / f"never-{len(unrecoverable)}"
         folder.mkdir()
         summaries: list[CollectionSummary] = []
@@ -117,13 +121,14 @@ def main() -> None:
             faulty.stop()
         failed = {f"{p}:{r}": why for p, f in summaries[0].failed.items() for r, why in f.items()}
         hit = {key.split(":", 1)[1] for key in failed}
-        kept = {t: [r for r in v if r[1] not in hit] for t, v in contents(folder / "db.duckdb"
-                                                                         ).items()}
-        others = compare(kept, {t: [r for r in v if r[1] not in hit] for t, v in clean.items()})
+        got = contents(folder / "db.duckdb")
+        others = compare(*({t: [r for r in held[t] if r[1] not in hit] if t in PER_REPOSITORY
+                            else [] for t in TABLES} for held in (got, clean)))
         with served() as emulator:
             db, _ = collect(emulator.url, folder)
         outcome = {"spec": spec, "failed": failed, "collected": summaries[0].repositories,
-                   "others_lost": others["lost"], **compare(contents(db), clean),
+                   "others_lost": others["lost"],  # rows of the repositories not failed
+                   **compare(contents(db), clean),
                    "duplicates": duplicates(db)}
         unrecoverable.append(outcome)
         print(f"never clears {spec}: {len(failed)} repositories failed "
@@ -202,7 +207,8 @@ def capped(folder: Path) -> dict[str, object]:
                       "truncations": [list(t) for t in truncations]}
     baseline = runs["baseline"]["contents"]
     big = (BIG, BIG_MODEL)
-    others = {t: [r for r in v if r[1] not in big] for t, v in runs["capped"]["contents"].items()}
+    others = {t: [r for r in v if r[1] not in big] if t in PER_REPOSITORY else []
+              for t, v in runs["capped"]["contents"].items()}
     result = {
         "caps": {"commits": limits.commits, "threads": limits.threads,
                  "comments": limits.comments},
@@ -212,8 +218,9 @@ def capped(folder: Path) -> dict[str, object]:
         "requests_baseline": runs["baseline"]["requests"],
         "requests_capped": runs["capped"]["requests"],
         "requests_ratio": round(runs["capped"]["requests"] / runs["baseline"]["requests"], 3),
-        "other_repositories_lost": compare(others, {t: [r for r in v if r[1] not in big]
-                                                    for t, v in baseline.items()})["lost"],
+        "other_repositories_lost": compare(others, {
+            t: [r for r in v if r[1] not in big] if t in PER_REPOSITORY else []
+            for t, v in baseline.items()})["lost"],
         "requests_to_lift": runs["lifted"]["requests"],
         "truncations_after_lift": len(runs["lifted"]["truncations"]),
         "lost_after_lift": compare(runs["lifted"]["contents"], baseline)["lost"],
