@@ -176,8 +176,9 @@ class Collector:
         """Walk one paginated task from its checkpoint; ``False`` if the target is missing.
 
         ``finished`` names further checkpoints to write with the task's last page (a task
-        the answers have made unnecessary). A failed task is retried from its checkpoint
-        (once per run); one that fails again raises ``TaskFailed`` after recording why.
+        the answers have made unnecessary). A task failed in an earlier run goes on from its
+        checkpoint; one whose answers stay unusable is recorded as failed and raises
+        ``TaskFailed`` (at once if it already failed in this run: it is tried once per run).
         """
         state, cursor = states.get((platform, key, task), (None, None))
         if state in ("done", "missing"):
@@ -196,7 +197,7 @@ class Collector:
             return True
         start = cursor if state in ("partial", "failed") else None
         try:
-            for page in self._resumed(platform, key, task, start, pages):
+            for page in self._resumed(platform, key, start, pages):
                 if page.status in MISSING_STATUS:
                     self._store(page, [(platform, key, task, "missing", None)])
                     states[(platform, key, task)] = ("missing", None)
@@ -222,7 +223,7 @@ class Collector:
                        "AND resource = ?", [platform, key, resource])
         return True
 
-    def _resumed(self, platform: str, key: str, task: str, start: str | None,
+    def _resumed(self, platform: str, key: str, start: str | None,
                  pages: Callable[[str | None], Iterator[RawResponse]]) -> Iterator[RawResponse]:
         """The pages of a walk. A resumed walk's first page whose every item is already
         stored repeats its predecessor (which this run never saw): it is asked again, and
@@ -357,8 +358,10 @@ class Collector:
         missing = [r for r in repos if states.get(("github", r, "metadata"), ("",))[0]
                    == "missing"]
         self.summary.missing["github"] = missing
-        if missing:
-            self._finish("github", missing[-1], len(missing))
+        unanswered = missing + [r for r in repos if states.get(("github", r, "metadata"),
+                                                                ("",))[0] == "failed"]
+        if unanswered:
+            self._finish("github", unanswered[-1], len(unanswered))
         known = [r for r in repos if states.get(("github", r, "metadata"), ("",))[0] == "done"]
         organizations = set()
         for repo in known:
