@@ -472,12 +472,16 @@ class Collector:
             return
         if key in self._failed_now:
             raise TaskFailed(self._failed_now[key])
+        held = {n for (n,) in self.store.query(
+            "SELECT number FROM threads WHERE platform = 'huggingface' AND repo = ?",
+            [repo]).fetchall()}  # their details are stored (an earlier cap, or a crash)
         try:
-            answers = list(source.discussions(repo, limit=cap))
+            answers = list(source.discussions(repo, limit=cap, skip=held))
         except UnusableAnswer as unusable:
             raise TaskFailed(self._fail(*key, str(unusable), states)) from None
         listing = answers[0].json() if answers[0].status == 200 else None
-        details = sum(1 for a in answers if a.kind == "hub.discussion" and a.status == 200)
+        details = len(held) + sum(1 for a in answers if a.kind == "hub.discussion"
+                                  and a.status == 200)
         listed = int((listing or {}).get("count") or 0)
         for answer in answers[:-1]:
             self._store(answer, [])

@@ -131,7 +131,9 @@ def test_a_repository_beyond_the_caps_is_cut_at_them_recorded_and_completed_late
     with Emulator.from_records(BIG_WORLD) as emulator:  # the caps lifted: it goes on
         db, _ = collect(emulator.url, tmp_path, BIG_FRAME, summaries=summaries)
         asked = [c for c in emulator.log if c.endpoint == "/repos/{owner}/{repo}/commits"]
+        details = emulator.requests["/api/models/{owner}/{repo}/discussions/{num}"]
     assert len(asked) == 17  # pages 4 to 20: from the kept page, not from the first
+    assert details == 10  # only the discussions beyond the cap's 120
     assert contents(db) == big_clean and duplicates(db) == 0
     assert rows(db, "SELECT count(*) FROM collection_truncations") == [(0,)]
     assert summaries[1].truncated == {"github": {}, "huggingface": {}}

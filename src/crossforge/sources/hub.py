@@ -18,7 +18,7 @@ members beyond the first 50, 1 per 50.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any
 
 import httpx
@@ -85,8 +85,10 @@ class HubSource:
         yield from self.client.pages(f"/api/models/{repo}/commits/main", kind="hub.commits",
                                      context={"repo": repo}, start=start)
 
-    def discussions(self, repo: str, limit: int | None = None) -> Iterator[RawResponse]:
-        """Listing pages, then one details answer per discussion (the first ``limit``).
+    def discussions(self, repo: str, limit: int | None = None,
+                    skip: Collection[int] = ()) -> Iterator[RawResponse]:
+        """Listing pages, then one details answer per discussion (the first ``limit``, less
+        those numbered in ``skip``, whose details the caller already holds).
 
         A listing page that lists a discussion an earlier page listed (the listing loops or
         repeats: old ``huggingface_hub`` walked such a listing forever past 50 discussions)
@@ -124,7 +126,7 @@ class HubSource:
             if body["start"] + len(body["discussions"]) >= body["count"]:
                 break
             page += 1
-        for number in numbers[:limit]:
+        for number in (n for n in numbers[:limit] if n not in skip):
             yield self.client.get(f"/api/models/{repo}/discussions/{number}",
                                   kind="hub.discussion", context={"repo": repo})
 
