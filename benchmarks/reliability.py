@@ -5,8 +5,15 @@ Against the API emulator serving a small SYNTHETIC world (``tests/reliability/he
 - every fault kind of the emulator's fault injection alone and all mixed, each collection's
   store compared table by table with the **baseline: a clean run of the same world**
   (records lost, records not in the baseline, duplicate keys, ratio of rows to the baseline);
-- two faults that never clear (invalid JSON on every issues page, every Hub page repeated):
-  the run must fail with a clear message, and a re-run must lose nothing;
+- three faults that never clear (invalid JSON on every GraphQL answer, every Hub page
+  repeated, a 500 on every commits page of one repository):
+  the repositories they hit must be recorded as failed with a clear reason while the others
+  are collected whole, and a re-run must lose nothing;
+- a repository per platform too large for the caps: what is stored and recorded, and the
+  requests against the **baseline: the same world collected without caps**; then the caps
+  lifted, which must complete it;
+- the resume edge cases: a resumed walk whose next link loops back, a resumed page that
+  repeats its predecessor, a Hub discussion listing that loops;
 - ``python -m crossforge collect`` killed with SIGKILL at seeded random moments, resumed;
 - fake tokens (accepted, rotated, rejected): occurrences in files and output.
 
@@ -16,6 +23,7 @@ Writes benchmarks/results/reliability.json.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import sys
@@ -25,8 +33,10 @@ from collections import Counter
 from pathlib import Path
 
 from crossforge import __version__
+from crossforge.collect import Caps, CollectionSummary
 from crossforge.emulator import Emulator
 from crossforge.sources.http import CollectError
+from crossforge.store import Store
 from tests.reliability.helpers import (
     TABLES,
     WORLD,
@@ -40,12 +50,23 @@ from tests.reliability.helpers import (
     run_collect,
     served,
 )
+from tests.reliability.test_caps_and_failures import (
+    BIG,
+    BIG_FRAME,
+    BIG_MODEL,
+    BIG_WORLD,
+    PAGED,
+    PER_REPOSITORY,
+    stop_after_pages,
+)
 from tests.reliability.test_fault_matrix import SPECS
 from tests.reliability.test_secrets import GOOD, HUB, REJECTED
 
 HERE = Path(__file__).resolve().parent
 KILLS = 20
-UNRECOVERABLE = ("invalid:1@/repos/**/issues", "repeat:1@/api/models/**")
+#: Faults that never clear: every GraphQL answer invalid, every Hub page repeated, every
+#: commits page of one GitHub repository a 500.
+UNRECOVERABLE = ("invalid:1@/graphql", "repeat:1@/api/models/**")
 
 
 def compare(got: dict[str, list[tuple]], clean: dict[str, list[tuple]]) -> dict[str, int]:
@@ -89,24 +110,32 @@ def main() -> None:
               f"rows/baseline {row['rows_vs_baseline']:.3f}  "
               f"{'survived' if row['survived'] else 'FAILED'}")
     unrecoverable = []
-    for spec in UNRECOVERABLE:
+    for spec in (*UNRECOVERABLE, f"500:1@/repos/{PAGED}/commits"):
         folder = tmp / f"never-{len(unrecoverable)}"
         folder.mkdir()
+        summaries: list[CollectionSummary] = []
         faulty = Emulator(world, faults=spec).start()
         try:
-            collect(faulty.url, folder)
-            message = None
-        except CollectError as exc:
-            message = str(exc)
+            collect(faulty.url, folder, summaries=summaries)
         finally:
             faulty.stop()
+        failed = {f"{p}:{r}": why for p, f in summaries[0].failed.items() for r, why in f.items()}
+        hit = {key.split(":", 1)[1] for key in failed}
+        got = contents(folder / "db.duckdb")
+        others = compare(*({t: [r for r in held[t] if r[1] not in hit] if t in PER_REPOSITORY
+                            else [] for t in TABLES} for held in (got, clean)))
         with served() as emulator:
             db, _ = collect(emulator.url, folder)
-        outcome = {"spec": spec, "message": message, **compare(contents(db), clean),
+        outcome = {"spec": spec, "failed": failed, "collected": summaries[0].repositories,
+                   "others_lost": others["lost"],  # rows of the repositories not failed
+                   **compare(contents(db), clean),
                    "duplicates": duplicates(db)}
         unrecoverable.append(outcome)
-        print(f"never clears {spec}: failed with {message!r}; after re-run lost "
-              f"{outcome['lost']}, extra {outcome['extra']}")
+        print(f"never clears {spec}: {len(failed)} repositories failed "
+              f"({next(iter(failed.values()), '')!r}), the others lost {others['lost']}; "
+              f"after re-run lost {outcome['lost']}, extra {outcome['extra']}")
+    caps = capped(tmp / "caps")
+    edges = resume_edges(tmp / "edges", clean)
     rng = random.Random(2026)
     moments = [(rng.randint(1, total_requests - 1), rng.uniform(0, 0.05))
                for _ in range(KILLS)]
@@ -146,16 +175,95 @@ def main() -> None:
         "faults": faults, "faults_tried": len(faults),
         "faults_survived": sum(f["survived"] for f in faults),
         "faults_injected": dict(injected), "unrecoverable": unrecoverable,
+        "caps": caps, "resume_edge_cases": edges,
         "kills": KILLS, "kills_survived": survived_kills, "kill_runs": kills,
         "records_lost": sum(f["lost"] for f in faults) + sum(k["lost"] for k in kills)
-        + sum(u["lost"] for u in unrecoverable),
+        + sum(u["lost"] + u["others_lost"] for u in unrecoverable) + caps["lost_after_lift"]
+        + sum(e["lost"] for e in edges),
         "duplicates": sum(f["duplicates"] for f in faults) + sum(k["duplicates"] for k in kills),
         "token_occurrences": tokens, "seconds": round(time.time() - started, 1),
     }
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / "reliability.json").write_text(json.dumps(result, indent=2) + "\n")
-    details = ("faults", "unrecoverable", "kill_runs")
+    details = ("faults", "unrecoverable", "kill_runs", "caps", "resume_edge_cases")
     print(json.dumps({k: v for k, v in result.items() if k not in details}, indent=2))
+
+
+def capped(folder: Path) -> dict[str, object]:
+    """The large world collected with caps, against the baseline of no caps; then lifted."""
+    limits = Caps(commits=300, threads=120, comments=150)
+    runs = {}
+    for name, cap in (("baseline", None), ("capped", limits), ("lifted", None)):
+        target = folder / ("baseline" if name == "baseline" else "capped")
+        target.mkdir(parents=True, exist_ok=True)
+        summaries: list[CollectionSummary] = []
+        with Emulator.from_records(BIG_WORLD) as emulator:
+            db, _ = collect(emulator.url, target, BIG_FRAME, caps=cap, summaries=summaries)
+            requests = sum(emulator.requests.values())
+        with Store(db, read_only=True) as store:
+            truncations = store.query("SELECT platform, repo, resource, cap, collected FROM "
+                                      "collection_truncations ORDER BY ALL").fetchall()
+        runs[name] = {"requests": requests, "contents": contents(db),
+                      "truncations": [list(t) for t in truncations]}
+    baseline = runs["baseline"]["contents"]
+    big = (BIG, BIG_MODEL)
+    others = {t: [r for r in v if r[1] not in big] if t in PER_REPOSITORY else []
+              for t, v in runs["capped"]["contents"].items()}
+    result = {
+        "caps": {"commits": limits.commits, "threads": limits.threads,
+                 "comments": limits.comments},
+        "world": "the reliability world plus one repository per platform: GitHub 2,000 "
+                 "commits, 250 issues, 400 comments; Hub 130 discussions (synthetic)",
+        "truncations": runs["capped"]["truncations"],
+        "requests_baseline": runs["baseline"]["requests"],
+        "requests_capped": runs["capped"]["requests"],
+        "requests_ratio": round(runs["capped"]["requests"] / runs["baseline"]["requests"], 3),
+        "other_repositories_lost": compare(others, {
+            t: [r for r in v if r[1] not in big] if t in PER_REPOSITORY else []
+            for t, v in baseline.items()})["lost"],
+        "requests_to_lift": runs["lifted"]["requests"],
+        "truncations_after_lift": len(runs["lifted"]["truncations"]),
+        "lost_after_lift": compare(runs["lifted"]["contents"], baseline)["lost"],
+    }
+    print(f"caps: {len(result['truncations'])} truncations, requests "
+          f"{result['requests_capped']} vs {result['requests_baseline']} without caps "
+          f"(ratio {result['requests_ratio']}); lifted: lost {result['lost_after_lift']}")
+    return result
+
+
+def resume_edges(folder: Path, clean: dict[str, list[tuple]]) -> list[dict[str, object]]:
+    """Each resume edge case against the clean baseline (after one clean re-run where the
+    fault never clears)."""
+    outcomes = []
+    for name, fault in (("resumed next link loops back", f"loop:1@/repos/{PAGED}/commits"),
+                        ("resumed page repeats", f"repeat:1@/repos/{PAGED}/commits")):
+        target = folder / name.replace(" ", "-")
+        target.mkdir(parents=True)
+        with served() as emulator, contextlib.suppress(KeyboardInterrupt):
+            collect(emulator.url, target, on_progress=stop_after_pages(PAGED, 2))
+        summaries: list[CollectionSummary] = []
+        with Emulator.from_records(WORLD, faults=fault) as emulator:
+            db, _ = collect(emulator.url, target, summaries=summaries)
+        failed = sum(len(f) for f in summaries[0].failed.values())
+        with served() as emulator:
+            db, _ = collect(emulator.url, target)
+        outcomes.append({"case": name, "failed_then": failed, **compare(contents(db), clean),
+                         "duplicates": duplicates(db)})
+    target = folder / "hub-discussions-loop"
+    target.mkdir(parents=True)
+    faults = f"loop:1@/api/models/{BIG_MODEL}/discussions"
+    with Emulator.from_records(BIG_WORLD, faults=faults) as emulator:
+        db, _ = collect(emulator.url, target, [("huggingface", BIG_MODEL)])
+        listings = emulator.requests["/api/models/{owner}/{repo}/discussions"]
+    with Emulator.from_records(BIG_WORLD) as emulator:
+        (target / "clean").mkdir()
+        baseline, _ = collect(emulator.url, target / "clean", [("huggingface", BIG_MODEL)])
+    outcomes.append({"case": "hub discussion listing loops", "listing_requests": listings,
+                     **compare(contents(db), contents(baseline)), "duplicates": duplicates(db)})
+    for outcome in outcomes:
+        print(f"resume edge case {outcome['case']}: lost {outcome['lost']}, extra "
+              f"{outcome['extra']}, duplicates {outcome['duplicates']}")
+    return outcomes
 
 
 if __name__ == "__main__":

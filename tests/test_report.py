@@ -6,6 +6,7 @@ import pytest
 import crossforge
 from crossforge.records import Account, Commit, Repository
 from crossforge.report import markdown_cell, seed_comparison
+from crossforge.store import Store
 
 HOSTILE = '<img src=x onerror=alert(1)></script><script>alert(2)</script>|x'
 
@@ -63,3 +64,21 @@ def test_every_demo_figure_is_marked_synthetic(tmp_path):
     svgs = re.findall(r"<svg.*?</svg>", html, flags=re.S)
     assert svgs and all("SYNTHETIC" in svg for svg in svgs)
     assert html.count("SYNTHETIC DEMO DATA") >= 2
+
+
+def test_the_report_says_which_repositories_the_collection_cut_at_a_cap_or_failed(tmp_path):
+    at = pd.Timestamp("2025-01-01", tz="UTC").to_pydatetime()
+    db = tmp_path / "s.duckdb"
+    crossforge.write_records(_world(at), source="test", origin="x", db=db)
+    plain = crossforge.report(db, tmp_path / "plain")["md"].read_text()
+    with Store(db) as store:
+        store.query("INSERT INTO collection_truncations VALUES ('github', 'acme/code', "
+                    "'commits', 1, 2, 'p', now())")
+        store.query("INSERT INTO collection_tasks VALUES ('huggingface', 'acme/model', "
+                    "'commits', 'failed', NULL, now())")
+    paths = crossforge.report(db, tmp_path / "out")
+    md, html = paths["md"].read_text(), paths["html"].read_text()
+    assert "Collection limits" not in plain
+    for text in (md, html):
+        assert "1 repositories truncated at a cap, 0 failed;" in text
+        assert "0 repositories truncated at a cap, 1 failed." in text

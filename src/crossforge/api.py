@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 
 from crossforge import __version__, classify, interviews, labelling, sampling, shards, snapshot
-from crossforge.collect import CollectionProgress, CollectionSummary, Collector
+from crossforge.collect import Caps, CollectionProgress, CollectionSummary, Collector
 from crossforge.collect import rebuild as rebuild_store
 from crossforge.content import TypeShares
 from crossforge.emulator import Emulator, GitHubApps, World
@@ -411,6 +411,7 @@ def measure(
         derivations = sql.frame("SELECT child, parent, relation, relation_source, platform "
                                   "FROM derivations ORDER BY ALL")
         synthetic_data = _is_synthetic(store)
+        collection = _collection_limits(store)
         type_shares = _type_shares(store, n_bootstrap, seed)
     statistics = PlatformComparison(n_bootstrap=n_bootstrap, seed=seed).compute(
         repositories, COMPARED_MEASURES)
@@ -420,6 +421,7 @@ def measure(
     pooled = migration.groupby("platform")[["migrated", "participants"]].sum()
     summary = {
         "synthetic": synthetic_data,
+        "collection": collection,
         "platforms": summarize(repositories),
         "organisations": json.loads(organisations.to_json(orient="records")),
         "innovation": json.loads(innovation.to_json(orient="records")),
@@ -431,6 +433,18 @@ def measure(
                            networks, statistics, summary, evolution)
     return MeasureResult(repositories, organisations, innovation, networks, evolution,
                          statistics, summary, paths)
+
+
+def _collection_limits(store: Store) -> dict[str, dict[str, int]]:
+    """Per platform, repositories the collection cut at a cap and those still failed: the
+    measures cover only what was stored, and the report says so."""
+    limits: dict[str, dict[str, int]] = {}
+    for platform, what, count in store.query(
+            "SELECT platform, 'truncated', count(DISTINCT repo) FROM collection_truncations "
+            "GROUP BY ALL UNION ALL SELECT platform, 'failed', count(DISTINCT repo) FROM "
+            "collection_tasks WHERE state = 'failed' GROUP BY ALL ORDER BY ALL").fetchall():
+        limits.setdefault(platform, {})[what] = int(count)
+    return limits
 
 
 def _type_shares(store: Store, n_bootstrap: int, seed: int) -> pd.DataFrame:
@@ -667,7 +681,9 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
             github_token_env: str | None = None, hf_token_env: str | None = None,
             on_progress: Callable[[CollectionProgress], None] | None = None,
             shard: str | None = None, conditional: bool = False,
-            github_app: GitHubApp | None = None) -> CollectionSummary:
+            github_app: GitHubApp | None = None,
+            max_commits: int | None = None, max_threads: int | None = None,
+            max_comments: int | None = None) -> CollectionSummary:
     """Collect every repository of a stored frame; re-running continues where it stopped.
 
     Tokens are read from the environment variables named (default ``GITHUB_TOKEN``, which
@@ -682,7 +698,13 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
     the PEM in ``GITHUB_APP_PRIVATE_KEY``) collects GitHub as an App installation instead of
     with tokens: installation tokens are made from a signed JWT and renewed before they
     expire (``crossforge.sources.github_app``); none of the three secrets is ever written.
+    ``max_commits``, ``max_threads`` and ``max_comments`` cap what one repository may take
+    (default: no cap); a repository stopped at a cap is listed in ``summary.truncated`` and
+    the store's ``collection_truncations``. A repository whose answers stay unusable is
+    listed in ``summary.failed`` (and ``collection_failures``) while the others are
+    collected; running again retries it from its checkpoint.
     """
+    caps = Caps(max_commits, max_threads, max_comments)
     part = shards.parse_shard(shard) if shard else None
     with Store(db) as store:
         repos = store.read_frame(frame)
@@ -695,7 +717,7 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
                       github_token_env=github_token_env, hf_token_env=hf_token_env,
                       conditional=conditional, github_app=github_app) as (gh, hb):
             collector = Collector(store, github_source=GitHubSource(gh),
-                                  hub_source=HubSource(hb), on_progress=on_progress)
+                                  hub_source=HubSource(hb), on_progress=on_progress, caps=caps)
             return collector.collect(repos)
 
 

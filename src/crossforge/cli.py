@@ -27,7 +27,7 @@ from rich.progress import (
 )
 
 from crossforge import api
-from crossforge.collect import CollectionProgress
+from crossforge.collect import CollectionProgress, CollectionSummary
 from crossforge.emulator import Emulator
 from crossforge.errors import ConfigError, CrossforgeError
 from crossforge.sources.http import Budget
@@ -363,10 +363,27 @@ def collect_command(
     github_app_id: AppIdOption = None,
     github_app_installation: AppInstallationOption = None,
     github_app_key: AppKeyOption = None,
+    max_commits: Annotated[int | None, typer.Option(
+        "--max-commits", help="Store at most about this many commits per repository "
+                              "(stops at the page boundary; default: no cap).")] = None,
+    max_threads: Annotated[int | None, typer.Option(
+        "--max-threads", help="At most about this many issues, pull requests or "
+                              "discussions per repository (default: no cap).")] = None,
+    max_comments: Annotated[int | None, typer.Option(
+        "--max-comments", help="At most about this many comments per repository "
+                               "(default: no cap).")] = None,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Exit with 1 when any repository failed (default: only when "
+                         "every one of the frame failed).")] = False,
     db: DbOption = Path(DEFAULT_DB),
     raw: RawOption = Path(api.DEFAULT_RAW),
 ) -> None:
-    """Collect every repository of a frame; re-run to continue after a stop or crash."""
+    """Collect every repository of a frame; re-run to continue after a stop or crash.
+
+    A repository whose answers stay unusable is reported as failed and retried by the
+    next run; the others are collected. Exit code 1 when every repository failed (or,
+    with --strict, when any did).
+    """
     with Progress(SpinnerColumn(), TextColumn("{task.description:<11}"), BarColumn(),
                   MofNCompleteColumn(), TextColumn("{task.fields[budget]}"),
                   TextColumn("ETA"), TimeRemainingColumn(), TextColumn("{task.fields[subject]}"),
@@ -384,13 +401,43 @@ def collect_command(
                               github_token_env=github_token_env, hf_token_env=hf_token_env,
                               on_progress=on_progress, shard=shard,
                               conditional=conditional, github_app=api.GitHubApp(
-                                  github_app_id, github_app_installation, github_app_key))
+                                  github_app_id, github_app_installation, github_app_key),
+                              max_commits=max_commits, max_threads=max_threads,
+                              max_comments=max_comments)
+    for line in collection_report(summary):
+        console.print(line, highlight=False, soft_wrap=True)
+    code = collection_exit_code(summary, strict=strict)
+    if code:
+        raise typer.Exit(code)
+
+
+def collection_exit_code(summary: CollectionSummary, *, strict: bool) -> int:
+    """1 when repositories failed and none was collected (or, ``strict``, any failed)."""
+    failed = sum(len(f) for f in summary.failed.values())
+    return 1 if failed and (strict or not sum(summary.repositories.values())) else 0
+
+
+def collection_report(summary: CollectionSummary) -> list[str]:
+    """The end-of-run lines: per platform, collected, then (when any) truncated, failed
+    and missing repositories, one line each, naming the first few."""
+    lines = []
     for platform, count in summary.repositories.items():
+        lines.append(f"{platform}: {count:,} repositories collected, "
+                     f"{summary.pages.get(platform, 0):,} pages this run")
+        truncated = summary.truncated.get(platform, {})
+        if truncated:
+            lines.append(f"{platform}: {len(truncated):,} truncated at a cap (" + ", ".join(
+                f"{repo} " + " ".join(f"{k} {v:,}" for k, v in caps.items())
+                for repo, caps in list(truncated.items())[:3]) + ")")
+        failed = summary.failed.get(platform, {})
+        if failed:
+            lines.append(f"{platform}: {len(failed):,} failed, retried by the next run ("
+                         + "; ".join(f"{repo}: {why}" for repo, why in
+                                     list(failed.items())[:3]) + ")")
         missing = summary.missing.get(platform, [])
-        console.print(f"{platform}: {count:,} repositories collected, "
-                      f"{summary.pages.get(platform, 0):,} pages this run"
-                      + (f", {len(missing)} missing ({', '.join(missing[:5])})" if missing
-                         else ""))
+        if missing:
+            lines.append(f"{platform}: {len(missing):,} missing ({', '.join(missing[:5])})")
+    return lines
 
 
 @app.command("merge")

@@ -3,8 +3,9 @@
 A repository belongs to shard ``I`` of ``N`` when a hash of its id (``platform:repo``) says
 so: the split depends on nothing but the id, so every machine computes the same one from the
 same frame, with no coordination. Each shard collects into its own database and raw store;
-``merge`` copies the shards' rows (records, provenance, checkpoints, frames) into one database
-and their raw segments into one raw store, so ``rebuild`` and provenance keep working.
+``merge`` copies the shards' rows (records, provenance, checkpoints and their notes, frames)
+into one database and their raw segments into one raw store, so ``rebuild`` and provenance
+keep working.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from crossforge.store import Store
 #: Tables a merge copies, in dependency order (provenance first); rows are upserted on
 #: their primary keys, so the same account or frame row from two shards is kept once.
 MERGED_TABLES = ("provenance", "repositories", "accounts", "commits", "threads", "comments",
-                 "derivations", "memberships", "frames", "collection_tasks")
+                 "derivations", "memberships", "frames", "collection_tasks",
+                 "collection_truncations", "collection_failures", "repository_renames")
 
 
 def parse_shard(text: str) -> tuple[int, int]:

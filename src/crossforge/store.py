@@ -108,6 +108,20 @@ MIGRATIONS: tuple[str, ...] = (
         weight DOUBLE NOT NULL, provenance_id VARCHAR NOT NULL,
         PRIMARY KEY (platform, repo, number));
     """,
+    """
+    CREATE TABLE collection_truncations (
+        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, resource VARCHAR NOT NULL,
+        cap BIGINT NOT NULL, collected BIGINT NOT NULL, provenance_id VARCHAR NOT NULL,
+        recorded_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (platform, repo, resource));
+    CREATE TABLE collection_failures (
+        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, task VARCHAR NOT NULL,
+        reason VARCHAR NOT NULL, failures INTEGER NOT NULL, failed_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (platform, repo, task));
+    CREATE TABLE repository_renames (
+        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, current_name VARCHAR NOT NULL,
+        provenance_id VARCHAR NOT NULL, recorded_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (platform, repo));
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

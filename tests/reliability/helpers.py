@@ -12,9 +12,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from crossforge.collect import Collector
+from crossforge.collect import Caps, CollectionProgress, CollectionSummary, Collector
 from crossforge.emulator import Emulator
 from crossforge.records import Commit, Repository
 from crossforge.sources import synthetic
@@ -48,8 +49,11 @@ TABLES = ("accounts", "comments", "commits", "derivations", "memberships", "repo
 
 
 def collect(url: str, tmp: Path, frame: list[tuple[str, str]] = FRAME, *,
-            timeout: float = 30.0, token: str = "reliability-test") -> tuple[Path, list[float]]:
-    """Collect ``frame`` from ``url`` into ``tmp``; the waits are recorded, not slept."""
+            timeout: float = 30.0, token: str = "reliability-test", caps: Caps | None = None,
+            on_progress: Callable[[CollectionProgress], None] | None = None,
+            summaries: list[CollectionSummary] | None = None) -> tuple[Path, list[float]]:
+    """Collect ``frame`` from ``url`` into ``tmp``; the waits are recorded, not slept (the
+    run's summary is appended to ``summaries`` when given)."""
     raw, waits = RawStore(tmp / "raw"), []
     breaker = Breaker(sleep=waits.append)
     clients = [ApiClient(url, platform, raw, tokens=[token], timeout=timeout,
@@ -57,8 +61,11 @@ def collect(url: str, tmp: Path, frame: list[tuple[str, str]] = FRAME, *,
                for platform in ("github", "huggingface")]
     try:
         with Store(tmp / "db.duckdb") as store:
-            Collector(store, github_source=GitHubSource(clients[0]),
-                      hub_source=HubSource(clients[1])).collect(frame)
+            summary = Collector(store, github_source=GitHubSource(clients[0]),
+                                hub_source=HubSource(clients[1]), caps=caps,
+                                on_progress=on_progress).collect(frame)
+            if summaries is not None:
+                summaries.append(summary)
     finally:
         for client in clients:
             client.close()

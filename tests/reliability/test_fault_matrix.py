@@ -1,5 +1,6 @@
 """Every fault the emulator injects, alone and mixed: the final store equals a clean run's,
-table by table, and the raw store holds only usable answers (a rebuild reproduces it)."""
+table by table, and the raw store holds only usable answers (a rebuild reproduces it). A
+fault that never clears fails the repositories it hits, not the run."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from crossforge import api
+from crossforge.collect import CollectionSummary
 from crossforge.emulator import Emulator
-from crossforge.sources.http import CollectError
 from crossforge.store import Store
 from tests.reliability.helpers import TABLES, collect, contents, duplicates, served
 
@@ -61,19 +62,22 @@ def test_a_collection_under_each_fault_equals_a_clean_run(
     assert undone == (0,)
 
 
-@pytest.mark.parametrize(("spec", "message"), [
-    ("invalid:1@/graphql", "not valid JSON"),
-    ("repeat:1@/api/models/**", "repeats the items of page"),
+@pytest.mark.parametrize(("spec", "message", "failed"), [
+    ("invalid:1@/graphql", "not valid JSON", {"github": 6, "huggingface": 0}),
+    ("repeat:1@/api/models/**", "repeats the items of page", {"github": 0, "huggingface": 1}),
 ])
-def test_a_fault_that_never_clears_fails_clearly_and_a_rerun_loses_nothing(
-        spec: str, message: str, clean: dict[str, list[tuple]], world: Emulator,
-        tmp_path: Path) -> None:
+def test_a_fault_that_never_clears_fails_its_repositories_clearly_and_a_rerun_loses_nothing(
+        spec: str, message: str, failed: dict[str, int], clean: dict[str, list[tuple]],
+        world: Emulator, tmp_path: Path) -> None:
+    summaries: list[CollectionSummary] = []
     faulty = Emulator(world.world, faults=spec).start()
     try:
-        with pytest.raises(CollectError, match=message):
-            collect(faulty.url, tmp_path)
+        collect(faulty.url, tmp_path, summaries=summaries)
     finally:
         faulty.stop()
+    assert {p: len(f) for p, f in summaries[0].failed.items()} == failed
+    assert all(message in why for f in summaries[0].failed.values() for why in f.values())
     assert contents(tmp_path / "db.duckdb") != clean  # stopped short, not silently "done"
-    db, _ = collect(world.url, tmp_path)
+    db, _ = collect(world.url, tmp_path, summaries=summaries)
     assert contents(db) == clean and duplicates(db) == 0
+    assert summaries[1].failed == {"github": {}, "huggingface": {}}

@@ -5,12 +5,16 @@ everything else equals a clean run."""
 from __future__ import annotations
 
 import dataclasses
+import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from crossforge.collect import CollectionProgress, CollectionSummary
 from crossforge.emulator import Emulator
 from crossforge.records import Comment, Commit, Thread
+from crossforge.sources import github
 from crossforge.store import Store
 from tests.reliability.helpers import FRAME, WORLD, collect, contents, served
 
@@ -47,22 +51,67 @@ def test_a_renamed_repository_is_followed_to_its_new_name(
         asked = {c.subjects for c in emulator.log
                  if c.endpoint == "/repos/{owner}/{repo}/commits"}
     assert {(old,), (new,)} <= asked  # the old name's 301, then the new name's answers
-    assert contents(db) == clean
+    assert contents(db) == clean  # stored under the frame's name, GraphQL's or REST's
+    with Store(db, read_only=True) as store:
+        renames = store.query("SELECT r.repo, r.current_name, p.origin FROM "
+                              "repository_renames r JOIN provenance p ON p.id = "
+                              "r.provenance_id").fetchall()
+    assert [(repo, name) for repo, name, _ in renames] == [(old, new)]
+    assert renames[0][2].startswith("raw:")  # the batch answer that said so
+
+
+def test_graphql_resolves_a_renamed_repository_and_reports_blocked_ones_beside_the_rest(
+        ) -> None:
+    old, new = GITHUB[0], "someone-else/new-name"
+    emulator = served(renamed={new: old}, blocked=[GITHUB[1]])
+    query = github.repositories_query([old, new, GITHUB[1], GITHUB[2]])
+    status, _, answer = emulator.handle("POST", "/graphql", {}, json.dumps(
+        {"query": query}).encode())
+    data = answer["data"]
+    assert status == 200
+    assert data["r0"]["nameWithOwner"] == data["r1"]["nameWithOwner"] == new
+    assert data["r2"] is None and data["r3"]["nameWithOwner"] == GITHUB[2]
+    assert [(e["type"], e["path"]) for e in answer["errors"]] == [("NOT_FOUND", ["r2"])]
 
 
 def test_missing_and_blocked_repositories_are_recorded_and_skipped(
         clean: dict[str, list[tuple]], tmp_path: Path) -> None:
     blocked = PAGED
+    summaries: list[CollectionSummary] = []
     with served(blocked=[blocked]) as emulator:
-        db, _ = collect(emulator.url, tmp_path, [*FRAME, ("github", "nobody/gone")])
+        db, _ = collect(emulator.url, tmp_path, [*FRAME, ("github", "nobody/gone")],
+                        summaries=summaries)
     got = contents(db)
-    for table in ACTIVITY:  # every other repository is whole
+    for table in (*ACTIVITY, "repositories"):  # every other repository is whole
         assert without(got[table], blocked) == without(clean[table], blocked), table
-    assert len([r for r in got["commits"] if r[1] == blocked]) < len(
-        [r for r in clean["commits"] if r[1] == blocked])
+    assert not [r for r in got["commits"] if r[1] == blocked]
+    # GraphQL's NOT_FOUND for the blocked one did not fail the batch it was asked in
+    assert states(db, blocked) == {"metadata": "missing"}
+    assert states(db, "nobody/gone") == {"metadata": "missing"}
+    assert summaries[0].missing["github"] == [blocked, "nobody/gone"]
+    assert summaries[0].failed["github"] == {}
+
+
+def test_a_repository_blocked_after_its_metadata_is_missing_from_its_rest_walk(
+        clean: dict[str, list[tuple]], tmp_path: Path) -> None:
+    blocked = PAGED
+    with served() as emulator, pytest.raises(KeyboardInterrupt):  # metadata while open
+        collect(emulator.url, tmp_path, on_progress=stop_at(blocked))
+    with served(blocked=[blocked]) as emulator:
+        db, _ = collect(emulator.url, tmp_path)
+    got = contents(db)
+    for table in ACTIVITY:
+        assert without(got[table], blocked) == without(clean[table], blocked), table
     assert got["repositories"] == clean["repositories"]
     assert states(db, blocked)["commits"] == "missing"  # the REST walk met the 451
-    assert states(db, "nobody/gone") == {"metadata": "missing"}
+
+
+def stop_at(repo: str) -> Callable[[CollectionProgress], None]:
+    """Stop a run (as a kill would) at the first stored page about ``repo``."""
+    def on_progress(state: CollectionProgress) -> None:
+        if state.subject == repo:
+            raise KeyboardInterrupt
+    return on_progress
 
 
 def test_an_empty_repository_gives_no_commits_and_no_error(

@@ -87,8 +87,10 @@ class Emulator:
         max_concurrent: GitHub requests in flight at once before the secondary limit answers
             403 with ``Retry-After``.
         renamed: GitHub repositories served under a new name (``{new: old}``): the old
-            name's REST paths answer ``301 Moved Permanently`` to the new one's.
-        blocked: GitHub repositories whose REST paths answer ``451`` (a DMCA takedown).
+            name's REST paths answer ``301 Moved Permanently`` to the new one's; GraphQL
+            resolves both names, ``nameWithOwner`` being the new one.
+        blocked: GitHub repositories whose REST paths answer ``451`` (a DMCA takedown) and
+            whose GraphQL ``repository`` is ``null`` with a ``NOT_FOUND`` error.
         github_apps: GitHub Apps whose JWTs and installation tokens the emulator accepts
             (``crossforge.emulator.apps``); their tokens share the installation's budget.
     """
@@ -209,7 +211,8 @@ class Emulator:
             return _rate_limited(platform, spent_headers)
         route = self._hub if platform == "huggingface" else self._github
         status, extra, payload = route(method, path, query, body, budget, cost)
-        if fault is not None and status == 200 and "Link" in extra:
+        if fault is not None and status == 200 and ("Link" in extra or _discussion_listing(
+                path)):
             extra, payload = self._bend_pagination(
                 fault, path, query, extra, payload,
                 lambda earlier: route(method, path, earlier, body, budget, cost)[2])
@@ -244,9 +247,19 @@ class Emulator:
                          headers: dict[str, str], payload: Any,
                          page_of: Callable[[dict[str, Any]], Any]
                          ) -> tuple[dict[str, str], Any]:
-        """``loop``: next points to the first page; ``repeat``: the previous page's items."""
+        """``loop``: next points to the first page; ``repeat``: the previous page's items.
+
+        A Hub discussion listing has no ``Link``: ``loop`` answers its first page again,
+        ``repeat`` the previous one (the listing then lists discussions twice).
+        """
         key = "cursor" if "cursor" in query or path in HUB_LISTINGS else (
             "p" if path.startswith("/api/") else "page")
+        if _discussion_listing(path):
+            page = int(query.get("p", 0))
+            if page > 0 and fault.kind in ("loop", "repeat"):
+                return headers, page_of({**query, "p": "0" if fault.kind == "loop"
+                                         else str(page - 1)})
+            return headers, payload
         if fault.kind == "loop":
             first = {k: v for k, v in query.items() if k not in (key, "since")}
             url = f"{self.url}{path}?{urlencode(first, doseq=True)}".rstrip("?")
@@ -311,7 +324,8 @@ class Emulator:
         world = self.world
         segments = path.strip("/").split("/")
         if method == "POST" and path == "/graphql":
-            return github.graphql(world, body, budget, cost)
+            return github.graphql(world, body, budget, cost, renamed=self.renamed,
+                                  blocked=self.blocked)
         if segments == ["repositories"]:
             since = int(query.get("since", 0))
             listed = sorted((i, r) for r, i in world.github_ids.items() if i > since)[:100]
@@ -346,10 +360,12 @@ class Emulator:
             commits = world.commits.get(("github", repo), [])
             if not commits:
                 return 409, {}, github.error(409, "Git Repository is empty.")
-            return self._paged(path, query, [github.commit(world, repo, c) for c in commits])
+            return self._paged(path, query, commits,
+                               convert=lambda c: github.commit(world, repo, c))
         if rest == ["issues"]:
             threads = world.threads.get(("github", repo), [])
-            return self._paged(path, query, [github.issue(world, repo, t) for t in threads])
+            return self._paged(path, query, threads,
+                               convert=lambda t: github.issue(world, repo, t))
         if rest == ["issues", "comments"]:
             return self._paged(path, query, github.comments(world, repo))
         if rest == ["contributors"]:
@@ -466,13 +482,23 @@ class Emulator:
         return 200, _link_header(links, self.url), answer
 
     def _paged(self, path: str, query: dict[str, Any], items: list[Any], *,
-               page_key: str = "page") -> Answer:
+               page_key: str = "page", convert: Callable[[Any], Any] | None = None) -> Answer:
+        """One page of ``items``; ``convert`` renders only that page's (a repository of
+        100,000 commits costs a page's rendering per request, not the whole history's)."""
         if page_key == "p":
             page, size = int(query.get("p", 0)) + 1, HUB_PAGE
         else:
             page, size = _page(query)
         chunk = items[(page - 1) * size: page * size]
+        if convert is not None:
+            chunk = [convert(item) for item in chunk]
         return 200, _page_links(path, query, page, size, len(items), page_key, self.url), chunk
+
+
+def _discussion_listing(path: str) -> bool:
+    parts = path.strip("/").split("/")
+    return len(parts) == 5 and parts[0] == "api" and parts[4] == "discussions" \
+        and parts[1] in ("models", "datasets", "spaces")
 
 
 def _discussion_wanted(thread: Any, query: dict[str, Any]) -> bool:

@@ -445,7 +445,8 @@ def _graphql_thread(world: World, repo: str, item: Thread,
     return answer
 
 
-def _graphql_repository(world: World, repo: str) -> dict[str, Any]:
+def _graphql_repository(world: World, repo: str, name: str | None = None) -> dict[str, Any]:
+    """A ``Repository`` of the world's ``repo``, named ``name`` when it was renamed."""
     rest = repository(world, repo)
     history = world.commits.get(("github", repo), [])
     threads = world.threads.get(("github", repo), [])
@@ -457,7 +458,7 @@ def _graphql_repository(world: World, repo: str) -> dict[str, Any]:
         return _graphql_thread(world, repo, item, by_thread)
 
     return {
-        "nameWithOwner": repo, "databaseId": rest["id"], "createdAt": rest["created_at"],
+        "nameWithOwner": name or repo, "databaseId": rest["id"], "createdAt": rest["created_at"],
         "pushedAt": rest["pushed_at"], "updatedAt": rest["updated_at"],
         "stargazerCount": rest["stargazers_count"], "forkCount": rest["forks_count"],
         "isArchived": rest["archived"], "isFork": rest["fork"],
@@ -530,8 +531,16 @@ def query_cost(query: str, variables: dict[str, Any] | None = None,
     return max(1, math.floor(requests / 100 + 0.5)), repos
 
 
-def graphql(world: World, body: bytes, budget: dict[str, int], cost: int = 1) -> Answer:
-    """Execute a query on the emulator's schema subset; unknown fields fail as on GitHub."""
+def graphql(world: World, body: bytes, budget: dict[str, int], cost: int = 1, *,
+            renamed: dict[str, str] | None = None, blocked: set[str] | None = None) -> Answer:
+    """Execute a query on the emulator's schema subset; unknown fields fail as on GitHub.
+
+    ``renamed`` (``{new: old}``, the world holding ``old``): either name resolves, as GitHub
+    follows renames in GraphQL, with ``nameWithOwner`` the new one. A ``blocked`` repository
+    answers like a missing one: ``null`` with a ``NOT_FOUND`` error beside the other
+    results (GitHub documents no GraphQL form of its REST 451).
+    """
+    current = {old: new for new, old in (renamed or {}).items()}
     try:
         request = json.loads(body or b"{}")
         query = request["query"]
@@ -540,10 +549,11 @@ def graphql(world: World, body: bytes, budget: dict[str, int], cost: int = 1) ->
 
     def resolve_repository(info: Any, owner: str, name: str,
                            followRenames: bool = True) -> dict[str, Any]:  # noqa: N803
-        repo = f"{owner}/{name}"
-        if ("github", repo) not in world.repositories:
-            raise GraphQLError(f"Could not resolve to a Repository with the name '{repo}'.")
-        return _graphql_repository(world, repo)
+        asked = f"{owner}/{name}"
+        repo = (renamed or {}).get(asked, asked)
+        if ("github", repo) not in world.repositories or asked in (blocked or ()):
+            raise GraphQLError(f"Could not resolve to a Repository with the name '{asked}'.")
+        return _graphql_repository(world, repo, current.get(repo))
 
     root = {"repository": resolve_repository,
             "rateLimit": lambda _info, dryRun=False: {  # noqa: N803

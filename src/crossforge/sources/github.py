@@ -131,6 +131,25 @@ def not_found(response: RawResponse) -> set[str]:
             if error.get("type") == "NOT_FOUND" and (error.get("path") or [None])[0] in aliases}
 
 
+def renames(response: RawResponse) -> dict[str, str]:
+    """Repositories a stored batch answer names otherwise than they were asked for (GraphQL
+    resolves a renamed or transferred repository's old name): asked name to current name."""
+    data = (response.json() or {}).get("data") or {} if response.status == 200 else {}
+    found = {repo: (data.get(f"r{i}") or {}).get("nameWithOwner")
+             for i, repo in enumerate(response.context["repos"])}
+    return {repo: name for repo, name in found.items() if name and name != repo}
+
+
+def batch_error(response: RawResponse, repo: str) -> str | None:
+    """The error a stored batch answer gives for ``repo``, if it names one."""
+    if response.status != 200:
+        return None
+    alias = f"r{response.context['repos'].index(repo)}"
+    return next((f"GraphQL: {error.get('message')}" for error in
+                 (response.json() or {}).get("errors") or ()
+                 if (error.get("path") or [None])[0] == alias), None)
+
+
 def _members(item: dict[str, Any]) -> list[str] | None:
     """The owning organisation's members when the answer holds them all."""
     connection = item["owner"].get("membersWithRole")
@@ -208,13 +227,14 @@ def _author(records: list[Record], user: dict[str, Any] | None) -> str | None:
 def _parse_repositories(body: dict[str, Any], context: dict[str, Any]) -> list[Record]:
     records: list[Record] = []
     data = (body or {}).get("data") or {}
-    for i, _ in enumerate(context["repos"]):
+    for i, repo in enumerate(context["repos"]):
         item = data.get(f"r{i}")
         if not item:
             continue  # NOT_FOUND: the orchestrator records the repository as missing
         owner = item["owner"]
         owner_type = "organization" if owner["__typename"] == "Organization" else "user"
-        repo = item["nameWithOwner"]
+        # stored under the name asked (the frame's, and the REST tasks'), even when GraphQL
+        # resolved a rename: ``renames`` gives the current name
         records.append(Account("github", owner["login"], owner_type))
         records.append(Repository(
             platform="github", repo=repo, kind="code", owner=owner["login"],

@@ -49,7 +49,8 @@ if TYPE_CHECKING:
 SECONDARY_LIMIT_FLOOR = 60.0
 _HUB_RESET = re.compile(r"t=(\d+)")
 #: Header crossforge adds to a stored answer whose own ``rel="next"`` looped: the next page
-#: the transport determined instead (the platform's ``Link`` is kept as it came).
+#: the transport determined instead, empty when the looping page was empty (the end); the
+#: platform's ``Link`` is kept as it came.
 NEXT_OVERRIDE = "x-crossforge-next"
 #: Page-number parameters and the number of the first page (GitHub ``page``, Hub ``p``).
 PAGE_KEYS = {"page": 1, "p": 0}
@@ -62,7 +63,7 @@ class CollectError(CrossforgeError):
 class UnusableAnswer(CollectError):
     """Every attempt got an answer that cannot be stored as it is (``answer`` is the last)."""
 
-    def __init__(self, message: str, answer: httpx.Response, problem: str) -> None:
+    def __init__(self, message: str, answer: httpx.Response | None, problem: str) -> None:
         super().__init__(message)
         self.answer = answer
         self.problem = problem
@@ -192,9 +193,11 @@ class ApiClient:
             self.app.close()
 
     def get(self, path: str, *, kind: str, context: dict[str, Any],
-            params: dict[str, Any] | list[tuple[str, Any]] | None = None) -> RawResponse:
-        """GET ``path`` (relative or absolute) and store the answer."""
-        return self._send("GET", path, kind=kind, context=context, params=params)
+            params: dict[str, Any] | list[tuple[str, Any]] | None = None,
+            check: Callable[[httpx.Response], str | None] | None = None) -> RawResponse:
+        """GET ``path`` (relative or absolute) and store the answer; ``check`` names what
+        makes an answer unusable (it is then asked again, and ``UnusableAnswer`` raised)."""
+        return self._send("GET", path, kind=kind, context=context, params=params, check=check)
 
     def post(self, path: str, payload: dict[str, Any], *, kind: str,
              context: dict[str, Any]) -> RawResponse:
@@ -205,16 +208,25 @@ class ApiClient:
               start: str | None = None) -> Iterator[RawResponse]:
         """Every page, following ``Link: rel="next"``; ``start`` resumes from a saved URL.
 
-        A page whose next link points to a page already visited is asked again; if it keeps
-        looping, the walk goes on with the explicit next page number (stored as
-        ``x-crossforge-next``), and fails when the listing has no page numbers.
+        A page whose next link points to a page already visited (or, in a page-numbered
+        listing, to a page number not after its own: what a resumed walk has not visited in
+        this run) is asked again; if it keeps looping, the walk goes on with the explicit
+        next page number (stored as ``x-crossforge-next``), and fails when the listing has
+        no page numbers. (A resumed walk's first page has no predecessor in this run to
+        compare with: the collector checks it against the store.)
         """
         visited: set[str] = set()
 
         def looping(answer: httpx.Response) -> str | None:
             following = _link_next(answer.headers.get("link", ""))
-            if following is not None and _normal(following, self.platform) in (
-                    visited | {_normal(str(answer.request.url), self.platform)}):
+            if following is None:
+                return None
+            here = str(answer.request.url)
+            position = _page_position(here, self.platform)
+            ahead = _page_position(following, self.platform)
+            if _normal(following, self.platform) in visited | {_normal(here, self.platform)} \
+                    or (position and ahead and ahead[0] == position[0]
+                        and ahead[1] <= position[1]):
                 return f"pagination loops back to {_public(following)}"
             return None
 
@@ -226,10 +238,14 @@ class ApiClient:
             except UnusableAnswer as unusable:
                 if not unusable.problem.startswith("pagination loops"):
                     raise
-                fallback = _next_page_number(str(unusable.answer.request.url), self.platform)
+                assert unusable.answer is not None
+                # an empty page ends the listing, wherever its next link points
+                fallback = _next_page_number(str(unusable.answer.request.url), self.platform) \
+                    if _items(json.loads(unusable.answer.text)) else ""
                 if fallback is None:
-                    raise CollectError(f"{unusable} and the listing has no page numbers to "
-                                       "fall back on; the task is left unfinished") from None
+                    raise UnusableAnswer(f"{unusable} and the listing has no page numbers to "
+                                         "fall back on; the task is left unfinished",
+                                         unusable.answer, unusable.problem) from None
                 response = self._store(unusable.answer, kind, context, "GET",
                                        {NEXT_OVERRIDE: fallback})
             visited.add(_normal(response.url, self.platform))
@@ -404,8 +420,11 @@ class ApiClient:
 
 
 def next_link(response: RawResponse) -> str | None:
-    """The next page of a stored response: crossforge's override, else ``Link: rel="next"``."""
-    return response.headers.get(NEXT_OVERRIDE) or _link_next(response.headers.get("link", ""))
+    """The next page of a stored response: crossforge's override (empty: none, the listing
+    ended), else ``Link: rel="next"``."""
+    if NEXT_OVERRIDE in response.headers:
+        return response.headers[NEXT_OVERRIDE] or None
+    return _link_next(response.headers.get("link", ""))
 
 
 def _link_next(link: str) -> str | None:

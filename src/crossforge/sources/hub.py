@@ -25,14 +25,16 @@ apart in the store; ``repo_type`` splits a key again.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import replace
 from typing import Any
+
+import httpx
 
 from crossforge.identity import is_bot
 from crossforge.records import Account, Comment, Commit, Derivation, Membership, Repository, Thread
 from crossforge.sources import hub_metadata
-from crossforge.sources.http import ApiClient
+from crossforge.sources.http import ApiClient, UnusableAnswer
 from crossforge.sources.raw import RawResponse, api_time, parse_with
 
 SOURCE = "huggingface-api"
@@ -136,21 +138,48 @@ class HubSource:
         yield from self.client.pages(f"{api_path(repo)}/commits/main", kind="hub.commits",
                                      context={"repo": repo}, start=start)
 
-    def discussions(self, repo: str) -> Iterator[RawResponse]:
-        """Listing pages, then one details answer per discussion."""
-        page, numbers = 0, []
-        while True:
-            listing = self.client.get(f"{api_path(repo)}/discussions", kind="hub.discussions",
-                                      context={"repo": repo}, params={"p": page, "type": "all"})
+    def discussions(self, repo: str, limit: int | None = None,
+                    skip: Collection[int] = ()) -> Iterator[RawResponse]:
+        """Listing pages, then one details answer per discussion (the first ``limit``, less
+        those numbered in ``skip``, whose details the caller already holds).
+
+        A listing page that lists a discussion an earlier page listed (the listing loops or
+        repeats: old ``huggingface_hub`` walked such a listing forever past 50 discussions)
+        is asked again; if it persists, the listing is left and the walk is bounded instead:
+        the details of every number up to the highest one listed or counted (the Hub numbers
+        a repository's discussions and pull requests 1, 2, …), a number that is not there
+        answering 404.
+        """
+        page, numbers, highest = 0, list[int](), 0
+
+        def repeating(answer: httpx.Response) -> str | None:
+            body = answer.json() if answer.status_code == 200 else None
+            listed = {d.get("num") for d in (body or {}).get("discussions") or ()} \
+                if isinstance(body, dict) else set()
+            if listed & set(numbers):
+                return f"discussion page {page} repeats discussions an earlier page listed"
+            return None
+
+        while limit is None or len(numbers) < limit:
+            try:
+                listing = self.client.get(
+                    f"{api_path(repo)}/discussions", kind="hub.discussions",
+                    context={"repo": repo}, params={"p": page, "type": "all"}, check=repeating)
+            except UnusableAnswer as unusable:
+                if "repeats" not in unusable.problem:  # this check's, or the transport's
+                    raise
+                numbers += [n for n in range(highest, 0, -1) if n not in numbers]
+                break
             yield listing
             body = listing.json() if listing.status == 200 else None
             if not body or not body.get("discussions"):
                 break
             numbers += [d["num"] for d in body["discussions"]]
+            highest = max(highest, body["count"], *numbers)
             if body["start"] + len(body["discussions"]) >= body["count"]:
                 break
             page += 1
-        for number in numbers:
+        for number in (n for n in numbers[:limit] if n not in skip):
             yield self.client.get(f"{api_path(repo)}/discussions/{number}",
                                   kind="hub.discussion", context={"repo": repo})
 
