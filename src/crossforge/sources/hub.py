@@ -22,7 +22,18 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from crossforge.identity import is_bot
-from crossforge.records import Account, Comment, Commit, Derivation, Membership, Repository, Thread
+from crossforge.records import (
+    Account,
+    Comment,
+    Commit,
+    DatasetLink,
+    Derivation,
+    Documentation,
+    Membership,
+    ProjectLink,
+    Repository,
+    Thread,
+)
 from crossforge.sources import hub_metadata
 from crossforge.sources.http import ApiClient
 from crossforge.sources.raw import RawResponse, api_time, parse_with
@@ -31,7 +42,8 @@ SOURCE = "huggingface-api"
 EXPAND = ("author", "createdAt", "lastModified", "downloads", "likes", "cardData", "tags",
           "baseModels", "library_name", "pipeline_tag", "gated")
 HUB_BOTS = frozenset({"system", "librarian-bot", "parquet-converter", "SFconvertbot"})
-Record = Repository | Account | Commit | Thread | Comment | Membership | Derivation
+Record = (Repository | Account | Commit | Thread | Comment | Membership | Derivation
+          | ProjectLink | Documentation | DatasetLink)
 
 
 class HubSource:
@@ -123,7 +135,7 @@ def _parse_model(body: dict[str, Any], context: dict[str, Any]) -> list[Record]:
     if owner_type:
         record = Repository(**{**{f: getattr(record, f) for f in record.__slots__},
                                "owner_type": owner_type})
-    return [record, *hub_metadata.derivations(entry)]
+    return [record, *hub_metadata.derivations(entry), *hub_metadata.card_records(entry)]
 
 
 def _parse_overview(body: dict[str, Any], context: dict[str, Any]) -> list[Record]:
