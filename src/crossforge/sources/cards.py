@@ -149,15 +149,24 @@ def project_links(platform: Platform, repo: str, text: str | None,
             for position, (link, source) in enumerate(sourced.items())]
 
 
+#: Names card data ``datasets:`` carries that are loaders, not datasets: the ``Trainer``
+#: writes ``generator`` for data from a Python generator, and ``datasets``' packaged
+#: builders (``json``, ``imagefolder`` …) mean "local files". They are not stored.
+LOADER_NAMES: frozenset[str] = frozenset({
+    "generator", "json", "csv", "parquet", "text", "arrow", "pandas", "webdataset",
+    "imagefolder", "audiofolder", "videofolder", "sql"})
+
+
 def dataset_links(platform: Platform, repo: str,
                   card_data: Mapping[str, Any] | None) -> list[DatasetLink]:
     """The datasets card data ``datasets:`` declares (a string or a list; Hub URLs
-    reduced to ids), each once."""
+    reduced to ids; ``LOADER_NAMES`` left out), each once."""
     value = (card_data or {}).get("datasets")
     values = value if isinstance(value, list) else [value] if value else []
     names = (re.sub(r"^https?://(?:www\.)?huggingface\.co/datasets/", "", str(v).strip())
              .strip("/") for v in values if isinstance(v, str | int) and str(v).strip())
-    return [DatasetLink(platform, repo, name) for name in dict.fromkeys(names) if name]
+    return [DatasetLink(platform, repo, name) for name in dict.fromkeys(names)
+            if name and name.lower() not in LOADER_NAMES]
 
 
 def _body(text: str | None) -> str:
