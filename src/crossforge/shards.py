@@ -20,7 +20,8 @@ from crossforge.store import Store
 #: Tables a merge copies, in dependency order (provenance first); rows are upserted on
 #: their primary keys, so the same account or frame row from two shards is kept once.
 MERGED_TABLES = ("provenance", "repositories", "accounts", "commits", "threads", "comments",
-                 "derivations", "memberships", "frames", "collection_tasks")
+                 "derivations", "memberships", "frames", "collection_tasks",
+                 "project_links", "documentation", "dataset_links")
 
 
 def parse_shard(text: str) -> tuple[int, int]:
