@@ -566,6 +566,7 @@ def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
     db.unlink(missing_ok=True)
     shutil.rmtree(raw, ignore_errors=True)
     world = list(synthetic.generate_world(repositories_per_platform, seed))
+    world += list(synthetic.generate_documents(world, seed))
     with Store(db) as store:
         store.write(_provenance(synthetic.SOURCE, f"seed={seed}, served by the emulator"), [])
         for platform in ("github", "huggingface"):

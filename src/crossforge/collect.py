@@ -1,8 +1,8 @@
 """Collection: fill the store for every repository of a frame, page by page, resumably.
 
 Each repository's work is split into tasks (``metadata``, ``commits``, ``issues``,
-``comments`` on GitHub; ``model``, ``commits``, ``discussions`` on the Hub; ``members`` per
-owning account). Every page is written to the raw store first, then parsed,
+``comments`` on GitHub; ``model``, ``commits``, ``discussions``, ``card`` on the Hub;
+``members`` per owning account). Every page is written to the raw store first, then parsed,
 and its records land in the database in one transaction with the task's checkpoint (the
 next page's URL), so a re-run continues where the last one stopped and never stores a page
 twice. ``rebuild`` re-parses the raw store into a fresh database.
@@ -232,6 +232,11 @@ class Collector:
                 for answer in answers[:-1]:
                     self._store(answer, [])
                 self._store(answers[-1], [("huggingface", repo, "discussions", "done", None)])
+            if ("huggingface", repo, "card") not in states:
+                answer = self.hub.card(repo)
+                state = "missing" if answer.status in MISSING_STATUS else "done"
+                self._store(answer, [("huggingface", repo, "card", state, None)])
+                states[("huggingface", repo, "card")] = (state, None)
             self._finish("huggingface", repo)
         self.summary.missing["huggingface"] = missing
         self.summary.repositories["huggingface"] = len(repos) - len(missing)

@@ -243,6 +243,20 @@ class DatasetLink:
     source: str = "card_data"
 
 
+@dataclass(frozen=True, slots=True)
+class DocumentText:
+    """A repository's README (GitHub) or model card (the Hub's ``README.md``, YAML front
+    matter included) as the platform serves it.
+
+    World files and the emulator carry the text; the store keeps only what is extracted
+    from it (``Documentation``, ``ProjectLink``, ``DatasetLink``).
+    """
+
+    platform: Platform
+    repo: str
+    text: str
+
+
 @dataclass(slots=True)
 class RecordBatch:
     """Everything one source run produced, with its provenance, ready for the store."""

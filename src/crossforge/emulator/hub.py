@@ -12,6 +12,7 @@ from typing import Any
 from crossforge.emulator.github import iso
 from crossforge.emulator.world import World, stable_int
 from crossforge.records import Thread
+from crossforge.sources.cards import front_matter
 
 EXPANDABLE = ("author", "createdAt", "lastModified", "downloads", "likes", "cardData", "tags",
               "baseModels", "library_name", "pipeline_tag", "gated")
@@ -25,7 +26,8 @@ def model_info(world: World, repo: str, expand: list[str] | None = None) -> dict
     record = world.repositories[("huggingface", repo)]
     links = world.parents.get(repo, [])
     parents = list(dict.fromkeys(d.parent for d in links))
-    card: dict[str, Any] = {}
+    # the card's front matter is its card data; the world's own fields take precedence
+    card: dict[str, Any] = front_matter(world.documents.get(("huggingface", repo)))
     if record.license:
         card["license"] = record.license
     if parents:

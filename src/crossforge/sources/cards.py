@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import yaml
+
 from crossforge.records import DatasetLink, Documentation, Platform, ProjectLink
 
 #: Card data fields that name the model's code repository explicitly.
@@ -167,6 +169,19 @@ def dataset_links(platform: Platform, repo: str,
              .strip("/") for v in values if isinstance(v, str | int) and str(v).strip())
     return [DatasetLink(platform, repo, name) for name in dict.fromkeys(names)
             if name and name.lower() not in LOADER_NAMES]
+
+
+def front_matter(text: str | None) -> dict[str, Any]:
+    """A card's YAML front matter (its card data) as a mapping; empty when there is none
+    or it is not valid YAML mapping, as the Hub then shows no card data either."""
+    match = _FRONT_MATTER.match(text or "")
+    if not match:
+        return {}
+    try:
+        data = yaml.safe_load(match.group(1))
+    except yaml.YAMLError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _body(text: str | None) -> str:

@@ -34,7 +34,7 @@ from crossforge.records import (
     Repository,
     Thread,
 )
-from crossforge.sources import hub_metadata
+from crossforge.sources import cards, hub_metadata
 from crossforge.sources.http import ApiClient
 from crossforge.sources.raw import RawResponse, api_time, parse_with
 
@@ -90,6 +90,12 @@ class HubSource:
                     if item.get("id") in wanted:
                         found[item["id"]] = (response, item)
         return found
+
+    def card(self, repo: str, revision: str = "main") -> RawResponse:
+        """The model card: ``README.md`` through the resolver (the Hub's resolver rate-limit
+        category, not the API's), as ``huggingface_hub.ModelCard.load`` reads it."""
+        return self.client.get(f"/{repo}/resolve/{revision}/README.md", kind="hub.card",
+                               context={"repo": repo}, text=True)
 
     def commits(self, repo: str, start: str | None = None) -> Iterator[RawResponse]:
         yield from self.client.pages(f"/api/models/{repo}/commits/main", kind="hub.commits",
@@ -214,6 +220,14 @@ PARSERS: dict[str, Callable[[Any, dict[str, Any]], list[Record]]] = {
 }
 
 
+def _parse_card(text: str, context: dict[str, Any]) -> list[Record]:
+    """A model card's links, documentation features and datasets; its card data is the
+    YAML front matter."""
+    return list(cards.card_records(context["repo"], text, cards.front_matter(text)))
+
+
 def parse(response: RawResponse) -> list[Record]:
     """The records a stored Hub response holds (nothing for 404, 409, 451 …)."""
+    if response.kind == "hub.card":    # a Markdown file, not JSON
+        return _parse_card(response.body, response.context) if response.status == 200 else []
     return parse_with(PARSERS, response)
