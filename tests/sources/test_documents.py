@@ -94,3 +94,11 @@ def test_pairs_are_complete_in_a_collected_world(collected, tmp_path):
     with Store(collected[0], read_only=True) as store:
         pairs = ProjectPairs().compute(store)
     assert len(pairs) and (pairs["hub_stored"] & pairs["github_stored"]).all()
+
+
+def test_documents_round_trip_through_a_world_file(tmp_path):
+    from crossforge.world import read_world, write_world
+
+    path = tmp_path / "world.jsonl.gz"
+    write_world(path, WORLD + DOCUMENTS)
+    assert list(read_world(path)) == WORLD + DOCUMENTS
