@@ -271,3 +271,21 @@ def test_corpus_dataset_edges_match_card_data(corpus):
     per_dataset = pd.Series([d for _, d in independent]).value_counts()
     top = dataset_table(edges.assign(platform="huggingface")).iloc[0]
     assert top["models"] == per_dataset.max()
+
+
+def test_pairs_survive_a_pseudonymised_snapshot(tmp_path):
+    records = [Repository("huggingface", "ann/m", "model", "ann", "user"),
+               Repository("github", "Ann/Code", "code", "Ann", "user"),
+               *cards.card_records("ann/m", "Code: https://github.com/Ann/Code", {
+                   "datasets": ["ann/private-data", "imdb"]})]
+    with Store(tmp_path / "s.duckdb") as store:
+        store.write(Provenance("t", "u", T0, "0"), records)
+    api.export(tmp_path / "s.duckdb", tmp_path / "snap")
+    api.import_snapshot(tmp_path / "snap", tmp_path / "p.duckdb")
+    with Store(tmp_path / "p.duckdb", read_only=True) as store:
+        pairs = ProjectPairs().compute(store)
+        datasets = sorted(store.frame("SELECT dataset FROM dataset_links")["dataset"])
+    assert len(pairs) == 1 and pairs["github_stored"].all()
+    assert not pairs["hub_repo"].iloc[0].startswith("ann/")       # people are pseudonyms
+    assert datasets[0] == "imdb" and datasets[1].endswith("/private-data")
+    assert not datasets[1].startswith("ann/")
