@@ -1,7 +1,8 @@
 """Replication packages: the store as Parquet, with people pseudonymised by keyed hashes.
 
 Personal identifiers — logins, display names, e-mail addresses, and the owner part of a
-user-owned repository's id — are replaced by ``HMAC-SHA256(key, value)`` (truncated). The
+user-owned repository's id (also of linked GitHub repositories and of dataset ids) — are
+replaced by ``HMAC-SHA256(key, value)`` (truncated). The
 same value always maps to the same pseudonym under one key, so every measure reproduces on
 the snapshot; without the key the mapping cannot be reversed or linked to another export.
 Organisation names and bot accounts are not personal and stay as they are. Free text
