@@ -34,12 +34,20 @@ from crossforge.measures import (
     CollaborationIntensity,
     CollaborationNetworks,
     CommunityMigration,
+    DatasetProvenance,
+    DocumentationCompleteness,
     MeasureResult,
     Openness,
     Organisations,
+    ProjectPairs,
     UserInnovation,
     adaptation_summary,
+    dataset_summary,
+    dataset_table,
+    documentation_summary,
     median_survival,
+    paired_comparison,
+    paired_sides,
     summarize,
     survival_curves,
     trends_by_year,
@@ -370,7 +378,10 @@ def measure(
     Writes ``repositories.csv`` and ``.parquet`` (per repository), ``organisations.csv``
     and ``innovation.csv`` (per platform), ``derivations.csv`` (``child, parent, relation,
     relation_source``), ``networks.json``, ``statistics.json`` and ``.parquet`` (tests,
-    effect sizes, intervals) and ``summary.json`` (per-platform medians and means).
+    effect sizes, intervals) and ``summary.json`` (per-platform medians and means); beyond
+    the seed study ``trends.csv``, ``survival.csv``, ``migration.csv``, ``pairs.csv`` and
+    ``paired_tests.csv`` (Hub–GitHub project pairs), ``documentation.csv`` (section shares)
+    and ``datasets.csv`` (the model–dataset graph's datasets).
 
     Args:
         db: the store, opened read-only.
@@ -404,6 +415,12 @@ def measure(
             .merge(sql.frame("SELECT platform, repo, popularity, created_at FROM repositories"),
                    on=["platform", "repo"], how="left")
         )
+        documents = DocumentationCompleteness().compute(sql)
+        repositories = repositories.merge(
+            documents[["platform", "repo", "doc_completeness", "doc_words"]],
+            on=["platform", "repo"], how="left")
+        pairs, project_links = ProjectPairs().compute(sql), ProjectPairs().links(sql)
+        dataset_edges = DatasetProvenance().compute(sql)
         organisations = Organisations().compute(sql)
         networks = CollaborationNetworks().compute(sql)
         survival = survival_curves(ActivitySurvival().compute(sql))
@@ -416,8 +433,12 @@ def measure(
     statistics = PlatformComparison(n_bootstrap=n_bootstrap, seed=seed).compute(
         repositories, COMPARED_MEASURES)
     innovation = adaptation_summary(repositories)
+    pairs = paired_sides(pairs, repositories)
+    paired_tests = paired_comparison(pairs)
     evolution = {"trends": trends_by_year(repositories), "survival": survival,
-                 "migration": migration, "type_shares": type_shares}
+                 "migration": migration, "type_shares": type_shares, "pairs": pairs,
+                 "paired_tests": paired_tests, "documentation": documentation_summary(documents),
+                 "datasets": dataset_table(dataset_edges)}
     pooled = migration.groupby("platform")[["migrated", "participants"]].sum()
     summary = {
         "synthetic": synthetic_data,
@@ -428,6 +449,10 @@ def measure(
         "median_maintenance_days": median_survival(survival),
         "migration_share": {str(p): float(r.migrated / r.participants) if r.participants else None
                             for p, r in pooled.iterrows()},
+        "project_links": json.loads(project_links.to_json(orient="records")),
+        "complete_pairs": int((pairs["hub_stored"] & pairs["github_stored"]).sum())
+        if len(pairs) else 0,
+        "datasets": dataset_summary(dataset_edges, repositories[["platform", "repo"]]),
     }
     paths = _write_outputs(Path(out), repositories, organisations, innovation, derivations,
                            networks, statistics, summary, evolution)
@@ -777,6 +802,7 @@ def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
     db.unlink(missing_ok=True)
     shutil.rmtree(raw, ignore_errors=True)
     world = list(synthetic.generate_world(repositories_per_platform, seed))
+    world += list(synthetic.generate_documents(world, seed))
     with Store(db) as store:
         store.write(_provenance(synthetic.SOURCE, f"seed={seed}, served by the emulator"), [])
         for platform in ("github", "huggingface"):

@@ -1,9 +1,10 @@
 """Collection: fill the store for every repository of a frame, page by page, resumably.
 
 Each repository's work is split into tasks (``metadata``, ``commits``, ``issues``,
-``comments`` on GitHub; ``model`` (``dataset``, ``space``), ``commits``, ``discussions`` on
-the Hub; ``members`` per owning account). Every page is written to the raw store first, then
-parsed, and its records land in the database in one transaction with the task's checkpoint (the
+``comments`` on GitHub; ``model`` (``dataset``, ``space``), ``commits``, ``discussions`` and,
+for models, ``card`` on the Hub; ``members`` per owning account). Every page is written to the
+raw store first, then parsed, and its records land in the database in one transaction with the
+task's checkpoint (the
 next page's URL), so a re-run continues where the last one stopped and never stores a page
 twice. ``rebuild`` re-parses the raw store into a fresh database.
 
@@ -434,6 +435,7 @@ class Collector:
             with contextlib.suppress(TaskFailed):  # recorded; the next repository goes on
                 if self._hub_info(repo, listed, states):
                     self._hub_activity(repo, states)
+                    self._hub_card(repo, states)
                 else:
                     missing.append(repo)
             self._finish("huggingface", repo)
@@ -497,6 +499,20 @@ class Collector:
         if state == "truncated":
             self._note("DELETE FROM collection_truncations WHERE platform = ? AND repo = ? "
                        "AND resource = 'threads'", ["huggingface", repo])
+
+    def _hub_card(self, repo: str, states: dict) -> None:
+        """A model's card through the resolver (its own rate-limit category, not the API's);
+        404 means the model has none."""
+        assert self.hub is not None
+        key = ("huggingface", repo, "card")
+        if hub.repo_type(repo)[0] != "model" or states.get(key, ("",))[0] in ("done", "missing"):
+            return
+        answer = self.hub.card(repo)
+        if answer.status != 200 and answer.status not in MISSING_STATUS:
+            raise TaskFailed(self._fail(*key, _answered(answer), states))
+        state = "missing" if answer.status in MISSING_STATUS else "done"
+        self._store(answer, [(*key, state, None)])
+        states[key] = (state, None)
 
     def _hub_owner(self, owner: str, states: dict) -> str:
         """The owner's type in the one call its member listing takes: an organisation's

@@ -186,6 +186,77 @@ class Membership:
     login: str
 
 
+@dataclass(frozen=True, slots=True)
+class ProjectLink:
+    """A repository's documentation links a GitHub repository (``docs/measures.md`` § Projects).
+
+    Attributes:
+        github_repo: ``owner/name`` of the linked GitHub repository, lower-cased (GitHub
+            names are case-insensitive).
+        source: ``card_data:<field>`` when a card data field names it, else ``card_text``.
+        position: order of appearance among the card's links (card data fields first).
+        same_owner: the GitHub owner equals the repository's owner (case, ``-``, ``_`` and
+            ``.`` ignored).
+        is_tool: the link is to a generic library or tool (``sources.cards.TOOL_REPOSITORIES``).
+    """
+
+    platform: Platform
+    repo: str
+    github_repo: str
+    source: str
+    position: int
+    same_owner: bool
+    is_tool: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Documentation:
+    """Features of a repository's main document: a Hub model card or a GitHub README.
+
+    Attributes:
+        document: ``model_card`` or ``readme``.
+        sections: canonical sections present (``sources.cards`` lists them with synonyms).
+        expected: how many canonical sections the document kind expects.
+        completeness: ``len(sections) / expected``.
+        words, headings: length of the text (front matter excluded) and its headings.
+        digest: SHA-256 of the text, so a changed document can be told from an unchanged one.
+    """
+
+    platform: Platform
+    repo: str
+    document: Literal["model_card", "readme"]
+    sections: tuple[str, ...]
+    expected: int
+    completeness: float
+    words: int
+    headings: int
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetLink:
+    """A model declares training or evaluation data: card data ``datasets:``."""
+
+    platform: Platform
+    repo: str
+    dataset: str
+    source: str = "card_data"
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentText:
+    """A repository's README (GitHub) or model card (the Hub's ``README.md``, YAML front
+    matter included) as the platform serves it.
+
+    World files and the emulator carry the text; the store keeps only what is extracted
+    from it (``Documentation``, ``ProjectLink``, ``DatasetLink``).
+    """
+
+    platform: Platform
+    repo: str
+    text: str
+
+
 @dataclass(slots=True)
 class RecordBatch:
     """Everything one source run produced, with its provenance, ready for the store."""

@@ -214,6 +214,8 @@ def write_report(out: Path, result: MeasureResult, *, sources: list[dict],
         "stratified": {r["measure"]: r for r in stats_rows if r["comparison"] == "stratified"},
         "references": references,
         "type_shares": result.evolution["type_shares"].to_dict("records"),
+        "paired_tests": _records(result.evolution.get("paired_tests")),
+        "documentation": _records(result.evolution.get("documentation")),
         "sources": sources,
         "svgs": svgs,
         "ecdfs": {section: [c for c in names if f"ecdf_{c}" in svgs]
@@ -337,6 +339,10 @@ def latex_tables(result: MeasureResult, sections: dict[str, list[str]],
             "published column is not a result of this run",
             "p{0.26\\linewidth}p{0.2\\linewidth}p{0.46\\linewidth}"),
     }
+
+
+def _records(frame: pd.DataFrame | None) -> list[dict]:
+    return [] if frame is None else frame.to_dict("records")
 
 
 def _ci(value: object, low: object, high: object) -> str:

@@ -22,7 +22,8 @@ from crossforge.store import Store
 #: their primary keys, so the same account or frame row from two shards is kept once.
 MERGED_TABLES = ("provenance", "repositories", "accounts", "commits", "threads", "comments",
                  "derivations", "memberships", "frames", "collection_tasks",
-                 "collection_truncations", "collection_failures", "repository_renames")
+                 "collection_truncations", "collection_failures", "repository_renames",
+                 "project_links", "documentation", "dataset_links")
 
 
 def parse_shard(text: str) -> tuple[int, int]:

@@ -1,7 +1,8 @@
 """Replication packages: the store as Parquet, with people pseudonymised by keyed hashes.
 
 Personal identifiers — logins, display names, e-mail addresses, and the owner part of a
-user-owned repository's id — are replaced by ``HMAC-SHA256(key, value)`` (truncated). The
+user-owned repository's id (also of linked GitHub repositories and of dataset ids) — are
+replaced by ``HMAC-SHA256(key, value)`` (truncated). The
 same value always maps to the same pseudonym under one key, so every measure reproduces on
 the snapshot; without the key the mapping cannot be reversed or linked to another export.
 Organisation names and bot accounts are not personal and stay as they are. Free text
@@ -64,6 +65,15 @@ def _pseudonymising_selects() -> dict[str, str]:
         "comments": f"SELECT * REPLACE ({r('repo')}, {p('author')}) FROM comments",
         "derivations": f"SELECT * REPLACE ({r('child', 'parent')}) FROM derivations",
         "memberships": f"SELECT * REPLACE ({p('login')}) FROM memberships",
+        # a linked GitHub repository in the store takes its stored spelling's pseudonym, so
+        # pairs still join; dataset ids are owner/name only when they have an owner
+        "project_links": f"SELECT * REPLACE ({r('repo')}, lower(coalesce((SELECT repo_id(g.repo) "
+                         "FROM repositories g WHERE g.platform = 'github' "
+                         "AND lower(g.repo) = project_links.github_repo LIMIT 1), "
+                         "repo_id(github_repo))) AS github_repo) FROM project_links",
+        "documentation": f"SELECT * REPLACE ({r('repo')}) FROM documentation",
+        "dataset_links": f"SELECT * REPLACE ({r('repo')}, CASE WHEN contains(dataset, '/') "
+                         "THEN repo_id(dataset) ELSE dataset END AS dataset) FROM dataset_links",
     }
 
 

@@ -26,8 +26,11 @@ from crossforge.records import (
     Account,
     Comment,
     Commit,
+    DatasetLink,
     Derivation,
+    Documentation,
     Membership,
+    ProjectLink,
     Provenance,
     Repository,
     Thread,
@@ -122,6 +125,22 @@ MIGRATIONS: tuple[str, ...] = (
         provenance_id VARCHAR NOT NULL, recorded_at TIMESTAMPTZ NOT NULL,
         PRIMARY KEY (platform, repo));
     """,
+    """
+    CREATE TABLE project_links (
+        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, github_repo VARCHAR NOT NULL,
+        source VARCHAR NOT NULL, position INTEGER NOT NULL, same_owner BOOLEAN NOT NULL,
+        is_tool BOOLEAN NOT NULL,
+        provenance_id VARCHAR NOT NULL, PRIMARY KEY (platform, repo, github_repo));
+    CREATE TABLE documentation (
+        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, document VARCHAR NOT NULL,
+        sections VARCHAR[] NOT NULL, expected INTEGER NOT NULL, completeness DOUBLE NOT NULL,
+        words INTEGER NOT NULL, headings INTEGER NOT NULL, digest VARCHAR NOT NULL,
+        provenance_id VARCHAR NOT NULL, PRIMARY KEY (platform, repo));
+    CREATE TABLE dataset_links (
+        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, dataset VARCHAR NOT NULL,
+        source VARCHAR NOT NULL, provenance_id VARCHAR NOT NULL,
+        PRIMARY KEY (platform, repo, dataset));
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -133,6 +152,9 @@ TABLES: dict[type, str] = {
     Comment: "comments",
     Derivation: "derivations",
     Membership: "memberships",
+    ProjectLink: "project_links",
+    Documentation: "documentation",
+    DatasetLink: "dataset_links",
 }
 #: Natural keys: a batch keeps the last record per key (one page may name a person twice).
 KEYS: dict[type, tuple[str, ...]] = {
@@ -142,6 +164,9 @@ KEYS: dict[type, tuple[str, ...]] = {
     Thread: ("platform", "repo", "number"),
     Comment: ("platform", "repo", "comment_id"),
     Membership: ("platform", "organization", "login"),
+    ProjectLink: ("platform", "repo", "github_repo"),
+    Documentation: ("platform", "repo"),
+    DatasetLink: ("platform", "repo", "dataset"),
 }
 
 _BATCH_ROWS = 20_000
@@ -304,8 +329,9 @@ class Store:
         batch = list({tuple(getattr(r, k) for k in keys): r for r in batch}.values())
         names = [f.name for f in dataclasses.fields(kind)]
         columns = {name: [getattr(r, name) for r in batch] for name in names}
-        if "co_authors" in columns:
-            columns["co_authors"] = [list(v) for v in columns["co_authors"]]
+        for listed in ("co_authors", "sections"):
+            if listed in columns:
+                columns[listed] = [list(v) for v in columns[listed]]
         columns["provenance_id"] = [provenance_id] * len(batch)
         self._con.register("_batch", pa.table(columns))
         try:

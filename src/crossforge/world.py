@@ -1,10 +1,11 @@
 """World files: neutral records as JSON lines, the input of the API emulator.
 
 A world file describes what two platforms hold (repositories, accounts, commits, threads,
-comments, memberships, derivations). The emulator serves it in each platform's own API
-shapes; a collection from the emulator must give back the same records, which is how the
-collectors are tested end to end. One line per record: ``{"record": "Commit", ...fields}``,
-datetimes in ISO 8601 UTC, tuples as lists. Lines may be gzip-compressed (``.gz``).
+comments, memberships, derivations, README and model card texts). The emulator serves it in
+each platform's own API shapes; a collection from the emulator must give back the same
+records, which is how the collectors are tested end to end. One line per record:
+``{"record": "Commit", ...fields}``, datetimes in ISO 8601 UTC, tuples as lists. Lines may
+be gzip-compressed (``.gz``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from crossforge.records import (
     Comment,
     Commit,
     Derivation,
+    DocumentText,
     Membership,
     Repository,
     Thread,
@@ -30,7 +32,8 @@ from crossforge.records import (
 
 RECORD_TYPES: dict[str, type] = {
     cls.__name__: cls
-    for cls in (Repository, Account, Commit, Thread, Comment, Membership, Derivation)
+    for cls in (Repository, Account, Commit, Thread, Comment, Membership, Derivation,
+                DocumentText)
 }
 _DATETIME_FIELDS = {
     name: {f.name for f in dataclasses.fields(cls) if "datetime" in str(f.type)}

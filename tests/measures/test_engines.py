@@ -11,8 +11,11 @@ from crossforge.measures import (
     CollaborationIntensity,
     CollaborationNetworks,
     CommunityMigration,
+    DatasetProvenance,
+    DocumentationCompleteness,
     Openness,
     Organisations,
+    ProjectPairs,
     UserInnovation,
 )
 from crossforge.measures.engine import open_engine
@@ -23,7 +26,9 @@ from tests.conftest import CORPUS, replay
 
 #: Roles are not run alone: their SQL is part of openness and innovation.
 PER_REPOSITORY = {"intensity": CollaborationIntensity, "openness": Openness,
-                  "innovation": UserInnovation, "migration": CommunityMigration}
+                  "innovation": UserInnovation, "migration": CommunityMigration,
+                  "documentation": DocumentationCompleteness, "datasets": DatasetProvenance,
+                  "pairs": ProjectPairs}
 
 
 def test_parameters_bind_in_text_order_and_decimals_stay_doubles():
@@ -60,17 +65,19 @@ def corpus_store(tmp_path_factory):
                 results[engine] = {name: measure().compute(sql)
                                    for name, measure in PER_REPOSITORY.items()}
                 results[engine]["organisations"] = Organisations().compute(sql)
+                results[engine]["project_links"] = ProjectPairs().links(sql)
                 results[engine]["networks"] = CollaborationNetworks().compute(sql)
     return results
 
 
 @pytest.mark.corpus
-@pytest.mark.parametrize("measure", [*PER_REPOSITORY, "organisations"])
+@pytest.mark.parametrize("measure", [*PER_REPOSITORY, "organisations", "project_links"])
 def test_duckdb_and_spark_agree_per_repository(corpus_store, measure):
     duck, spark = (corpus_store[e][measure] for e in ("duckdb", "spark"))
-    least = {"organisations": 2, "migration": 1}.get(measure, 1_900)  # one row per repo
+    least = {"organisations": 2, "migration": 1, "project_links": 1, "pairs": 1,
+             "documentation": 1_000, "datasets": 500}.get(measure, 1_900)  # one row per repo
     assert len(duck) >= least
-    keys = [c for c in ("platform", "repo", "login") if c in duck]
+    keys = [c for c in ("platform", "repo", "hub_repo", "login", "dataset") if c in duck]
     duck, spark = (f.sort_values(keys).reset_index(drop=True) for f in (duck, spark))
     pd.testing.assert_frame_equal(duck, spark[duck.columns], check_dtype=False,
                                   check_exact=False, rtol=1e-12)

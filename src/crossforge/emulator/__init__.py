@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import socket
 import struct
 import sys
@@ -67,12 +68,17 @@ UNUSED_RESOURCES = {"integration_manifest": (5_000, 3600), "source_import": (100
                     "code_scanning_upload": (1_000, 3600),
                     "actions_runner_registration": (10_000, 3600), "scim": (15_000, 3600),
                     "dependency_snapshots": (100, 60)}
+#: The Hub's file resolver, ``/{owner}/{name}/resolve/{revision}/{path}`` (GitHub's REST
+#: paths start with ``repos``, ``orgs``, ``users``, …, never with a repository).
+HUB_RESOLVER = re.compile(
+    r"^/(?!repos/|orgs/|users/|search/|api/)([^/]+)/([^/]+)/resolve/([^/]+)/(.+)$")
 SECONDARY_LIMIT = ("You have exceeded a secondary rate limit. Please wait a few minutes "
                    "before you try again.")
 
 
 class Emulator:
-    """Serve ``world`` on ``http://127.0.0.1:PORT``; GitHub paths and Hub ``/api/`` paths.
+    """Serve ``world`` on ``http://127.0.0.1:PORT``; GitHub paths, Hub ``/api/`` paths and
+    the Hub's file resolver (model cards).
 
     Args:
         world: what the platforms hold.
@@ -175,10 +181,11 @@ class Emulator:
         query = {k: v if k.endswith("[]") or k == "expand" else v[-1]
                  for k, v in parse_qs(parts.query).items()}
         token = _token(headers)
-        platform = "huggingface" if path.startswith("/api/") else "github"
+        resolver = HUB_RESOLVER.match(path)
+        platform = "huggingface" if path.startswith("/api/") or resolver else "github"
         resource, cost, subjects = "core", 1, _subjects(path)
         if platform == "huggingface":
-            resource = "api"
+            resource = "resolvers" if resolver else "api"
         elif method == "POST" and path == "/graphql":
             try:
                 request = json.loads(body or b"{}")
@@ -418,6 +425,8 @@ class Emulator:
     def _hub(self, method: str, path: str, query: dict[str, Any], body: bytes,
              budget: dict[str, int], cost: int = 1) -> Answer:
         world = self.world
+        if resolved := HUB_RESOLVER.match(path):
+            return self._hub_file(*resolved.groups())
         segments = path.strip("/").split("/")[1:]
         expand = query.get("expand[]") or query.get("expand")
         if segments in (["models"], ["datasets"], ["spaces"]):
@@ -460,6 +469,17 @@ class Emulator:
                 return 404, {}, {"error": "Discussion not found"}
             return 200, {}, hub.discussion_details(world, repo, thread)
         return 404, {}, {"error": "Not Found"}
+
+    def _hub_file(self, owner: str, name: str, revision: str, file: str) -> Answer:
+        """A file through the resolver: only the model card (``README.md``) is served, as
+        text; the world holds no other file."""
+        repo = f"{owner}/{name}"
+        if ("huggingface", repo) not in self.world.repositories:
+            return 404, {"X-Error-Code": "RepoNotFound"}, {"error": "Repository not found"}
+        text = self.world.documents.get(("huggingface", repo))
+        if file != "README.md" or text is None:
+            return 404, {"X-Error-Code": "EntryNotFound"}, {"error": "Entry not found"}
+        return 200, {}, text
 
     def _hub_listing(self, path: str, query: dict[str, Any], expand: Any,
                      kind: str = "model") -> Answer:
@@ -519,6 +539,8 @@ def _token(headers: dict[str, str]) -> str | None:
 
 def _endpoint(path: str) -> str:
     """A request's endpoint with ids blanked, for request accounting."""
+    if resolved := HUB_RESOLVER.match(path):
+        return f"/{{owner}}/{{repo}}/resolve/{{revision}}/{resolved.group(4)}"
     parts = path.strip("/").split("/")
     if parts[:1] == ["repos"] and len(parts) >= 3:
         parts[1:3] = ["{owner}", "{repo}"]
@@ -573,6 +595,8 @@ def _subjects(path: str) -> tuple[str, ...]:
         return (f"{parts[1]}/{parts[2]}",)
     if parts[:1] == ["api"] and parts[1:2] in HUB_TYPES and len(parts) >= 4:
         return (hub_source.repo_key(parts[1][:-1], f"{parts[2]}/{parts[3]}"),)
+    if resolved := HUB_RESOLVER.match(path):
+        return (f"{resolved.group(1)}/{resolved.group(2)}",)
     if parts[:1] == ["orgs"] and len(parts) >= 2:
         return (parts[1],)
     if parts[:2] in (["api", "organizations"], ["api", "users"]) and len(parts) >= 3:
@@ -668,14 +692,16 @@ def _handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
 
         def _send(self, status: int, headers: dict[str, str], payload: Any,
                   fault: Fault | None) -> None:
-            data = b"" if payload is None else json.dumps(payload).encode().replace(
-                github.API.encode(), emulator.url.encode())  # URLs in bodies point here
+            file = isinstance(payload, str)    # a resolver's file, served as it is
+            data = b"" if payload is None else payload.encode() if file else json.dumps(
+                payload).encode().replace(github.API.encode(), emulator.url.encode())
             length = len(data)
             if fault is not None and fault.kind in ("truncate", "invalid") and data:
                 data = data[:len(data) // 2]
                 length = length if fault.kind == "truncate" else len(data)
             self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Type", "text/plain; charset=utf-8" if file
+                             else "application/json; charset=utf-8")
             self.send_header("Content-Length", str(length))
             for key, value in headers.items():
                 self.send_header(key, value)

@@ -9,6 +9,7 @@ Shapes follow GitHub's published REST description (``/repos``, ``/repos/{o}/{r}/
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import math
 from collections.abc import Callable
@@ -473,7 +474,23 @@ def _graphql_repository(world: World, repo: str, name: str | None = None) -> dic
         if history else None,
         "issues": _paged([t for t in threads if t.kind != "pull_request"], thread),
         "pullRequests": _paged([t for t in threads if t.kind == "pull_request"], thread),
+        "object": lambda _info, expression=None, oid=None: _blob(
+            world.documents.get(("github", repo)) if expression == README_EXPRESSION else None),
     }
+
+
+#: The one Git object the emulator serves by expression: the default branch's README.
+README_EXPRESSION = "HEAD:README.md"
+
+
+def _blob(text: str | None) -> dict[str, Any] | None:
+    """A text file as a GraphQL ``Blob`` (None when the file does not exist)."""
+    if text is None:
+        return None
+    data = text.encode()
+    return {"__typename": "Blob", "oid": hashlib.sha1(b"blob %d\0" % len(data) + data
+                                                      ).hexdigest(),
+            "byteSize": len(data), "isBinary": False, "text": text}
 
 
 def query_cost(query: str, variables: dict[str, Any] | None = None,

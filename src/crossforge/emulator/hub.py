@@ -14,6 +14,7 @@ from typing import Any
 from crossforge.emulator.github import iso
 from crossforge.emulator.world import World, stable_int
 from crossforge.records import Thread
+from crossforge.sources.cards import front_matter
 from crossforge.sources.hub import repo_type
 
 EXPANDABLE = ("author", "createdAt", "lastModified", "downloads", "likes", "cardData", "tags",
@@ -32,7 +33,8 @@ def model_info(world: World, repo: str, expand: list[str] | None = None) -> dict
         return _other_info(world, repo, expand)
     links = world.parents.get(repo, [])
     parents = list(dict.fromkeys(d.parent for d in links))
-    card: dict[str, Any] = {}
+    # the card's front matter is its card data; the world's own fields take precedence
+    card: dict[str, Any] = front_matter(world.documents.get(("huggingface", repo)))
     if record.license:
         card["license"] = record.license
     if parents:

@@ -12,6 +12,7 @@ from crossforge.records import (
     Comment,
     Commit,
     Derivation,
+    DocumentText,
     Membership,
     Repository,
     Thread,
@@ -34,6 +35,7 @@ class World:
         default_factory=lambda: defaultdict(list))
     members: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
     parents: dict[str, list[Derivation]] = field(default_factory=lambda: defaultdict(list))
+    documents: dict[tuple[str, str], str] = field(default_factory=dict)
     github_ids: dict[str, int] = field(default_factory=dict)
     organizations: set[tuple[str, str]] = field(default_factory=set)
     contributors: dict[tuple[str, str], set[str]] = field(
@@ -58,6 +60,8 @@ class World:
                 world.members[(record.platform, record.organization)].append(record.login)
             elif isinstance(record, Derivation) and record.platform == "huggingface":
                 world.parents[record.child].append(record)
+            elif isinstance(record, DocumentText):
+                world.documents[(record.platform, record.repo)] = record.text
         for key, commits in world.commits.items():
             world.contributors[key].update(c.author for c in commits)
             commits.sort(key=lambda c: (c.committed_at or c.authored_at, c.sha), reverse=True)

@@ -16,6 +16,16 @@ from crossforge.measures.intensity import CollaborationIntensity, summarize
 from crossforge.measures.networks import CollaborationNetworks
 from crossforge.measures.openness import Openness
 from crossforge.measures.organisations import Organisations
+from crossforge.measures.projects import (
+    DatasetProvenance,
+    DocumentationCompleteness,
+    ProjectPairs,
+    dataset_summary,
+    dataset_table,
+    documentation_summary,
+    paired_comparison,
+    paired_sides,
+)
 from crossforge.measures.result import MeasureResult
 from crossforge.measures.roles import PersonRoles
 
@@ -29,6 +39,7 @@ COMPARED_MEASURES: tuple[str, ...] = (
     "has_external_contribution", "external_pr_acceptance", "external_pr_days_to_merge",
     "external_thread_share", "external_participant_share", "hours_to_first_response",
     "derivatives", "tree_size", "external_contributions", "adaptation_index",
+    "doc_completeness", "doc_words",
 )
 
 __all__ = [
@@ -37,13 +48,21 @@ __all__ = [
     "CommunityMigration",
     "CollaborationIntensity",
     "CollaborationNetworks",
+    "DatasetProvenance",
+    "DocumentationCompleteness",
     "MeasureResult",
     "Openness",
     "Organisations",
     "PersonRoles",
+    "ProjectPairs",
     "UserInnovation",
     "adaptation_summary",
+    "dataset_summary",
+    "dataset_table",
+    "documentation_summary",
     "median_survival",
+    "paired_comparison",
+    "paired_sides",
     "summarize",
     "survival_curves",
     "trends_by_year",

@@ -17,8 +17,10 @@ class MeasureResult:
         organisations: one row per platform: organisation shares.
         innovation: one row per platform: adaptation vs improvement.
         networks: per platform and network, its summary statistics.
-        evolution: ``trends`` by creation year, maintenance ``survival`` curves and
-            community ``migration`` per upstream repository (DataFrames).
+        evolution: beyond the seed study (DataFrames, each written as ``NAME.csv``):
+            ``trends`` by creation year, maintenance ``survival`` curves, community
+            ``migration`` per upstream repository, Hub–GitHub project ``pairs`` and their
+            ``paired_tests``, ``documentation`` section shares and ``datasets``.
         statistics: the tidy OSS-vs-OSM comparison table.
         summary: what ``summary.json`` holds.
     """

@@ -6,7 +6,8 @@ The directory holds the files of crossforge's shared test corpus (any of them ma
   committer names, e-mails and dates, subject);
 - ``git_pull_heads.csv.gz``: the head commit of every pull request (number, head sha, its
   author and date, subject, whether it is on the default branch);
-- ``hf_models.jsonl.gz``: Hub ``ModelInfo`` rows with tags and card data;
+- ``hf_models.jsonl.gz``: Hub ``ModelInfo`` rows with tags and card data, and the model
+  card text (served by the emulator's resolver);
 - ``github_issues_*.jsonl.gz``: raw GitHub REST issue objects (``GET /repos/{o}/{r}/issues``).
 
 The world answers what the corpus knows exactly as it is; what the APIs would show but the
@@ -37,6 +38,7 @@ from crossforge.records import (
     Account,
     Commit,
     Derivation,
+    DocumentText,
     Membership,
     Repository,
     Thread,
@@ -59,7 +61,7 @@ _MERGE_SUBJECT = re.compile(r"^Merge pull request #(\d+) ")
 _SQUASH_SUBJECT = re.compile(r"\(#(\d+)\)$")
 _WIDE_OFFSET = re.compile(r"([+-])(\d{3,}):(\d\d)$")
 
-WorldRecord = Repository | Account | Commit | Thread | Membership | Derivation
+WorldRecord = Repository | Account | Commit | Thread | Membership | Derivation | DocumentText
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +159,8 @@ def records(corpus: str | Path, selection: CorpusSelection = CorpusSelection()
     for entry in entries.values():
         yield hub_metadata.repository(entry)
         yield from (d for d in hub_metadata.derivations(entry) if d.relation_source != "api")
+        if entry.card_text:
+            yield DocumentText("huggingface", entry.id, entry.card_text)
     for key in sorted(world_commits):
         yield from world_commits[key]
     for repo in sorted(threads):

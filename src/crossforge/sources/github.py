@@ -15,7 +15,10 @@ Rate-limit cost per repository, chosen to be the least the APIs allow:
   the issue pages show no comments;
 - organisation members: in the same query (``membersWithRole``, first ``MEMBER_PAGE``; what
   an outside token sees, like REST's public member listing), else ``GET /orgs/{org}/members``
-  once per owning organisation.
+  once per owning organisation;
+- the README: in the same query (``object(expression: "HEAD:README.md")``, a ``Blob``'s
+  text; not a connection, so it adds no points); only its features are stored
+  (``sources.cards``).
 
 Parsers are pure functions of a stored response, so ``crossforge rebuild`` gives the same
 records as the live collection.
@@ -28,7 +31,17 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from crossforge.identity import identity_key, is_bot, parse_person
-from crossforge.records import Account, Comment, Commit, Membership, Repository, Role, Thread
+from crossforge.records import (
+    Account,
+    Comment,
+    Commit,
+    Documentation,
+    Membership,
+    Repository,
+    Role,
+    Thread,
+)
+from crossforge.sources import cards
 from crossforge.sources.http import ApiClient
 from crossforge.sources.raw import RawResponse, api_time, parse_with
 
@@ -39,6 +52,9 @@ HISTORY_PAGE = 20
 THREAD_PAGE = 10
 COMMENT_PAGE = 10
 MEMBER_PAGE = 100
+#: The README read with the batch (no connection, so no extra points); other names
+#: (``readme.md``, ``README.rst``) are not read.
+README_EXPRESSION = "HEAD:README.md"
 FRAGMENTS = f"""
 fragment repositoryFields on Repository {{
   nameWithOwner databaseId createdAt pushedAt updatedAt stargazerCount forkCount
@@ -49,6 +65,7 @@ fragment repositoryFields on Repository {{
     history(first: {HISTORY_PAGE}) {{ totalCount nodes {{ ...commitFields }} }} }} }} }}
   issues(first: {THREAD_PAGE}) {{ totalCount nodes {{ ...issueFields }} }}
   pullRequests(first: {THREAD_PAGE}) {{ totalCount nodes {{ ...pullRequestFields }} }}
+  readme: object(expression: "{README_EXPRESSION}") {{ ... on Blob {{ text }} }}
 }}
 fragment actorFields on Actor {{ __typename login }}
 fragment gitActorFields on GitActor {{ name email date user {{ login }} }}
@@ -73,7 +90,7 @@ ROLES: dict[str, Role] = {"OWNER": "owner", "MEMBER": "member", "COLLABORATOR": 
                           "CONTRIBUTOR": "external", "FIRST_TIME_CONTRIBUTOR": "external",
                           "FIRST_TIMER": "external", "NONE": "external",
                           "MANNEQUIN": "unknown"}
-Record = Repository | Account | Commit | Thread | Comment | Membership
+Record = Repository | Account | Commit | Thread | Comment | Membership | Documentation
 
 
 def repositories_query(repos: list[str]) -> str:
@@ -245,6 +262,7 @@ def _parse_repositories(body: dict[str, Any], context: dict[str, Any]) -> list[R
             is_archived=item["isArchived"], is_fork=item["isFork"], is_mirror=item["isMirror"]))
         records += [Membership("github", owner["login"], login) for login in _members(item)
                     or ()]
+        records += cards.readme_records(repo, (item.get("readme") or {}).get("text"))
         tasks = covered(item)
         target = (item.get("defaultBranchRef") or {}).get("target") or {}
         if "commits" in tasks and target:

@@ -194,10 +194,13 @@ class ApiClient:
 
     def get(self, path: str, *, kind: str, context: dict[str, Any],
             params: dict[str, Any] | list[tuple[str, Any]] | None = None,
-            check: Callable[[httpx.Response], str | None] | None = None) -> RawResponse:
+            check: Callable[[httpx.Response], str | None] | None = None,
+            text: bool = False) -> RawResponse:
         """GET ``path`` (relative or absolute) and store the answer; ``check`` names what
-        makes an answer unusable (it is then asked again, and ``UnusableAnswer`` raised)."""
-        return self._send("GET", path, kind=kind, context=context, params=params, check=check)
+        makes an answer unusable (it is then asked again, and ``UnusableAnswer`` raised);
+        ``text``: the body is a file (a model card), not JSON, so it is not checked as JSON."""
+        return self._send("GET", path, kind=kind, context=context, params=params, check=check,
+                          text=text)
 
     def post(self, path: str, payload: dict[str, Any], *, kind: str,
              context: dict[str, Any]) -> RawResponse:
@@ -272,7 +275,8 @@ class ApiClient:
 
     def _send(self, method: str, path: str, *, kind: str, context: dict[str, Any],
               params: Any = None, payload: Any = None,
-              check: Callable[[httpx.Response], str | None] | None = None) -> RawResponse:
+              check: Callable[[httpx.Response], str | None] | None = None,
+              text: bool = False) -> RawResponse:
         assert self.breaker is not None
         attempt, renewed = 0, False
         while True:
@@ -320,7 +324,8 @@ class ApiClient:
                 if stored is not None:
                     self.breaker.success()
                     return stored
-            problem = self._bad_body(answer) or (check(answer) if check else None)
+            problem = (None if text else self._bad_body(answer)) or (
+                check(answer) if check else None)
             if problem is not None:
                 if attempt < self.max_retries:
                     self._backoff(attempt)

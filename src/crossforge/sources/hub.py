@@ -32,8 +32,19 @@ from typing import Any
 import httpx
 
 from crossforge.identity import is_bot
-from crossforge.records import Account, Comment, Commit, Derivation, Membership, Repository, Thread
-from crossforge.sources import hub_metadata
+from crossforge.records import (
+    Account,
+    Comment,
+    Commit,
+    DatasetLink,
+    Derivation,
+    Documentation,
+    Membership,
+    ProjectLink,
+    Repository,
+    Thread,
+)
+from crossforge.sources import cards, hub_metadata
 from crossforge.sources.http import ApiClient, UnusableAnswer
 from crossforge.sources.raw import RawResponse, api_time, parse_with
 
@@ -50,7 +61,8 @@ EXPANDS: dict[str, tuple[str, ...]] = {
               "models", "datasets"),
 }
 HUB_BOTS = frozenset({"system", "librarian-bot", "parquet-converter", "SFconvertbot"})
-Record = Repository | Account | Commit | Thread | Comment | Membership | Derivation
+Record = (Repository | Account | Commit | Thread | Comment | Membership | Derivation
+          | ProjectLink | Documentation | DatasetLink)
 
 
 def repo_type(key: str) -> tuple[str, str]:
@@ -134,6 +146,12 @@ class HubSource:
                         found[key] = (response, item)
         return found
 
+    def card(self, repo: str, revision: str = "main") -> RawResponse:
+        """The model card: ``README.md`` through the resolver (the Hub's resolver rate-limit
+        category, not the API's), as ``huggingface_hub.ModelCard.load`` reads it."""
+        return self.client.get(f"/{repo}/resolve/{revision}/README.md", kind="hub.card",
+                               context={"repo": repo}, text=True)
+
     def commits(self, repo: str, start: str | None = None) -> Iterator[RawResponse]:
         yield from self.client.pages(f"{api_path(repo)}/commits/main", kind="hub.commits",
                                      context={"repo": repo}, start=start)
@@ -208,7 +226,9 @@ def _parse_info(body: dict[str, Any], context: dict[str, Any]) -> list[Record]:
     if kind != "model":
         changes |= {"repo": repo_key(kind, entry.id), "kind": kind}
     record = replace(record, **changes)
-    return [record, *(hub_metadata.derivations(entry) if kind == "model" else ())]
+    if kind != "model":
+        return [record]
+    return [record, *hub_metadata.derivations(entry), *hub_metadata.card_records(entry)]
 
 
 def _parse_overview(body: dict[str, Any], context: dict[str, Any]) -> list[Record]:
@@ -288,6 +308,14 @@ PARSERS: dict[str, Callable[[Any, dict[str, Any]], list[Record]]] = {
 }
 
 
+def _parse_card(text: str, context: dict[str, Any]) -> list[Record]:
+    """A model card's links, documentation features and datasets; its card data is the
+    YAML front matter."""
+    return list(cards.card_records(context["repo"], text, cards.front_matter(text)))
+
+
 def parse(response: RawResponse) -> list[Record]:
     """The records a stored Hub response holds (nothing for 404, 409, 451 …)."""
+    if response.kind == "hub.card":    # a Markdown file, not JSON
+        return _parse_card(response.body, response.context) if response.status == 200 else []
     return parse_with(PARSERS, response)

@@ -31,7 +31,15 @@ from typing import Any
 import yaml
 
 from crossforge.errors import ConfigError
-from crossforge.records import Derivation, Relation, Repository
+from crossforge.records import (
+    DatasetLink,
+    Derivation,
+    Documentation,
+    ProjectLink,
+    Relation,
+    Repository,
+)
+from crossforge.sources import cards
 
 SOURCE = "hub-metadata"
 
@@ -67,6 +75,7 @@ class ModelEntry:
     files: tuple[str, ...]
     config: dict[str, Any]
     lineage: dict[str, tuple[str, ...]]
+    card_text: str | None = None
 
 
 def read_entries(path: str | Path) -> Iterator[ModelEntry]:
@@ -137,6 +146,7 @@ def model_entry(row: dict[str, Any]) -> ModelEntry:
         library=info.get("library_name"), files=files,
         config=info.get("config") if isinstance(info.get("config"), dict) else {},
         lineage=lineage,
+        card_text=row.get("card") if isinstance(row.get("card"), str) else None,
     )
 
 
@@ -251,8 +261,17 @@ def repository(entry: ModelEntry) -> Repository:
     )
 
 
-def list_records(path: str | Path) -> Iterator[Repository | Derivation]:
-    """Every model of the dump as a repository, followed by its derivation links."""
+def card_records(entry: ModelEntry) -> Iterator[ProjectLink | Documentation | DatasetLink]:
+    """GitHub links, documentation features and datasets of the model's card (its text
+    when the row carries it, ``card``; its card data always)."""
+    yield from cards.card_records(entry.id, entry.card_text, entry.card)
+
+
+def list_records(path: str | Path) -> Iterator[
+        Repository | Derivation | ProjectLink | Documentation | DatasetLink]:
+    """Every model of the dump as a repository, followed by its derivation links and what
+    its card says (``sources.cards``)."""
     for entry in read_entries(path):
         yield repository(entry)
         yield from derivations(entry)
+        yield from card_records(entry)

@@ -19,6 +19,7 @@ from crossforge.records import (
     Comment,
     Commit,
     Derivation,
+    DocumentText,
     Membership,
     Platform,
     Repository,
@@ -134,6 +135,56 @@ def generate_world(
             insiders = [owner] if not owner_is_org else roster
             yield from _threads(platform, shape, repo, people, insiders, when, accounts, rng)
         yield from accounts.values()
+
+
+#: Documents: the chance that a README or model card has each section, of linking its
+#: project's GitHub repository (a Hub model whose owner has one) or a tool, and the number
+#: of synthetic datasets models draw from (all assumed, none fitted).
+README_SECTION_SHARE = {"Installation": 0.7, "Usage": 0.6, "Contributing": 0.25,
+                        "License": 0.5, "Citation": 0.15}
+CARD_SECTION_SHARE = {"Model description": 0.6, "Intended uses": 0.2, "Limitations": 0.2,
+                      "Training data": 0.5, "Evaluation": 0.35, "How to use": 0.4,
+                      "Citation": 0.15}
+PROJECT_LINK_SHARE = 0.5
+TOOL_LINK_SHARE = 0.3
+DATASET_POOL = 40
+
+
+def generate_documents(records: list[object], seed: int = 2026) -> Iterator[DocumentText]:
+    """A SYNTHETIC README for every GitHub repository and model card for every Hub model of
+    ``records`` (a world from ``generate_world``), with their own random stream so the
+    world's other records do not change."""
+    rng = random.Random(f"{seed}:documents")
+    repositories = [r for r in records if isinstance(r, Repository)]
+    projects: dict[str, list[str]] = {}
+    for record in repositories:
+        if record.platform == "github":
+            projects.setdefault(record.owner, []).append(record.repo)
+    for record in repositories:
+        name = record.repo.split("/", 1)[1]
+        lead = " ".join(rng.choice(_WORDS) for _ in range(rng.randrange(5, 60)))
+        if record.platform == "github":
+            chosen = [h for h, share in README_SECTION_SHARE.items() if rng.random() < share]
+            text = f"# {name} (SYNTHETIC)\n\n{lead}\n" + "".join(
+                f"\n## {heading}\n\n{' '.join(rng.choices(_WORDS, k=8))}\n"
+                for heading in chosen)
+            yield DocumentText("github", record.repo, text)
+            continue
+        datasets = sorted({f"synthetic-data/corpus-{int(rng.paretovariate(1.2)) % DATASET_POOL:02d}"
+                           for _ in range(rng.choice([0, 0, 1, 1, 2]))})
+        front = (f"license: {record.license}\n" if record.license else "") + (
+            "datasets:\n" + "".join(f"- {d}\n" for d in datasets) if datasets else "")
+        links = []
+        if projects.get(record.owner) and rng.random() < PROJECT_LINK_SHARE:
+            links.append(f"Code: https://github.com/{rng.choice(projects[record.owner])}")
+        if rng.random() < TOOL_LINK_SHARE:
+            links.append("Trained with [TRL](https://github.com/huggingface/trl).")
+        chosen = [h for h, share in CARD_SECTION_SHARE.items() if rng.random() < share]
+        text = (f"---\n{front}---\n\n# {name} (SYNTHETIC)\n\n{lead}\n\n"
+                + "\n".join(links) + "".join(
+                    f"\n## {heading}\n\n{' '.join(rng.choices(_WORDS, k=8))}\n"
+                    for heading in chosen))
+        yield DocumentText("huggingface", record.repo, text)
 
 
 def _threads(platform: Platform, shape: PlatformShape, repo: str, people: list[str],
