@@ -1,35 +1,74 @@
 """crossforge: measure how people collaborate on GitHub and on the Hugging Face Hub.
 
 Every CLI command is one of these functions; see ``crossforge.api`` for the details.
+
+The public names are imported on first use (PEP 562): ``import crossforge`` and
+``crossforge --help`` then cost tens of milliseconds instead of the seconds that
+scikit-learn, SciPy, igraph and matplotlib take to import.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from crossforge.api import (  # noqa: E402
-    classify_csv,
-    classify_store,
-    code_interviews,
-    collect,
-    demo,
-    evaluate_classifier,
-    export,
-    import_git,
-    import_hub_metadata,
-    import_snapshot,
-    init,
-    measure,
-    rebuild,
-    report,
-    sample,
-    study,
-    train_classifier,
-    validate_relations,
-    write_records,
-)
-from crossforge.errors import ConfigError, CrossforgeError, GitError, StoreError  # noqa: E402
-from crossforge.measures import MeasureResult  # noqa: E402
-from crossforge.notebook import OpenStudy, open_study  # noqa: E402
-from crossforge.store import Store  # noqa: E402
+#: Each public name and the module it comes from.
+_EXPORTS = {
+    **dict.fromkeys((
+        "classify_csv", "classify_store", "code_interviews", "collect", "demo",
+        "evaluate_classifier", "export", "import_git", "import_hub_metadata", "import_snapshot",
+        "init", "measure", "rebuild", "report", "sample", "study", "train_classifier",
+        "validate_relations", "write_records"), "crossforge.api"),
+    **dict.fromkeys(("ConfigError", "CrossforgeError", "GitError", "StoreError"),
+                    "crossforge.errors"),
+    "MeasureResult": "crossforge.measures.result",
+    "OpenStudy": "crossforge.notebook",
+    "open_study": "crossforge.notebook",
+    "Store": "crossforge.store",
+}
+
+if TYPE_CHECKING:
+    from crossforge.api import (
+        classify_csv,
+        classify_store,
+        code_interviews,
+        collect,
+        demo,
+        evaluate_classifier,
+        export,
+        import_git,
+        import_hub_metadata,
+        import_snapshot,
+        init,
+        measure,
+        rebuild,
+        report,
+        sample,
+        study,
+        train_classifier,
+        validate_relations,
+        write_records,
+    )
+    from crossforge.errors import ConfigError, CrossforgeError, GitError, StoreError
+    from crossforge.measures.result import MeasureResult
+    from crossforge.notebook import OpenStudy, open_study
+    from crossforge.store import Store
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module when the name is first used, and keep the name."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'crossforge' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
+
 
 __all__ = [
     "ConfigError",

@@ -17,36 +17,17 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 
-from crossforge import __version__, classify, interviews, sampling, shards, snapshot
+from crossforge import __version__, sampling, shards, snapshot
 from crossforge.collect import CollectionProgress, CollectionSummary, Collector
 from crossforge.collect import rebuild as rebuild_store
-from crossforge.content import TypeShares
-from crossforge.emulator import Emulator, World
+from crossforge.defaults import DEFAULT_RAW
 from crossforge.errors import ConfigError
-from crossforge.measures import (
-    COMPARED_MEASURES,
-    ActivitySurvival,
-    CollaborationIntensity,
-    CollaborationNetworks,
-    CommunityMigration,
-    MeasureResult,
-    Openness,
-    Organisations,
-    UserInnovation,
-    adaptation_summary,
-    median_survival,
-    summarize,
-    survival_curves,
-    trends_by_year,
-)
-from crossforge.measures.engine import open_engine
-from crossforge.measures.relations import validate_relation_inference
 from crossforge.records import Provenance, Repository, check_platform, check_repo_id
-from crossforge.report import write_report
 from crossforge.snapshot import export_snapshot
 from crossforge.sources import corpus as corpus_source
 from crossforge.sources import hub_metadata, synthetic
@@ -55,12 +36,15 @@ from crossforge.sources.github import GitHubSource
 from crossforge.sources.http import ApiClient
 from crossforge.sources.hub import HubSource
 from crossforge.sources.raw import RawStore
-from crossforge.statistics import PlatformComparison
 from crossforge.store import DEFAULT_DB, Store
 from crossforge.study import Step, Study, write_template
 from crossforge.world import read_world, write_world
 
-DEFAULT_RAW = "crossforge-raw"
+if TYPE_CHECKING:  # imported where used: scikit-learn, SciPy, igraph and matplotlib are slow
+    from crossforge import classify
+    from crossforge.emulator import Emulator
+    from crossforge.measures import MeasureResult
+
 GITHUB_API = "https://api.github.com"
 HUB_URL = "https://huggingface.co"
 
@@ -158,6 +142,8 @@ def world_from_corpus(corpus: str | Path, out: str | Path, *,
 
 def validate_relations(path: str | Path) -> dict:
     """Agreement of relation inference with the Hub's hidden relation tags on a dump."""
+    from crossforge.measures.relations import validate_relation_inference
+
     return validate_relation_inference(path)
 
 
@@ -165,6 +151,8 @@ def classify_csv(path: str | Path, output: str | Path, *, labels: list[str] | No
                  model: str | Path | None = None) -> pd.DataFrame:
     """Label the threads of a CSV (``title``, ``body``) and write them back with ``label`` and
     one ``p_<class>`` column per class; ``labels`` restricts the prediction to a subset."""
+    from crossforge import classify
+
     result = classify.classify_frame(classify.read_threads(path), classify.load_model(model),
                                      labels)
     result.to_csv(output, index=False)
@@ -174,6 +162,8 @@ def classify_csv(path: str | Path, output: str | Path, *, labels: list[str] | No
 def classify_store(db: str | Path = DEFAULT_DB, *, labels: list[str] | None = None,
                    model: str | Path | None = None) -> dict[str, int]:
     """Label every thread in the store (table ``thread_labels``); returns counts per type."""
+    from crossforge import classify
+
     classifier = classify.load_model(model)
     with Store(db) as store:
         threads = store.frame("SELECT platform, repo, number, title, body FROM threads")
@@ -188,11 +178,15 @@ def train_classifier(labelled: str | Path, out: str | Path, *,
                      embeddings: bool = False) -> classify.Evaluation:
     """Train a model from a labelled CSV and save it to ``out`` (see ``crossforge.classify``);
     ``embeddings`` adds sentence-embedding features (optional package)."""
+    from crossforge import classify
+
     return classify.train(classify.read_labelled(labelled), out, embeddings=embeddings)[1]
 
 
 def evaluate_classifier(labelled: str | Path) -> classify.Evaluation:
     """Cross-validated scores of the default configuration on a labelled CSV."""
+    from crossforge import classify
+
     return classify.evaluate(classify.read_labelled(labelled))
 
 
@@ -229,6 +223,25 @@ def measure(
         ConfigError: ``out`` exists and is not a directory, or the engine is unknown or
             not installed.
     """
+    from crossforge.measures import (
+        COMPARED_MEASURES,
+        ActivitySurvival,
+        CollaborationIntensity,
+        CollaborationNetworks,
+        CommunityMigration,
+        MeasureResult,
+        Openness,
+        Organisations,
+        UserInnovation,
+        adaptation_summary,
+        median_survival,
+        summarize,
+        survival_curves,
+        trends_by_year,
+    )
+    from crossforge.measures.engine import open_engine
+    from crossforge.statistics import PlatformComparison
+
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"output path {out} exists and is not a directory")
@@ -272,6 +285,9 @@ def measure(
 
 def _type_shares(store: Store, n_bootstrap: int, seed: int) -> pd.DataFrame:
     """Per-platform thread-type shares, corrected with the labelling model's CV errors."""
+    from crossforge import classify
+    from crossforge.content import TypeShares
+
     labelled = store.frame("SELECT t.platform, l.label, l.model FROM thread_labels l "
                            "JOIN threads t USING (platform, repo, number)")
     columns = ["group", "class", "n", "raw_share", "adjusted_share", "ci_low", "ci_high",
@@ -334,6 +350,9 @@ def _write_json(path: Path, value: object) -> None:
 def report(db: str | Path = DEFAULT_DB, out: str | Path = "crossforge-out") -> dict[str, Path]:
     """Measure the store and write the report into ``out``: ``report.html`` (self-contained),
     ``report.md``, LaTeX tables in ``tables/`` and figures (SVG, PNG, PDF) in ``figures/``."""
+    from crossforge.measures import CollaborationNetworks
+    from crossforge.report import write_report
+
     result = measure(db, out)
     with Store(db, read_only=True) as store:
         sources = store.frame(PROVENANCE_SUMMARY_SQL).astype(str).to_dict("records")
@@ -535,6 +554,8 @@ def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
     on loopback; crossforge samples and collects it through its real collectors (raw store
     in ``OUT/raw``), classifies the threads, measures, and reports.
     """
+    from crossforge.emulator import Emulator
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     db, raw = out / "demo.duckdb", out / "raw"
@@ -571,6 +592,8 @@ def emulate(world: str | Path, *, port: int = 8000, faults: str | None = None,
         ConfigError: the world file is missing or malformed, the fault specification is
             malformed, or the port cannot be bound.
     """
+    from crossforge.emulator import Emulator, World
+
     emulator = Emulator(World.from_records(read_world(world)), faults=faults, port=port,
                         **limits)
     emulator.start()
@@ -613,6 +636,8 @@ def code_interviews(codebook: str | Path, segments: str | Path,
     Writes ``interview_agreement.csv`` and ``interview_themes.csv`` into ``out``; formats
     are described in ``crossforge.interviews``.
     """
+    from crossforge import interviews
+
     codes = interviews.read_codebook(codebook)
     coded = interviews.read_segments(segments, codes)
     out = Path(out)
