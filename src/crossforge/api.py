@@ -240,6 +240,7 @@ def measure(
         trends_by_year,
     )
     from crossforge.measures.engine import open_engine
+    from crossforge.measures.networks import describe_networks
     from crossforge.statistics import PlatformComparison
 
     out = Path(out)
@@ -255,7 +256,8 @@ def measure(
                    on=["platform", "repo"], how="left")
         )
         organisations = Organisations().compute(sql)
-        networks = CollaborationNetworks().compute(sql)
+        graphs = CollaborationNetworks().graphs(sql)  # kept: the report draws them
+        networks = describe_networks(graphs)
         survival = survival_curves(ActivitySurvival().compute(sql))
         migration = CommunityMigration().compute(sql)
         derivations = sql.frame("SELECT child, parent, relation, relation_source, platform "
@@ -280,7 +282,7 @@ def measure(
     paths = _write_outputs(Path(out), repositories, organisations, innovation, derivations,
                            networks, statistics, summary, evolution)
     return MeasureResult(repositories, organisations, innovation, networks, evolution,
-                         statistics, summary, paths)
+                         statistics, summary, paths, graphs=graphs)
 
 
 def _type_shares(store: Store, n_bootstrap: int, seed: int) -> pd.DataFrame:
@@ -350,14 +352,12 @@ def _write_json(path: Path, value: object) -> None:
 def report(db: str | Path = DEFAULT_DB, out: str | Path = "crossforge-out") -> dict[str, Path]:
     """Measure the store and write the report into ``out``: ``report.html`` (self-contained),
     ``report.md``, LaTeX tables in ``tables/`` and figures (SVG, PNG, PDF) in ``figures/``."""
-    from crossforge.measures import CollaborationNetworks
     from crossforge.report import write_report
 
     result = measure(db, out)
     with Store(db, read_only=True) as store:
         sources = store.frame(PROVENANCE_SUMMARY_SQL).astype(str).to_dict("records")
-        graphs = CollaborationNetworks().graphs(store)
-    return {**result.paths, **write_report(Path(out), result, sources=sources, graphs=graphs)}
+    return {**result.paths, **write_report(Path(out), result, sources=sources)}
 
 
 def sample(platform: str, *, db: str | Path = DEFAULT_DB, frame: str = "main",
