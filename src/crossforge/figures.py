@@ -50,8 +50,8 @@ P = ParamSpec("P")
 _STYLE = {"svg.fonttype": "none", "font.size": 9,
           "axes.spines.top": False, "axes.spines.right": False, "pdf.fonttype": 42}
 #: What the fonts embedded in PDFs are cut down to first (``_pdf_fonts``): Latin (ASCII,
-#: Latin-1, Extended-A), Greek, Cyrillic, punctuation, arrows and mathematical operators.
-PDF_FONT_RANGES = ((0x20, 0x7F), (0xA0, 0x180), (0x370, 0x500), (0x2010, 0x2070),
+#: Latin-1, Extended-A), Greek, punctuation, arrows and mathematical operators.
+PDF_FONT_RANGES = ((0x20, 0x7F), (0xA0, 0x180), (0x370, 0x400), (0x2010, 0x2070),
                    (0x2190, 0x2300))
 _PDF_FONT_CHARACTERS = frozenset(
     "\n" + "".join(chr(c) for low, high in PDF_FONT_RANGES for c in range(low, high)))
@@ -270,7 +270,7 @@ def _pdf_fonts(figure: Figure) -> dict[str, list[str]]:
     U+00FF), which made PDFs most of the report's figure time. A copy of the font cut down
     to ``PDF_FONT_RANGES``, made once and kept in matplotlib's cache folder, has the same
     outlines, metrics, kerning and substitutions for those characters, so the figure is laid
-    out and drawn exactly as before. A figure with any other character (a label in Hebrew,
+    out and drawn exactly as before. A figure with any other character (a label in Cyrillic,
     say) embeds the original fonts.
     """
     if not set("".join(t.get_text() for t in figure.findobj(Text))) <= _PDF_FONT_CHARACTERS:
@@ -307,17 +307,21 @@ def _pdf_font_family(families: tuple[str, ...]) -> str | None:
 
 def _cut_down_font(source: str, family: str, lean: str, folder: Path) -> str:
     """``source`` kept to ``PDF_FONT_RANGES`` and renamed ``lean`` (once: cached on disk)."""
+    from fontTools import subset, ttLib  # matplotlib's own dependency, as its PDF backend's
+
+    # fontTools' default layout features are those text shapers apply unasked, and so
+    # matplotlib's layout: kerning, ligatures, contextual forms, marks
+    options = subset.Options(glyph_names=True, legacy_kern=True, name_IDs=["*"],
+                             name_languages=["*"], name_legacy=True, notdef_outline=True,
+                             hinting=True)
+    options.drop_tables += ["FFTM"]  # FontForge's timestamp, which fontTools cannot subset
     data = Path(source).read_bytes()
-    key = hashlib.sha256(data + repr(PDF_FONT_RANGES).encode()).hexdigest()[:16]
+    recipe = repr((PDF_FONT_RANGES, sorted(vars(options).items()))).encode()
+    key = hashlib.sha256(data + recipe).hexdigest()[:16]   # a new recipe makes new copies
     target = folder / f"{Path(source).stem}-crossforge-{key}.ttf"
     if target.is_file():
         return str(target)
-    from fontTools import subset, ttLib  # matplotlib's own dependency; only used here
-
     font = ttLib.TTFont(io.BytesIO(data))
-    options = subset.Options(glyph_names=True, legacy_kern=True, layout_features=["*"],
-                             name_IDs=["*"], name_languages=["*"], name_legacy=True,
-                             notdef_outline=True, hinting=True)
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=[c for low, high in PDF_FONT_RANGES for c in range(low, high)])
     subsetter.subset(font)
