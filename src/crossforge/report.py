@@ -168,7 +168,9 @@ def report_figures(result: MeasureResult, graphs: dict[str, dict[str, ig.Graph]]
 
 def write_report(out: Path, result: MeasureResult, *, sources: list[dict],
                  graphs: dict[str, dict[str, ig.Graph]] | None = None) -> dict[str, Path]:
-    """Render ``report.html``, ``report.md``, ``tables/*.tex`` and ``figures/*`` into ``out``.
+    """Render ``report.html``, ``report.md``, ``tables/*.tex`` and ``figures/*`` into ``out``,
+    and record them in ``crossforge-files.json``: what an earlier report wrote there and this
+    one did not is removed (``crossforge.manifest``).
 
     Args:
         out: the output directory (created if needed).
