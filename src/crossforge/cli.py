@@ -50,6 +50,8 @@ def _lazy_module(name: str) -> ModuleType:
     spec.loader = importlib.util.LazyLoader(spec.loader)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
+    parent, _, child = name.rpartition(".")
+    setattr(sys.modules[parent], child, module)  # as an import would: crossforge.api works
     spec.loader.exec_module(module)
     return module
 
