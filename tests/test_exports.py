@@ -14,3 +14,13 @@ def test_public_api_is_pinned():
     ]
     for name in crossforge.__all__:
         assert hasattr(crossforge, name)
+
+
+def test_public_functions_keep_their_names_beside_submodules_of_the_same_name():
+    import crossforge.collect
+    import crossforge.report
+    import crossforge.study  # noqa: F401
+
+    for name in ("collect", "report", "study"):
+        assert callable(getattr(crossforge, name)), name
+        assert getattr(crossforge, name) is getattr(crossforge.api, name)

@@ -1,6 +1,11 @@
 """The report's figures: what they draw, their files, the synthetic mark, hostile text."""
 
+import io
+import re
+import zlib
+
 import igraph as ig
+import matplotlib as mpl
 import numpy as np
 import pandas as pd
 
@@ -83,3 +88,47 @@ def test_tiny_and_empty_inputs_still_give_a_figure(tmp_path):
     empty = pd.DataFrame(columns=["group", "class", "raw_share", "adjusted_share", "ci_low",
                                   "ci_high"])
     assert "no classified threads" in figures.inline_svg(figures.type_shares_figure(empty))
+
+
+def _png(figure, style: dict) -> bytes:
+    buffer = io.BytesIO()
+    with mpl.rc_context(figures._STYLE), mpl.rc_context(style):
+        figure.savefig(buffer, format="png", dpi=100)
+    return buffer.getvalue()
+
+
+def test_pdfs_embed_cut_down_truetype_fonts_that_draw_exactly_like_the_originals(tmp_path):
+    figure = figures.ecdf_figure(_repositories(), "commits", synthetic=True)  # ≤, bold mark
+    pdf = figures.save(figure, tmp_path, "ecdf", formats=("pdf",))[0].read_bytes()
+    assert b"/FontFile2" in pdf and b"/Type3" not in pdf
+    assert pdf.count(b"_crossforge") >= 2          # regular and bold, from the cut-down copies
+    style = figures._pdf_fonts(figure)
+    assert style
+    _png(figure, {})                               # the first draw settles the layout
+    assert _png(figure, style) == _png(figure, {})  # same outlines, metrics and kerning
+
+
+def test_pdfs_with_characters_beyond_the_cut_down_fonts_embed_the_original_fonts(tmp_path):
+    shares = pd.DataFrame({"group": ["github"], "class": ["שאלה"], "n": [3], "raw_share": [1.0],
+                           "adjusted_share": [1.0], "ci_low": [0.8], "ci_high": [1.0]})
+    figure = figures.type_shares_figure(shares)
+    pdf = figures.save(figure, tmp_path, "shares", formats=("pdf",))[0].read_bytes()
+    assert figures._pdf_fonts(figure) == {}
+    assert b"/FontFile2" in pdf and b"/Type3" not in pdf and b"_crossforge" not in pdf
+    streams = b"".join(zlib.decompress(raw) for raw in re.findall(
+        rb"stream\n(.*?)\nendstream", pdf, re.S) if raw.startswith(b"x"))
+    assert b"<05e9>" in streams.lower()            # the Hebrew letter shin stays searchable
+
+
+def test_pdfs_embed_the_original_fonts_when_no_copy_can_be_written(tmp_path, monkeypatch):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    monkeypatch.setattr(figures.mpl, "get_cachedir", lambda: str(blocked))
+    figures._pdf_font_family.cache_clear()
+    try:
+        figure = figures.ecdf_figure(_repositories(), "commits")
+        assert figures._pdf_fonts(figure) == {}
+        pdf = figures.save(figure, tmp_path, "ecdf", formats=("pdf",))[0].read_bytes()
+    finally:
+        figures._pdf_font_family.cache_clear()
+    assert b"/FontFile2" in pdf and b"/Type3" not in pdf and b"_crossforge" not in pdf

@@ -17,45 +17,17 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import duckdb
 import pandas as pd
 
-from crossforge import __version__, classify, interviews, labelling, sampling, shards, snapshot
+from crossforge import __version__, sampling, shards, snapshot
 from crossforge.collect import Caps, CollectionProgress, CollectionSummary, Collector
 from crossforge.collect import rebuild as rebuild_store
-from crossforge.content import TypeShares
-from crossforge.emulator import Emulator, GitHubApps, World
+from crossforge.defaults import COMPARED_KINDS, DEFAULT_RAW
 from crossforge.errors import ConfigError
-from crossforge.measures import (
-    COMPARED_MEASURES,
-    ActivitySurvival,
-    CollaborationIntensity,
-    CollaborationNetworks,
-    CommunityMigration,
-    DatasetProvenance,
-    DocumentationCompleteness,
-    MeasureResult,
-    Openness,
-    Organisations,
-    ProjectPairs,
-    UserInnovation,
-    adaptation_summary,
-    dataset_summary,
-    dataset_table,
-    documentation_summary,
-    median_survival,
-    paired_comparison,
-    paired_sides,
-    summarize,
-    survival_curves,
-    trends_by_year,
-)
-from crossforge.measures.engine import COMPARED_KINDS, open_engine, restrict_kinds
-from crossforge.measures.relations import validate_relation_inference
 from crossforge.records import Provenance, Repository, check_platform, check_repo_id
-from crossforge.report import write_report
 from crossforge.snapshot import export_snapshot
 from crossforge.sources import corpus as corpus_source
 from crossforge.sources import hub_metadata, synthetic
@@ -65,12 +37,15 @@ from crossforge.sources.github_app import AppCredentials, InstallationAuth
 from crossforge.sources.http import ApiClient
 from crossforge.sources.hub import HubSource
 from crossforge.sources.raw import RawStore
-from crossforge.statistics import PlatformComparison
 from crossforge.store import DEFAULT_DB, Store
 from crossforge.study import Step, Study, write_template
 from crossforge.world import read_world, write_world
 
-DEFAULT_RAW = "crossforge-raw"
+if TYPE_CHECKING:  # imported where used: scikit-learn, SciPy, igraph and matplotlib are slow
+    from crossforge import classify, labelling
+    from crossforge.emulator import Emulator
+    from crossforge.measures import MeasureResult
+
 GITHUB_API = "https://api.github.com"
 HUB_URL = "https://huggingface.co"
 
@@ -178,6 +153,8 @@ def world_from_corpus(corpus: str | Path, out: str | Path, *,
 
 def validate_relations(path: str | Path) -> dict:
     """Agreement of relation inference with the Hub's hidden relation tags on a dump."""
+    from crossforge.measures.relations import validate_relation_inference
+
     return validate_relation_inference(path)
 
 
@@ -185,6 +162,8 @@ def classify_csv(path: str | Path, output: str | Path, *, labels: list[str] | No
                  model: str | Path | None = None) -> pd.DataFrame:
     """Label the threads of a CSV (``title``, ``body``) and write them back with ``label`` and
     one ``p_<class>`` column per class; ``labels`` restricts the prediction to a subset."""
+    from crossforge import classify
+
     result = classify.classify_frame(classify.read_threads(path), classify.load_model(model),
                                      labels)
     result.to_csv(output, index=False)
@@ -194,6 +173,8 @@ def classify_csv(path: str | Path, output: str | Path, *, labels: list[str] | No
 def classify_store(db: str | Path = DEFAULT_DB, *, labels: list[str] | None = None,
                    model: str | Path | None = None) -> dict[str, int]:
     """Label every thread in the store (table ``thread_labels``); returns counts per type."""
+    from crossforge import classify
+
     classifier = classify.load_model(model)
     with Store(db) as store:
         threads = store.frame("SELECT platform, repo, number, title, body FROM threads")
@@ -211,6 +192,8 @@ def train_classifier(labelled: str | Path | None, out: str | Path, *,
     ``embeddings`` adds sentence-embedding features (optional package). ``from_store`` adds
     the human labels of that store (``crossforge label import``) to the CSV's, or replaces it
     when ``labelled`` is ``None``."""
+    from crossforge import classify
+
     frames = [classify.read_labelled(labelled)] if labelled is not None else []
     if from_store is not None:
         frames.append(human_labels(from_store))
@@ -224,6 +207,8 @@ def evaluate_classifier(labelled: str | Path | None, *, from_store: str | Path |
     """Cross-validated scores of the default configuration on a labelled CSV; or, with
     ``from_store``, the scores of ``model`` (default: the shipped one) against that store's
     human labels, which it was not trained on unless you trained it ``--from-store``."""
+    from crossforge import classify
+
     if from_store is None:
         if labelled is None:
             raise ConfigError("evaluate needs a labelled CSV or --from-store")
@@ -257,22 +242,25 @@ MIN_HUMAN_VALIDATION = 50
 
 def export_labelling_sample(db: str | Path = DEFAULT_DB, out: str | Path = "sample.csv", *,
                             size: int = 300, seed: int = 0,
-                            strata: Sequence[str] = labelling.STRATA, minimum: int = 5,
+                            strata: Sequence[str] | None = None, minimum: int = 5,
                             coders: str | int | Sequence[str] = 2) -> list[Path]:
     """Draw a stratified sample of the store's threads for human labelling and write it to
     ``out`` with one blank file per coder (``OUT.CODER.csv``); returns the paths written.
 
-    Strata: ``platform``, ``kind`` and ``label`` (the classifier's prediction, when the
-    threads were classified); proportional allocation with at least ``minimum`` threads per
+    Strata (default): ``platform``, ``kind`` and ``label`` (the classifier's prediction, when
+    the threads were classified); proportional allocation with at least ``minimum`` threads per
     stratum, so rare types appear; each row carries its design weight.
     """
+    from crossforge import labelling
+
     names = labelling.coder_names(coders)
     with Store(db, read_only=True) as store:
         threads = store.frame(
             "SELECT t.platform, t.repo, t.number, t.kind, coalesce(t.title, '') AS title, "
             "coalesce(t.body, '') AS body, l.label AS predicted FROM threads t "
             "LEFT JOIN thread_labels l USING (platform, repo, number)")
-    sample = labelling.draw_sample(threads, size=size, seed=seed, strata=strata,
+    sample = labelling.draw_sample(threads, size=size, seed=seed,
+                                   strata=labelling.STRATA if strata is None else strata,
                                    minimum=minimum)
     return labelling.write_sample(sample, out, names)
 
@@ -284,6 +272,7 @@ def serve_labelling(sample: str | Path, coder: str, *, labels: Sequence[str] | N
     Labels go to ``SAMPLE.CODER.csv`` (see ``crossforge.labelling.server``); ``on_ready``
     gets the page's URL once the server listens.
     """
+    from crossforge import classify
     from crossforge.labelling.server import LabellingSession, make_server
 
     session = LabellingSession(sample, coder, labels or classify.TAXONOMY)
@@ -314,6 +303,8 @@ def import_labels(coder_files: Sequence[str | Path], *, db: str | Path = DEFAULT
         ConfigError: fewer than two files, a coder twice, a file without labels, a label
             outside the taxonomy, missing columns, or threads not in the store.
     """
+    from crossforge import classify, labelling
+
     classes = list(labels or classify.TAXONOMY)
     coded = labelling.read_coders(coder_files, classes)
     fixed = (labelling.read_resolved(resolved, classes) if resolved is not None
@@ -338,6 +329,8 @@ def import_labels(coder_files: Sequence[str | Path], *, db: str | Path = DEFAULT
 
 
 def _check_threads(store: Store, keys: pd.DataFrame) -> None:
+    from crossforge import labelling
+
     known = store.frame("SELECT platform, repo, number FROM threads WHERE repo IN "
                         "(SELECT unnest(?))", [sorted(set(keys["repo"]))])
     missing = keys.merge(known, on=labelling.KEY, how="left", indicator=True)
@@ -352,6 +345,8 @@ def _check_threads(store: Store, keys: pd.DataFrame) -> None:
 def _write_disagreements(store: Store, differing: pd.DataFrame, target: Path) -> None:
     """The disagreements with their text and an empty ``label`` column for the resolution;
     a file already holding resolutions is never overwritten."""
+    from crossforge import labelling
+
     if target.exists():
         held = pd.read_csv(target, dtype=str, keep_default_na=False)
         if "label" in held and (held["label"].str.strip() != "").any():
@@ -402,6 +397,34 @@ def measure(
         ConfigError: ``out`` exists and is not a directory, or the engine is unknown or
             not installed.
     """
+    from crossforge.measures import (
+        COMPARED_MEASURES,
+        ActivitySurvival,
+        CollaborationIntensity,
+        CollaborationNetworks,
+        CommunityMigration,
+        DatasetProvenance,
+        DocumentationCompleteness,
+        MeasureResult,
+        Openness,
+        Organisations,
+        ProjectPairs,
+        UserInnovation,
+        adaptation_summary,
+        dataset_summary,
+        dataset_table,
+        documentation_summary,
+        median_survival,
+        paired_comparison,
+        paired_sides,
+        summarize,
+        survival_curves,
+        trends_by_year,
+    )
+    from crossforge.measures.engine import open_engine
+    from crossforge.measures.networks import describe_networks
+    from crossforge.statistics import PlatformComparison
+
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"output path {out} exists and is not a directory")
@@ -422,7 +445,8 @@ def measure(
         pairs, project_links = ProjectPairs().compute(sql), ProjectPairs().links(sql)
         dataset_edges = DatasetProvenance().compute(sql)
         organisations = Organisations().compute(sql)
-        networks = CollaborationNetworks().compute(sql)
+        graphs = CollaborationNetworks().graphs(sql)  # kept: the report draws them
+        networks = describe_networks(graphs)
         survival = survival_curves(ActivitySurvival().compute(sql))
         migration = CommunityMigration().compute(sql)
         derivations = sql.frame("SELECT child, parent, relation, relation_source, platform "
@@ -457,7 +481,7 @@ def measure(
     paths = _write_outputs(Path(out), repositories, organisations, innovation, derivations,
                            networks, statistics, summary, evolution)
     return MeasureResult(repositories, organisations, innovation, networks, evolution,
-                         statistics, summary, paths)
+                         statistics, summary, paths, graphs=graphs)
 
 
 def _collection_limits(store: Store) -> dict[str, dict[str, int]]:
@@ -475,6 +499,9 @@ def _collection_limits(store: Store) -> dict[str, dict[str, int]]:
 def _type_shares(store: Store, n_bootstrap: int, seed: int) -> pd.DataFrame:
     """Per-platform thread-type shares, corrected for the labelling model's errors measured
     on human labels or, failing enough of them, on the model card's cross-validation."""
+    from crossforge import classify
+    from crossforge.content import TypeShares
+
     labelled = store.frame("SELECT t.platform, l.label, l.model FROM thread_labels l "
                            "JOIN threads t USING (platform, repo, number)")
     columns = ["group", "class", "n", "raw_share", "adjusted_share", "ci_low", "ci_high",
@@ -565,12 +592,14 @@ def report(db: str | Path = DEFAULT_DB, out: str | Path = "crossforge-out", *,
     """Measure the store and write the report into ``out``: ``report.html`` (self-contained),
     ``report.md``, LaTeX tables in ``tables/`` and figures (SVG, PNG, PDF) in ``figures/``.
     ``kinds`` as for ``measure`` (code and models by default)."""
+    from crossforge.measures.engine import restrict_kinds
+    from crossforge.report import write_report
+
     result = measure(db, out, kinds=kinds)
     with Store(db, read_only=True) as store:
         restrict_kinds(store, tuple(kinds))
         sources = store.frame(PROVENANCE_SUMMARY_SQL).astype(str).to_dict("records")
-        graphs = CollaborationNetworks().graphs(store)
-    return {**result.paths, **write_report(Path(out), result, sources=sources, graphs=graphs)}
+    return {**result.paths, **write_report(Path(out), result, sources=sources)}
 
 
 def sample(platform: str, *, db: str | Path = DEFAULT_DB, frame: str = "main",
@@ -796,6 +825,8 @@ def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
     on loopback; crossforge samples and collects it through its real collectors (raw store
     in ``OUT/raw``), classifies the threads, measures, and reports.
     """
+    from crossforge.emulator import Emulator
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     db, raw = out / "demo.duckdb", out / "raw"
@@ -837,6 +868,8 @@ def emulate(world: str | Path, *, port: int = 8000, faults: str | None = None,
         ConfigError: the world file is missing or malformed, the fault specification is
             malformed, or the port cannot be bound.
     """
+    from crossforge.emulator import Emulator, GitHubApps, World
+
     apps = GitHubApps.parse(list(github_apps)) if github_apps else None
     emulator = Emulator(World.from_records(read_world(world)), faults=faults, port=port,
                         github_apps=apps, **limits)
@@ -880,6 +913,8 @@ def code_interviews(codebook: str | Path, segments: str | Path,
     Writes ``interview_agreement.csv`` and ``interview_themes.csv`` into ``out``; formats
     are described in ``crossforge.interviews``.
     """
+    from crossforge import interviews
+
     codes = interviews.read_codebook(codebook)
     coded = interviews.read_segments(segments, codes)
     out = Path(out)

@@ -6,12 +6,14 @@ Errors crossforge raises on purpose become one line on stderr and exit code 2.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import signal
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -26,12 +28,38 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from crossforge import api
-from crossforge.collect import CollectionProgress, CollectionSummary
-from crossforge.emulator import Emulator
+from crossforge.defaults import DEFAULT_DB, DEFAULT_RAW
 from crossforge.errors import ConfigError, CrossforgeError
-from crossforge.sources.http import Budget
-from crossforge.store import DEFAULT_DB
+
+if TYPE_CHECKING:
+    from crossforge.collect import CollectionProgress, CollectionSummary
+    from crossforge.emulator import Emulator
+    from crossforge.sources.http import Budget
+
+
+def _lazy_module(name: str) -> ModuleType:
+    """``name`` imported on first attribute access (the recipe in the ``importlib`` docs).
+
+    ``crossforge.api`` pulls in scikit-learn, SciPy, igraph, matplotlib and pandas (about
+    2 s); ``--help`` and a mistyped option should not wait for them.
+    """
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.loader is not None, name
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    parent, _, child = name.rpartition(".")
+    setattr(sys.modules[parent], child, module)  # as an import would: crossforge.api works
+    spec.loader.exec_module(module)
+    return module
+
+
+if TYPE_CHECKING:
+    from crossforge import api
+else:
+    api = _lazy_module("crossforge.api")
 
 app = typer.Typer(
     name="crossforge",
@@ -291,7 +319,7 @@ def sample_command(
     github_app_installation: AppInstallationOption = None,
     github_app_key: AppKeyOption = None,
     db: DbOption = Path(DEFAULT_DB),
-    raw: RawOption = Path(api.DEFAULT_RAW),
+    raw: RawOption = Path(DEFAULT_RAW),
 ) -> None:
     """Draw a reproducible sampling frame (list, Hub listing, GitHub ids, search or GH
     Archive; filters; simple random or stratified) and store it with its parameters."""
@@ -376,7 +404,7 @@ def collect_command(
         "--strict", help="Exit with 1 when any repository failed (default: only when "
                          "every one of the frame failed).")] = False,
     db: DbOption = Path(DEFAULT_DB),
-    raw: RawOption = Path(api.DEFAULT_RAW),
+    raw: RawOption = Path(DEFAULT_RAW),
 ) -> None:
     """Collect every repository of a frame; re-run to continue after a stop or crash.
 
@@ -459,7 +487,7 @@ def merge_command(
 @app.command("rebuild")
 @_one_line_errors
 def rebuild_command(
-    raw: RawOption = Path(api.DEFAULT_RAW),
+    raw: RawOption = Path(DEFAULT_RAW),
     db: Annotated[Path, typer.Option("--db", help="The fresh database to write.")] = Path(
         "crossforge-rebuilt.duckdb"),
 ) -> None:

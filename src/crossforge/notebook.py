@@ -109,6 +109,8 @@ class OpenStudy:
     @cached_property
     def graphs(self) -> dict[str, dict[str, ig.Graph]]:
         """``{platform: {"co_contribution": Graph, "replies": Graph}}`` (igraph, bots out)."""
+        if "result" in self.__dict__:  # measured already: the graphs it built
+            return self.result.graphs
         with Store(self.db, read_only=True) as store:
             return CollaborationNetworks().graphs(store)
 

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 
 from crossforge import __version__, figures
 from crossforge.figures import PLATFORM_LABELS
+from crossforge.manifest import replace_manifest
 from crossforge.measures.result import MeasureResult
 from crossforge.tables import latex_table, write_tables
 
@@ -142,9 +143,9 @@ def report_figures(result: MeasureResult, graphs: dict[str, dict[str, ig.Graph]]
                    ) -> Iterator[tuple[str, Figure]]:
     """Every figure of the report as (file name, matplotlib figure), drawn one at a time.
 
-    ECDFs of every non-yes/no measure, maintenance survival, thread-type shares and, when
-    ``graphs`` (``CollaborationNetworks().graphs(store)``) are given, each platform's
-    co-contribution network.
+    ECDFs of every non-yes/no measure, maintenance survival, thread-type shares and each
+    platform's co-contribution network, from ``graphs`` (``CollaborationNetworks().graphs``)
+    or else from those ``measure`` built (``result.graphs``).
     """
     synthetic = bool(result.summary.get("synthetic"))
     repositories = result.repositories
@@ -159,7 +160,7 @@ def report_figures(result: MeasureResult, graphs: dict[str, dict[str, ig.Graph]]
     shares = result.evolution.get("type_shares")
     if shares is not None and len(shares):
         yield "type_shares", figures.type_shares_figure(shares, synthetic=synthetic)
-    for platform, networks in sorted((graphs or {}).items()):
+    for platform, networks in sorted((result.graphs if graphs is None else graphs).items()):
         yield f"network_{figures.slug(platform)}", figures.network_figure(
             networks["co_contribution"], synthetic=synthetic,
             title=f"{PLATFORM_LABELS.get(platform, platform)} co-contribution")
@@ -167,14 +168,17 @@ def report_figures(result: MeasureResult, graphs: dict[str, dict[str, ig.Graph]]
 
 def write_report(out: Path, result: MeasureResult, *, sources: list[dict],
                  graphs: dict[str, dict[str, ig.Graph]] | None = None) -> dict[str, Path]:
-    """Render ``report.html``, ``report.md``, ``tables/*.tex`` and ``figures/*`` into ``out``.
+    """Render ``report.html``, ``report.md``, ``tables/*.tex`` and ``figures/*`` into ``out``,
+    and record them in ``crossforge-files.json``: what an earlier report wrote there and this
+    one did not is removed (``crossforge.manifest``).
 
     Args:
         out: the output directory (created if needed).
         result: what ``crossforge.measure`` computed; ``summary["synthetic"]`` marks every
             page, table and figure as synthetic.
         sources: provenance rows (source, origin, fetched_at, tool_version).
-        graphs: the collaboration networks, for the network pictures (none drawn without).
+        graphs: the collaboration networks for the network pictures (default: those in
+            ``result.graphs``, which ``measure`` built).
     """
     out.mkdir(parents=True, exist_ok=True)
     summary, statistics = result.summary, result.statistics
@@ -230,6 +234,7 @@ def write_report(out: Path, result: MeasureResult, *, sources: list[dict],
         paths[name] = out / f"report.{name}"
         template = _environment(html=name == "html").get_template(f"report.{name}.j2")
         paths[name].write_text(template.render(context), encoding="utf-8")
+    paths["manifest"], _ = replace_manifest(out, [*paths.values(), *result.paths.values()])
     return paths
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 
 from crossforge import __version__
+from crossforge.defaults import DEFAULT_DB
 from crossforge.errors import StoreError
 from crossforge.records import (
     Account,
@@ -35,8 +36,6 @@ from crossforge.records import (
     Repository,
     Thread,
 )
-
-DEFAULT_DB = "crossforge.duckdb"
 
 #: Each entry migrates the schema from version ``i`` to ``i + 1``; never edit a shipped one.
 MIGRATIONS: tuple[str, ...] = (

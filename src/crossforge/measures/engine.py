@@ -13,13 +13,13 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from crossforge.defaults import COMPARED_KINDS
 from crossforge.errors import ConfigError
 from crossforge.store import Store
 
 ENGINES: tuple[str, ...] = ("duckdb", "spark")
-#: Repository kinds the study compares by default: GitHub code and Hub models. Hub datasets
-#: and spaces collected into the same store are left out unless asked for.
-COMPARED_KINDS: tuple[str, ...] = ("code", "model")
+#: Every repository kind; ``COMPARED_KINDS`` (``crossforge.defaults``) are those compared
+#: by default.
 KINDS: tuple[str, ...] = ("code", "model", "dataset", "space")
 #: Tables whose rows belong to one repository, and the column naming it.
 _REPOSITORY_ROWS = {"repositories": "repo", "commits": "repo", "threads": "repo",

@@ -214,6 +214,11 @@ class CollaborationNetworks:
 
     def compute(self, store: Engine) -> dict[str, dict[str, dict]]:
         """Summary statistics per platform and network (what ``networks.json`` holds)."""
-        return {platform: {name: describe_network(graph) for name, graph in graphs.items()}
-                for platform, graphs in self.graphs(store).items()}
+        return describe_networks(self.graphs(store))
+
+
+def describe_networks(graphs: dict[str, dict[str, ig.Graph]]) -> dict[str, dict[str, dict]]:
+    """``describe_network`` of every graph that ``CollaborationNetworks.graphs`` built."""
+    return {platform: {name: describe_network(graph) for name, graph in networks.items()}
+            for platform, networks in graphs.items()}
 

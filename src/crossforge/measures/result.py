@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +23,8 @@ class MeasureResult:
             ``paired_tests``, ``documentation`` section shares and ``datasets``.
         statistics: the tidy OSS-vs-OSM comparison table.
         summary: what ``summary.json`` holds.
+        graphs: per platform, the igraph networks that ``networks`` describes, kept for the
+            report's network pictures so they are built once (not written to disk).
     """
 
     repositories: pd.DataFrame
@@ -33,3 +35,4 @@ class MeasureResult:
     statistics: pd.DataFrame
     summary: dict
     paths: dict[str, Path]
+    graphs: dict = field(default_factory=dict)
