@@ -191,7 +191,7 @@ def test_shipped_model_is_reproduced_by_training_on_the_labelled_corpus(tmp_path
         np.testing.assert_allclose(trained["coef"], default["coef"], atol=1e-5)
     assert evaluation.macro_f1 == pytest.approx(shipped.card_["macro_f1"], abs=1e-3)
     # grouped by project, far below the same-project figures published for this data
-    assert 0.5 < evaluation.macro_f1 < 0.8
+    assert 0.6 < evaluation.macro_f1 < 0.8
 
 
 def test_embeddings_model_without_its_package_is_a_one_line_error(
