@@ -63,6 +63,22 @@ def test_normalise_replaces_code_traces_and_links_with_markers() -> None:
     assert form.count("xximage") == 2 and "xxempty" in form and "png" not in form
 
 
+def test_normalise_drops_template_checklists_and_keeps_hub_genre_words() -> None:
+    """A pull request's contributor checklist and an issue form's "I searched" boxes are one
+    project's boilerplate; the words of Hub requests and license questions stay."""
+    pr = normalise("Fix FP16 fallback", "Fixes a wrong result.\n### Checklist\n"
+                   "- [x] I agree to contribute under Apache 2 License.\n"
+                   "- [ ] There is a test\n* [X] searched existing issues")
+    assert "agree" not in pr and "searched" not in pr and "test" not in pr
+    assert "wrong result" in pr and "Checklist" in pr
+    hub = normalise("Can you release a GGUF or ONNX version?",
+                    "Is the license OK for commercial use? Please upload safetensors weights, "
+                    "a 4-bit quantized version would also help.")
+    for word in ("GGUF", "ONNX", "license", "commercial", "safetensors", "weights", "quantized"):
+        assert word in hub
+    assert "xxquestion" in hub
+
+
 def test_shipped_model_labels_typical_threads_and_probabilities_sum_to_one() -> None:
     model = classify.load_model()
     result = classify.classify_frame(THREADS, model)
@@ -175,7 +191,7 @@ def test_shipped_model_is_reproduced_by_training_on_the_labelled_corpus(tmp_path
         np.testing.assert_allclose(trained["coef"], default["coef"], atol=1e-5)
     assert evaluation.macro_f1 == pytest.approx(shipped.card_["macro_f1"], abs=1e-3)
     # grouped by project, far below the same-project figures published for this data
-    assert 0.5 < evaluation.macro_f1 < 0.8
+    assert 0.6 < evaluation.macro_f1 < 0.8
 
 
 def test_embeddings_model_without_its_package_is_a_one_line_error(

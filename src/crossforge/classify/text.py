@@ -8,7 +8,9 @@ question phrasing are kept, since they carry the type, and so are the words of t
 genres (weights, formats such as GGUF or ONNX, quantisation, license): nothing domain-specific
 is masked beyond code and identifiers. Images and empty template answers ("_No response_")
 become markers too: an unseen project's screenshots and unfilled forms then look like any
-other project's.
+other project's. Task-list lines ("- [x] I searched existing issues", a pull request's
+contributor checklist) are dropped: they are one project's boilerplate, ticked or not whatever
+the thread is about.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ _NUMBER = re.compile(r"\b\d+\b")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)|<img[^>]*>", re.IGNORECASE)
 _NO_RESPONSE = re.compile(r"_no response_", re.IGNORECASE)
+_CHECKLIST = re.compile(r"(?m)^\s*[-*+]\s*\[[ xX]\].*$")
 _SPACE = re.compile(r"\s+")
 
 
@@ -37,6 +40,7 @@ def normalise(title: str | None, body: str | None, *, max_body: int = 3000) -> s
     body = _COMMENT.sub(" ", body or "")[: max_body * 4]
     body = _IMAGE.sub(" xximage ", body)
     body = _NO_RESPONSE.sub(" xxempty ", body)
+    body = _CHECKLIST.sub(" ", body)
     body = _FENCED.sub(" xxcode ", body)
     body = _TRACE.sub(" xxtrace ", body)
     body = _INDENTED.sub(" xxcode ", body)
