@@ -4,9 +4,8 @@ Each repository's work is split into tasks (``metadata``, ``commits``, ``issues`
 ``comments`` on GitHub; ``model`` (``dataset``, ``space``), ``commits``, ``discussions`` and,
 for models, ``card`` on the Hub; ``members`` per owning account). Every page is written to the
 raw store first, then parsed, and its records land in the database in one transaction with the
-task's checkpoint (the
-next page's URL), so a re-run continues where the last one stopped and never stores a page
-twice. ``rebuild`` re-parses the raw store into a fresh database.
+task's checkpoint (the next page's URL), so a re-run continues where the last one stopped and
+never stores a page twice. ``rebuild`` re-parses the raw store into a fresh database.
 
 A task whose answers stay unusable (a 5xx past the retries, a body that never parses, a
 listing that keeps repeating) is recorded as ``failed`` with its reason
