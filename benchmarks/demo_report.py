@@ -12,7 +12,6 @@ average is recorded because other work on the machine slows every figure down.
 
 from __future__ import annotations
 
-import json
 import os
 import resource
 import subprocess
@@ -20,6 +19,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from result_file import machine_load, write_result
 
 import crossforge
 
@@ -63,15 +64,9 @@ def main() -> dict:
         "report_over_measure_ratio": round(report_wall / measure_wall, 2),
         "figure_files": figures,
         "latex_tables": tables,
-        "cores": os.cpu_count(),
-        "load_average_before": round(load_before, 2),
-        "load_average_after": round(os.getloadavg()[0], 2),
+        **machine_load(load_before),
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    for key, value in result.items():
-        print(f"{key:32} {value}")
-    return result
+    return write_result(RESULTS, result)
 
 
 if __name__ == "__main__":

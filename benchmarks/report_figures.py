@@ -19,13 +19,14 @@ CPU time); wall seconds are given too. Prints the figures and writes
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from unittest import mock
+
+from result_file import machine_load, write_result
 
 import crossforge
 from crossforge import figures
@@ -92,15 +93,9 @@ def main(db: Path | None, repositories: int) -> dict:
         "pdf_bytes_cut_down": sizes["new"],
         "pdf_bytes_original_fonts": sizes["baseline"],
         "network_seconds_saved_per_report_cpu": round(cpu["networks"], 2),
-        "cores": os.cpu_count(),
-        "load_average_before": round(load_before, 2),
-        "load_average_after": round(os.getloadavg()[0], 2),
+        **machine_load(load_before),
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result_json, indent=2) + "\n", encoding="utf-8")
-    for key, value in result_json.items():
-        print(f"{key:40} {value}")
-    return result_json
+    return write_result(RESULTS, result_json, width=40)
 
 
 if __name__ == "__main__":

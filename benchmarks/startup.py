@@ -20,7 +20,6 @@ the load average is recorded because other work on the machine slows every figur
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -28,6 +27,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from result_file import machine_load, write_result
 
 RESULTS = Path(__file__).resolve().parent / "results" / "startup.json"
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -80,15 +81,9 @@ def main(repeat: int) -> dict:
         **{f"{name}_import_seconds": round(imports[name][1], 3) for name in commands},
         "eager_over_help_ratio": round(median["eager_imports"] / median["help"], 1),
         "eager_over_init_ratio": round(median["eager_imports"] / median["init"], 1),
-        "cores": os.cpu_count(),
-        "load_average_before": round(load_before, 2),
-        "load_average_after": round(os.getloadavg()[0], 2),
+        **machine_load(load_before),
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    for key, value in result.items():
-        print(f"{key:32} {value}")
-    return result
+    return write_result(RESULTS, result)
 
 
 if __name__ == "__main__":
