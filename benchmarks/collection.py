@@ -53,7 +53,7 @@ sys.path.insert(0, str(HERE.parent / "src"))
 
 from crossforge import sampling  # noqa: E402
 from crossforge.collect import Collector  # noqa: E402
-from crossforge.emulator import Charge, Emulator  # noqa: E402
+from crossforge.emulator import HUB_LISTING_PAGE, HUB_PAGE, Charge, Emulator  # noqa: E402
 from crossforge.emulator.world import stable_int  # noqa: E402
 from crossforge.records import (  # noqa: E402
     Account,
@@ -282,6 +282,66 @@ def per_repository(charges: list[Charge], frame: list[str]) -> dict[str, list[fl
     return shares
 
 
+def hub_floor(records: list[object], frame: list[str]) -> dict[str, Any]:
+    """The fewest documented Hub API calls any client needs for the fields both clients read,
+    summed from the world itself: per model the commit listing's pages and the discussion
+    listing's pages (one each even when empty: nothing in a listing or ``expand`` field says
+    a model has none), one details call per discussion whose listing entry cannot give its
+    fields (it has replies, ``numComments`` > 1, or is no longer open, so its closing or
+    merge time is only in its events), each organisation's member pages once, shared among
+    its models, and the model listing's pages shared among all. A user owner is charged
+    nothing: a lower bound may know for free that an owner is no organisation (crossforge
+    and the naive client both spend a call to learn it). Page sizes are the Hub's (the
+    emulator's): 50 commits, discussions or members, 1,000 models a listing page."""
+    def pages(count: int, size: int = HUB_PAGE) -> int:
+        return max(1, -(-count // size))
+
+    commits: dict[str, int] = defaultdict(int)
+    threads: dict[str, list[Thread]] = defaultdict(list)
+    replied: set[tuple[str, int]] = set()
+    members: dict[str, int] = defaultdict(int)
+    organizations: set[str] = set()
+    for record in records:
+        if getattr(record, "platform", None) != "huggingface":
+            continue
+        if isinstance(record, Commit):
+            commits[record.repo] += 1
+        elif isinstance(record, Thread):
+            threads[record.repo].append(record)
+        elif isinstance(record, Comment):
+            replied.add((record.repo, record.thread_number))
+        elif isinstance(record, Membership):
+            members[record.organization] += 1
+        elif isinstance(record, Account) and record.type == "organization":
+            organizations.add(record.login)
+    by_owner: dict[str, list[str]] = defaultdict(list)
+    for repo in frame:
+        by_owner[repo.split("/", 1)[0]].append(repo)
+    listing_share = pages(len(frame), HUB_LISTING_PAGE) / len(frame)
+    costs, details, opening_only = {}, 0, 0
+    for repo in frame:
+        needed = [t for t in threads[repo]
+                  if (repo, t.number) in replied or t.state != "open"]
+        details += len(needed)
+        opening_only += len(threads[repo]) - len(needed)
+        owner = repo.split("/", 1)[0]
+        organization = pages(members[owner]) / len(by_owner[owner]) \
+            if owner in organizations else 0.0
+        costs[repo] = (pages(commits[repo]) + pages(len(threads[repo])) + len(needed)
+                       + organization + listing_share)
+    ordered = sorted(costs.values())
+    return {"floor_cost_per_repo": sum(ordered) / len(frame),
+            "floor_median_repo_cost": statistics.median(ordered),
+            "floor_p90_repo_cost": ordered[int(0.9 * (len(ordered) - 1))],
+            "floor_discussion_details": details,
+            "discussions_whose_listing_entry_suffices": opening_only,
+            "note": "lower bound: commit and discussion listing pages per model, discussion "
+                    "details only for discussions with replies or a status change, each "
+                    "organisation's member pages once, listing pages shared; owner type "
+                    "of users assumed known for free; the opening post's text (only in the "
+                    "details) not counted as needed"}
+
+
 def summarise(all_charges: list[Charge], frame: list[str], seconds: float,
               platform_name: str) -> dict[str, Any]:
     """Figures of one client on one platform. Hub resolver calls (crossforge reads model
@@ -368,6 +428,14 @@ def main() -> None:
             "ratios": {k: mine[k] / theirs[k] for k in (
                 "requests_per_repo", "cost_per_repo", "median_repo_cost", "wall_seconds")},
         }
+        if name == "huggingface":
+            floor = hub_floor(records, frames[name])
+            floor["crossforge_over_floor"] = {
+                "cost_per_repo": mine["cost_per_repo"] / floor["floor_cost_per_repo"],
+                "median_repo_cost": mine["median_repo_cost"] / floor["floor_median_repo_cost"]}
+            floor["paper_scale_days_one_token"] = (PAPER_SCALE[name] * floor[
+                "floor_cost_per_repo"] / UNITS_PER_HOUR[name] / 24)
+            result["platforms"][name]["floor"] = floor
         rows.append((name, mine, theirs, result["platforms"][name]["ratios"]))
         same = {k: (mine["stored"][k], theirs["read"].get(k)) for k in (
             "repositories", "commits", "threads", "merged", "comments", "memberships")}
@@ -384,7 +452,16 @@ def main() -> None:
                   f"{figures['paper_scale_days_one_token']:>23,.0f}")
         print(f"{name:<12} {'ratio':<11} {ratios['requests_per_repo']:>9.3f} "
               f"{ratios['cost_per_repo']:>10.3f} {ratios['median_repo_cost']:>7.3f}")
-    print("(cost: GitHub REST requests + GraphQL points; Hub API calls. Paper scale: "
+        floor = result["platforms"][name].get("floor")
+        if floor:
+            print(f"{name:<12} {'floor':<11} {'':>9} {floor['floor_cost_per_repo']:>10.2f} "
+                  f"{floor['floor_median_repo_cost']:>7.2f} {floor['floor_p90_repo_cost']:>7.2f}"
+                  f" {'':>7} {floor['paper_scale_days_one_token']:>23,.0f}")
+            over = floor["crossforge_over_floor"]
+            print(f"{name:<12} {'cf/floor':<11} {'':>9} {over['cost_per_repo']:>10.3f} "
+                  f"{over['median_repo_cost']:>7.3f}")
+    print("(cost: GitHub REST requests + GraphQL points; Hub API calls. Hub floor: the fewest "
+          "documented calls any client needs, computed from the world. Paper scale: "
           f"{PAPER_SCALE['github']:,} GitHub + {PAPER_SCALE['huggingface']:,} Hub "
           "repositories under the published limits, one token or account.)")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
