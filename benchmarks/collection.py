@@ -21,7 +21,8 @@ the Hub's separate, larger resolver budget, and the naive client does not read c
 about an account (organisation members, owner type) is shared among the
 frame's repositories of that account; a listing page among all the frame's models; a
 GraphQL batch among the repositories it names. The Hub frame comes from the model listing
-for both clients (the same calls).
+for both clients (the same calls). Beside both, the Hub's lower bound (``hub_floor``): the
+fewest documented Hub API calls any client needs for the same fields, summed from the world.
 
 The world is SYNTHETIC, drawn with a seed: most repositories tiny (a few commits, usually
 no issue or discussion), a heavy tail of large ones, owners with a heavy-tailed number of
