@@ -279,15 +279,23 @@ def _store_human_labels(db: Path, labels: pd.DataFrame) -> None:
         store.write_human_labels(rows, api._provenance("human-labels", "test"))
 
 
-def test_type_shares_use_human_labels_once_a_platform_has_enough(world_db: Path,
-                                                                  tmp_path: Path) -> None:
+def _study_with_agreeing_github_labels(world_db: Path, tmp_path: Path
+                                       ) -> tuple[Path, pd.DataFrame, pd.DataFrame]:
+    """A copy of the world whose GitHub threads all carry a human label equal to the
+    prediction; returns the store, the GitHub threads and every thread."""
     db = tmp_path / "study.duckdb"
     db.write_bytes(world_db.read_bytes())
     threads = _threads(db)
     github = threads[threads["platform"] == "github"]
-    assert len(github) >= api.MIN_HUMAN_VALIDATION
-    # humans agree with every GitHub prediction: no correction is needed there
     _store_human_labels(db, github.rename(columns={"predicted": "label"}))
+    return db, github, threads
+
+
+def test_type_shares_use_human_labels_once_a_platform_has_enough(world_db: Path,
+                                                                  tmp_path: Path) -> None:
+    # humans agree with every GitHub prediction: no correction is needed there
+    db, github, threads = _study_with_agreeing_github_labels(world_db, tmp_path)
+    assert len(github) >= api.MIN_HUMAN_VALIDATION
     hub = threads[threads["platform"] == "huggingface"].head(10)
     _store_human_labels(db, hub.rename(columns={"predicted": "label"}))
     shares = api.measure(db, tmp_path / "out", n_bootstrap=50).evolution["type_shares"]
@@ -304,11 +312,7 @@ def test_type_shares_use_human_labels_once_a_platform_has_enough(world_db: Path,
 
 def test_human_labels_travel_in_a_snapshot_and_the_report_names_them(world_db: Path,
                                                                      tmp_path: Path) -> None:
-    db = tmp_path / "study.duckdb"
-    db.write_bytes(world_db.read_bytes())
-    threads = _threads(db)
-    github = threads[threads["platform"] == "github"]
-    _store_human_labels(db, github.rename(columns={"predicted": "label"}))
+    db, github, _ = _study_with_agreeing_github_labels(world_db, tmp_path)
     api.export(db, tmp_path / "snap")
     coders = duckdb.sql(f"SELECT DISTINCT coders FROM '{tmp_path / 'snap'}/human_labels.parquet'"
                         ).fetchall()
