@@ -476,8 +476,8 @@ class Emulator:
         repo = f"{owner}/{name}"
         if ("huggingface", repo) not in self.world.repositories:
             return 404, {"X-Error-Code": "RepoNotFound"}, {"error": "Repository not found"}
-        text = self.world.documents.get(("huggingface", repo))
-        if file != "README.md" or text is None:
+        text = self.world.document("huggingface", repo, file)
+        if text is None:
             return 404, {"X-Error-Code": "EntryNotFound"}, {"error": "Entry not found"}
         return 200, {}, text
 
