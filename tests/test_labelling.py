@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import httpx
 import numpy as np
 import pandas as pd
@@ -278,15 +279,23 @@ def _store_human_labels(db: Path, labels: pd.DataFrame) -> None:
         store.write_human_labels(rows, api._provenance("human-labels", "test"))
 
 
-def test_type_shares_use_human_labels_once_a_platform_has_enough(world_db: Path,
-                                                                  tmp_path: Path) -> None:
+def _study_with_agreeing_github_labels(world_db: Path, tmp_path: Path
+                                       ) -> tuple[Path, pd.DataFrame, pd.DataFrame]:
+    """A copy of the world whose GitHub threads all carry a human label equal to the
+    prediction; returns the store, the GitHub threads and every thread."""
     db = tmp_path / "study.duckdb"
     db.write_bytes(world_db.read_bytes())
     threads = _threads(db)
     github = threads[threads["platform"] == "github"]
-    assert len(github) >= api.MIN_HUMAN_VALIDATION
-    # humans agree with every GitHub prediction: no correction is needed there
     _store_human_labels(db, github.rename(columns={"predicted": "label"}))
+    return db, github, threads
+
+
+def test_type_shares_use_human_labels_once_a_platform_has_enough(world_db: Path,
+                                                                  tmp_path: Path) -> None:
+    # humans agree with every GitHub prediction: no correction is needed there
+    db, github, threads = _study_with_agreeing_github_labels(world_db, tmp_path)
+    assert len(github) >= api.MIN_HUMAN_VALIDATION
     hub = threads[threads["platform"] == "huggingface"].head(10)
     _store_human_labels(db, hub.rename(columns={"predicted": "label"}))
     shares = api.measure(db, tmp_path / "out", n_bootstrap=50).evolution["type_shares"]
@@ -299,6 +308,26 @@ def test_type_shares_use_human_labels_once_a_platform_has_enough(world_db: Path,
     assert (gh["validation_n"] == len(github)).all()
     hf = shares[shares["group"] == "huggingface"]
     assert (hf["validation_n"] == 1500).all()
+
+
+def test_human_labels_travel_in_a_snapshot_and_the_report_names_them(world_db: Path,
+                                                                     tmp_path: Path) -> None:
+    db, github, _ = _study_with_agreeing_github_labels(world_db, tmp_path)
+    api.export(db, tmp_path / "snap")
+    coders = duckdb.sql(f"SELECT DISTINCT coders FROM '{tmp_path / 'snap'}/human_labels.parquet'"
+                        ).fetchall()
+    assert len(coders) == 1 and "alice" not in coders[0][0] and coders[0][0].count(",") == 1
+    api.import_snapshot(tmp_path / "snap", tmp_path / "copy.duckdb")
+    before = api.measure(db, tmp_path / "a", n_bootstrap=50).evolution["type_shares"]
+    after = api.measure(tmp_path / "copy.duckdb", tmp_path / "b",
+                        n_bootstrap=50).evolution["type_shares"]
+    pd.testing.assert_frame_equal(before, after)
+    assert set(after.loc[after["group"] == "github", "validation"]) == {"human labels"}
+    api.report(tmp_path / "copy.duckdb", tmp_path / "report")
+    markdown = (tmp_path / "report" / "report.md").read_text()
+    assert f"| human labels (n = {len(github):,}) |" in markdown
+    assert "| model card cross-validation (n = 1,500) |" in markdown
+    assert "corrected with" in (tmp_path / "report" / "tables" / "type_shares.tex").read_text()
 
 
 def test_classify_train_and_evaluate_from_store(world_db: Path, tmp_path: Path,

@@ -359,14 +359,20 @@ def sample_command(
 
 
 def budget_text(budget: Budget) -> str:
-    """``budget 4,321/5,000 until 14:05 UTC``: what the platform's headers last said. (The Hub
-    sends its ``RateLimit`` header with a 429; until then only the calls made are known.)"""
-    if budget.remaining is None:
+    """``budget graphql 4,321/5,000 until 14:05 UTC, core 4,990/5,000 until 14:10 UTC``: what
+    the platform's headers last said, per bucket. (The Hub sends its ``RateLimit`` header with
+    a 429; until then only the calls made are known.)"""
+    if budget.tightest() is None:
         return f"{budget.requests:,} calls, budget not yet announced"
-    limit = f"/{budget.limit:,}" if budget.limit else ""
-    reset = (" until " + datetime.fromtimestamp(budget.reset_at, UTC).strftime("%H:%M UTC")
-             if budget.reset_at else "")
-    return f"budget {budget.remaining:,}{limit}{reset}"
+    parts = []
+    for name, bucket in sorted(budget.resources.items()):
+        if bucket.remaining is None:
+            continue
+        limit = f"/{bucket.limit:,}" if bucket.limit else ""
+        reset = (" until " + datetime.fromtimestamp(bucket.reset_at, UTC).strftime("%H:%M UTC")
+                 if bucket.reset_at else "")
+        parts.append(f"{name} {bucket.remaining:,}{limit}{reset}")
+    return "budget " + ", ".join(parts)
 
 
 @app.command("collect")

@@ -249,12 +249,14 @@ class DocumentText:
     matter included) as the platform serves it.
 
     World files and the emulator carry the text; the store keeps only what is extracted
-    from it (``Documentation``, ``ProjectLink``, ``DatasetLink``).
+    from it (``Documentation``, ``ProjectLink``, ``DatasetLink``). ``path`` is the file's name
+    at the repository's root (a GitHub README may be ``README.rst``, ``readme.md``…).
     """
 
     platform: Platform
     repo: str
     text: str
+    path: str = "README.md"
 
 
 @dataclass(slots=True)

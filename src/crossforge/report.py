@@ -246,7 +246,8 @@ LATEX_TABLES = {
     "intensity": "per-platform medians and means of the collaboration-intensity measures",
     "openness": "per-platform medians and means of the openness measures",
     "organisations": "repositories and contributions under organisations",
-    "type_shares": "thread types per platform, raw and corrected shares with 95% intervals",
+    "type_shares": "thread types per platform, raw and corrected shares with 95% intervals "
+                   "and the labelled sample each correction used",
     "networks": "co-contribution and reply network statistics per platform",
     "seed_comparison": "the seed study's published figures beside this run's",
 }
@@ -330,9 +331,13 @@ def latex_tables(result: MeasureResult, sections: dict[str, list[str]],
                           .map(_format),
                           "corrected share [95% CI]": [
                               _ci(r.adjusted_share, r.ci_low, r.ci_high)
+                              for r in shares.itertuples()] if len(shares) else [],
+                          "corrected with": [
+                              f"{r.validation} (n = {_format(r.validation_n)})"
                               for r in shares.itertuples()] if len(shares) else []}),
             "type-shares", "Thread types: raw shares and shares corrected for the "
-            "classifier's measured errors, with 95% bootstrap intervals", "llrrr"),
+            "classifier's errors measured on the sample named, with 95% bootstrap intervals",
+            "llrrrl"),
         "networks": table(network_frame, "networks",
                           "Collaboration networks (bots excluded)"),
         "seed_comparison": table(

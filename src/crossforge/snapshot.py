@@ -7,6 +7,12 @@ same value always maps to the same pseudonym under one key, so every measure rep
 the snapshot; without the key the mapping cannot be reversed or linked to another export.
 Organisation names and bot accounts are not personal and stay as they are. Free text
 (titles, bodies, commit subjects) can be dropped. The key is never written anywhere.
+
+Besides the collected records, a snapshot carries what a replication needs to reach the same
+figures: the classifier's thread labels, the human labels that correct type shares (coders'
+names pseudonymised), and the collection's own record of what it capped, what failed and what
+was renamed, so a reader can see the data's gaps. Snapshots written before these tables were
+added still import; the tables are then empty.
 """
 
 from __future__ import annotations
@@ -23,7 +29,10 @@ from crossforge import __version__
 from crossforge.errors import ConfigError, StoreError
 from crossforge.store import MIGRATIONS, SCHEMA_VERSION, TABLES, Store
 
-SNAPSHOT_TABLES = ("provenance", *TABLES.values())
+#: Tables added to snapshots after their first release: optional when importing.
+LATER_TABLES = ("thread_labels", "human_labels", "collection_truncations",
+                "collection_failures", "repository_renames")
+SNAPSHOT_TABLES = ("provenance", *TABLES.values(), *LATER_TABLES)
 FREE_TEXT = {"commits": ["subject"], "threads": ["title", "body"], "comments": ["body"]}
 MANIFEST = "snapshot.json"
 
@@ -74,6 +83,17 @@ def _pseudonymising_selects() -> dict[str, str]:
         "documentation": f"SELECT * REPLACE ({r('repo')}) FROM documentation",
         "dataset_links": f"SELECT * REPLACE ({r('repo')}, CASE WHEN contains(dataset, '/') "
                          "THEN repo_id(dataset) ELSE dataset END AS dataset) FROM dataset_links",
+        "thread_labels": f"SELECT * REPLACE ({r('repo')}) FROM thread_labels",
+        # coders are researchers, named in a comma-separated list
+        "human_labels": f"SELECT * REPLACE ({r('repo')}, array_to_string(list_transform("
+                        "list_filter(string_split(coders, ','), lambda c: c <> ''), "
+                        "lambda c: person(c)), ',') AS coders) FROM human_labels",
+        "collection_truncations": f"SELECT * REPLACE ({r('repo')}) FROM collection_truncations",
+        "collection_failures": f"SELECT * REPLACE ({r('repo')}, "
+                               "replace(reason, repo, repo_id(repo)) AS reason) "
+                               "FROM collection_failures",
+        "repository_renames": f"SELECT * REPLACE ({r('repo', 'current_name')}) "
+                              "FROM repository_renames",
     }
 
 
@@ -158,6 +178,8 @@ def import_snapshot(path: str | Path, db: str | Path) -> dict[str, int]:
     with Store(db) as store, store.transaction():
         for table in SNAPSHOT_TABLES:
             file = path / f"{table}.parquet"
+            if not file.is_file() and table in LATER_TABLES:
+                continue
             if not file.is_file():
                 raise ConfigError(f"snapshot {path} lacks {file.name}")
             store.query(f"INSERT INTO {table} BY NAME SELECT * FROM '{_quoted(file)}'")

@@ -120,3 +120,14 @@ def test_hub_budget_is_per_caller_with_ietf_headers_on_429() -> None:
     assert spent.headers["ratelimit"].startswith('"api";r=0;t=')
     assert 0 < int(spent.headers["ratelimit"].rsplit("t=", 1)[1]) <= 300
     assert spent.headers["ratelimit-policy"] == '"fixed window";"api";q=1;w=300'
+
+
+def test_hub_resolver_has_its_own_bucket_named_in_its_headers() -> None:
+    with Emulator.from_records(WORLD, hub_limit=1, hub_resolver_limit=2) as limited:
+        card = f"{limited.url}/{MODEL}/resolve/main/README.md"
+        answers = [httpx.get(card, headers=auth("x")).status_code for _ in range(2)]
+        spent = httpx.get(card, headers=auth("x"))
+        api = httpx.get(f"{limited.url}/api/models/{MODEL}", headers=auth("x"))
+    assert 429 not in answers and spent.status_code == 429 and api.status_code == 200
+    assert spent.headers["ratelimit"].startswith('"resolvers";r=0;t=')
+    assert spent.headers["ratelimit-policy"] == '"fixed window";"resolvers";q=2;w=300'

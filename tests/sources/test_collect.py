@@ -159,7 +159,10 @@ def test_progress_counts_repositories_to_the_frame_and_shows_the_budget(
         assert budget.remaining is not None and budget.remaining > 0
         assert budget.reset_at is not None and budget.reset_at > time.time()
         seen.clear()
-    assert budget_text(budget).startswith(f"budget {budget.remaining:,}/5,000 until ")
+    text = budget_text(budget)     # every bucket the answers named, each with its own figures
+    assert text.startswith("budget ") and "graphql " in text
+    for name, bucket in budget.resources.items():
+        assert f"{name} {bucket.remaining:,}/5,000 until " in text
     hub_calls = last["huggingface"].budget.requests
     assert hub_calls > 0 and budget_text(last["huggingface"].budget) == (
         f"{hub_calls:,} calls, budget not yet announced")
@@ -224,6 +227,31 @@ def test_rate_limit_waits_until_the_reset_the_headers_name(emulator: Emulator,
     finally:
         limited.stop()
     assert client.budget.remaining == 0 and client.budget.reset_at is not None
+
+
+def test_a_spent_hub_resolver_bucket_leaves_the_api_bucket_alone(emulator: Emulator,
+                                                                 tmp_path: Path) -> None:
+    """The Hub counts file downloads (``/resolve/``) apart from API calls: a 429 from the
+    resolver names its own bucket, and the client keeps the two apart."""
+    model = next(repo for platform, repo in FRAME if platform == "huggingface")
+    limited = Emulator(emulator.world, hub_limit=1, hub_resolver_limit=1).start()
+    try:
+        client = ApiClient(limited.url, "huggingface", RawStore(tmp_path), tokens=["t"],
+                           max_wait=10, sleep=lambda _: None)
+        card = f"/{model}/resolve/main/README.md"
+        client.get(card, kind="hub.card", context={}, text=True)
+        with pytest.raises(CollectError, match="rate limit resets in"):
+            client.get(card, kind="hub.card", context={}, text=True)
+        assert set(client.budget.resources) == {"resolvers"}
+        client.get(f"/api/models/{model}", kind="hub.model", context={})   # its own bucket
+        with pytest.raises(CollectError, match="rate limit resets in"):
+            client.get(f"/api/models/{model}", kind="hub.model", context={})
+    finally:
+        limited.stop()
+    buckets = client.budget.resources
+    assert (buckets["resolvers"].limit, buckets["resolvers"].remaining) == (1, 0)
+    assert (buckets["api"].limit, buckets["api"].remaining) == (1, 0)
+    assert budget_text(client.budget).startswith("budget api 0/1 until ")
 
 
 def test_server_errors_are_retried_then_reported(tmp_path: Path) -> None:

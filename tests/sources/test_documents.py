@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -10,7 +11,7 @@ import pytest
 from crossforge import api
 from crossforge.collect import Collector
 from crossforge.emulator import Emulator
-from crossforge.records import Repository
+from crossforge.records import DocumentText, Repository
 from crossforge.sources import cards, synthetic
 from crossforge.sources.github import GitHubSource
 from crossforge.sources.http import ApiClient
@@ -19,7 +20,35 @@ from crossforge.sources.raw import RawStore
 from crossforge.store import Store
 
 WORLD = list(synthetic.generate_world(10, 11))
-DOCUMENTS = list(synthetic.generate_documents(WORLD, 11))
+SYNTHETIC_DOCUMENTS = list(synthetic.generate_documents(WORLD, 11))
+
+
+def _as_rst(markdown: str) -> str:
+    """A Markdown README rewritten as reStructuredText: ATX headings become underlined
+    titles, one adornment character per level."""
+    lines = []
+    for line in markdown.splitlines():
+        level = len(line) - len(line.lstrip("#"))
+        if 0 < level <= 4 and line[level:].startswith(" "):
+            title = line[level:].strip()
+            lines += [title, "=-~^"[level - 1] * len(title)]
+        else:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def _other_readme_names(documents: list[DocumentText]) -> list[DocumentText]:
+    """Two GitHub READMEs moved to other names GitHub recognises: ``README.rst`` (rewritten
+    as reStructuredText) and ``readme.md``."""
+    github = [i for i, d in enumerate(documents) if d.platform == "github"]
+    out = list(documents)
+    rst, lower = out[github[0]], out[github[1]]
+    out[github[0]] = replace(rst, text=_as_rst(rst.text), path="README.rst")
+    out[github[1]] = replace(lower, path="readme.md")
+    return out
+
+
+DOCUMENTS = _other_readme_names(SYNTHETIC_DOCUMENTS)
 FRAME = sorted((r.platform, r.repo) for r in WORLD if isinstance(r, Repository))
 TABLES = {"documentation": "platform, repo, document, sections, completeness, words, digest",
           "project_links": "platform, repo, github_repo, source, position, same_owner, is_tool",
@@ -51,7 +80,7 @@ def collected(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Emu
 def test_synthetic_documents_are_labelled_and_cover_every_repository():
     assert {(d.platform, d.repo) for d in DOCUMENTS} == set(FRAME)
     assert all("(SYNTHETIC)" in d.text for d in DOCUMENTS)
-    assert list(synthetic.generate_documents(WORLD, 11)) == DOCUMENTS    # seeded
+    assert list(synthetic.generate_documents(WORLD, 11)) == SYNTHETIC_DOCUMENTS  # seeded
 
 
 def test_collected_features_equal_the_world_texts_features(collected):
@@ -60,7 +89,7 @@ def test_collected_features_equal_the_world_texts_features(collected):
     extracted: list[object] = []
     for document in DOCUMENTS:
         if document.platform == "github":
-            extracted += cards.readme_records(document.repo, document.text)
+            extracted += cards.readme_records(document.repo, document.text, document.path)
         else:
             extracted += cards.card_records(document.repo, document.text,
                                             cards.front_matter(document.text))
@@ -70,6 +99,11 @@ def test_collected_features_equal_the_world_texts_features(collected):
         assert _rows(db, table) == _rows(direct, table), table
     documents = _rows(db, "documentation")
     assert {d[2] for d in documents} == {"readme", "model_card"}
+    by_repo = {d[1]: d for d in documents}
+    for renamed, original in zip(DOCUMENTS, SYNTHETIC_DOCUMENTS, strict=True):
+        if renamed.path != "README.md":    # found under its other name, sections read alike
+            assert tuple(by_repo[renamed.repo][3]) == next(cards.readme_records(
+                original.repo, original.text)).sections, renamed.path
     assert any(link[5] and not link[6] for link in _rows(db, "project_links"))  # pairable
 
 

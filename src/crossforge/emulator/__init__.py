@@ -59,6 +59,7 @@ SEARCH_ANONYMOUS_LIMIT = 10
 SEARCH_WINDOW = 60  # seconds: the search budget is per minute
 GITHUB_CONCURRENCY = 100  # GitHub's secondary limit on concurrent requests
 HUB_LIMIT = 1_000  # per 5-minute window, a free user's API budget
+HUB_RESOLVER_LIMIT = 5_000  # per 5-minute window, a free user's resolver budget
 HUB_PAGE = 50
 HUB_LISTING_PAGE = 1_000
 HUB_TYPES = (["models"], ["datasets"], ["spaces"])
@@ -84,6 +85,8 @@ class Emulator:
         world: what the platforms hold.
         github_limit: REST requests (and GraphQL points) per hour per token.
         hub_limit: Hub API calls per 5-minute window per caller.
+        hub_resolver_limit: Hub resolver calls (``/resolve/`` file downloads) per 5-minute
+            window per caller: the Hub's separate, larger bucket.
         anonymous_limit: GitHub requests per hour without a token.
         search_limit: GitHub search requests per minute per token (10 without one).
         rejected_tokens: tokens answered with 401 Bad credentials.
@@ -102,7 +105,8 @@ class Emulator:
     """
 
     def __init__(self, world: World, *, github_limit: int = GITHUB_LIMIT,
-                 hub_limit: int = HUB_LIMIT, anonymous_limit: int = GITHUB_ANONYMOUS_LIMIT,
+                 hub_limit: int = HUB_LIMIT, hub_resolver_limit: int = HUB_RESOLVER_LIMIT,
+                 anonymous_limit: int = GITHUB_ANONYMOUS_LIMIT,
                  search_limit: int = SEARCH_LIMIT, rejected_tokens: Iterable[str] = (),
                  faults: str | Faults | None = None, port: int = 0,
                  listing_page: int = HUB_LISTING_PAGE,
@@ -117,6 +121,7 @@ class Emulator:
         self.anonymous_limit = anonymous_limit
         self.search_limit = search_limit
         self.hub_limit = hub_limit
+        self.hub_resolver_limit = hub_resolver_limit
         self.rejected_tokens = set(rejected_tokens)
         self.faults = Faults.parse(faults) if isinstance(faults, str) else faults
         self.port = port
@@ -204,7 +209,7 @@ class Emulator:
             if refused is not None:
                 return refused
         if fault is not None and fault.status is not None:
-            return self._fault_answer(platform, fault)
+            return self._fault_answer(platform, fault, resource)
         if platform == "github" and path == "/rate_limit":
             overview = self._rate_limit_overview(token)
             return 200, _limit_headers("github", overview["rate"], 0), overview
@@ -236,7 +241,7 @@ class Emulator:
         limits = _limit_headers(platform, budget, int(time.time()), resource)
         return status, {**limits, **extra}, payload
 
-    def _fault_answer(self, platform: str, fault: Fault) -> Answer:
+    def _fault_answer(self, platform: str, fault: Fault, resource: str) -> Answer:
         """The answer of an injected 5xx or secondary rate limit."""
         status = fault.status or 500
         if status >= 500:
@@ -245,8 +250,9 @@ class Emulator:
             return status, {}, {"error": "Internal Error - We're working hard to fix this."}
         if platform == "huggingface":
             wait = int(fault.retry_after or 60)
-            return 429, {"RateLimit": f'"api";r=0;t={wait}',
-                         "RateLimit-Policy": f'"fixed window";"api";q={self.hub_limit};w=300'}, {
+            quota = self.hub_resolver_limit if resource == "resolvers" else self.hub_limit
+            return 429, _limit_headers(platform, {"limit": quota, "remaining": 0,
+                                                  "reset": wait}, 0, resource), {
                 "error": "You have exceeded our rate limit"}
         return _secondary_limit(status, fault.retry_after)
 
@@ -300,7 +306,8 @@ class Emulator:
         installation = self.github_apps.installation_of(token) if self.github_apps else None
         key = f"{platform}:{resource}:{f'installation {installation}' if installation else token}"
         if platform == "huggingface":
-            limit, window = self.hub_limit, 300
+            limit = self.hub_resolver_limit if resource == "resolvers" else self.hub_limit
+            window = 300
         elif resource == "search":
             limit = self.search_limit if token else SEARCH_ANONYMOUS_LIMIT
             window = self.search_window
@@ -476,8 +483,8 @@ class Emulator:
         repo = f"{owner}/{name}"
         if ("huggingface", repo) not in self.world.repositories:
             return 404, {"X-Error-Code": "RepoNotFound"}, {"error": "Repository not found"}
-        text = self.world.documents.get(("huggingface", repo))
-        if file != "README.md" or text is None:
+        text = self.world.document("huggingface", repo, file)
+        if text is None:
             return 404, {"X-Error-Code": "EntryNotFound"}, {"error": "Entry not found"}
         return 200, {}, text
 
@@ -612,8 +619,9 @@ def _limit_headers(platform: str, budget: dict[str, int], now: int,
                 "X-RateLimit-Reset": str(budget["reset"]),
                 "X-RateLimit-Used": str(budget["limit"] - max(budget["remaining"], 0)),
                 "X-RateLimit-Resource": resource}
-    return {"RateLimit": f'"api";r={budget["remaining"]};t={max(budget["reset"] - now, 0)}',
-            "RateLimit-Policy": f'"fixed window";"api";q={budget["limit"]};w=300'}
+    return {"RateLimit": f'"{resource}";r={budget["remaining"]};'
+                         f't={max(budget["reset"] - now, 0)}',
+            "RateLimit-Policy": f'"fixed window";"{resource}";q={budget["limit"]};w=300'}
 
 
 def _rate_limited(platform: str, headers: dict[str, str]) -> Answer:

@@ -474,13 +474,17 @@ def _graphql_repository(world: World, repo: str, name: str | None = None) -> dic
         if history else None,
         "issues": _paged([t for t in threads if t.kind != "pull_request"], thread),
         "pullRequests": _paged([t for t in threads if t.kind == "pull_request"], thread),
-        "object": lambda _info, expression=None, oid=None: _blob(
-            world.documents.get(("github", repo)) if expression == README_EXPRESSION else None),
+        "object": lambda _info, expression=None, oid=None: _blob(_head_file(world, repo,
+                                                                           expression)),
     }
 
 
-#: The one Git object the emulator serves by expression: the default branch's README.
-README_EXPRESSION = "HEAD:README.md"
+def _head_file(world: World, repo: str, expression: str | None) -> str | None:
+    """The text of ``HEAD:PATH`` for a root file the world holds (its README), else None:
+    the emulator serves no other Git object by expression."""
+    if not expression or not expression.startswith("HEAD:"):
+        return None
+    return world.document("github", repo, expression.removeprefix("HEAD:"))
 
 
 def _blob(text: str | None) -> dict[str, Any] | None:

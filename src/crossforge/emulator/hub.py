@@ -34,7 +34,7 @@ def model_info(world: World, repo: str, expand: list[str] | None = None) -> dict
     links = world.parents.get(repo, [])
     parents = list(dict.fromkeys(d.parent for d in links))
     # the card's front matter is its card data; the world's own fields take precedence
-    card: dict[str, Any] = front_matter(world.documents.get(("huggingface", repo)))
+    card: dict[str, Any] = front_matter(world.document("huggingface", repo))
     if record.license:
         card["license"] = record.license
     if parents:

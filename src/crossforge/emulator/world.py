@@ -35,7 +35,7 @@ class World:
         default_factory=lambda: defaultdict(list))
     members: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
     parents: dict[str, list[Derivation]] = field(default_factory=lambda: defaultdict(list))
-    documents: dict[tuple[str, str], str] = field(default_factory=dict)
+    documents: dict[tuple[str, str], DocumentText] = field(default_factory=dict)
     github_ids: dict[str, int] = field(default_factory=dict)
     organizations: set[tuple[str, str]] = field(default_factory=set)
     contributors: dict[tuple[str, str], set[str]] = field(
@@ -61,7 +61,7 @@ class World:
             elif isinstance(record, Derivation) and record.platform == "huggingface":
                 world.parents[record.child].append(record)
             elif isinstance(record, DocumentText):
-                world.documents[(record.platform, record.repo)] = record.text
+                world.documents[(record.platform, record.repo)] = record
         for key, commits in world.commits.items():
             world.contributors[key].update(c.author for c in commits)
             commits.sort(key=lambda c: (c.committed_at or c.authored_at, c.sha), reverse=True)
@@ -78,6 +78,12 @@ class World:
         world.github_ids = {repo: 1_000 + 7 * i + stable_int(repo) % 5
                             for i, repo in enumerate(github)}
         return world
+
+    def document(self, platform: str, repo: str, path: str = "README.md") -> str | None:
+        """The text of the repository's root file ``path``, if the world holds it (a
+        world holds at most one document per repository: its README or model card)."""
+        document = self.documents.get((platform, repo))
+        return document.text if document is not None and document.path == path else None
 
     def role(self, platform: str, repo: str, login: str | None) -> str:
         """``owner``, ``member`` (of the owning organisation), ``contributor`` or ``none``.

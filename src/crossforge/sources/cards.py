@@ -62,6 +62,7 @@ _ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _HTML_HEADING = re.compile(r"^\s*<h([1-6])[^>]*>(.*?)</h\1>\s*$", re.IGNORECASE)
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
+_RST_ADORNMENT = re.compile(r"^([!-/:-@\[-`{-~])\1{2,}[ \t]*$")
 _PLACEHOLDER = re.compile(r"\[?more information needed\]?|\{\{.*?\}\}|\btodo\b|\btbd\b|"
                           r"\bcoming soon\b|\[optional\]|<!--.*?-->", re.IGNORECASE | re.DOTALL)
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
@@ -286,7 +287,48 @@ def card_records(repo: str, text: str | None, card_data: Mapping[str, Any] | Non
     yield from dataset_links("huggingface", repo, card_data)
 
 
-def readme_records(repo: str, text: str | None) -> Iterable[Documentation]:
-    """What a GitHub README gives: its documentation features (no text, no features)."""
+def readme_records(repo: str, text: str | None, path: str = "README.md"
+                   ) -> Iterable[Documentation]:
+    """What a GitHub README gives: its documentation features (no text, no features).
+    A reStructuredText README (``path`` ending ``.rst``) has its section titles read as
+    headings (``rst_headings``)."""
     if text is not None and text.strip():
+        if path.lower().endswith(".rst"):
+            text = rst_headings(text)
         yield documentation("github", repo, text, "readme")
+
+
+def rst_headings(text: str) -> str:
+    r"""``text`` with reStructuredText section titles rewritten as Markdown ATX headings.
+
+    A title is a line of text underlined (and optionally overlined) by one repeated
+    punctuation character at least as long as the title; levels follow the order in which
+    adornment styles first appear, as reStructuredText defines them.
+
+    >>> rst_headings("Title\n=====\n\nUsage\n-----\ntext")
+    '# Title\n\n## Usage\ntext'
+    """
+    lines = text.splitlines()
+    styles: list[tuple[str, bool]] = []
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        over = _RST_ADORNMENT.match(lines[index])
+        if over and index + 2 < len(lines) and lines[index + 2] == lines[index] \
+                and lines[index + 1].strip() and len(lines[index + 1].strip()) <= len(
+                    lines[index]):
+            title, style, step = lines[index + 1].strip(), (lines[index][0], True), 3
+        elif (index + 1 < len(lines) and lines[index].strip()
+              and not _RST_ADORNMENT.match(lines[index])
+              and (under := _RST_ADORNMENT.match(lines[index + 1]))
+              and len(under.group(0).rstrip()) >= len(lines[index].rstrip())):
+            title, style, step = lines[index].strip(), (lines[index + 1][0], False), 2
+        else:
+            out.append(lines[index])
+            index += 1
+            continue
+        if style not in styles:
+            styles.append(style)
+        out.append("#" * min(styles.index(style) + 1, 6) + " " + title)
+        index += step
+    return "\n".join(out)

@@ -52,9 +52,14 @@ HISTORY_PAGE = 20
 THREAD_PAGE = 10
 COMMENT_PAGE = 10
 MEMBER_PAGE = 100
-#: The README read with the batch (no connection, so no extra points); other names
-#: (``readme.md``, ``README.rst``) are not read.
-README_EXPRESSION = "HEAD:README.md"
+#: README names tried in the batch, in order of preference; each is a Git object looked up
+#: by expression, which has no connection and so costs no points. The first that exists is
+#: the README (other names, or READMEs in ``docs/`` or ``.github/``, are not looked for).
+README_PATHS = ("README.md", "readme.md", "Readme.md", "README.markdown", "README.rst",
+                "readme.rst", "README.txt", "README")
+_README_FIELDS = " ".join(
+    f'readme{i}: object(expression: "HEAD:{path}") {{ ... on Blob {{ text }} }}'
+    for i, path in enumerate(README_PATHS))
 FRAGMENTS = f"""
 fragment repositoryFields on Repository {{
   nameWithOwner databaseId createdAt pushedAt updatedAt stargazerCount forkCount
@@ -65,7 +70,7 @@ fragment repositoryFields on Repository {{
     history(first: {HISTORY_PAGE}) {{ totalCount nodes {{ ...commitFields }} }} }} }} }}
   issues(first: {THREAD_PAGE}) {{ totalCount nodes {{ ...issueFields }} }}
   pullRequests(first: {THREAD_PAGE}) {{ totalCount nodes {{ ...pullRequestFields }} }}
-  readme: object(expression: "{README_EXPRESSION}") {{ ... on Blob {{ text }} }}
+  {_README_FIELDS}
 }}
 fragment actorFields on Actor {{ __typename login }}
 fragment gitActorFields on GitActor {{ name email date user {{ login }} }}
@@ -167,6 +172,15 @@ def batch_error(response: RawResponse, repo: str) -> str | None:
                  if (error.get("path") or [None])[0] == alias), None)
 
 
+def _readme(item: dict[str, Any]) -> tuple[str | None, str]:
+    """The README's text and path: the first of ``README_PATHS`` the repository has."""
+    for index, path in enumerate(README_PATHS):
+        blob = item.get(f"readme{index}")
+        if blob and blob.get("text") is not None:
+            return blob["text"], path
+    return None, README_PATHS[0]
+
+
 def _members(item: dict[str, Any]) -> list[str] | None:
     """The owning organisation's members when the answer holds them all."""
     connection = item["owner"].get("membersWithRole")
@@ -262,7 +276,7 @@ def _parse_repositories(body: dict[str, Any], context: dict[str, Any]) -> list[R
             is_archived=item["isArchived"], is_fork=item["isFork"], is_mirror=item["isMirror"]))
         records += [Membership("github", owner["login"], login) for login in _members(item)
                     or ()]
-        records += cards.readme_records(repo, (item.get("readme") or {}).get("text"))
+        records += cards.readme_records(repo, *_readme(item))
         tasks = covered(item)
         target = (item.get("defaultBranchRef") or {}).get("target") or {}
         if "commits" in tasks and target:

@@ -48,6 +48,8 @@ if TYPE_CHECKING:
 
 SECONDARY_LIMIT_FLOOR = 60.0
 _HUB_RESET = re.compile(r"t=(\d+)")
+#: The bucket's name, first in the Hub's ``RateLimit`` header: ``"api";r=0;t=189``.
+_HUB_POLICY = re.compile(r'\s*"([^"]+)"')
 #: Header crossforge adds to a stored answer whose own ``rel="next"`` looped: the next page
 #: the transport determined instead, empty when the looping page was empty (the end); the
 #: platform's ``Link`` is kept as it came.
@@ -133,14 +135,46 @@ class Breaker:
 
 
 @dataclass
-class Budget:
-    """What the platform says is left of the rate limit, for progress displays."""
+class Allowance:
+    """One rate-limit bucket as the platform last announced it."""
 
     limit: int | None = None
     remaining: int | None = None
     reset_at: float | None = None
+
+
+@dataclass
+class Budget:
+    """What the platform says is left of its rate limits, for progress displays.
+
+    Each bucket is kept apart, by the name the platform gives it: GitHub's
+    ``X-RateLimit-Resource`` (``core``, ``graphql``, ``search``…), the Hub's ``RateLimit``
+    policy name (``api``, ``resolvers``…), so an answer from one never overwrites another's.
+    """
+
     requests: int = 0
     waited_seconds: float = 0.0
+    resources: dict[str, Allowance] = field(default_factory=dict)
+
+    def tightest(self) -> tuple[str, Allowance] | None:
+        """The announced bucket with the smallest share left (None before any announcement)."""
+        known = [(name, a) for name, a in self.resources.items() if a.remaining is not None]
+        if not known:
+            return None
+        return min(known, key=lambda item: (item[1].remaining or 0) / (item[1].limit or 1)
+                   if item[1].limit else float(item[1].remaining or 0))
+
+    @property
+    def remaining(self) -> int | None:
+        """What is left of the tightest bucket."""
+        tightest = self.tightest()
+        return tightest[1].remaining if tightest else None
+
+    @property
+    def reset_at(self) -> float | None:
+        """When the tightest bucket resets (epoch seconds)."""
+        tightest = self.tightest()
+        return tightest[1].reset_at if tightest else None
 
 
 @dataclass
@@ -395,16 +429,24 @@ class ApiClient:
     def _read_budget(self, answer: httpx.Response) -> None:
         headers = answer.headers
         if "x-ratelimit-remaining" in headers:
-            self.budget.remaining = int(headers["x-ratelimit-remaining"])
-            self.budget.limit = int(headers.get("x-ratelimit-limit", 0)) or None
-            self.budget.reset_at = float(headers.get("x-ratelimit-reset", 0)) or None
+            bucket = self.budget.resources.setdefault(
+                headers.get("x-ratelimit-resource", "core"), Allowance())
+            bucket.remaining = int(headers["x-ratelimit-remaining"])
+            bucket.limit = int(headers.get("x-ratelimit-limit", 0)) or None
+            bucket.reset_at = float(headers.get("x-ratelimit-reset", 0)) or None
         elif "ratelimit" in headers:
+            name = _HUB_POLICY.match(headers["ratelimit"])
+            bucket = self.budget.resources.setdefault(name.group(1) if name else "api",
+                                                      Allowance())
             match = _HUB_RESET.search(headers["ratelimit"])
             remaining = re.search(r"r=(\d+)", headers["ratelimit"])
+            quota = re.search(r"q=(\d+)", headers.get("ratelimit-policy", ""))
             if match:
-                self.budget.reset_at = time.time() + int(match.group(1))
+                bucket.reset_at = time.time() + int(match.group(1))
             if remaining:
-                self.budget.remaining = int(remaining.group(1))
+                bucket.remaining = int(remaining.group(1))
+            if quota:
+                bucket.limit = int(quota.group(1))
 
     def _rate_limit_wait(self, answer: httpx.Response) -> float | None:
         """Seconds to wait before retrying, or ``None`` when the answer is not a limit."""
