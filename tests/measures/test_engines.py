@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from crossforge import api
-from crossforge.errors import ConfigError
+from crossforge.errors import ConfigError, StoreError
 from crossforge.measures import (
     CollaborationIntensity,
     CollaborationNetworks,
@@ -44,6 +44,18 @@ def test_unknown_engine_is_a_config_error(tmp_path):
     with (Store(tmp_path / "s.duckdb") as store, pytest.raises(ConfigError, match="engine"),
           open_engine(store, "postgres")):
         pass
+
+
+def test_temp_table_is_read_inside_its_block_and_dropped_after_even_on_error(tmp_path):
+    with Store(tmp_path / "s.duckdb") as store:
+        with store.temp_table("stage", "SELECT range AS n FROM range(?)", [4]):
+            assert store.frame("SELECT sum(n) AS total FROM stage")["total"][0] == 6
+        with pytest.raises(StoreError, match="stage"):
+            store.frame("SELECT * FROM stage")
+        with pytest.raises(RuntimeError), store.temp_table("stage", "SELECT 1 AS n"):
+            raise RuntimeError("a measure failed half-way")
+        with pytest.raises(StoreError, match="stage"):
+            store.frame("SELECT * FROM stage")
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +50,10 @@ def to_spark_sql(sql: str, params: list[Any] | None = None) -> str:
         return node
 
     return tree.transform(as_double).sql(dialect="spark")
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 class SparkEngine:
@@ -105,15 +111,38 @@ class SparkEngine:
         if self._owned:
             shutil.rmtree(self._dir, ignore_errors=True)
 
-    def frame(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
-        """Run one measure's DuckDB SQL on Spark and return what DuckDB would."""
+    def _sql(self, sql: str, params: list[Any] | None) -> Any:
+        """``sql`` as a Spark DataFrame (lazy)."""
         if self.session is None:
             raise StoreError("the spark engine is not open")
+        return self.session.sql(to_spark_sql(sql, params))
+
+    @contextmanager
+    def temp_table(self, name: str, sql: str, params: list[Any] | None = None
+                   ) -> Iterator[None]:
+        """Hold the result of ``sql`` as the view ``name`` for the block, cached (memory,
+        then disk) so the queries reading it compute it once, as DuckDB's temporary table."""
+        from pyspark import StorageLevel
+
         try:
-            result = self.session.sql(to_spark_sql(sql, params)).toPandas()
+            table = self._sql(sql, params).persist(StorageLevel.MEMORY_AND_DISK)
+            table.createOrReplaceTempView(name)
         except Exception as exc:  # pyspark raises many types; report one line
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise StoreError(f"spark query failed: {first}") from exc
+            raise StoreError(f"spark query failed: {_first_line(exc)}") from exc
+        try:
+            yield
+        finally:
+            self.session.catalog.dropTempView(name)
+            table.unpersist()
+
+    def frame(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+        """Run one measure's DuckDB SQL on Spark and return what DuckDB would."""
+        try:
+            result = self._sql(sql, params).toPandas()
+        except StoreError:
+            raise
+        except Exception as exc:  # pyspark raises many types; report one line
+            raise StoreError(f"spark query failed: {_first_line(exc)}") from exc
         for column in result.columns:
             if pd.api.types.is_string_dtype(result[column]):   # DuckDB: objects, None
                 values = result[column].astype(object)
