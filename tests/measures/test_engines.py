@@ -20,7 +20,7 @@ from crossforge.measures import (
 )
 from crossforge.measures.engine import open_engine
 from crossforge.measures.networks import _CO_CONTRIBUTION_SQL
-from crossforge.measures.spark import to_spark_sql
+from crossforge.measures.spark import jvm_memory, to_spark_sql
 from crossforge.store import Store
 from tests.conftest import CORPUS, replay
 
@@ -38,6 +38,14 @@ def test_parameters_bind_in_text_order_and_decimals_stay_doubles():
         "SELECT x / CAST(86400.0 AS DOUBLE) FROM t WHERE y = 'it\\'s'")
     with pytest.raises(ConfigError):
         to_spark_sql("SELECT ? FROM t", [])
+
+
+def test_memory_limits_reach_the_jvm_as_whole_mebibytes():
+    assert jvm_memory("4.5GB") == "4291m"
+    assert jvm_memory("5GiB") == "5120m"
+    assert jvm_memory("512MB") == "488m"
+    with pytest.raises(ConfigError, match="size"):
+        jvm_memory("lots")
 
 
 def test_unknown_engine_is_a_config_error(tmp_path):

@@ -10,6 +10,7 @@ the SQL — igraph, statistics, outputs — is shared code.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -52,6 +53,23 @@ def to_spark_sql(sql: str, params: list[Any] | None = None) -> str:
     return tree.transform(as_double).sql(dialect="spark")
 
 
+_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def jvm_memory(limit: str) -> str:
+    """A DuckDB-style size (``"4.5GB"``, ``"512MiB"``) as whole mebibytes for the JVM
+    (``"4291m"``): the JVM takes no fractions and ``4.5g`` stops it from starting.
+
+    Raises:
+        ConfigError: a size that is not a number followed by a unit.
+    """
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)\s*", limit.lower())
+    if not match:
+        raise ConfigError(f"memory limit {limit!r} is not a size such as 4GB or 512MiB")
+    return f"{max(1, int(float(match[1]) * _UNITS[match[2]] / 2**20))}m"
+
+
 def _first_line(exc: Exception) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
@@ -86,9 +104,7 @@ class SparkEngine:
                    .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                    .config("spark.sql.ansi.enabled", "false"))
         if memory_limit:
-            builder = builder.config("spark.driver.memory", memory_limit.lower()
-                                     .replace("gib", "g").replace("gb", "g")
-                                     .replace("mib", "m").replace("mb", "m"))
+            builder = builder.config("spark.driver.memory", jvm_memory(memory_limit))
         self._builder = builder
         self.session = None
 
