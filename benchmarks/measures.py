@@ -16,8 +16,12 @@ is installed). Wall time and peak resident memory of the process tree (sampled e
 are reported, with the time growth ratio between consecutive scales against the growth of
 the data (1.0 = linear). Baseline for the ratios: the smallest scale.
 
-Run:  python benchmarks/measures.py [--scales 0.01,0.1,1] [--quick] [--work DIR]
-(``--quick``: 1 % on DuckDB only, about a minute.)
+Run:  python benchmarks/measures.py [--scales 0.01,0.1,1] [--quick] [--work DIR] [--reuse]
+(``--quick``: 1 % on DuckDB only, about a minute; ``--reuse``: keep the generated stores in
+``--work`` and measure an existing one instead of generating it again — the full scale takes
+5–12 minutes to generate; the data are the same, since every value is a hash of the row.)
+Each run also reports its steps (one per query, named after the measure that asks for it):
+wall time and peak resident memory per step.
 Writes benchmarks/results/measures.json. Goal: scale 1 in ≤ 10 min and ≤ 8 GiB on 2 cores.
 """
 
@@ -32,6 +36,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -47,8 +53,11 @@ from crossforge.store import MIGRATIONS, SCHEMA_VERSION  # noqa: E402
 RESULTS = HERE / "results" / "measures.json"
 PAPER_REPOSITORIES = {"github": 1_428_792, "huggingface": 1_440_527}
 THREADS = 2
-#: Openness needs about 10 GiB at full scale (docs/measures.md § Scale); 6 GB runs out.
-MEMORY_LIMIT = "10GB"
+#: DuckDB's cap while measuring, leaving room for the Python side (pandas frames, igraph)
+#: under the 8 GiB goal (docs/measures.md § Scale).
+MEMORY_LIMIT = "4.5GB"
+#: DuckDB's cap while generating a store (not part of the goal).
+GENERATE_MEMORY_LIMIT = "10GB"
 OBSERVED_AT = "2025-06-01 00:00:00+00"
 
 #: Uniform (0, 1) and standard-normal draws from a hash of the row: deterministic on any
@@ -263,7 +272,7 @@ def generate(path: Path, scale: float, seed: int = 0) -> dict:
     n = {p: max(10, round(v * scale)) for p, v in PAPER_REPOSITORIES.items()}
     started = time.perf_counter()
     con = duckdb.connect(str(path))
-    con.execute(f"SET threads = {THREADS}; SET memory_limit = '{MEMORY_LIMIT}'; "
+    con.execute(f"SET threads = {THREADS}; SET memory_limit = '{GENERATE_MEMORY_LIMIT}'; "
                 "SET preserve_insertion_order = false; SET enable_progress_bar = false")
     con.execute("CREATE TABLE schema_version (version INTEGER, applied_at TIMESTAMPTZ)")
     con.execute(schema_without_keys())
@@ -274,20 +283,31 @@ def generate(path: Path, scale: float, seed: int = 0) -> dict:
     for sql in (_MACROS, _REPOSITORIES, _PERSON, _FILL, _COMMITS, _THREAD_TIME, _THREADS,
                 _COMMENTS, _DERIVATIONS):
         con.execute(sql.format(**fill))
-    counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in (
-        "repositories", "accounts", "memberships", "commits", "threads", "comments",
-        "derivations")}
     con.close()
-    return {"scale": scale, "seconds": round(time.perf_counter() - started, 1),
-            "bytes": path.stat().st_size, "rows": counts,
+    return describe(path, scale, round(time.perf_counter() - started, 1))
+
+
+def describe(path: Path, scale: float, seconds: float | None) -> dict:
+    """Size and row counts of a generated store (``seconds``: how long generating took)."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in (
+            "repositories", "accounts", "memberships", "commits", "threads", "comments",
+            "derivations")}
+    return {"scale": scale, "seconds": seconds, "bytes": path.stat().st_size, "rows": counts,
             "events": counts["commits"] + counts["threads"] + counts["comments"]}
 
 
 class PeakMemory:
-    """Peak resident memory of this process and its children (Spark's JVM), sampled."""
+    """Peak resident memory of this process and its children (Spark's JVM), sampled.
+
+    ``step`` names what runs now; ``steps`` keeps each step's wall time and peak, so a
+    run says which measure needs the memory (steps are set by ``record_steps``).
+    """
 
     def __init__(self, interval: float = 0.1) -> None:
         self.interval, self.peak = interval, 0
+        self.step, self.steps = "start", {}
+        self._step_started = time.perf_counter()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -301,10 +321,25 @@ class PeakMemory:
                 continue
         return total
 
+    def _sample(self) -> None:
+        rss = self._rss()
+        self.peak = max(self.peak, rss)
+        entry = self.steps.setdefault(self.step, {"seconds": 0.0, "peak_rss_gib": 0.0})
+        entry["peak_rss_gib"] = max(entry["peak_rss_gib"], round(rss / 2**30, 2))
+
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, self._rss())
+            self._sample()
             self._stop.wait(self.interval)
+
+    def enter(self, step: str) -> None:
+        """Close the current step (its time) and start ``step``."""
+        now = time.perf_counter()
+        self._sample()
+        entry = self.steps.setdefault(self.step, {"seconds": 0.0, "peak_rss_gib": 0.0})
+        entry["seconds"] = round(entry["seconds"] + now - self._step_started, 1)
+        self.step, self._step_started = step, now
+        self._sample()
 
     def __enter__(self) -> PeakMemory:
         self._thread.start()
@@ -313,21 +348,74 @@ class PeakMemory:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
-        self.peak = max(self.peak, self._rss())
+        self.enter("end")
+        self.steps.pop("end", None)
+
+
+@contextmanager
+def record_steps(memory: PeakMemory, engine_class: type) -> Iterator[None]:
+    """Name each of ``engine_class``'s queries (``frame``) and intermediate tables
+    (``temp_table``) after the module that asks for it.
+
+    A step lasts until the next one starts, so Python work on a query's result (igraph)
+    counts with that query's step, and a measure's staged tables count with the measure;
+    the platform comparison and writing the outputs are the last step.
+    """
+    originals = {name: getattr(engine_class, name) for name in ("frame", "temp_table")}
+
+    def named(method: Callable[..., object]) -> Callable[..., object]:
+        def run(self: object, *args: object, **kwargs: object) -> object:
+            caller = sys._getframe(1)
+            while caller.f_globals.get("__name__", "").startswith(
+                    ("crossforge.measures.engine", "crossforge.measures.roles", "contextlib")):
+                caller = caller.f_back
+            module = caller.f_globals.get("__name__", "?").rsplit(".", 1)[-1]
+            step = f"{module}.{caller.f_code.co_name}"
+            if not memory.step.endswith(step):
+                memory.enter(f"{len(memory.steps):02d} {step}")
+            return method(self, *args, **kwargs)
+        return run
+
+    from crossforge.statistics import PlatformComparison
+
+    compare = PlatformComparison.compute
+
+    def statistics_step(self: object, *args: object, **kwargs: object) -> object:
+        memory.enter(f"{len(memory.steps):02d} statistics and outputs")
+        return compare(self, *args, **kwargs)
+
+    for name, method in originals.items():
+        setattr(engine_class, name, named(method))
+    PlatformComparison.compute = statistics_step
+    try:
+        yield
+    finally:
+        for name, method in originals.items():
+            setattr(engine_class, name, method)
+        PlatformComparison.compute = compare
 
 
 def run_suite(db: str, out: str, engine: str) -> dict:
     """The full measure suite, in this process (called in a fresh child per run)."""
     from crossforge import api
+    from crossforge.store import Store
 
-    with PeakMemory() as memory:
+    if engine == "spark":
+        from crossforge.measures.spark import SparkEngine as engine_class
+    else:
+        engine_class = Store
+    with PeakMemory() as memory, record_steps(memory, engine_class):
         started = time.perf_counter()
-        result = api.measure(db, out, engine=engine, threads=THREADS, memory_limit=MEMORY_LIMIT)
+        try:
+            result = api.measure(db, out, engine=engine, threads=THREADS,
+                                 memory_limit=MEMORY_LIMIT)
+        except Exception as exc:   # say where, on the one line the parent reads
+            raise SystemExit(f"failed in step {memory.step!r}: {exc}".replace("\n", " ")) from exc
         seconds = time.perf_counter() - started
     return {"seconds": round(seconds, 1), "peak_rss_bytes": memory.peak,
             "peak_rss_gib": round(memory.peak / 2**30, 2),
             "repositories": int(len(result.repositories)),
-            "synthetic": bool(result.summary["synthetic"])}
+            "synthetic": bool(result.summary["synthetic"]), "steps": memory.steps}
 
 
 def measure_in_child(db: Path, out: Path, engine: str) -> dict:
@@ -352,6 +440,8 @@ def main() -> None:
     parser.add_argument("--scales", default="0.01,0.1,1")
     parser.add_argument("--quick", action="store_true", help="1 %% on DuckDB only")
     parser.add_argument("--work", type=Path, default=Path("/tmp/crossforge-bench"))
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep generated stores in --work and reuse them (same seed)")
     parser.add_argument("--child", nargs=3, metavar=("ENGINE", "DB", "OUT"))
     args = parser.parse_args()
     if args.child:
@@ -363,9 +453,12 @@ def main() -> None:
     runs: list[dict] = []
     for scale in scales:
         db = args.work / f"scale-{scale:g}.duckdb"
-        data = generate(db, scale)
-        print(f"scale {scale:g}: generated {data['events']:,} events in {data['seconds']} s",
-              flush=True)
+        if args.reuse and db.exists():
+            data = {**describe(db, scale, None), "reused": True}
+        else:
+            data = generate(db, scale)
+        how = "reused" if data.get("reused") else f"generated in {data['seconds']} s"
+        print(f"scale {scale:g}: {data['events']:,} events, {how}", flush=True)
         with_spark = scale == scales[0] and spark_available() and not args.quick
         engines = ["duckdb"] + (["spark"] if with_spark else [])
         for engine in engines:
@@ -375,7 +468,8 @@ def main() -> None:
             shown = {k: v for k, v in run.items() if k != "data"}
             print(f"scale {scale:g} {engine}: {json.dumps(shown)}", flush=True)
             write_results(runs, scales)      # after every run: a long run leaves figures
-        db.unlink(missing_ok=True)
+        if not args.reuse:
+            db.unlink(missing_ok=True)
     results = write_results(runs, scales)
     print(f"\n{'scale':>6} {'engine':>7} {'events':>12} {'seconds':>8} {'peak GiB':>9} "
           f"{'time x':>7} {'data x':>7} {'linearity':>9}")

@@ -277,6 +277,21 @@ class Store:
         """Run read SQL and return a pandas DataFrame."""
         return self.query(sql, params).df()
 
+    @contextmanager
+    def temp_table(self, name: str, sql: str, params: list[Any] | None = None
+                   ) -> Iterator[None]:
+        """Hold the result of read SQL as the temporary table ``name`` for the block.
+
+        A measure reading one large intermediate several times computes it once: DuckDB
+        keeps temporary tables in its buffer manager, which spills them to disk under the
+        memory cap, where a CTE read by several parts of one statement stays pinned.
+        """
+        self.query(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}", params)
+        try:
+            yield
+        finally:
+            self.query(f"DROP TABLE IF EXISTS temp.{name}")
+
     def write(self, provenance: Provenance, records: Iterable[object], *,
               tasks: Iterable[tuple[str, str, str, str, str | None]] = ()) -> dict[str, int]:
         """Upsert ``records`` on their natural keys, stamped with ``provenance``, atomically.

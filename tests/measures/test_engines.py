@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from crossforge import api
-from crossforge.errors import ConfigError
+from crossforge.errors import ConfigError, StoreError
 from crossforge.measures import (
     CollaborationIntensity,
     CollaborationNetworks,
@@ -20,7 +20,7 @@ from crossforge.measures import (
 )
 from crossforge.measures.engine import open_engine
 from crossforge.measures.networks import _CO_CONTRIBUTION_SQL
-from crossforge.measures.spark import to_spark_sql
+from crossforge.measures.spark import jvm_memory, to_spark_sql
 from crossforge.store import Store
 from tests.conftest import CORPUS, replay
 
@@ -40,10 +40,30 @@ def test_parameters_bind_in_text_order_and_decimals_stay_doubles():
         to_spark_sql("SELECT ? FROM t", [])
 
 
+def test_memory_limits_reach_the_jvm_as_whole_mebibytes():
+    assert jvm_memory("4.5GB") == "4291m"
+    assert jvm_memory("5GiB") == "5120m"
+    assert jvm_memory("512MB") == "488m"
+    with pytest.raises(ConfigError, match="size"):
+        jvm_memory("lots")
+
+
 def test_unknown_engine_is_a_config_error(tmp_path):
     with (Store(tmp_path / "s.duckdb") as store, pytest.raises(ConfigError, match="engine"),
           open_engine(store, "postgres")):
         pass
+
+
+def test_temp_table_is_read_inside_its_block_and_dropped_after_even_on_error(tmp_path):
+    with Store(tmp_path / "s.duckdb") as store:
+        with store.temp_table("stage", "SELECT range AS n FROM range(?)", [4]):
+            assert store.frame("SELECT sum(n) AS total FROM stage")["total"][0] == 6
+        with pytest.raises(StoreError, match="stage"):
+            store.frame("SELECT * FROM stage")
+        with pytest.raises(RuntimeError), store.temp_table("stage", "SELECT 1 AS n"):
+            raise RuntimeError("a measure failed half-way")
+        with pytest.raises(StoreError, match="stage"):
+            store.frame("SELECT * FROM stage")
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ tables exported as Parquet, so no measure is written twice (``docs/measures.md``
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
 
 import pandas as pd
@@ -27,9 +27,14 @@ _REPOSITORY_ROWS = {"repositories": "repo", "commits": "repo", "threads": "repo"
 
 
 class Engine(Protocol):
-    """Anything that runs a measure's SQL and returns a DataFrame (``Store`` is one)."""
+    """Anything that runs a measure's SQL and returns a DataFrame (``Store`` is one), and
+    holds an intermediate result as a temporary table a measure's later queries read."""
 
     def frame(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame: ...
+
+    def temp_table(self, name: str, sql: str, params: list[Any] | None = None
+                   ) -> AbstractContextManager[None]:
+        """The result of ``sql`` readable as the table ``name`` inside the block."""
 
 
 def restrict_kinds(store: Store, kinds: tuple[str, ...] = COMPARED_KINDS) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from crossforge.measures.engine import Engine
-from crossforge.measures.roles import PERSON_ROLES_SQL
+from crossforge.measures.roles import person_roles_table
 
 #: Descendants of every parent, with their distance; paths never revisit a node, so
 #: cycles in dirty lineage data terminate.
@@ -30,8 +30,7 @@ FROM walk GROUP BY ALL
 """
 
 _SQL = f"""
-WITH {PERSON_ROLES_SQL},
-children AS (
+WITH children AS (
     SELECT platform, parent AS repo, count(DISTINCT child) AS derivatives,
            count(DISTINCT child) FILTER (WHERE relation = 'finetune') AS finetunes,
            count(DISTINCT child) FILTER (WHERE relation = 'adapter') AS adapters,
@@ -89,7 +88,8 @@ class UserInnovation:
 
     def compute(self, store: Engine) -> pd.DataFrame:
         """One row per repository; columns are defined in ``docs/measures.md``."""
-        frame = store.frame(_SQL, [self.max_depth])
+        with person_roles_table(store):
+            frame = store.frame(_SQL, [self.max_depth])
         total = frame["derivatives"] + frame["external_contributions"]
         frame["adaptation_index"] = (frame["derivatives"] / total).where(total > 0)
         return frame

@@ -1,79 +1,95 @@
-"""Openness per repository: direct contribution and knowledge exchange (``docs/measures.md``)."""
+"""Openness per repository: direct contribution and knowledge exchange (``docs/measures.md``).
+
+Computed in stages, each held as a temporary table of the engine: the roles once, then
+per repository the commit counts (``direct``) and participant counts (``participants``),
+each thread with its author's role (``thread_roles``; the roles are dropped after it), the
+thread counts and medians (``discussion``), then one join. One statement doing all of it
+did not fit 5 GB at the paper's scale (``docs/measures.md`` § Scale); staged, each step
+is one join or aggregation whose input the engine can spill.
+"""
 
 from __future__ import annotations
+
+from contextlib import ExitStack
 
 import pandas as pd
 
 from crossforge.measures.engine import Engine
-from crossforge.measures.roles import PERSON_ROLES_SQL
+from crossforge.measures.roles import person_roles_table
 
-_SQL = f"""
-WITH {PERSON_ROLES_SQL},
-humans AS (SELECT platform, login FROM accounts WHERE type <> 'bot'),
-commit_roles AS (      -- commits counted per author first: joins see people, not commits
-    SELECT c.platform, c.repo, pr.role, c.n
-    FROM (SELECT platform, repo, author, count(*) AS n FROM commits GROUP BY ALL) c
-    JOIN person_roles pr ON pr.platform = c.platform AND pr.repo = c.repo
-        AND pr.login = c.author
-    LEFT JOIN accounts a ON a.platform = c.platform AND a.login = c.author
-    WHERE coalesce(a.type, 'user') <> 'bot'
-),
-direct AS (
-    SELECT platform, repo,
-           CAST(coalesce(sum(n) FILTER (WHERE role <> 'unknown'), 0) AS BIGINT)
-               AS commits_known_role,
-           CAST(coalesce(sum(n) FILTER (WHERE role = 'external'), 0) AS BIGINT)
-               AS external_commits
-    FROM commit_roles GROUP BY ALL
-),
-first_responses AS (   -- earliest reply by anyone but the thread's author
+#: Per repository, authored commits by people whose role is known and by external people
+#: (commits are counted per author first: the join sees people, not commits).
+_DIRECT_SQL = """
+SELECT c.platform, c.repo,
+       CAST(coalesce(sum(c.n) FILTER (WHERE pr.role <> 'unknown'), 0) AS BIGINT)
+           AS commits_known_role,
+       CAST(coalesce(sum(c.n) FILTER (WHERE pr.role = 'external'), 0) AS BIGINT)
+           AS external_commits
+FROM (SELECT platform, repo, author, count(*) AS n FROM commits GROUP BY ALL) c
+JOIN person_roles pr ON pr.platform = c.platform AND pr.repo = c.repo
+    AND pr.login = c.author
+LEFT JOIN accounts a ON a.platform = c.platform AND a.login = c.author
+WHERE coalesce(a.type, 'user') <> 'bot'
+GROUP BY ALL
+"""
+
+#: Each thread by a human with its author's role and its first response.
+_THREAD_ROLES_SQL = """
+WITH first_responses AS (   -- earliest reply by anyone but the thread's author
     SELECT c.platform, c.repo, c.thread_number AS number, min(c.created_at) AS first_response_at
     FROM comments c
     JOIN threads t ON t.platform = c.platform AND t.repo = c.repo AND t.number = c.thread_number
     WHERE c.author IS DISTINCT FROM t.author
     GROUP BY ALL
-),
-thread_roles AS (
-    SELECT t.platform, t.repo, t.kind, t.state, t.created_at, t.merged_at,
-           coalesce(pr.role, 'unknown') AS role, fr.first_response_at
-    FROM threads t
-    LEFT JOIN first_responses fr USING (platform, repo, number)
-    LEFT JOIN person_roles pr ON pr.platform = t.platform AND pr.repo = t.repo
-        AND pr.login = t.author
-    LEFT JOIN accounts a ON a.platform = t.platform AND a.login = t.author
-    WHERE coalesce(a.type, 'user') <> 'bot'
-),
-discussion AS (         -- one pass over threads: pull requests and the rest, by FILTER
-    SELECT platform, repo,
-           count(*) FILTER (WHERE kind = 'pull_request' AND state = 'merged'
-                            AND role <> 'unknown') AS merged_prs_known_role,
-           count(*) FILTER (WHERE kind = 'pull_request' AND state = 'merged'
-                            AND role = 'external') AS external_merged_prs,
-           count(*) FILTER (WHERE kind = 'pull_request' AND role = 'external'
-                            AND state IN ('merged', 'closed')) AS external_prs_decided,
-           median(date_diff('second', created_at, merged_at) / 86400.0)
-               FILTER (WHERE kind = 'pull_request' AND role = 'external' AND state = 'merged')
-               AS external_pr_days_to_merge,
-           count(*) FILTER (WHERE kind <> 'pull_request' AND role <> 'unknown')
-               AS threads_known_role,
-           count(*) FILTER (WHERE kind <> 'pull_request' AND role = 'external')
-               AS external_threads,
-           median(date_diff('second', created_at, first_response_at) / 3600.0)
-               FILTER (WHERE kind <> 'pull_request') AS hours_to_first_response,
-           count(*) FILTER (WHERE kind <> 'pull_request' AND first_response_at IS NOT NULL)
-               / nullif(count(*) FILTER (WHERE kind <> 'pull_request'), 0) AS answered_share
-    FROM thread_roles GROUP BY ALL
-),
-participants AS (
-    SELECT pr.platform, pr.repo,
-           count(*) FILTER (WHERE role <> 'unknown') AS participants_known_role,
-           count(*) FILTER (WHERE role = 'external') AS external_participants
-    FROM person_roles pr JOIN humans h ON h.platform = pr.platform AND h.login = pr.login
-    WHERE (pr.platform, pr.repo, pr.login) IN (
-        SELECT platform, repo, author FROM threads
-        UNION SELECT platform, repo, author FROM comments)
-    GROUP BY ALL
 )
+SELECT t.platform, t.repo, t.kind, t.state, t.created_at, t.merged_at,
+       coalesce(pr.role, 'unknown') AS role, fr.first_response_at
+FROM threads t
+LEFT JOIN first_responses fr USING (platform, repo, number)
+LEFT JOIN person_roles pr ON pr.platform = t.platform AND pr.repo = t.repo
+    AND pr.login = t.author
+LEFT JOIN accounts a ON a.platform = t.platform AND a.login = t.author
+WHERE coalesce(a.type, 'user') <> 'bot'
+"""
+
+#: Per repository, one pass over threads: pull requests and the rest, by FILTER.
+_DISCUSSION_SQL = """
+SELECT platform, repo,
+       count(*) FILTER (WHERE kind = 'pull_request' AND state = 'merged'
+                        AND role <> 'unknown') AS merged_prs_known_role,
+       count(*) FILTER (WHERE kind = 'pull_request' AND state = 'merged'
+                        AND role = 'external') AS external_merged_prs,
+       count(*) FILTER (WHERE kind = 'pull_request' AND role = 'external'
+                        AND state IN ('merged', 'closed')) AS external_prs_decided,
+       median(date_diff('second', created_at, merged_at) / 86400.0)
+           FILTER (WHERE kind = 'pull_request' AND role = 'external' AND state = 'merged')
+           AS external_pr_days_to_merge,
+       count(*) FILTER (WHERE kind <> 'pull_request' AND role <> 'unknown')
+           AS threads_known_role,
+       count(*) FILTER (WHERE kind <> 'pull_request' AND role = 'external')
+           AS external_threads,
+       median(date_diff('second', created_at, first_response_at) / 3600.0)
+           FILTER (WHERE kind <> 'pull_request') AS hours_to_first_response,
+       count(*) FILTER (WHERE kind <> 'pull_request' AND first_response_at IS NOT NULL)
+           / nullif(count(*) FILTER (WHERE kind <> 'pull_request'), 0) AS answered_share
+FROM openness_thread_roles GROUP BY ALL
+"""
+
+#: Per repository, human participants in threads and comments with a known role, external.
+_PARTICIPANTS_SQL = """
+SELECT pr.platform, pr.repo,
+       count(*) FILTER (WHERE role <> 'unknown') AS participants_known_role,
+       count(*) FILTER (WHERE role = 'external') AS external_participants
+FROM person_roles pr
+JOIN (SELECT platform, login FROM accounts WHERE type <> 'bot') h
+    ON h.platform = pr.platform AND h.login = pr.login
+WHERE (pr.platform, pr.repo, pr.login) IN (
+    SELECT platform, repo, author FROM threads
+    UNION SELECT platform, repo, author FROM comments)
+GROUP BY ALL
+"""
+
+_SQL = """
 SELECT r.platform, r.repo,
        d.external_commits / nullif(d.commits_known_role, 0) AS external_commit_share,
        p.external_merged_prs / nullif(p.merged_prs_known_role, 0) AS external_merged_pr_share,
@@ -87,9 +103,9 @@ SELECT r.platform, r.repo,
        p.hours_to_first_response,
        p.answered_share
 FROM repositories r
-LEFT JOIN direct d USING (platform, repo)
-LEFT JOIN discussion p USING (platform, repo)
-LEFT JOIN participants pa USING (platform, repo)
+LEFT JOIN openness_direct d USING (platform, repo)
+LEFT JOIN openness_discussion p USING (platform, repo)
+LEFT JOIN openness_participants pa USING (platform, repo)
 ORDER BY r.platform, r.repo
 """
 
@@ -103,6 +119,13 @@ class Openness:
 
     def compute(self, store: Engine) -> pd.DataFrame:
         """One row per repository; columns are defined in ``docs/measures.md``."""
-        frame = store.frame(_SQL)
+        with ExitStack() as stages:
+            with person_roles_table(store):
+                for name, sql in (("openness_direct", _DIRECT_SQL),
+                                  ("openness_participants", _PARTICIPANTS_SQL),
+                                  ("openness_thread_roles", _THREAD_ROLES_SQL)):
+                    stages.enter_context(store.temp_table(name, sql))
+            stages.enter_context(store.temp_table("openness_discussion", _DISCUSSION_SQL))
+            frame = store.frame(_SQL)
         frame["has_external_contribution"] = frame["has_external_contribution"].astype(bool)
         return frame

@@ -10,11 +10,10 @@ from __future__ import annotations
 import pandas as pd
 
 from crossforge.measures.engine import Engine
-from crossforge.measures.roles import PERSON_ROLES_SQL
+from crossforge.measures.roles import person_roles_table
 
-_SQL = f"""
-WITH {PERSON_ROLES_SQL},
-contributions AS (     -- counted per person and repository first: joins see people
+_SQL = """
+WITH contributions AS (     -- counted per person and repository first: joins see people
     SELECT platform, repo, author AS login, 'commit' AS kind, count(*) AS n
     FROM commits GROUP BY platform, repo, author
     UNION ALL SELECT platform, repo, author, 'thread', count(*)
@@ -71,4 +70,5 @@ class Organisations:
 
     def compute(self, store: Engine) -> pd.DataFrame:
         """One row per platform; columns are defined in ``docs/measures.md``."""
-        return store.frame(_SQL)
+        with person_roles_table(store):
+            return store.frame(_SQL)

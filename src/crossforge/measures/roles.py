@@ -14,6 +14,8 @@ The rule, in order:
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+
 import pandas as pd
 
 from crossforge.measures.engine import Engine
@@ -56,9 +58,24 @@ person_roles AS (
 """
 
 
+#: The roles as one query: measures hold it as the temporary table ``person_roles``
+#: (``person_roles_table``) and read it as often as they need.
+PERSON_ROLES_QUERY = f"WITH {PERSON_ROLES_SQL} SELECT * FROM person_roles"
+
+
+def person_roles_table(store: Engine) -> AbstractContextManager[None]:
+    """``person_roles(platform, repo, login, role)`` as a temporary table for the block.
+
+    Computed once and held by the engine's buffer manager (spilled to disk when memory is
+    short), so a measure reading roles several times neither recomputes them nor keeps
+    them pinned in memory as a CTE (``docs/measures.md`` § Scale).
+    """
+    return store.temp_table("person_roles", PERSON_ROLES_QUERY)
+
+
 class PersonRoles:
     """Each participant's role toward each repository, by the rule in the module docstring."""
 
     def compute(self, store: Engine) -> pd.DataFrame:
         """Columns ``platform, repo, login, role``."""
-        return store.frame(f"WITH {PERSON_ROLES_SQL} SELECT * FROM person_roles ORDER BY ALL")
+        return store.frame(f"{PERSON_ROLES_QUERY} ORDER BY ALL")

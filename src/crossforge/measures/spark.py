@@ -10,8 +10,11 @@ the SQL — igraph, statistics, outputs — is shared code.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +53,27 @@ def to_spark_sql(sql: str, params: list[Any] | None = None) -> str:
     return tree.transform(as_double).sql(dialect="spark")
 
 
+_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def jvm_memory(limit: str) -> str:
+    """A DuckDB-style size (``"4.5GB"``, ``"512MiB"``) as whole mebibytes for the JVM
+    (``"4291m"``): the JVM takes no fractions and ``4.5g`` stops it from starting.
+
+    Raises:
+        ConfigError: a size that is not a number followed by a unit.
+    """
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)\s*", limit.lower())
+    if not match:
+        raise ConfigError(f"memory limit {limit!r} is not a size such as 4GB or 512MiB")
+    return f"{max(1, int(float(match[1]) * _UNITS[match[2]] / 2**20))}m"
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 class SparkEngine:
     """A local Spark session over a Parquet export of ``store``.
 
@@ -80,9 +104,7 @@ class SparkEngine:
                    .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                    .config("spark.sql.ansi.enabled", "false"))
         if memory_limit:
-            builder = builder.config("spark.driver.memory", memory_limit.lower()
-                                     .replace("gib", "g").replace("gb", "g")
-                                     .replace("mib", "m").replace("mb", "m"))
+            builder = builder.config("spark.driver.memory", jvm_memory(memory_limit))
         self._builder = builder
         self.session = None
 
@@ -105,15 +127,38 @@ class SparkEngine:
         if self._owned:
             shutil.rmtree(self._dir, ignore_errors=True)
 
-    def frame(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
-        """Run one measure's DuckDB SQL on Spark and return what DuckDB would."""
+    def _sql(self, sql: str, params: list[Any] | None) -> Any:
+        """``sql`` as a Spark DataFrame (lazy)."""
         if self.session is None:
             raise StoreError("the spark engine is not open")
+        return self.session.sql(to_spark_sql(sql, params))
+
+    @contextmanager
+    def temp_table(self, name: str, sql: str, params: list[Any] | None = None
+                   ) -> Iterator[None]:
+        """Hold the result of ``sql`` as the view ``name`` for the block, cached (memory,
+        then disk) so the queries reading it compute it once, as DuckDB's temporary table."""
+        from pyspark import StorageLevel
+
         try:
-            result = self.session.sql(to_spark_sql(sql, params)).toPandas()
+            table = self._sql(sql, params).persist(StorageLevel.MEMORY_AND_DISK)
+            table.createOrReplaceTempView(name)
         except Exception as exc:  # pyspark raises many types; report one line
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise StoreError(f"spark query failed: {first}") from exc
+            raise StoreError(f"spark query failed: {_first_line(exc)}") from exc
+        try:
+            yield
+        finally:
+            self.session.catalog.dropTempView(name)
+            table.unpersist()
+
+    def frame(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+        """Run one measure's DuckDB SQL on Spark and return what DuckDB would."""
+        try:
+            result = self._sql(sql, params).toPandas()
+        except StoreError:
+            raise
+        except Exception as exc:  # pyspark raises many types; report one line
+            raise StoreError(f"spark query failed: {_first_line(exc)}") from exc
         for column in result.columns:
             if pd.api.types.is_string_dtype(result[column]):   # DuckDB: objects, None
                 values = result[column].astype(object)
