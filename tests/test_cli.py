@@ -36,7 +36,9 @@ def test_import_then_measure(tmp_path, git_builder):
                       "--platform", "github", "--db", db)
         assert result.exit_code == 0, result.output
     out = tmp_path / "out"
-    assert _run("measure", "--db", db, "--out", str(out)).exit_code == 0
+    capped = _run("measure", "--db", db, "--out", str(out), "--memory-limit", "512MiB",
+                  "--threads", "1")
+    assert capped.exit_code == 0, capped.output
     rows = pd.read_csv(out / "repositories.csv")
     assert rows[["platform", "repo", "commits", "contributors"]].values.tolist() == [
         ["github", "acme/w", 2, 2]]
@@ -70,3 +72,5 @@ def test_bad_input_gives_one_line_and_exit_2(tmp_path, git_builder):
                            "cannot open database")
     _assert_one_line_error(_run("measure", "--db", str(tmp_path / "none.duckdb"),
                                 "--out", str(tmp_path / "o")), "does not exist")
+    _assert_one_line_error(_run("measure", "--db", str(db), "--out", str(tmp_path / "o"),
+                                "--memory-limit", "lots"), "is not a size such as 4GB")

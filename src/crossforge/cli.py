@@ -207,9 +207,15 @@ def measure(
         "--engine", help="Where the measures' SQL runs: duckdb (default) or spark "
         "(local Apache Spark; needs the spark extra).")] = "duckdb",
     kinds: KindsOption = "code,model",
+    memory_limit: Annotated[str | None, typer.Option(
+        "--memory-limit", help="The engine's memory cap, e.g. 4.5GB (default: DuckDB's 80% of "
+        "the machine; see docs/measures.md for what the paper's scale needs).")] = None,
+    threads: Annotated[int | None, typer.Option(
+        "--threads", min=1, help="Threads the engine may use (default: all cores).")] = None,
 ) -> None:
     """Compute per-repository measures into OUT (CSV, Parquet, summary.json)."""
-    result = api.measure(db, out, engine=engine, kinds=_kinds(kinds))
+    result = api.measure(db, out, engine=engine, kinds=_kinds(kinds), threads=threads,
+                         memory_limit=memory_limit)
     for platform, entry in result.summary["platforms"].items():
         console.print(
             f"{platform}: {entry['repositories']:,} repositories, median contributors "

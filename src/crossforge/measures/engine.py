@@ -7,6 +7,7 @@ tables exported as Parquet, so no measure is written twice (``docs/measures.md``
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
@@ -24,6 +25,22 @@ KINDS: tuple[str, ...] = ("code", "model", "dataset", "space")
 #: Tables whose rows belong to one repository, and the column naming it.
 _REPOSITORY_ROWS = {"repositories": "repo", "commits": "repo", "threads": "repo",
                     "comments": "repo", "thread_labels": "repo", "derivations": "child"}
+
+
+_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def memory_bytes(limit: str) -> int:
+    """A DuckDB-style size (``"4.5GB"``, ``"512MiB"``) in bytes.
+
+    Raises:
+        ConfigError: a size that is not a number followed by a unit.
+    """
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)\s*", limit.lower())
+    if not match:
+        raise ConfigError(f"memory limit {limit!r} is not a size such as 4GB or 512MiB")
+    return int(float(match[1]) * _UNITS[match[2]])
 
 
 class Engine(Protocol):
@@ -76,6 +93,8 @@ def open_engine(store: Store, engine: str = "duckdb", *, threads: int | None = N
     Raises:
         ConfigError: an unknown engine or kind, or Spark without pyspark installed.
     """
+    if memory_limit:
+        memory_bytes(memory_limit)     # a bad size fails here, before any engine starts
     if engine not in ENGINES:
         raise ConfigError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if kinds is not None:

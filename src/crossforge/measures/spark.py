@@ -10,7 +10,6 @@ the SQL — igraph, statistics, outputs — is shared code.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from sqlglot import exp
 from sqlglot.tokens import Tokenizer, TokenType
 
 from crossforge.errors import ConfigError, StoreError
+from crossforge.measures.engine import memory_bytes
 from crossforge.store import TABLES, Store
 
 #: Every table a measure reads.
@@ -53,10 +53,6 @@ def to_spark_sql(sql: str, params: list[Any] | None = None) -> str:
     return tree.transform(as_double).sql(dialect="spark")
 
 
-_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
-          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
-
-
 def jvm_memory(limit: str) -> str:
     """A DuckDB-style size (``"4.5GB"``, ``"512MiB"``) as whole mebibytes for the JVM
     (``"4291m"``): the JVM takes no fractions and ``4.5g`` stops it from starting.
@@ -64,10 +60,7 @@ def jvm_memory(limit: str) -> str:
     Raises:
         ConfigError: a size that is not a number followed by a unit.
     """
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)\s*", limit.lower())
-    if not match:
-        raise ConfigError(f"memory limit {limit!r} is not a size such as 4GB or 512MiB")
-    return f"{max(1, int(float(match[1]) * _UNITS[match[2]] / 2**20))}m"
+    return f"{max(1, memory_bytes(limit) // 2**20)}m"
 
 
 def _first_line(exc: Exception) -> str:
