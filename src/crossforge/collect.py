@@ -423,44 +423,90 @@ class Collector:
 
     def _collect_hub(self, repos: list[str]) -> None:
         """Repositories the sampling listing already gave need no info call. Models,
-        datasets and spaces take the same tasks; the info task is named by the type."""
+        datasets and spaces take the same tasks; the info task is named by the type.
+
+        An owner's repositories are walked together: each one's answer (from the listing,
+        or its info call), commits and discussions first, then the owner's type, decided
+        once from what they hold (``_hub_owner``), then each one's answer is kept with that
+        type and its card read.
+        """
         assert self.hub is not None
         states = self._states()
         pending = [r for r in repos if states.get(("huggingface", r, hub.repo_type(r)[0]),
                                                   ("",))[0] not in ("done", "missing")]
         listed = self.hub.listed_entries(pending) if pending else {}
-        missing: list[str] = []
+        owners: dict[str, list[str]] = {}
         for repo in repos:
-            with contextlib.suppress(TaskFailed):  # recorded; the next repository goes on
-                if self._hub_info(repo, listed, states):
+            owners.setdefault(hub.owner(repo), []).append(repo)
+        missing: list[str] = []
+        for owner, owned in owners.items():
+            answers: dict[str, tuple[RawResponse, dict] | None] = {}
+            active: set[str] = set()
+            for repo in owned:
+                with contextlib.suppress(TaskFailed):  # recorded; the next repository goes on
+                    answers[repo] = self._hub_answer(repo, listed, states)
+                    if answers[repo] is None and self._hub_missing(repo, states):
+                        missing.append(repo)
+                        continue
                     self._hub_activity(repo, states)
-                    self._hub_card(repo, states)
-                else:
-                    missing.append(repo)
-            self._finish("huggingface", repo)
+                    active.add(repo)
+            unkept = {r: a for r, a in answers.items() if a is not None}
+            try:
+                owner_type, evidence = self._hub_owner(owner, states) if unkept \
+                    else (None, None)
+            except TaskFailed as failure:
+                for repo in unkept:
+                    self._fail("huggingface", repo, hub.repo_type(repo)[0],
+                               f"owner {owner}: {failure}", states)
+                unkept = {}
+            for repo in owned:
+                if repo in unkept:
+                    self._hub_keep(repo, owner_type, evidence, *unkept[repo], states)
+                with contextlib.suppress(TaskFailed):
+                    if repo in active:
+                        self._hub_card(repo, states)
+                self._finish("huggingface", repo)
         self.summary.missing["huggingface"] = missing
 
-    def _hub_info(self, repo: str, listed: dict, states: dict) -> bool:
-        """The repository's own answer (after its owner's type); ``False`` when it is
-        missing. The task is named by the repository type (model, dataset, space)."""
+    def _hub_answer(self, repo: str, listed: dict, states: dict
+                    ) -> tuple[RawResponse, dict] | None:
+        """The repository's answer still to be kept with its owner's type (``None`` when it
+        is kept already, or missing): its listing entry, else its info call's answer (asked
+        once; a later run finds it in the raw store through the task's cursor)."""
         assert self.hub is not None
-        owner = hub.owner(repo)
-        task = hub.repo_type(repo)[0]
-        try:
-            owner_type = self._hub_owner(owner, states)
-        except TaskFailed as failure:
-            raise TaskFailed(self._fail("huggingface", repo, task,
-                                        f"owner {owner}: {failure}", states)) from None
-        key = ("huggingface", repo, task)
-        if states.get(key, ("",))[0] not in ("done", "missing"):
-            answer = self.hub.listed(repo, owner_type, *listed[repo]) if repo in listed \
-                else self.hub.info(repo, owner_type)
-            if answer.status != 200 and answer.status not in MISSING_STATUS:
-                raise TaskFailed(self._fail(*key, _answered(answer), states))
-            state = "missing" if answer.status in MISSING_STATUS else "done"
-            self._store(answer, [(*key, state, None)])
-            states[key] = (state, None)
-        return states[key][0] != "missing"
+        key = ("huggingface", repo, hub.repo_type(repo)[0])
+        state, cursor = states.get(key, ("", None))
+        if state in ("done", "missing"):
+            return None
+        if repo in listed:
+            return listed[repo]
+        stored = self.hub.client.raw.get(cursor[len("raw:"):]) \
+            if cursor and cursor.startswith("raw:") else None
+        if stored is not None:
+            return stored, stored.json()
+        answer = self.hub.info(repo, None)
+        if answer.status != 200 and answer.status not in MISSING_STATUS:
+            raise TaskFailed(self._fail(*key, _answered(answer), states))
+        if answer.status in MISSING_STATUS:
+            self._store(answer, [(*key, "missing", None)])
+            states[key] = ("missing", None)
+            return None
+        self._store(answer, [(*key, "partial", f"raw:{answer.id}")])
+        states[key] = ("partial", f"raw:{answer.id}")
+        return answer, answer.json()
+
+    def _hub_missing(self, repo: str, states: dict) -> bool:
+        return states.get(("huggingface", repo, hub.repo_type(repo)[0]), ("",))[0] == "missing"
+
+    def _hub_keep(self, repo: str, owner_type: str | None, evidence: str | None,
+                  answer: RawResponse, item: dict, states: dict) -> None:
+        """Keep the repository's answer (a listing entry, or its info answer) with its
+        owner's type, as ``hub.listed`` in the raw store; the info task is then done."""
+        assert self.hub is not None
+        key = ("huggingface", repo, hub.repo_type(repo)[0])
+        self._store(self.hub.listed(repo, owner_type, answer, item, evidence),
+                    [(*key, "done", None)])
+        states[key] = ("done", None)
 
     def _hub_activity(self, repo: str, states: dict) -> None:
         """Commits, then discussions: listed, then each one's details (up to the cap)."""
@@ -513,14 +559,30 @@ class Collector:
         self._store(answer, [(*key, state, None)])
         states[key] = (state, None)
 
-    def _hub_owner(self, owner: str, states: dict) -> str:
-        """The owner's type in the one call its member listing takes: an organisation's
-        answers (and is walked to the end), a user's is 404, so no overview call is needed."""
+    def _hub_owner(self, owner: str, states: dict) -> tuple[str, str | None]:
+        """The owner's type, and the stored answer that showed it without a call.
+
+        Only user accounts author commits, open discussions or write comments (an
+        organisation has no git identity and cannot post), so an owner the store already
+        knows as such an author (an account that is not an organisation, read from a
+        commit listing, a discussion listing or details, or a member listing) is a user,
+        and the account's provenance names the answer that proves it. Otherwise one call:
+        an organisation's member listing answers (and is walked to the end), a user's is
+        404, so no overview call is needed.
+        """
         assert self.hub is not None
+        state = states.get(("huggingface", owner, "members"), ("",))[0]
+        if state not in ("done", "missing"):
+            row = self.store.query(
+                "SELECT p.origin FROM accounts a JOIN provenance p ON p.id = a.provenance_id "
+                "WHERE a.platform = 'huggingface' AND a.login = ? AND a.type <> 'organization' "
+                "AND p.source = ? AND p.origin LIKE 'raw:%'", [owner, hub.SOURCE]).fetchone()
+            if row:
+                return "user", row[0]
         source = self.hub
         found = self._paged("huggingface", owner, "members",
                             lambda cursor: source.members(owner, cursor), states)
-        return "organization" if found else "user"
+        return ("organization" if found else "user"), None
 
 
 def rebuild(raw: RawStore, store: Store) -> dict[str, int]:

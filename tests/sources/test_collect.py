@@ -471,3 +471,75 @@ def test_only_not_found_errors_make_a_repository_missing() -> None:
     answer = RawResponse("github.repositories", context, "POST", "u", 200, {}, json.dumps(body))
     assert github.not_found(answer) == {"gone/away"}
     assert github.covered_by_batch(answer) == {}
+
+
+def test_a_hub_owner_seen_authoring_is_a_user_without_a_call(tmp_path: Path) -> None:
+    """Owners shown to be users by their own commits or discussions cost no owner call; an
+    organisation still gets its member listing, an owner seen nowhere still costs the call,
+    and a rebuilt store holds the same owner types with the same evidence."""
+    from datetime import UTC, datetime
+
+    from crossforge.records import Account, Commit, Membership, Thread
+
+    when = datetime(2024, 3, 1, tzinfo=UTC)
+
+    def commit(repo: str, author: str, n: int) -> Commit:
+        return Commit("huggingface", repo, f"{n:040x}", author, None, None, when, None, None,
+                      None, when, subject=f"c{n}")
+
+    world = [
+        Account("huggingface", "acme", "organization"),
+        Membership("huggingface", "acme", "alice"),
+        Repository("huggingface", "dora/solo", "model", "dora", "user", when, when, 1),
+        Repository("huggingface", "gail/talk", "model", "gail", "user", when, when, 2),
+        Repository("huggingface", "erin/quiet", "model", "erin", "user", when, when, 3),
+        Repository("huggingface", "acme/big", "model", "acme", "organization", when, when, 4),
+        commit("dora/solo", "dora", 1), commit("gail/talk", "frank", 2),
+        commit("erin/quiet", "frank", 3), commit("acme/big", "alice", 4),
+        Thread("huggingface", "gail/talk", 1, "discussion", "hello", "opening", "gail",
+               state="open", created_at=when),
+    ]
+    with Emulator.from_records(world) as running:
+        db, raw = tmp_path / "db.duckdb", tmp_path / "raw"
+        result = RUNNER.invoke(app, ["sample", "huggingface", "--endpoint", running.url,
+                                     "--size", "4", "--db", str(db), "--raw", str(raw)])
+        assert result.exit_code == 0, result.output
+        running.log.clear()
+        result = RUNNER.invoke(app, ["collect", "--db", str(db), "--raw", str(raw),
+                                     "--hub-url", running.url, "--github-url", running.url])
+        assert result.exit_code == 0, result.output
+        calls = Counter((c.subjects, c.endpoint) for c in running.log
+                        if c.resource != "resolvers")
+    per_subject: dict[str, list[str]] = {}
+    for (subjects, endpoint), count in calls.items():
+        per_subject.setdefault(subjects[0], []).extend([endpoint] * count)
+    commits, listing = ("/api/models/{owner}/{repo}/commits/{revision}",
+                        "/api/models/{owner}/{repo}/discussions")
+    assert sorted(per_subject["dora/solo"]) == [commits, listing]
+    assert "dora" not in per_subject and "gail" not in per_subject
+    assert len(per_subject["gail/talk"]) == 3  # commits, listing, the discussion's details
+    assert per_subject["erin"] == per_subject["acme"] == [
+        "/api/organizations/{name}/members"]
+    owners = dict(rows(db, "repositories WHERE platform = 'huggingface'", "owner, owner_type"))
+    assert owners == {"dora": "user", "gail": "user", "erin": "user", "acme": "organization"}
+    assert rows(db, "memberships", "platform, organization, login") == [
+        ("huggingface", "acme", "alice")]
+    with Store(db, read_only=True) as store:
+        accounts = {login: (kind, origin) for login, kind, origin in store.query(
+            "SELECT a.login, a.type, p.origin FROM accounts a JOIN provenance p "
+            "ON p.id = a.provenance_id WHERE a.login IN ('dora', 'gail')").fetchall()}
+    store_raw = RawStore(raw)
+    kept = {r.context["repo"]: r.context for r in store_raw if r.kind == "hub.listed"}
+    evidence = {repo: store_raw.get(context["owner_evidence"][len("raw:"):]).kind
+                for repo, context in kept.items() if "owner_evidence" in context}
+    assert set(evidence) == {"dora/solo", "gail/talk"}  # erin: the call said so
+    assert evidence["dora/solo"] == "hub.commits"
+    assert evidence["gail/talk"] in ("hub.discussions", "hub.discussion")
+    assert {login: (kind, store_raw.get(origin[len("raw:"):]).kind in (
+        "hub.commits", "hub.discussions", "hub.discussion"))
+        for login, (kind, origin) in accounts.items()} == {"dora": ("user", True),
+                                                          "gail": ("user", True)}
+    rebuilt = tmp_path / "rebuilt.duckdb"
+    api.rebuild(raw, rebuilt)
+    for table in ("repositories", "accounts", "commits", "threads", "memberships"):
+        assert rows(rebuilt, table) == rows(db, table), table  # provenance ids included

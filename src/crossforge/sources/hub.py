@@ -6,15 +6,17 @@ The endpoints are the ones ``huggingface_hub`` reads (``model_info``, ``list_rep
 tests read the emulator through that client to prove the shapes. crossforge calls them
 directly because it needs what the client hides: the listing's ``Link`` cursor (to resume a
 frame), the raw answer (for the raw store), retries on the discussion listing, and the
-author type (from whether ``/api/organizations/{name}/members`` answers).
+author type (the ``type`` of the author objects discussions carry, and whether
+``/api/organizations/{name}/members`` answers).
 
 Requests per model: model info 0 when the sampling listing (``/api/models?expand[]=…``,
-1,000 models a page) already gave it, else 1; owner type and members 1 per owner (an
-organisation's member listing answers, a user's is 404); commits 1 per 50;
-discussions 1 per 50 plus 1 per discussion (the Hub has no bulk endpoint for a
-discussion's events, and only the details carry its opening post and status changes);
-members beyond the first 50, 1 per 50. Datasets and spaces cost the same through the same
-endpoints under ``/api/datasets`` and ``/api/spaces``.
+1,000 models a page) already gave it, else 1; commits 1 per 50; discussions 1 per 50 plus 1
+per discussion (the Hub has no bulk endpoint for a discussion's events, and only the details
+carry its opening post and status changes); the owner's type 0 when the answers already
+collected show the owner authoring a commit, a discussion or a comment (only user accounts
+author them, see ``crossforge.collect``), else 1 per owner (an organisation's member listing
+answers, a user's is 404); members beyond the first 50, 1 per 50. Datasets and spaces cost
+the same through the same endpoints under ``/api/datasets`` and ``/api/spaces``.
 
 A repository's key (the ``repo`` of its records) is ``OWNER/NAME`` for a model and carries
 the Hub's URL prefix for the other types, ``datasets/OWNER/NAME`` and ``spaces/OWNER/NAME``
@@ -121,18 +123,22 @@ class HubSource:
                                params=[("expand[]", e) for e in EXPANDS[kind]])
 
     def listed(self, repo: str, owner_type: str | None, page: RawResponse,
-               item: dict[str, Any]) -> RawResponse:
-        """A stored listing page's entry for ``repo``, kept as that repository's answer.
+               item: dict[str, Any], evidence: str | None = None) -> RawResponse:
+        """A stored answer's entry for ``repo`` (a listing page's item, or the repository's
+        own info answer), kept as that repository's answer with its owner's type.
 
         The listing asks for the same ``expand`` fields as ``info``, so the entry is what
         ``GET /api/models/{repo}`` (or ``/api/datasets/…``) would say; the excerpt goes to
-        the raw store (kind ``hub.listed``, ``context.page`` naming the page) so ``rebuild``
-        parses it too.
+        the raw store (kind ``hub.listed``, ``context.page`` naming the answer it comes from,
+        ``context.owner_evidence`` the answer showing the owner is a user, when no call
+        was needed to learn it) so ``rebuild`` parses it too.
         """
+        context = {"repo": repo, "owner_type": owner_type, "page": f"raw:{page.id}"}
+        if evidence:
+            context["owner_evidence"] = evidence
         return self.client.raw.append(RawResponse(
-            kind="hub.listed", context={"repo": repo, "owner_type": owner_type,
-                                        "page": f"raw:{page.id}"},
-            method=page.method, url=page.url, status=200, headers={}, body=json.dumps(item)))
+            kind="hub.listed", context=context, method=page.method, url=page.url, status=200,
+            headers={}, body=json.dumps(item)))
 
     def listed_entries(self, repos: Iterable[str]) -> dict[str, tuple[RawResponse, dict]]:
         """The entries of ``repos`` (keys) in listing pages the raw store already holds."""
@@ -241,8 +247,8 @@ def _parse_commits(body: list[dict[str, Any]], context: dict[str, Any]) -> list[
     for item in body:
         authors = [a["user"] for a in item.get("authors") or () if a.get("user")]
         author = authors[0] if authors else "unknown"
-        records.append(Account("huggingface", author, "bot" if author in HUB_BOTS or
-                               is_bot(author) else "user"))
+        records += [Account("huggingface", name, "bot" if name in HUB_BOTS or is_bot(name)
+                            else "user") for name in authors]  # only users author commits
         when = api_time(item.get("date"))
         records.append(Commit(
             platform="huggingface", repo=context["repo"], sha=item["id"], author=author,
@@ -289,6 +295,13 @@ def _parse_discussion(body: dict[str, Any], context: dict[str, Any]) -> list[Rec
     return records
 
 
+def _parse_discussion_listing(body: dict[str, Any], context: dict[str, Any]) -> list[Record]:
+    """The authors a discussion listing names (their ``type`` with them), so an owner who
+    opened a discussion is known as a user even when a cap leaves its details unread."""
+    authors = (_account(d.get("author")) for d in body.get("discussions") or ())
+    return [a for a in authors if a is not None]
+
+
 def _parse_members(body: list[dict[str, Any]], context: dict[str, Any]) -> list[Record]:
     """Members of an organisation; that the listing answers at all says it is one."""
     records: list[Record] = [Account("huggingface", context["org"], "organization")]
@@ -302,7 +315,7 @@ def _parse_members(body: list[dict[str, Any]], context: dict[str, Any]) -> list[
 PARSERS: dict[str, Callable[[Any, dict[str, Any]], list[Record]]] = {
     "hub.model": _parse_info, "hub.dataset": _parse_info, "hub.space": _parse_info,
     "hub.overview": _parse_overview, "hub.commits": _parse_commits,
-    "hub.discussions": lambda body, context: [], "hub.discussion": _parse_discussion,
+    "hub.discussions": _parse_discussion_listing, "hub.discussion": _parse_discussion,
     "hub.members": _parse_members, "hub.listing": lambda body, context: [],
     "hub.listed": _parse_info,
 }
