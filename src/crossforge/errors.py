@@ -27,3 +27,9 @@ class GitError(CrossforgeError):
 
 class StoreError(CrossforgeError):
     """The DuckDB store cannot be opened, read, written or migrated."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's message (its type's name when it has none): what a
+    one-line error quotes from a library's longer message."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

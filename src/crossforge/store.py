@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from crossforge import __version__
 from crossforge.defaults import DEFAULT_DB
-from crossforge.errors import StoreError
+from crossforge.errors import StoreError, first_line
 from crossforge.records import (
     Account,
     Comment,
@@ -200,7 +200,7 @@ class Store:
         try:
             self._con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.Error as exc:
-            raise StoreError(f"cannot open database {self.path}: {_first_line(exc)}") from exc
+            raise StoreError(f"cannot open database {self.path}: {first_line(exc)}") from exc
         try:
             self._migrate(read_only=read_only)
         except BaseException:
@@ -233,7 +233,7 @@ class Store:
             current = self.schema_version
         except duckdb.Error as exc:
             raise StoreError(
-                f"{self.path} is not a crossforge database: {_first_line(exc)}"
+                f"{self.path} is not a crossforge database: {first_line(exc)}"
             ) from exc
         if current > SCHEMA_VERSION:
             raise StoreError(
@@ -271,7 +271,7 @@ class Store:
         try:
             return self._con.execute(sql, params or [])
         except duckdb.Error as exc:
-            raise StoreError(f"query failed on {self.path}: {_first_line(exc)}") from exc
+            raise StoreError(f"query failed on {self.path}: {first_line(exc)}") from exc
 
     def frame(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
         """Run read SQL and return a pandas DataFrame."""
@@ -332,7 +332,7 @@ class Store:
                     self._con.execute("INSERT OR REPLACE INTO collection_tasks "
                                       "VALUES (?, ?, ?, ?, ?, ?)", [*task, datetime.now(UTC)])
         except duckdb.Error as exc:
-            raise StoreError(f"write to {self.path} failed: {_first_line(exc)}") from exc
+            raise StoreError(f"write to {self.path} failed: {first_line(exc)}") from exc
         return counts
 
     def _upsert(self, kind: type, batch: list[object], provenance_id: str) -> None:
@@ -416,7 +416,7 @@ class Store:
                 finally:
                     self._con.unregister("_labels")
         except duckdb.Error as exc:
-            raise StoreError(f"write to {self.path} failed: {_first_line(exc)}") from exc
+            raise StoreError(f"write to {self.path} failed: {first_line(exc)}") from exc
         return len(frame)
 
     def write_human_labels(self, labels: pd.DataFrame, provenance: Provenance) -> int:
@@ -436,7 +436,7 @@ class Store:
                 finally:
                     self._con.unregister("_human")
         except duckdb.Error as exc:
-            raise StoreError(f"write to {self.path} failed: {_first_line(exc)}") from exc
+            raise StoreError(f"write to {self.path} failed: {first_line(exc)}") from exc
         return len(frame)
 
     def write_frame(self, frame: str, platform: str, repos: list[str], params: dict) -> int:
@@ -455,7 +455,7 @@ class Store:
                 finally:
                     self._con.unregister("_frame")
         except duckdb.Error as exc:
-            raise StoreError(f"write to {self.path} failed: {_first_line(exc)}") from exc
+            raise StoreError(f"write to {self.path} failed: {first_line(exc)}") from exc
         return len(rows)
 
     def read_frame(self, frame: str) -> list[tuple[str, str]]:
@@ -476,6 +476,3 @@ def provenance_key(source: str, origin: str) -> str:
     """A stable id for one (source, origin) pair, so a re-import reuses its provenance row."""
     return hashlib.sha256(f"{source}\0{origin}".encode()).hexdigest()[:16]
 
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -22,7 +22,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.tokens import Tokenizer, TokenType
 
-from crossforge.errors import ConfigError, StoreError
+from crossforge.errors import ConfigError, StoreError, first_line
 from crossforge.measures.engine import memory_bytes
 from crossforge.store import TABLES, Store
 
@@ -62,9 +62,6 @@ def jvm_memory(limit: str) -> str:
     """
     return f"{max(1, memory_bytes(limit) // 2**20)}m"
 
-
-def _first_line(exc: Exception) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 class SparkEngine:
@@ -137,7 +134,7 @@ class SparkEngine:
             table = self._sql(sql, params).persist(StorageLevel.MEMORY_AND_DISK)
             table.createOrReplaceTempView(name)
         except Exception as exc:  # pyspark raises many types; report one line
-            raise StoreError(f"spark query failed: {_first_line(exc)}") from exc
+            raise StoreError(f"spark query failed: {first_line(exc)}") from exc
         try:
             yield
         finally:
@@ -151,7 +148,7 @@ class SparkEngine:
         except StoreError:
             raise
         except Exception as exc:  # pyspark raises many types; report one line
-            raise StoreError(f"spark query failed: {_first_line(exc)}") from exc
+            raise StoreError(f"spark query failed: {first_line(exc)}") from exc
         for column in result.columns:
             if pd.api.types.is_string_dtype(result[column]):   # DuckDB: objects, None
                 values = result[column].astype(object)
