@@ -347,14 +347,20 @@ class Store:
             if listed in columns:
                 columns[listed] = [list(v) for v in columns[listed]]
         columns["provenance_id"] = [provenance_id] * len(batch)
-        self._con.register("_batch", pa.table(columns))
-        try:
+        with self._registered("_batch", pa.table(columns)):
             self._con.execute(
                 f"INSERT OR REPLACE INTO {TABLES[kind]} ({', '.join(columns)}) "
                 f"SELECT {', '.join(columns)} FROM _batch"
             )
+
+    @contextmanager
+    def _registered(self, name: str, data: object) -> Iterator[None]:
+        """``data`` (a DataFrame or Arrow table) readable as the view ``name`` in the block."""
+        self._con.register(name, data)
+        try:
+            yield
         finally:
-            self._con.unregister("_batch")
+            self._con.unregister(name)
 
     def finished_step(self, step: str) -> str | None:
         """The configuration hash a study step last finished with, if it did."""
@@ -387,8 +393,7 @@ class Store:
         columns = {name: [getattr(r, name) for r in rows] for name in names}
         columns["provenance_id"] = [provenance_id] * len(rows)
         rank = " ".join(f"WHEN '{k}' THEN {v}" for k, v in SOURCE_RANK.items())
-        self._con.register("_batch", pa.table(columns))
-        try:
+        with self._registered("_batch", pa.table(columns)):
             self._con.execute(
                 f"INSERT INTO derivations ({', '.join(columns)}) "
                 f"SELECT {', '.join(columns)} FROM _batch "
@@ -398,8 +403,6 @@ class Store:
                 f"WHERE (CASE EXCLUDED.relation_source {rank} ELSE 9 END) "
                 f"<= (CASE derivations.relation_source {rank} ELSE 9 END)"
             )
-        finally:
-            self._con.unregister("_batch")
 
     def write_thread_labels(self, labels: pd.DataFrame, model: str) -> int:
         """Replace the type labels of the given threads (``platform, repo, number, label,
@@ -408,13 +411,9 @@ class Store:
         frame["model"] = model
         frame["labelled_at"] = datetime.now(UTC)
         try:
-            with self.transaction():
-                self._con.register("_labels", frame)
-                try:
-                    self._con.execute("INSERT OR REPLACE INTO thread_labels "
-                                      "SELECT * FROM _labels")
-                finally:
-                    self._con.unregister("_labels")
+            with self.transaction(), self._registered("_labels", frame):
+                self._con.execute("INSERT OR REPLACE INTO thread_labels "
+                                  "SELECT * FROM _labels")
         except duckdb.Error as exc:
             raise StoreError(f"write to {self.path} failed: {first_line(exc)}") from exc
         return len(frame)
@@ -430,11 +429,8 @@ class Store:
                 self._con.execute("INSERT OR REPLACE INTO provenance VALUES (?, ?, ?, ?, ?)",
                                   [key, provenance.source, provenance.origin,
                                    provenance.fetched_at, provenance.tool_version])
-                self._con.register("_human", frame)
-                try:
+                with self._registered("_human", frame):
                     self._con.execute("INSERT OR REPLACE INTO human_labels SELECT * FROM _human")
-                finally:
-                    self._con.unregister("_human")
         except duckdb.Error as exc:
             raise StoreError(f"write to {self.path} failed: {first_line(exc)}") from exc
         return len(frame)
@@ -449,11 +445,8 @@ class Store:
             with self.transaction():
                 self._con.execute("DELETE FROM frames WHERE frame = ? AND platform = ?",
                                   [frame, platform])
-                self._con.register("_frame", rows)
-                try:
+                with self._registered("_frame", rows):
                     self._con.execute("INSERT INTO frames SELECT * FROM _frame")
-                finally:
-                    self._con.unregister("_frame")
         except duckdb.Error as exc:
             raise StoreError(f"write to {self.path} failed: {first_line(exc)}") from exc
         return len(rows)
