@@ -27,20 +27,37 @@ def cliffs_delta(x: np.ndarray, y: np.ndarray) -> float:
     n, m = len(x), len(y)
     if n == 0 or m == 0:
         return float("nan")
-    ranks = stats.rankdata(np.concatenate([x, y]))
-    u_x = ranks[:n].sum() - n * (n + 1) / 2
+    return _delta_from_u(_rank_sum(x, y)[0] - n * (n + 1) / 2, n, m)
+
+
+def _delta_from_u(u_x: float, n: int, m: int) -> float:
+    """Cliff's delta from the Mann–Whitney U of ``x`` (pairs won, ties counting half)."""
     return float(2 * u_x / (n * m) - 1)
+
+
+def _rank_sum(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Sum of ``x``'s average ranks among ``x`` and ``y`` pooled, and the pooled sample's
+    tie correction factor 1 − Σ(t³ − t)/(N³ − N), from one sort (``np.unique``)."""
+    pooled = np.concatenate([x, y])
+    big_n = len(pooled)
+    _, inverse, ties = np.unique(pooled, return_inverse=True, return_counts=True)
+    average_rank = np.cumsum(ties) - (ties - 1) / 2.0
+    tie_factor = 1 - float((ties.astype(float)**3 - ties).sum()) / (big_n**3 - big_n) \
+        if big_n > 1 else 0.0
+    return float(average_rank[inverse[:len(x)]].sum()), tie_factor
 
 
 def median_ci(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float]:
     """Distribution-free interval for the median from binomial order statistics."""
-    v = np.sort(values[~np.isnan(values)])
+    v = values[~np.isnan(values)]
     n = len(v)
     if n == 0:
         return float("nan"), float("nan")
     k = int(stats.binom.ppf((1 - confidence) / 2, n, 0.5))
     lower = max(k - 1, 0)
-    return float(v[lower]), float(v[min(n - 1 - lower, n - 1)])
+    upper = min(n - 1 - lower, n - 1)
+    v = np.partition(v, [lower, upper])     # the two order statistics, without a full sort
+    return float(v[lower]), float(v[upper])
 
 
 def holm(p_values: Sequence[float]) -> np.ndarray:
@@ -66,17 +83,16 @@ def cramers_v(table: np.ndarray) -> float:
 
 def van_elteren(x_strata: list[np.ndarray], y_strata: list[np.ndarray]) -> float:
     """Two-sided p-value of van Elteren's stratified rank-sum test (tie-corrected)."""
+    return _van_elteren([(len(x), len(y), *_rank_sum(x, y))
+                         for x, y in zip(x_strata, y_strata, strict=True) if len(x) and len(y)])
+
+
+def _van_elteren(strata: list[tuple[int, int, float, float]]) -> float:
+    """van Elteren's p-value from each stratum's (n, m, rank sum of x, tie factor)."""
     total = expected = variance = 0.0
-    for x, y in zip(x_strata, y_strata, strict=True):
-        n, m = len(x), len(y)
-        if n == 0 or m == 0:
-            continue
-        pooled = np.concatenate([x, y])
+    for n, m, rank_sum, tie_factor in strata:
         big_n = n + m
-        ranks = stats.rankdata(pooled)
-        _, ties = np.unique(pooled, return_counts=True)
-        tie_factor = 1 - (ties**3 - ties).sum() / (big_n**3 - big_n) if big_n > 1 else 0
-        total += ranks[:n].sum() / (big_n + 1)
+        total += rank_sum / (big_n + 1)
         expected += n / 2
         variance += n * m * tie_factor / (12 * (big_n + 1))
     if variance <= 0:
@@ -117,6 +133,11 @@ class PlatformComparison:
         (all raw tests; all stratified tests).
         """
         strata = self._strata(repositories)
+        # Row positions of each platform, and of each platform in each stratum, found once:
+        # every measure then takes its values by position instead of splitting the frame.
+        platform = repositories["platform"].to_numpy()
+        groups = tuple(np.flatnonzero(platform == g) for g in GROUPS)
+        cells = self._cells(platform, strata) if strata is not None else None
         rows = []
         for measure in measures:
             if measure not in repositories:
@@ -127,9 +148,11 @@ class PlatformComparison:
             column = repositories[measure]
             binary = column.dropna().isin([True, False, 0, 1]).all() and (
                 column.dtype == bool or str(column.dtype) == "boolean")
-            rows.append(self._raw(repositories, measure, binary, rng))
-            if strata is not None:
-                rows.append(self._stratified(repositories, measure, binary, strata, rng))
+            values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float,
+                                                                      na_value=np.nan)
+            rows.append(self._raw(values, groups, measure, binary, rng))
+            if cells is not None:
+                rows.append(self._stratified(values, cells, measure, binary, rng))
         table = pd.DataFrame(rows)
         if table.empty:
             return table
@@ -138,13 +161,22 @@ class PlatformComparison:
             table.loc[family.index, "p_holm"] = holm(family["p_value"].to_numpy())
         return table
 
-    def _values(self, frame: pd.DataFrame, measure: str, group: str) -> np.ndarray:
-        values = pd.to_numeric(frame.loc[frame.platform == group, measure], errors="coerce")
-        return values.dropna().to_numpy(dtype=float)
+    @staticmethod
+    def _cells(platform: np.ndarray, strata: pd.Series) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each stratum's (GitHub, Hub) row positions, strata in sorted order."""
+        codes, labels = pd.factorize(strata, sort=True)
+        return [tuple(np.flatnonzero((codes == code) & (platform == g)) for g in GROUPS)
+                for code in range(len(labels))]
 
-    def _raw(self, frame: pd.DataFrame, measure: str, binary: bool,
-             rng: np.random.Generator) -> dict:
-        x, y = (self._values(frame, measure, g) for g in GROUPS)
+    @staticmethod
+    def _present(values: np.ndarray, positions: np.ndarray) -> np.ndarray:
+        """The measure's values at ``positions``, missing ones left out."""
+        taken = values[positions]
+        return taken[~np.isnan(taken)]
+
+    def _raw(self, values: np.ndarray, groups: tuple[np.ndarray, np.ndarray], measure: str,
+             binary: bool, rng: np.random.Generator) -> dict:
+        x, y = (self._present(values, positions) for positions in groups)
         row = self._describe(measure, "raw", x, y)
         if not (len(x) and len(y)):
             return row
@@ -152,17 +184,18 @@ class PlatformComparison:
             row.update(self._proportions(x, y, rng))
             return row
         result = stats.mannwhitneyu(x, y, alternative="two-sided")
+        # scipy's statistic is x's U, so Cliff's delta needs no second ranking.
         row.update(test="mann-whitney-u", statistic=float(result.statistic),
                    p_value=float(result.pvalue), effect="cliffs_delta",
-                   effect_value=cliffs_delta(x, y))
+                   effect_value=_delta_from_u(float(result.statistic), len(x), len(y)))
         row["effect_ci_low"], row["effect_ci_high"] = self._interval(
             self._bootstrap_deltas(x, y, rng))
         return row
 
-    def _stratified(self, frame: pd.DataFrame, measure: str, binary: bool,
-                    strata: pd.Series, rng: np.random.Generator) -> dict:
-        cells = [(self._values(cell, measure, GROUPS[0]), self._values(cell, measure, GROUPS[1]))
-                 for _, cell in frame.groupby(strata, observed=True)]
+    def _stratified(self, values: np.ndarray, strata: list[tuple[np.ndarray, np.ndarray]],
+                    measure: str, binary: bool, rng: np.random.Generator) -> dict:
+        cells = [tuple(self._present(values, positions) for positions in cell)
+                 for cell in strata]
         # Only cells holding both platforms compare anything; n and medians describe them.
         cells = [(x, y) for x, y in cells if len(x) and len(y)]
         row = self._describe(measure, "stratified", *(
@@ -171,7 +204,9 @@ class PlatformComparison:
         if not cells:
             return row
         row["test"] = "van-elteren"
-        row["p_value"] = van_elteren([x for x, _ in cells], [y for _, y in cells])
+        # Each stratum is ranked once, for the test and (below) for its Cliff's delta.
+        ranked = [(len(x), len(y), *_rank_sum(x, y)) for x, y in cells]
+        row["p_value"] = _van_elteren(ranked)
         if binary:
             # Mantel–Haenszel-style weights n·m/(n+m); risk difference OSM − OSS.
             weights = np.array([len(x) * len(y) / (len(x) + len(y)) for x, y in cells])
@@ -182,7 +217,8 @@ class PlatformComparison:
         else:
             # Each stratum weighted by its number of OSS–OSM pairs.
             weights = np.array([len(x) * len(y) for x, y in cells], dtype=float)
-            point = [cliffs_delta(x, y) for x, y in cells]
+            point = [_delta_from_u(rank_sum - n * (n + 1) / 2, n, m)
+                     for n, m, rank_sum, _ in ranked]
             # The cap holds for the comparison as a whole: each stratum is subsampled in
             # proportion to its size, so strata cost no more than one raw comparison.
             size_x, size_y = (sum(len(c[i]) for c in cells) for i in (0, 1))

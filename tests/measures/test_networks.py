@@ -89,3 +89,26 @@ def test_describe_star_network():
     summary = describe_network(ig.Graph.Star(6))
     assert summary["max_degree"] == 5 and summary["isolate_share"] == 0
     assert summary["max_k_core"] == 1 and summary["components"] == 1
+
+
+def test_describing_a_network_leaves_it_as_it_was():
+    """The report draws the graphs after they are described: their weights must survive."""
+    core = [(a, b) for a in range(4) for b in range(a + 1, 4)]     # 4 tied to each other
+    periphery = [(a % 4, a) for a in range(4, 10)]                 # 6 tied to one of them
+    co = ig.Graph(n=12, edges=core + periphery)                    # 10 and 11 isolated
+    co.es["weight"] = list(range(1, 13))
+    replies = ig.Graph(n=11, edges=core + [(b, a) for a, b in core] + periphery + [(4, 0)],
+                       directed=True)
+    replies.es["weight"] = [2] * replies.ecount()
+    co_summary, replies_summary = describe_network(co), describe_network(replies)
+    assert co.es["weight"] == list(range(1, 13)) and co.ecount() == 12
+    assert replies.es["weight"] == [2] * 19 and replies.ecount() == 19
+    assert co_summary["isolate_share"] == pytest.approx(2 / 12)
+    assert replies_summary["max_degree"] == 5 and replies_summary["reciprocity"] == \
+        pytest.approx(14 / 19)
+    # the core-periphery fit is the one of the non-isolates' subgraph
+    for graph, summary in ((co, co_summary), (replies, replies_summary)):
+        active = graph.induced_subgraph([v.index for v in graph.vs if v.degree() > 0])
+        size, fit = core_periphery(active)
+        assert size > 0 and (summary["core_size"], summary["core_periphery_fit"]) == (
+            size, pytest.approx(fit))

@@ -9,6 +9,7 @@ Two networks per platform, bots left out unless asked:
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -57,9 +58,8 @@ FROM (SELECT DISTINCT platform, login FROM ({nodes}) people) distinct_people
 _EDGE_IDS = """
 SELECT e.platform, s.id AS source, t.id AS target, e.weight
 FROM edges e
-JOIN numbered s ON s.platform = e.platform AND s.login = e.source
-JOIN numbered t ON t.platform = e.platform AND t.login = e.target
-ORDER BY e.platform, source, target
+JOIN network_people s ON s.platform = e.platform AND s.login = e.source
+JOIN network_people t ON t.platform = e.platform AND t.login = e.target
 """
 
 _PARTICIPANTS_SQL = """
@@ -96,17 +96,34 @@ def core_periphery(graph: ig.Graph) -> tuple[int, float]:
     Everett (1999) suggest. Edges inside each candidate core are counted at once (an edge
     enters the core at its later end's rank), so the search is O(E + n log n), vectorised.
     """
-    n = graph.vcount()
-    simple = graph.as_undirected().simplify() if graph.is_directed() else graph.copy().simplify()
-    edges_total = simple.ecount()
+    simple = _simple_undirected(graph)
+    return _core_periphery(np.asarray(simple.degree(), dtype=np.int64), _edge_array(simple))
+
+
+def _simple_undirected(graph: ig.Graph) -> ig.Graph:
+    """A simple undirected copy of ``graph`` (never ``graph`` itself: ``simplify`` works in
+    place and drops edge attributes such as the weights)."""
+    simple = graph.as_undirected() if graph.is_directed() else graph.copy()
+    if not simple.is_simple():     # a cheap check; simplify rebuilds the graph
+        simple.simplify()
+    return simple
+
+
+def _edge_array(graph: ig.Graph) -> np.ndarray:
+    """The edge list as an (E, 2) integer array."""
+    flat = itertools.chain.from_iterable(graph.get_edgelist())
+    return np.fromiter(flat, dtype=np.int64, count=2 * graph.ecount()).reshape(-1, 2)
+
+
+def _core_periphery(degree: np.ndarray, ends: np.ndarray) -> tuple[int, float]:
+    """``core_periphery`` of the simple graph with these degrees and edges (node pairs)."""
+    n, edges_total = len(degree), len(ends)
     if n < 3 or edges_total == 0:
         return 0, float("nan")
-    degree = np.asarray(simple.degree(), dtype=np.int64)
     order = np.argsort(-degree, kind="stable")
     position = np.empty(n, dtype=np.int64)
     position[order] = np.arange(n)
     # An edge joins the core once both ends are in it: at its later end's position.
-    ends = np.asarray(simple.get_edgelist(), dtype=np.int64).reshape(-1, 2)
     joins = np.maximum(position[ends[:, 0]], position[ends[:, 1]])
     k = np.arange(1, n, dtype=np.int64)                       # core = first k nodes
     e_cc = np.cumsum(np.bincount(joins, minlength=n))[:-1]
@@ -132,13 +149,16 @@ def describe_network(graph: ig.Graph) -> dict[str, float | int | None]:
     n = graph.vcount()
     if n == 0:
         return {"nodes": 0, "edges": 0}
-    undirected = graph.as_undirected() if graph.is_directed() else graph
-    degrees = np.asarray(undirected.simplify().degree() if n else [])
+    undirected = _simple_undirected(graph)
+    degrees = np.asarray(undirected.degree(), dtype=np.int64)
     components = undirected.connected_components()
-    non_isolates = int((degrees > 0).sum())
     coreness = np.asarray(undirected.coreness())
-    core_size, core_fit = core_periphery(undirected.induced_subgraph(np.flatnonzero(degrees > 0))
-                                         if non_isolates else undirected)
+    # The core-periphery fit is over the non-isolates: renumber them 0…k−1 (in their
+    # order) instead of building the induced subgraph; isolates have no edges to renumber.
+    active = degrees > 0
+    renumbered = np.cumsum(active) - 1
+    core_size, core_fit = _core_periphery(degrees[active] if active.any() else degrees,
+                                          renumbered[_edge_array(undirected)])
     summary: dict[str, float | int | None] = {
         "nodes": n,
         "edges": graph.ecount(),
@@ -150,9 +170,7 @@ def describe_network(graph: ig.Graph) -> dict[str, float | int | None]:
         "median_degree": float(np.median(degrees)),
         "max_degree": int(degrees.max()),
         "degree_gini": gini(degrees),
-        "clustering_global": _finite(undirected.transitivity_undirected()),
-        "clustering_mean_local": _finite(undirected.transitivity_avglocal_undirected(
-            mode="zero")),
+        **_clustering(undirected, degrees),
         "max_k_core": int(coreness.max()),
         "max_k_core_share": float((coreness == coreness.max()).mean()),
         "core_size": core_size,
@@ -160,6 +178,19 @@ def describe_network(graph: ig.Graph) -> dict[str, float | int | None]:
         "reciprocity": _finite(graph.reciprocity()) if graph.is_directed() else None,
     }
     return summary
+
+
+def _clustering(graph: ig.Graph, degrees: np.ndarray) -> dict[str, float | None]:
+    """Global clustering (3 × triangles ÷ connected triples) and the mean local clustering
+    (0 for nodes with fewer than two neighbours), from one pass: node i closes
+    local_i × d_i(d_i − 1)/2 of its triples, and the global figure is the closed share of
+    all of them — what ``transitivity_undirected`` gives, without a second count."""
+    local = np.asarray(graph.transitivity_local_undirected(mode="zero"), dtype=float)
+    triples = degrees * (degrees - 1) / 2.0
+    closed = np.rint(local * triples)
+    total = triples.sum()
+    return {"clustering_global": float(closed.sum() / total) if total else None,
+            "clustering_mean_local": _finite(float(local.mean()))}
 
 
 def _finite(value: float) -> float | None:
@@ -195,13 +226,20 @@ class CollaborationNetworks:
         }
         result: dict[str, dict[str, ig.Graph]] = {}
         for name, (nodes_sql, node_params, edges_sql, edge_params, directed) in networks.items():
-            numbered = f"numbered AS ({_NUMBERED.format(nodes=nodes_sql)})"
-            nodes = store.frame(f"WITH {numbered} SELECT * FROM numbered ORDER BY platform, id",
-                                node_params)
-            edges = store.frame(f"WITH {numbered}, edges AS ({edges_sql}) {_EDGE_IDS}",
-                                node_params + edge_params)
+            # People are numbered once, for the nodes and the edges (at the paper's scale
+            # the replies network's people are a pass over every thread and comment); the
+            # numbered edges are held too and read a platform at a time, as integers only.
+            with store.temp_table("network_people", _NUMBERED.format(nodes=nodes_sql),
+                                  node_params), \
+                    store.temp_table("network_edges", f"WITH edges AS ({edges_sql}) {_EDGE_IDS}",
+                                     edge_params):
+                nodes = store.frame("SELECT * FROM network_people ORDER BY platform, id")
+                links_of = {platform: store.frame(
+                    "SELECT source, target, weight FROM network_edges WHERE platform = ? "
+                    "ORDER BY source, target", [str(platform)])
+                    for platform in nodes.platform.unique()}
             for platform, people in nodes.groupby("platform", sort=True):
-                links = edges[edges.platform == platform]
+                links = links_of[platform]
                 graph = ig.Graph(n=len(people), directed=directed)
                 graph.add_edges(links[["source", "target"]].to_numpy(dtype=np.int64))
                 graph.vs["name"] = people.login.tolist()
