@@ -366,8 +366,10 @@ def record_steps(memory: PeakMemory, engine_class: type) -> Iterator[None]:
     def named(method: Callable[..., object]) -> Callable[..., object]:
         def run(self: object, *args: object, **kwargs: object) -> object:
             caller = sys._getframe(1)
+            # a comprehension's frame (``<dictcomp>``) counts as the function holding it
             while caller.f_globals.get("__name__", "").startswith(
-                    ("crossforge.measures.engine", "crossforge.measures.roles", "contextlib")):
+                    ("crossforge.measures.engine", "crossforge.measures.roles", "contextlib")) \
+                    or caller.f_code.co_name.startswith("<"):
                 caller = caller.f_back
             module = caller.f_globals.get("__name__", "?").rsplit(".", 1)[-1]
             step = f"{module}.{caller.f_code.co_name}"
