@@ -157,8 +157,7 @@ def describe_network(graph: ig.Graph) -> dict[str, float | int | None]:
     # order) instead of building the induced subgraph; isolates have no edges to renumber.
     active = degrees > 0
     renumbered = np.cumsum(active) - 1
-    core_size, core_fit = _core_periphery(degrees[active] if active.any() else degrees,
-                                          renumbered[_edge_array(undirected)])
+    core_size, core_fit = _core_periphery(degrees[active], renumbered[_edge_array(undirected)])
     summary: dict[str, float | int | None] = {
         "nodes": n,
         "edges": graph.ecount(),
