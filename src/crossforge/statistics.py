@@ -27,7 +27,7 @@ def cliffs_delta(x: np.ndarray, y: np.ndarray) -> float:
     n, m = len(x), len(y)
     if n == 0 or m == 0:
         return float("nan")
-    return _delta_from_u(_rank_sum(x, y)[0] - n * (n + 1) / 2, n, m)
+    return _delta_from_ranks(*_ranked(x, y))
 
 
 def _delta_from_u(u_x: float, n: int, m: int) -> float:
@@ -35,16 +35,21 @@ def _delta_from_u(u_x: float, n: int, m: int) -> float:
     return float(2 * u_x / (n * m) - 1)
 
 
-def _rank_sum(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Sum of ``x``'s average ranks among ``x`` and ``y`` pooled, and the pooled sample's
-    tie correction factor 1 − Σ(t³ − t)/(N³ − N), from one sort (``np.unique``)."""
+def _delta_from_ranks(n: int, m: int, rank_sum: float, tie_factor: float = 1.0) -> float:
+    """Cliff's delta from ``_ranked``'s figures (``x``'s U is its rank sum − n(n+1)/2)."""
+    return _delta_from_u(rank_sum - n * (n + 1) / 2, n, m)
+
+
+def _ranked(x: np.ndarray, y: np.ndarray) -> tuple[int, int, float, float]:
+    """(n, m, sum of ``x``'s average ranks among ``x`` and ``y`` pooled, the pooled sample's
+    tie correction factor 1 − Σ(t³ − t)/(N³ − N)), from one sort (``np.unique``)."""
     pooled = np.concatenate([x, y])
     big_n = len(pooled)
     _, inverse, ties = np.unique(pooled, return_inverse=True, return_counts=True)
     average_rank = np.cumsum(ties) - (ties - 1) / 2.0
     tie_factor = 1 - float((ties.astype(float)**3 - ties).sum()) / (big_n**3 - big_n) \
         if big_n > 1 else 0.0
-    return float(average_rank[inverse[:len(x)]].sum()), tie_factor
+    return len(x), len(y), float(average_rank[inverse[:len(x)]].sum()), tie_factor
 
 
 def median_ci(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float]:
@@ -83,12 +88,12 @@ def cramers_v(table: np.ndarray) -> float:
 
 def van_elteren(x_strata: list[np.ndarray], y_strata: list[np.ndarray]) -> float:
     """Two-sided p-value of van Elteren's stratified rank-sum test (tie-corrected)."""
-    return _van_elteren([(len(x), len(y), *_rank_sum(x, y))
-                         for x, y in zip(x_strata, y_strata, strict=True) if len(x) and len(y)])
+    return _van_elteren([_ranked(x, y) for x, y in zip(x_strata, y_strata, strict=True)
+                         if len(x) and len(y)])
 
 
 def _van_elteren(strata: list[tuple[int, int, float, float]]) -> float:
-    """van Elteren's p-value from each stratum's (n, m, rank sum of x, tie factor)."""
+    """van Elteren's p-value from each stratum's ``_ranked`` figures."""
     total = expected = variance = 0.0
     for n, m, rank_sum, tie_factor in strata:
         big_n = n + m
@@ -205,7 +210,7 @@ class PlatformComparison:
             return row
         row["test"] = "van-elteren"
         # Each stratum is ranked once, for the test and (below) for its Cliff's delta.
-        ranked = [(len(x), len(y), *_rank_sum(x, y)) for x, y in cells]
+        ranked = [_ranked(x, y) for x, y in cells]
         row["p_value"] = _van_elteren(ranked)
         if binary:
             # Mantel–Haenszel-style weights n·m/(n+m); risk difference OSM − OSS.
@@ -217,8 +222,7 @@ class PlatformComparison:
         else:
             # Each stratum weighted by its number of OSS–OSM pairs.
             weights = np.array([len(x) * len(y) for x, y in cells], dtype=float)
-            point = [_delta_from_u(rank_sum - n * (n + 1) / 2, n, m)
-                     for n, m, rank_sum, _ in ranked]
+            point = [_delta_from_ranks(*stratum) for stratum in ranked]
             # The cap holds for the comparison as a whole: each stratum is subsampled in
             # proportion to its size, so strata cost no more than one raw comparison.
             size_x, size_y = (sum(len(c[i]) for c in cells) for i in (0, 1))
