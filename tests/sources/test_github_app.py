@@ -138,7 +138,8 @@ def test_githubs_jwt_rules_are_enforced(emulator: Emulator, clock: Clock) -> Non
     assert ask({**good, "exp": now - 1}).status_code == 401
     assert ask(good, private_pem()).status_code == 401          # signed by another key
     assert ask({**good, "iss": "999"}).json()["message"] == "Integration not found"
-    assert httpx.post(url.replace(INSTALLATION, "78"), headers={
+    other_installation = f"{emulator.url}/app/installations/78/access_tokens"
+    assert httpx.post(other_installation, headers={
         "Authorization": f"Bearer {jwt.encode(good, KEY, algorithm='RS256')}"}
     ).status_code == 404
 
