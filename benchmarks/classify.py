@@ -48,8 +48,9 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 
-from crossforge import __version__, classify
-from crossforge.classify import embeddings as sentence_embeddings
+from crossforge import __version__
+from crossforge.content import classify
+from crossforge.content.classify import embeddings as sentence_embeddings
 
 HERE = Path(__file__).resolve().parent
 SHARED_CORPUS = HERE.parent.parent / "shared" / "corpus"

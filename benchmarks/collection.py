@@ -52,8 +52,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
-from crossforge import sampling  # noqa: E402
-from crossforge.collect import Collector  # noqa: E402
+from crossforge.collection import sampling  # noqa: E402
+from crossforge.collection.collector import Collector  # noqa: E402
 from crossforge.emulator import HUB_LISTING_PAGE, HUB_PAGE, Charge, Emulator  # noqa: E402
 from crossforge.emulator.world import stable_int  # noqa: E402
 from crossforge.records import (  # noqa: E402

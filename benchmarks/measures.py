@@ -378,7 +378,7 @@ def record_steps(memory: PeakMemory, engine_class: type) -> Iterator[None]:
             return method(self, *args, **kwargs)
         return run
 
-    from crossforge.statistics import PlatformComparison
+    from crossforge.measures.statistics import PlatformComparison
 
     compare = PlatformComparison.compute
 

@@ -33,7 +33,7 @@ from collections import Counter
 from pathlib import Path
 
 from crossforge import __version__
-from crossforge.collect import Caps, CollectionSummary
+from crossforge.collection.collector import Caps, CollectionSummary
 from crossforge.emulator import Emulator
 from crossforge.sources.http import CollectError
 from crossforge.store import Store

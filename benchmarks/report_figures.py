@@ -29,9 +29,8 @@ from unittest import mock
 from result_file import machine_load, write_result
 
 import crossforge
-from crossforge import figures
 from crossforge.measures import CollaborationNetworks
-from crossforge.report import report_figures
+from crossforge.report import figures, report_figures
 from crossforge.store import Store
 
 RESULTS = Path(__file__).resolve().parent / "results" / "report_figures.json"

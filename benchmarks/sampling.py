@@ -29,7 +29,8 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from crossforge import __version__, sampling
+from crossforge import __version__
+from crossforge.collection import sampling
 from crossforge.emulator import Emulator
 from crossforge.records import Repository
 from crossforge.sources.http import ApiClient

@@ -17,7 +17,7 @@ def test_public_api_is_pinned():
 
 
 def test_public_functions_keep_their_names_beside_submodules_of_the_same_name():
-    import crossforge.collect
+    import crossforge.collection.collector
     import crossforge.report
     import crossforge.study  # noqa: F401
 

@@ -14,7 +14,7 @@ import sys
 import types
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from crossforge._version import __version__
 
 #: Each public name and the module it comes from.
 _EXPORTS = {

@@ -22,27 +22,29 @@ from typing import TYPE_CHECKING, NamedTuple
 import duckdb
 import pandas as pd
 
-from crossforge import __version__, sampling, shards, snapshot
-from crossforge.collect import Caps, CollectionProgress, CollectionSummary, Collector
-from crossforge.collect import rebuild as rebuild_store
+from crossforge._version import __version__
+from crossforge.collection import sampling
+from crossforge.collection.collector import Caps, CollectionProgress, CollectionSummary, Collector
+from crossforge.collection.collector import rebuild as rebuild_store
 from crossforge.defaults import COMPARED_KINDS, DEFAULT_RAW
 from crossforge.errors import ConfigError
 from crossforge.records import Provenance, Repository, check_platform, check_repo_id
-from crossforge.snapshot import export_snapshot
-from crossforge.sources import corpus as corpus_source
-from crossforge.sources import hub_metadata, synthetic
+from crossforge.sources import hub_metadata
 from crossforge.sources.git import GitRepository
 from crossforge.sources.github import GitHubSource
 from crossforge.sources.github_app import AppCredentials, InstallationAuth
 from crossforge.sources.http import ApiClient
 from crossforge.sources.hub import HubSource
 from crossforge.sources.raw import RawStore
-from crossforge.store import DEFAULT_DB, Store
+from crossforge.store import DEFAULT_DB, Store, shards, snapshot
+from crossforge.store.snapshot import export_snapshot
 from crossforge.study import Step, Study, write_template
-from crossforge.world import read_world, write_world
+from crossforge.worlds import corpus as corpus_source
+from crossforge.worlds import synthetic
+from crossforge.worlds.files import read_world, write_world
 
 if TYPE_CHECKING:  # imported where used: scikit-learn, SciPy, igraph and matplotlib are slow
-    from crossforge import classify, labelling
+    from crossforge.content import classify, labelling
     from crossforge.emulator import Emulator
     from crossforge.measures import MeasureResult
 
@@ -162,7 +164,7 @@ def classify_csv(path: str | Path, output: str | Path, *, labels: list[str] | No
                  model: str | Path | None = None) -> pd.DataFrame:
     """Label the threads of a CSV (``title``, ``body``) and write them back with ``label`` and
     one ``p_<class>`` column per class; ``labels`` restricts the prediction to a subset."""
-    from crossforge import classify
+    from crossforge.content import classify
 
     result = classify.classify_frame(classify.read_threads(path), classify.load_model(model),
                                      labels)
@@ -173,7 +175,7 @@ def classify_csv(path: str | Path, output: str | Path, *, labels: list[str] | No
 def classify_store(db: str | Path = DEFAULT_DB, *, labels: list[str] | None = None,
                    model: str | Path | None = None) -> dict[str, int]:
     """Label every thread in the store (table ``thread_labels``); returns counts per type."""
-    from crossforge import classify
+    from crossforge.content import classify
 
     classifier = classify.load_model(model)
     with Store(db) as store:
@@ -188,11 +190,12 @@ def classify_store(db: str | Path = DEFAULT_DB, *, labels: list[str] | None = No
 def train_classifier(labelled: str | Path | None, out: str | Path, *,
                      embeddings: bool = False,
                      from_store: str | Path | None = None) -> classify.Evaluation:
-    """Train a model from a labelled CSV and save it to ``out`` (see ``crossforge.classify``);
+    """Train a model from a labelled CSV and save it to ``out``
+    (see ``crossforge.content.classify``);
     ``embeddings`` adds sentence-embedding features (optional package). ``from_store`` adds
     the human labels of that store (``crossforge label import``) to the CSV's, or replaces it
     when ``labelled`` is ``None``."""
-    from crossforge import classify
+    from crossforge.content import classify
 
     frames = [classify.read_labelled(labelled)] if labelled is not None else []
     if from_store is not None:
@@ -207,7 +210,7 @@ def evaluate_classifier(labelled: str | Path | None, *, from_store: str | Path |
     """Cross-validated scores of the default configuration on a labelled CSV; or, with
     ``from_store``, the scores of ``model`` (default: the shipped one) against that store's
     human labels, which it was not trained on unless you trained it ``--from-store``."""
-    from crossforge import classify
+    from crossforge.content import classify
 
     if from_store is None:
         if labelled is None:
@@ -251,7 +254,7 @@ def export_labelling_sample(db: str | Path = DEFAULT_DB, out: str | Path = "samp
     the threads were classified); proportional allocation with at least ``minimum`` threads per
     stratum, so rare types appear; each row carries its design weight.
     """
-    from crossforge import labelling
+    from crossforge.content import labelling
 
     names = labelling.coder_names(coders)
     with Store(db, read_only=True) as store:
@@ -269,11 +272,11 @@ def serve_labelling(sample: str | Path, coder: str, *, labels: Sequence[str] | N
                     port: int = 8765, on_ready: Callable[[str], None] | None = None) -> None:
     """Serve the labelling page for ``coder`` on ``http://127.0.0.1:PORT`` until Ctrl-C.
 
-    Labels go to ``SAMPLE.CODER.csv`` (see ``crossforge.labelling.server``); ``on_ready``
+    Labels go to ``SAMPLE.CODER.csv`` (see ``crossforge.content.labelling.server``); ``on_ready``
     gets the page's URL once the server listens.
     """
-    from crossforge import classify
-    from crossforge.labelling.server import LabellingSession, make_server
+    from crossforge.content import classify
+    from crossforge.content.labelling.server import LabellingSession, make_server
 
     session = LabellingSession(sample, coder, labels or classify.TAXONOMY)
     server = make_server(session, port)
@@ -297,13 +300,13 @@ def import_labels(coder_files: Sequence[str | Path], *, db: str | Path = DEFAULT
             ``label`` column filled in) whose labels are stored too, as ``resolved``.
         disagreements: where to write the disagreements (default ``disagreements.csv``
             beside the first coder file).
-        labels: the taxonomy (default: ``crossforge.classify.TAXONOMY``).
+        labels: the taxonomy (default: ``crossforge.content.classify.TAXONOMY``).
 
     Raises:
         ConfigError: fewer than two files, a coder twice, a file without labels, a label
             outside the taxonomy, missing columns, or threads not in the store.
     """
-    from crossforge import classify, labelling
+    from crossforge.content import classify, labelling
 
     classes = list(labels or classify.TAXONOMY)
     coded = labelling.read_coders(coder_files, classes)
@@ -329,7 +332,7 @@ def import_labels(coder_files: Sequence[str | Path], *, db: str | Path = DEFAULT
 
 
 def _check_threads(store: Store, keys: pd.DataFrame) -> None:
-    from crossforge import labelling
+    from crossforge.content import labelling
 
     known = store.frame("SELECT platform, repo, number FROM threads WHERE repo IN "
                         "(SELECT unnest(?))", [sorted(set(keys["repo"]))])
@@ -345,7 +348,7 @@ def _check_threads(store: Store, keys: pd.DataFrame) -> None:
 def _write_disagreements(store: Store, differing: pd.DataFrame, target: Path) -> None:
     """The disagreements with their text and an empty ``label`` column for the resolution;
     a file already holding resolutions is never overwritten."""
-    from crossforge import labelling
+    from crossforge.content import labelling
 
     if target.exists():
         held = pd.read_csv(target, dtype=str, keep_default_na=False)
@@ -423,7 +426,7 @@ def measure(
     )
     from crossforge.measures.engine import open_engine
     from crossforge.measures.networks import describe_networks
-    from crossforge.statistics import PlatformComparison
+    from crossforge.measures.statistics import PlatformComparison
 
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -499,8 +502,8 @@ def _collection_limits(store: Store) -> dict[str, dict[str, int]]:
 def _type_shares(store: Store, n_bootstrap: int, seed: int) -> pd.DataFrame:
     """Per-platform thread-type shares, corrected for the labelling model's errors measured
     on human labels or, failing enough of them, on the model card's cross-validation."""
-    from crossforge import classify
-    from crossforge.content import TypeShares
+    from crossforge.content import classify
+    from crossforge.content.shares import TypeShares
 
     labelled = store.frame("SELECT t.platform, l.label, l.model FROM thread_labels l "
                            "JOIN threads t USING (platform, repo, number)")
@@ -744,7 +747,7 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
     may hold several tokens separated by commas, and ``HF_TOKEN``); they are never written.
     ``on_progress`` gets a ``CollectionProgress`` after every page and finished repository:
     repositories done of the frame and the remaining rate-limit budget with its reset.
-    ``shard="I/N"`` collects only the repositories of shard I of N (``crossforge.shards``).
+    ``shard="I/N"`` collects only the repositories of shard I of N (``crossforge.store.shards``).
     ``conditional`` asks with the ETags of answers already in ``raw``: re-collecting into a
     fresh database costs nothing for unchanged pages (GitHub does not charge a 304).
     ``github_app`` (app id, installation id, private key file; each ``None`` falls back to
@@ -821,7 +824,7 @@ def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
          repositories_per_platform: int = 150) -> dict[str, Path]:
     """Run the offline demo study end to end on a SYNTHETIC world and write its report.
 
-    The world is generated (``crossforge.sources.synthetic``) and served by the API emulator
+    The world is generated (``crossforge.worlds.synthetic``) and served by the API emulator
     on loopback; crossforge samples and collects it through its real collectors (raw store
     in ``OUT/raw``), classifies the threads, measures, and reports.
     """
@@ -856,7 +859,7 @@ def emulate(world: str | Path, *, port: int = 8000, faults: str | None = None,
     """Serve a world file on ``http://127.0.0.1:PORT`` until interrupted (Ctrl-C).
 
     Args:
-        world: a world file (``crossforge.world``, JSON lines, optionally gzipped).
+        world: a world file (``crossforge.worlds.files``, JSON lines, optionally gzipped).
         port: the loopback port; 0 picks a free one.
         faults: a fault specification, see ``crossforge.emulator.faults``.
         on_ready: called with the running emulator once it listens (to print its URL).
@@ -894,7 +897,7 @@ def export(db: str | Path = DEFAULT_DB, out: str | Path = "crossforge-snapshot",
 
     The HMAC key comes from the ``CROSSFORGE_PSEUDONYM_KEY`` environment variable when set
     (so two exports can be linked), otherwise it is random and forgotten. See
-    ``crossforge.snapshot`` for what is pseudonymised.
+    ``crossforge.store.snapshot`` for what is pseudonymised.
     """
     key = os.environ.get("CROSSFORGE_PSEUDONYM_KEY")
     return export_snapshot(db, out, pseudonymize=pseudonymize, drop_text=drop_text,
@@ -911,9 +914,9 @@ def code_interviews(codebook: str | Path, segments: str | Path,
     """Agreement per code and theme frequencies from coded interview segments.
 
     Writes ``interview_agreement.csv`` and ``interview_themes.csv`` into ``out``; formats
-    are described in ``crossforge.interviews``.
+    are described in ``crossforge.content.interviews``.
     """
-    from crossforge import interviews
+    from crossforge.content import interviews
 
     codes = interviews.read_codebook(codebook)
     coded = interviews.read_segments(segments, codes)

@@ -32,7 +32,7 @@ from crossforge.defaults import DEFAULT_DB, DEFAULT_RAW
 from crossforge.errors import ConfigError, CrossforgeError
 
 if TYPE_CHECKING:
-    from crossforge.collect import CollectionProgress, CollectionSummary
+    from crossforge.collection.collector import CollectionProgress, CollectionSummary
     from crossforge.emulator import Emulator
     from crossforge.sources.http import Budget
 

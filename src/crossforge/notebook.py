@@ -2,7 +2,7 @@
 
 ``crossforge.open_study`` takes a study database or a ``study.toml`` and gives the measures,
 the statistics, the threads and the networks as pandas DataFrames, and plotting helpers that
-return matplotlib figures. The helpers call the functions in ``crossforge.figures`` that draw
+return matplotlib figures. The helpers call the functions in ``crossforge.report.figures`` that draw
 the report, so a figure made here is the report's figure.
 
 Example:
@@ -26,11 +26,10 @@ import igraph as ig
 import pandas as pd
 from matplotlib.figure import Figure
 
-from crossforge import figures
 from crossforge.api import measure
 from crossforge.errors import StoreError
 from crossforge.measures import CollaborationNetworks, MeasureResult
-from crossforge.report import PLATFORM_LABELS, report_figures
+from crossforge.report import PLATFORM_LABELS, figures, report_figures
 from crossforge.store import Store
 from crossforge.study import Study
 

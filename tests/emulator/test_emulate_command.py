@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 
 from crossforge.cli import app
 from crossforge.records import Repository
-from crossforge.sources import synthetic
-from crossforge.world import write_world
+from crossforge.worlds import synthetic
+from crossforge.worlds.files import write_world
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 WORLD = list(synthetic.generate_world(4, 3))

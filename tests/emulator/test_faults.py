@@ -12,16 +12,16 @@ from typing import Any
 import httpx
 import pytest
 
-from crossforge.collect import Collector
+from crossforge.collection.collector import Collector
 from crossforge.emulator import Emulator, Faults
 from crossforge.errors import ConfigError
 from crossforge.records import Repository
-from crossforge.sources import synthetic
 from crossforge.sources.github import GitHubSource
 from crossforge.sources.http import ApiClient
 from crossforge.sources.hub import HubSource
 from crossforge.sources.raw import RawStore
 from crossforge.store import Store
+from crossforge.worlds import synthetic
 
 WORLD = list(synthetic.generate_world(12, 5))
 FRAME = sorted((r.platform, r.repo) for r in WORLD if isinstance(r, Repository))

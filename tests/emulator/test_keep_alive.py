@@ -11,7 +11,7 @@ import httpx
 
 from crossforge.emulator import Emulator
 from crossforge.records import Comment, Repository
-from crossforge.sources import synthetic
+from crossforge.worlds import synthetic
 
 WORLD = list(synthetic.generate_world(6, 3))
 

@@ -14,7 +14,7 @@ import pytest
 import crossforge.emulator as emulator_module
 from crossforge.emulator import Emulator
 from crossforge.records import Repository
-from crossforge.sources import synthetic
+from crossforge.worlds import synthetic
 
 WORLD = list(synthetic.generate_world(4, 9))
 REPO = next(r.repo for r in WORLD if isinstance(r, Repository) and r.platform == "github")

@@ -17,7 +17,7 @@ import pytest
 
 from crossforge.emulator import Emulator
 from crossforge.records import Account, Comment, Repository, Thread
-from crossforge.sources import synthetic
+from crossforge.worlds import synthetic
 from tests.conftest import CORPUS, SHARED
 
 OPENAPI = SHARED / "contracts" / "github-rest-openapi.json.gz"

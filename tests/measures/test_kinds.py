@@ -15,8 +15,8 @@ from crossforge.errors import ConfigError
 from crossforge.measures import CollaborationNetworks
 from crossforge.measures.engine import restrict_kinds
 from crossforge.records import Comment, Commit, Repository, Thread
-from crossforge.sources import synthetic
 from crossforge.store import Store
+from crossforge.worlds import synthetic
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 DATASET = "datasets/lab/corpus"

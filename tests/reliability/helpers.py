@@ -15,19 +15,19 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from crossforge.collect import Caps, CollectionProgress, CollectionSummary, Collector
+from crossforge.collection.collector import Caps, CollectionProgress, CollectionSummary, Collector
 from crossforge.emulator import Emulator
 from crossforge.records import Commit, Repository
-from crossforge.sources import synthetic
 from crossforge.sources.github import GitHubSource
 from crossforge.sources.http import ApiClient, Breaker
 from crossforge.sources.hub import HubSource
 from crossforge.sources.raw import RawStore
 from crossforge.store import Store
+from crossforge.worlds import synthetic
 
 
 def _paged_world() -> list[object]:
-    """A SYNTHETIC world (``crossforge.sources.synthetic``) small enough for many runs, with
+    """A SYNTHETIC world (``crossforge.worlds.synthetic``) small enough for many runs, with
     one repository per platform given enough extra commits for three pages (GitHub 100 per
     page, the Hub 50), so pagination faults have pages to bend."""
     records: list[object] = list(synthetic.generate_world(6, 5))

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from crossforge.cli import app, collection_exit_code
-from crossforge.collect import Caps, CollectionProgress, CollectionSummary
+from crossforge.collection.collector import Caps, CollectionProgress, CollectionSummary
 from crossforge.emulator import Emulator
 from crossforge.records import Comment, Commit, Repository, Thread
 from crossforge.sources.raw import RawStore

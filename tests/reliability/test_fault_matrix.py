@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from crossforge import api
-from crossforge.collect import CollectionSummary
+from crossforge.collection.collector import CollectionSummary
 from crossforge.emulator import Emulator
 from crossforge.store import Store
 from tests.reliability.helpers import TABLES, collect, contents, duplicates, served

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from crossforge.collect import CollectionProgress, CollectionSummary
+from crossforge.collection.collector import CollectionProgress, CollectionSummary
 from crossforge.emulator import Emulator
 from crossforge.records import Comment, Commit, Thread
 from crossforge.sources import github

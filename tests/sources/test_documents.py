@@ -9,15 +9,16 @@ import httpx
 import pytest
 
 from crossforge import api
-from crossforge.collect import Collector
+from crossforge.collection.collector import Collector
 from crossforge.emulator import Emulator
 from crossforge.records import DocumentText, Repository
-from crossforge.sources import cards, synthetic
+from crossforge.sources import cards
 from crossforge.sources.github import GitHubSource
 from crossforge.sources.http import ApiClient
 from crossforge.sources.hub import HubSource
 from crossforge.sources.raw import RawStore
 from crossforge.store import Store
+from crossforge.worlds import synthetic
 
 WORLD = list(synthetic.generate_world(10, 11))
 SYNTHETIC_DOCUMENTS = list(synthetic.generate_documents(WORLD, 11))
@@ -131,7 +132,7 @@ def test_pairs_are_complete_in_a_collected_world(collected, tmp_path):
 
 
 def test_documents_round_trip_through_a_world_file(tmp_path):
-    from crossforge.world import read_world, write_world
+    from crossforge.worlds.files import read_world, write_world
 
     path = tmp_path / "world.jsonl.gz"
     write_world(path, WORLD + DOCUMENTS)

@@ -17,11 +17,11 @@ from crossforge.cli import app
 from crossforge.emulator import Emulator, GitHubApps
 from crossforge.errors import ConfigError
 from crossforge.records import Repository
-from crossforge.sources import synthetic
 from crossforge.sources.github_app import AppCredentials, InstallationAuth
 from crossforge.sources.http import ApiClient, CollectError
 from crossforge.sources.raw import RawStore
 from crossforge.store import Store
+from crossforge.worlds import synthetic
 
 RUNNER = CliRunner()
 APP, INSTALLATION = "4242", "77"

@@ -34,7 +34,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from crossforge import __version__
+from crossforge._version import __version__
 from crossforge.errors import ConfigError
 from crossforge.sources.http import CollectError, _unreachable
 

@@ -39,7 +39,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from crossforge import __version__
+from crossforge._version import __version__
 from crossforge.errors import CrossforgeError
 from crossforge.sources.raw import KEPT_HEADERS, RawResponse, RawStore
 

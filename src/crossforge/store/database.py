@@ -1,0 +1,471 @@
+"""The DuckDB store: the only module that talks to the database.
+
+Tables are platform-neutral (see ``docs/schema.md``). Every write is an upsert on the
+record's natural key inside one transaction, so importing the same data twice changes
+nothing and a failure half-way leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from crossforge._version import __version__
+from crossforge.defaults import DEFAULT_DB
+from crossforge.errors import StoreError, first_line
+from crossforge.records import (
+    Account,
+    Comment,
+    Commit,
+    DatasetLink,
+    Derivation,
+    Documentation,
+    Membership,
+    ProjectLink,
+    Provenance,
+    Repository,
+    Thread,
+)
+
+#: Each entry migrates the schema from version ``i`` to ``i + 1``; never edit a shipped one.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE provenance (
+        id VARCHAR PRIMARY KEY, source VARCHAR NOT NULL, origin VARCHAR NOT NULL,
+        fetched_at TIMESTAMPTZ NOT NULL, tool_version VARCHAR NOT NULL);
+    CREATE TABLE repositories (
+        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+        owner VARCHAR NOT NULL, owner_type VARCHAR, created_at TIMESTAMPTZ,
+        last_modified TIMESTAMPTZ, popularity BIGINT, forks BIGINT, downloads BIGINT,
+        license VARCHAR, is_archived BOOLEAN, is_fork BOOLEAN, is_mirror BOOLEAN,
+        provenance_id VARCHAR NOT NULL, PRIMARY KEY (platform, repo));
+    CREATE TABLE accounts (
+        platform VARCHAR NOT NULL, login VARCHAR NOT NULL, type VARCHAR NOT NULL,
+        display_name VARCHAR, email VARCHAR, provenance_id VARCHAR NOT NULL,
+        PRIMARY KEY (platform, login));
+    CREATE TABLE commits (
+        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, sha VARCHAR NOT NULL,
+        author VARCHAR NOT NULL, author_name VARCHAR, author_email VARCHAR,
+        authored_at TIMESTAMPTZ, committer VARCHAR, committer_name VARCHAR,
+        committer_email VARCHAR, committed_at TIMESTAMPTZ, co_authors VARCHAR[],
+        files_changed INTEGER, lines_added BIGINT, lines_deleted BIGINT,
+        is_merge BOOLEAN NOT NULL, subject VARCHAR, provenance_id VARCHAR NOT NULL,
+        PRIMARY KEY (platform, repo, sha));
+    CREATE TABLE threads (
+        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, number INTEGER NOT NULL,
+        kind VARCHAR NOT NULL, title VARCHAR, body VARCHAR, author VARCHAR,
+        author_role VARCHAR NOT NULL, state VARCHAR, created_at TIMESTAMPTZ,
+        closed_at TIMESTAMPTZ, merged_at TIMESTAMPTZ, provenance_id VARCHAR NOT NULL,
+        PRIMARY KEY (platform, repo, number));
+    CREATE TABLE comments (
+        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, thread_number INTEGER NOT NULL,
+        comment_id VARCHAR NOT NULL, author VARCHAR, created_at TIMESTAMPTZ, body VARCHAR,
+        author_role VARCHAR NOT NULL, provenance_id VARCHAR NOT NULL,
+        PRIMARY KEY (platform, repo, comment_id));
+    CREATE TABLE derivations (
+        platform VARCHAR NOT NULL, child VARCHAR NOT NULL, parent VARCHAR NOT NULL,
+        relation VARCHAR NOT NULL, relation_source VARCHAR NOT NULL,
+        provenance_id VARCHAR NOT NULL, PRIMARY KEY (platform, child, parent, relation));
+    """,
+    """
+    CREATE TABLE memberships (
+        platform VARCHAR NOT NULL, organization VARCHAR NOT NULL, login VARCHAR NOT NULL,
+        provenance_id VARCHAR NOT NULL, PRIMARY KEY (platform, organization, login));
+    """,
+    """
+    CREATE TABLE study_steps (
+        step VARCHAR PRIMARY KEY, config_hash VARCHAR NOT NULL,
+        finished_at TIMESTAMPTZ NOT NULL, outcome VARCHAR);
+    """,
+    """
+    CREATE TABLE thread_labels (
+        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, number INTEGER NOT NULL,
+        label VARCHAR NOT NULL, probability DOUBLE NOT NULL, model VARCHAR NOT NULL,
+        labelled_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (platform, repo, number));
+    """,
+    """
+    CREATE TABLE frames (
+        frame VARCHAR NOT NULL, platform VARCHAR NOT NULL, repo VARCHAR NOT NULL,
+        position INTEGER NOT NULL, params VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (frame, platform, repo));
+    CREATE TABLE collection_tasks (
+        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, task VARCHAR NOT NULL,
+        state VARCHAR NOT NULL, cursor VARCHAR, updated_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (platform, repo, task));
+    """,
+    """
+    CREATE TABLE human_labels (
+        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, number INTEGER NOT NULL,
+        label VARCHAR NOT NULL, resolution VARCHAR NOT NULL, coders VARCHAR NOT NULL,
+        weight DOUBLE NOT NULL, provenance_id VARCHAR NOT NULL,
+        PRIMARY KEY (platform, repo, number));
+    """,
+    """
+    CREATE TABLE collection_truncations (
+        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, resource VARCHAR NOT NULL,
+        cap BIGINT NOT NULL, collected BIGINT NOT NULL, provenance_id VARCHAR NOT NULL,
+        recorded_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (platform, repo, resource));
+    CREATE TABLE collection_failures (
+        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, task VARCHAR NOT NULL,
+        reason VARCHAR NOT NULL, failures INTEGER NOT NULL, failed_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (platform, repo, task));
+    CREATE TABLE repository_renames (
+        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, current_name VARCHAR NOT NULL,
+        provenance_id VARCHAR NOT NULL, recorded_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (platform, repo));
+    """,
+    """
+    CREATE TABLE project_links (
+        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, github_repo VARCHAR NOT NULL,
+        source VARCHAR NOT NULL, position INTEGER NOT NULL, same_owner BOOLEAN NOT NULL,
+        is_tool BOOLEAN NOT NULL,
+        provenance_id VARCHAR NOT NULL, PRIMARY KEY (platform, repo, github_repo));
+    CREATE TABLE documentation (
+        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, document VARCHAR NOT NULL,
+        sections VARCHAR[] NOT NULL, expected INTEGER NOT NULL, completeness DOUBLE NOT NULL,
+        words INTEGER NOT NULL, headings INTEGER NOT NULL, digest VARCHAR NOT NULL,
+        provenance_id VARCHAR NOT NULL, PRIMARY KEY (platform, repo));
+    CREATE TABLE dataset_links (
+        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, dataset VARCHAR NOT NULL,
+        source VARCHAR NOT NULL, provenance_id VARCHAR NOT NULL,
+        PRIMARY KEY (platform, repo, dataset));
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+TABLES: dict[type, str] = {
+    Repository: "repositories",
+    Account: "accounts",
+    Commit: "commits",
+    Thread: "threads",
+    Comment: "comments",
+    Derivation: "derivations",
+    Membership: "memberships",
+    ProjectLink: "project_links",
+    Documentation: "documentation",
+    DatasetLink: "dataset_links",
+}
+#: Natural keys: a batch keeps the last record per key (one page may name a person twice).
+KEYS: dict[type, tuple[str, ...]] = {
+    Repository: ("platform", "repo"),
+    Account: ("platform", "login"),
+    Commit: ("platform", "repo", "sha"),
+    Thread: ("platform", "repo", "number"),
+    Comment: ("platform", "repo", "comment_id"),
+    Membership: ("platform", "organization", "login"),
+    ProjectLink: ("platform", "repo", "github_repo"),
+    Documentation: ("platform", "repo"),
+    DatasetLink: ("platform", "repo", "dataset"),
+}
+
+_BATCH_ROWS = 20_000
+
+#: Authority of a derivation's relation source: lower wins when one link is reported twice.
+SOURCE_RANK: dict[str, int] = {"tag": 0, "git": 0, "api": 1, "card": 2, "inferred": 3}
+
+
+class Store:
+    """An open crossforge database.
+
+    Args:
+        path: the DuckDB file; created (and migrated to the current schema) when absent.
+        read_only: open without the right to write; the file must exist. A file from an
+            older crossforge is migrated first (migrations only add tables).
+
+    Raises:
+        StoreError: the file is not a DuckDB database, is corrupted or locked, or was written
+            by a newer crossforge (its schema version is higher than this one knows).
+
+    Example:
+        >>> with Store("study.duckdb") as store:          # doctest: +SKIP
+        ...     store.query("select count(*) from commits").fetchone()
+    """
+
+    def __init__(self, path: str | Path = DEFAULT_DB, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        if read_only and not self.path.exists():
+            raise StoreError(f"database {self.path} does not exist")
+        if self.path.is_dir():
+            raise StoreError(f"database path {self.path} is a directory")
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open database {self.path}: {first_line(exc)}") from exc
+        try:
+            self._migrate(read_only=read_only)
+        except BaseException:
+            self._con.close()
+            raise
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection; the store cannot be used afterwards."""
+        self._con.close()
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version the file is at."""
+        row = self._con.execute("SELECT max(version) FROM schema_version").fetchone()
+        return int(row[0] or 0)
+
+    def _migrate(self, *, read_only: bool) -> None:
+        try:
+            if not read_only:
+                self._con.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_version "
+                    "(version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
+                )
+            current = self.schema_version
+        except duckdb.Error as exc:
+            raise StoreError(
+                f"{self.path} is not a crossforge database: {first_line(exc)}"
+            ) from exc
+        if current > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has schema version {current}, newer than this crossforge "
+                f"({__version__}) knows ({SCHEMA_VERSION}); upgrade crossforge"
+            )
+        if current < SCHEMA_VERSION and read_only:
+            # Migrations only add tables, so an older file is upgraded in place, then
+            # reopened read-only: reading never requires a separate upgrade step.
+            self._con.close()
+            Store(self.path).close()
+            self._con = duckdb.connect(str(self.path), read_only=True)
+            return
+        for version in range(current, SCHEMA_VERSION):
+            with self.transaction():
+                self._con.execute(MIGRATIONS[version])
+                self._con.execute(
+                    "INSERT INTO schema_version VALUES (?, ?)",
+                    [version + 1, datetime.now(UTC)],
+                )
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run the block atomically: all its writes land, or none do."""
+        self._con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+        self._con.execute("COMMIT")
+
+    def query(self, sql: str, params: list[Any] | None = None) -> duckdb.DuckDBPyConnection:
+        """Run read SQL against the store (measures use this)."""
+        try:
+            return self._con.execute(sql, params or [])
+        except duckdb.Error as exc:
+            raise StoreError(f"query failed on {self.path}: {first_line(exc)}") from exc
+
+    def frame(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+        """Run read SQL and return a pandas DataFrame."""
+        return self.query(sql, params).df()
+
+    @contextmanager
+    def temp_table(self, name: str, sql: str, params: list[Any] | None = None
+                   ) -> Iterator[None]:
+        """Hold the result of read SQL as the temporary table ``name`` for the block.
+
+        A measure reading one large intermediate several times computes it once: DuckDB
+        keeps temporary tables in its buffer manager, which spills them to disk under the
+        memory cap, where a CTE read by several parts of one statement stays pinned.
+        """
+        self.query(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}", params)
+        try:
+            yield
+        finally:
+            self.query(f"DROP TABLE IF EXISTS temp.{name}")
+
+    def write(self, provenance: Provenance, records: Iterable[object], *,
+              tasks: Iterable[tuple[str, str, str, str, str | None]] = ()) -> dict[str, int]:
+        """Upsert ``records`` on their natural keys, stamped with ``provenance``, atomically.
+
+        Records are consumed lazily and written in batches, so memory stays flat for
+        histories of any length. ``tasks`` (platform, repo, task, state, cursor) are
+        collection checkpoints written in the same transaction, so a kill at any instant
+        leaves the records and the checkpoints consistent.
+
+        Returns:
+            Rows written per table.
+        """
+        provenance_id = provenance_key(provenance.source, provenance.origin)
+        counts: dict[str, int] = {}
+        pending: dict[type, list[object]] = {}
+        try:
+            with self.transaction():
+                self._con.execute(
+                    "INSERT OR REPLACE INTO provenance VALUES (?, ?, ?, ?, ?)",
+                    [provenance_id, provenance.source, provenance.origin,
+                     provenance.fetched_at, provenance.tool_version],
+                )
+                for record in records:
+                    kind = type(record)
+                    if kind not in TABLES:
+                        raise StoreError(f"cannot store a {kind.__name__}")
+                    batch = pending.setdefault(kind, [])
+                    batch.append(record)
+                    if len(batch) >= _BATCH_ROWS:
+                        counts[TABLES[kind]] = counts.get(TABLES[kind], 0) + len(batch)
+                        self._upsert(kind, batch, provenance_id)
+                        batch.clear()
+                for kind, batch in pending.items():
+                    if batch:
+                        counts[TABLES[kind]] = counts.get(TABLES[kind], 0) + len(batch)
+                        self._upsert(kind, batch, provenance_id)
+                for task in tasks:
+                    self._con.execute("INSERT OR REPLACE INTO collection_tasks "
+                                      "VALUES (?, ?, ?, ?, ?, ?)", [*task, datetime.now(UTC)])
+        except duckdb.Error as exc:
+            raise StoreError(f"write to {self.path} failed: {first_line(exc)}") from exc
+        return counts
+
+    def _upsert(self, kind: type, batch: list[object], provenance_id: str) -> None:
+        if kind is Derivation:
+            self._upsert_derivations(batch, provenance_id)  # type: ignore[arg-type]
+            return
+        keys = KEYS[kind]
+        batch = list({tuple(getattr(r, k) for k in keys): r for r in batch}.values())
+        names = [f.name for f in dataclasses.fields(kind)]
+        columns = {name: [getattr(r, name) for r in batch] for name in names}
+        for listed in ("co_authors", "sections"):
+            if listed in columns:
+                columns[listed] = [list(v) for v in columns[listed]]
+        columns["provenance_id"] = [provenance_id] * len(batch)
+        with self._registered("_batch", pa.table(columns)):
+            self._con.execute(
+                f"INSERT OR REPLACE INTO {TABLES[kind]} ({', '.join(columns)}) "
+                f"SELECT {', '.join(columns)} FROM _batch"
+            )
+
+    @contextmanager
+    def _registered(self, name: str, data: object) -> Iterator[None]:
+        """``data`` (a DataFrame or Arrow table) readable as the view ``name`` in the block."""
+        self._con.register(name, data)
+        try:
+            yield
+        finally:
+            self._con.unregister(name)
+
+    def finished_step(self, step: str) -> str | None:
+        """The configuration hash a study step last finished with, if it did."""
+        row = self.query("SELECT config_hash FROM study_steps WHERE step = ?", [step]).fetchone()
+        return row[0] if row else None
+
+    def mark_step(self, step: str, config_hash: str, outcome: str) -> None:
+        """Record that a study step finished (so a re-run can skip it)."""
+        with self.transaction():
+            self._con.execute("INSERT OR REPLACE INTO study_steps VALUES (?, ?, ?, ?)",
+                              [step, config_hash, datetime.now(UTC), outcome])
+
+    def _upsert_derivations(self, batch: list[Derivation], provenance_id: str) -> None:
+        """Upsert derivation links, keeping the most authoritative ``relation_source``.
+
+        One link can be reported twice (a child's relation tag and its parent's lineage
+        list, or two dumps): the child's own tag outranks the Hub's lineage listing, which
+        outranks an explicit card relation, which outranks an inferred one; equal ranks
+        take the newer report.
+        """
+        best: dict[tuple[str, str, str, str], Derivation] = {}
+        for d in batch:
+            key = (d.platform, d.child, d.parent, d.relation)
+            held = best.get(key)
+            if held is None or (SOURCE_RANK.get(d.relation_source, 9)
+                                <= SOURCE_RANK.get(held.relation_source, 9)):
+                best[key] = d
+        rows = list(best.values())
+        names = [f.name for f in dataclasses.fields(Derivation)]
+        columns = {name: [getattr(r, name) for r in rows] for name in names}
+        columns["provenance_id"] = [provenance_id] * len(rows)
+        rank = " ".join(f"WHEN '{k}' THEN {v}" for k, v in SOURCE_RANK.items())
+        with self._registered("_batch", pa.table(columns)):
+            self._con.execute(
+                f"INSERT INTO derivations ({', '.join(columns)}) "
+                f"SELECT {', '.join(columns)} FROM _batch "
+                "ON CONFLICT (platform, child, parent, relation) DO UPDATE SET "
+                "relation_source = EXCLUDED.relation_source, "
+                "provenance_id = EXCLUDED.provenance_id "
+                f"WHERE (CASE EXCLUDED.relation_source {rank} ELSE 9 END) "
+                f"<= (CASE derivations.relation_source {rank} ELSE 9 END)"
+            )
+
+    def write_thread_labels(self, labels: pd.DataFrame, model: str) -> int:
+        """Replace the type labels of the given threads (``platform, repo, number, label,
+        probability``), atomically."""
+        frame = labels[["platform", "repo", "number", "label", "probability"]].copy()
+        frame["model"] = model
+        frame["labelled_at"] = datetime.now(UTC)
+        try:
+            with self.transaction(), self._registered("_labels", frame):
+                self._con.execute("INSERT OR REPLACE INTO thread_labels "
+                                  "SELECT * FROM _labels")
+        except duckdb.Error as exc:
+            raise StoreError(f"write to {self.path} failed: {first_line(exc)}") from exc
+        return len(frame)
+
+    def write_human_labels(self, labels: pd.DataFrame, provenance: Provenance) -> int:
+        """Replace the human type labels of the given threads (``platform, repo, number,
+        label, resolution, coders, weight``) and record where they came from, atomically."""
+        key = provenance_key(provenance.source, provenance.origin)
+        frame = labels[["platform", "repo", "number", "label", "resolution", "coders",
+                        "weight"]].assign(provenance_id=key)
+        try:
+            with self.transaction():
+                self._con.execute("INSERT OR REPLACE INTO provenance VALUES (?, ?, ?, ?, ?)",
+                                  [key, provenance.source, provenance.origin,
+                                   provenance.fetched_at, provenance.tool_version])
+                with self._registered("_human", frame):
+                    self._con.execute("INSERT OR REPLACE INTO human_labels SELECT * FROM _human")
+        except duckdb.Error as exc:
+            raise StoreError(f"write to {self.path} failed: {first_line(exc)}") from exc
+        return len(frame)
+
+    def write_frame(self, frame: str, platform: str, repos: list[str], params: dict) -> int:
+        """Store a sampling frame (replacing one of the same name and platform)."""
+        rows = pd.DataFrame({"frame": frame, "platform": platform, "repo": repos,
+                             "position": range(len(repos)),
+                             "params": json.dumps(params, sort_keys=True),
+                             "created_at": datetime.now(UTC)})
+        try:
+            with self.transaction():
+                self._con.execute("DELETE FROM frames WHERE frame = ? AND platform = ?",
+                                  [frame, platform])
+                with self._registered("_frame", rows):
+                    self._con.execute("INSERT INTO frames SELECT * FROM _frame")
+        except duckdb.Error as exc:
+            raise StoreError(f"write to {self.path} failed: {first_line(exc)}") from exc
+        return len(rows)
+
+    def read_frame(self, frame: str) -> list[tuple[str, str]]:
+        """The ``(platform, repo)`` pairs of a frame, in frame order."""
+        return [(p, r) for p, r in self.query(
+            "SELECT platform, repo FROM frames WHERE frame = ? ORDER BY platform, position",
+            [frame]).fetchall()]
+
+    def counts(self) -> dict[str, int]:
+        """Rows per data table."""
+        return {
+            name: int(self.query(f"SELECT count(*) FROM {name}").fetchone()[0])
+            for name in TABLES.values()
+        }
+
+
+def provenance_key(source: str, origin: str) -> str:
+    """A stable id for one (source, origin) pair, so a re-import reuses its provenance row."""
+    return hashlib.sha256(f"{source}\0{origin}".encode()).hexdigest()[:16]
+

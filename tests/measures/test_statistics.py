@@ -1,0 +1,91 @@
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from crossforge.measures.statistics import (
+    PlatformComparison,
+    cliffs_delta,
+    cramers_v,
+    holm,
+    median_ci,
+    van_elteren,
+)
+
+
+def _brute_delta(x, y):
+    return np.sign(np.subtract.outer(x, y)).mean()
+
+
+def test_cliffs_delta_matches_pairwise_definition_with_ties():
+    rng = np.random.default_rng(1)
+    x, y = rng.integers(0, 6, 80).astype(float), rng.integers(0, 4, 50).astype(float)
+    assert cliffs_delta(x, y) == pytest.approx(_brute_delta(x, y))
+    assert cliffs_delta(np.array([1.0]), np.array([1.0])) == 0.0
+
+
+def test_median_ci_covers_the_true_median_about_95_percent():
+    rng = np.random.default_rng(2)
+    hits = 0
+    for _ in range(400):
+        low, high = median_ci(rng.exponential(1.0, 60))
+        hits += low <= np.log(2) <= high
+    assert 0.92 <= hits / 400 <= 0.99
+
+
+def test_holm_matches_hand_computation():
+    adjusted = holm([0.01, 0.04, 0.03, np.nan])
+    assert adjusted[:3] == pytest.approx([0.03, 0.06, 0.06])
+    assert np.isnan(adjusted[3])
+
+
+def test_cramers_v_of_perfect_association_is_one():
+    assert cramers_v(np.array([[10, 0], [0, 10]])) == pytest.approx(1.0)
+    assert cramers_v(np.array([[5, 5], [5, 5]])) == pytest.approx(0.0)
+
+
+def test_van_elteren_with_one_stratum_is_the_rank_sum_test():
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(0.3, 1, 70), rng.normal(0, 1, 90)
+    expected = stats.mannwhitneyu(x, y, use_continuity=False, method="asymptotic").pvalue
+    assert van_elteren([x], [y]) == pytest.approx(expected, rel=1e-6)
+
+
+def _frame(rng, shift):
+    n = 300
+    frame = pd.DataFrame({
+        "platform": ["github"] * n + ["huggingface"] * n,
+        "age_months": np.concatenate([rng.uniform(1, 100, n), rng.uniform(1, 40, n)]),
+        "popularity": rng.integers(0, 50, 2 * n),
+    })
+    frame["contributors"] = np.concatenate([rng.poisson(3 + shift, n), rng.poisson(3, n)])
+    frame["multi"] = frame["contributors"] > 2
+    return frame
+
+
+def test_comparison_finds_a_real_difference_and_not_a_null_one():
+    rng = np.random.default_rng(4)
+    comparison = PlatformComparison(n_bootstrap=400, seed=1)
+    real = comparison.compute(_frame(rng, 2), ["contributors", "multi"]).set_index(
+        ["measure", "comparison"])
+    raw = real.loc[("contributors", "raw")]
+    assert raw.effect == "cliffs_delta" and raw.p_holm < 1e-6
+    assert raw.effect_ci_low < raw.effect_value < raw.effect_ci_high and raw.effect_ci_low > 0
+    assert real.loc[("multi", "raw")].effect == "cramers_v"
+    stratified = real.loc[("contributors", "stratified")]
+    # Hub ages stop at 40 months, so the oldest age tercile has no Hub repository: those
+    # cells cannot compare anything and are left out of the stratified comparison.
+    assert 1 <= stratified.strata < 9
+    assert stratified.n_github < raw.n_github and stratified.n_huggingface == raw.n_huggingface
+    assert stratified.effect_ci_low > 0
+    null = comparison.compute(_frame(rng, 0), ["contributors"]).set_index("comparison")
+    assert null.loc["raw"].effect_ci_low < 0 < null.loc["raw"].effect_ci_high
+
+
+def test_bootstrap_interval_matches_naive_resampling():
+    rng = np.random.default_rng(5)
+    x, y = rng.poisson(4, 120).astype(float), rng.poisson(3, 90).astype(float)
+    fast = PlatformComparison(n_bootstrap=2000, seed=0)._bootstrap_deltas(x, y, rng)
+    naive = [cliffs_delta(rng.choice(x, len(x)), rng.choice(y, len(y))) for _ in range(2000)]
+    assert np.quantile(fast, [0.025, 0.975]) == pytest.approx(
+        np.quantile(naive, [0.025, 0.975]), abs=0.03)
