@@ -35,7 +35,7 @@ from pathlib import Path
 from crossforge import __version__
 from crossforge.collection.collector import Caps, CollectionSummary
 from crossforge.emulator import Emulator
-from crossforge.sources.http import CollectError
+from crossforge.errors import CollectError
 from crossforge.store import Store
 from tests.reliability.helpers import (
     TABLES,

@@ -4,6 +4,7 @@
 
     CrossforgeError
     ├── ConfigError (also ValueError)   bad argument, id, platform or file
+    ├── CollectError                    an API could not be reached or refused the collection
     ├── GitError                        a path is not a readable git repository
     └── StoreError                      the database cannot be opened, read or migrated
 
@@ -19,6 +20,10 @@ class CrossforgeError(Exception):
 
 class ConfigError(CrossforgeError, ValueError):
     """An argument, identifier or input file is not acceptable."""
+
+
+class CollectError(CrossforgeError):
+    """An API could not be reached or refused the collection."""
 
 
 class GitError(CrossforgeError):

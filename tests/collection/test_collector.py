@@ -16,10 +16,11 @@ from crossforge import api
 from crossforge.cli import app, budget_text
 from crossforge.collection.collector import CollectionProgress, Collector
 from crossforge.emulator import Emulator
+from crossforge.errors import CollectError
 from crossforge.records import Repository
 from crossforge.sources import github
 from crossforge.sources.github import GitHubSource
-from crossforge.sources.http import ApiClient, CollectError
+from crossforge.sources.http import ApiClient
 from crossforge.sources.hub import HubSource
 from crossforge.sources.raw import RawResponse, RawStore
 from crossforge.store import Store

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from crossforge.emulator import Emulator
-from crossforge.sources.http import ApiClient, Breaker, CollectError
+from crossforge.errors import CollectError
+from crossforge.sources.http import ApiClient, Breaker
 from crossforge.sources.raw import RawStore
 from tests.reliability.helpers import FRAME, WORLD
 

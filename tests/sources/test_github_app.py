@@ -15,10 +15,10 @@ from typer.testing import CliRunner
 
 from crossforge.cli import app
 from crossforge.emulator import Emulator, GitHubApps
-from crossforge.errors import ConfigError
+from crossforge.errors import CollectError, ConfigError
 from crossforge.records import Repository
 from crossforge.sources.github_app import AppCredentials, InstallationAuth
-from crossforge.sources.http import ApiClient, CollectError
+from crossforge.sources.http import ApiClient
 from crossforge.sources.raw import RawStore
 from crossforge.store import Store
 from crossforge.worlds import synthetic

@@ -35,8 +35,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from crossforge._version import __version__
-from crossforge.errors import ConfigError
-from crossforge.sources.http import CollectError, _unreachable
+from crossforge.errors import CollectError, ConfigError
+from crossforge.sources.http import _unreachable
 
 #: Environment variables read when the options are not given.
 APP_ID_ENV = "GITHUB_APP_ID"

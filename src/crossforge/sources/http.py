@@ -40,7 +40,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 
 from crossforge._version import __version__
-from crossforge.errors import CrossforgeError
+from crossforge.errors import CollectError
 from crossforge.sources.raw import KEPT_HEADERS, RawResponse, RawStore
 
 if TYPE_CHECKING:
@@ -56,10 +56,6 @@ _HUB_POLICY = re.compile(r'\s*"([^"]+)"')
 NEXT_OVERRIDE = "x-crossforge-next"
 #: Page-number parameters and the number of the first page (GitHub ``page``, Hub ``p``).
 PAGE_KEYS = {"page": 1, "p": 0}
-
-
-class CollectError(CrossforgeError):
-    """An API could not be reached or refused the collection."""
 
 
 class UnusableAnswer(CollectError):
