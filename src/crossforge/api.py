@@ -157,7 +157,8 @@ def validate_relations(path: str | Path) -> dict:
     """Agreement of relation inference with the Hub's hidden relation tags on a dump."""
     from crossforge.measures.relations import validate_relation_inference
 
-    return validate_relation_inference(path)
+    checks = (hub_metadata.hidden_tag_check(e) for e in hub_metadata.read_entries(path))
+    return validate_relation_inference(c for c in checks if c is not None)
 
 
 def classify_csv(path: str | Path, output: str | Path, *, labels: list[str] | None = None,
