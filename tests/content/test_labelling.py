@@ -17,7 +17,7 @@ from crossforge import api
 from crossforge.cli import app
 from crossforge.content import classify, labelling
 from crossforge.content.labelling.server import LabellingSession, make_server
-from crossforge.content.shares import confusion
+from crossforge.content.shares import MIN_HUMAN_VALIDATION, confusion
 from crossforge.errors import ConfigError
 from crossforge.records import Thread
 from crossforge.store import Store
@@ -296,7 +296,7 @@ def test_type_shares_use_human_labels_once_a_platform_has_enough(world_db: Path,
                                                                   tmp_path: Path) -> None:
     # humans agree with every GitHub prediction: no correction is needed there
     db, github, threads = _study_with_agreeing_github_labels(world_db, tmp_path)
-    assert len(github) >= api.MIN_HUMAN_VALIDATION
+    assert len(github) >= MIN_HUMAN_VALIDATION
     hub = threads[threads["platform"] == "huggingface"].head(10)
     _store_human_labels(db, hub.rename(columns={"predicted": "label"}))
     shares = api.measure(db, tmp_path / "out", n_bootstrap=50).evolution["type_shares"]

@@ -25,7 +25,7 @@ from crossforge.measures import (
     paired_comparison,
     paired_sides,
 )
-from crossforge.records import Commit, Provenance, Repository
+from crossforge.records import MODEL_CARD_SECTIONS, Commit, Provenance, Repository
 from crossforge.sources import cards
 from crossforge.store import Store
 from tests.conftest import CORPUS
@@ -174,7 +174,7 @@ def test_documentation_and_dataset_graph(paired_store):
     assert documents["repo"].tolist() == ["lab0/model", "lab1/model", "lab2/model", "solo/m"]
     assert documents["has_description"].tolist() == [False] * 4   # lead under 20 words
     summary = documentation_summary(documents)
-    assert set(summary["section"]) == {*cards.MODEL_CARD_SECTIONS, "(completeness)"}
+    assert set(summary["section"]) == {*MODEL_CARD_SECTIONS, "(completeness)"}
     edges = DatasetProvenance().compute(paired_store)
     table = dataset_table(edges)
     assert table.iloc[0].tolist() == ["huggingface", "shared/data", 3]

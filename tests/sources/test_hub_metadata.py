@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
+from crossforge import api
 from crossforge.errors import ConfigError
-from crossforge.measures.relations import validate_relation_inference
 from crossforge.records import Derivation, Provenance
 from crossforge.sources.hub_metadata import list_records, read_entries
 from crossforge.store import Store
@@ -112,7 +112,7 @@ def test_corpus_reads_every_model_and_keeps_every_tagged_relation(corpus_dump, t
 
 @pytest.mark.corpus
 def test_corpus_relation_inference_validation(corpus_dump):
-    result = validate_relation_inference(corpus_dump)
+    result = api.validate_relations(corpus_dump)
     assert result["n"] > 1900
     confusion = result["confusion"]["finetune"]
     assert sum(confusion.values()) == result["n"]

@@ -6,7 +6,9 @@ a labelled sample of threads with the classifier's predictions, the confusion ma
 ``M q = p`` for the observed predicted shares ``p`` with ``q`` on the simplex (adjusted
 classify-and-count, Forman 2008; Buonaccorsi 2010 for misclassification in proportions).
 Percentile intervals come from a bootstrap that resamples the labelled sample (so ``M``
-varies) and the classified threads (so ``p`` varies). Definitions: ``docs/content.md``.
+varies) and the classified threads (so ``p`` varies). ``stored_type_shares`` applies this to
+a store's classified threads, choosing the labelled sample per platform. Definitions:
+``docs/content.md``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,13 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
+from crossforge.content import classify
 from crossforge.errors import ConfigError
+from crossforge.store import Store
+
+#: Human-labelled threads a platform needs before they replace the model card's
+#: cross-validated predictions as the sample that corrects its type shares.
+MIN_HUMAN_VALIDATION = 50
 
 
 def confusion(true: Sequence[str], predicted: Sequence[str], classes: Sequence[str],
@@ -126,3 +134,50 @@ class TypeShares:
 def _shares(labels: np.ndarray, classes: list[str]) -> np.ndarray:
     counts = np.array([(labels == c).sum() for c in classes], dtype=float)
     return counts / counts.sum() if counts.sum() else np.full(len(classes), 1 / len(classes))
+
+
+def stored_type_shares(store: Store, *, n_bootstrap: int, seed: int) -> pd.DataFrame:
+    """Per-platform thread-type shares of the store's classified threads, corrected for the
+    labelling model's errors measured on human labels or, failing enough of them, on the
+    model card's cross-validation (column ``validation`` says which)."""
+    labelled = store.frame("SELECT t.platform, l.label, l.model FROM thread_labels l "
+                           "JOIN threads t USING (platform, repo, number)")
+    columns = ["group", "class", "n", "raw_share", "adjusted_share", "ci_low", "ci_high",
+               "validation_n", "validation"]
+    if labelled.empty:
+        return pd.DataFrame(columns=columns)
+    name = labelled["model"].mode().iloc[0]
+    model = classify.load_model(None if name == "default" else name)
+    classes = [str(c) for c in model.classes_]
+    card = pd.DataFrame({"true": model.card_.get("cv_true", []),
+                         "predicted": model.card_.get("cv_predicted", [])})
+    validation, sources = _validation_sample(store, name, classes, card,
+                                             sorted(labelled["platform"].unique()))
+    shares = TypeShares(classes=classes, n_bootstrap=n_bootstrap,
+                        seed=seed).compute(labelled, validation)
+    return shares.assign(validation=shares["group"].map(sources))
+
+
+def _validation_sample(store: Store, model: str, classes: list[str], card: pd.DataFrame,
+                       platforms: list[str]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Per platform, the labelled sample that measures the model's errors: the store's
+    human labels against the model's predictions on the same threads when the platform has
+    at least ``MIN_HUMAN_VALIDATION`` of them, else the model card's cross-validation."""
+    human = store.frame("SELECT h.platform, h.label AS true, l.label AS predicted, h.weight "
+                        "FROM human_labels h JOIN thread_labels l "
+                        "USING (platform, repo, number) WHERE l.model = ?", [model])
+    human = human[human["true"].isin(classes)]
+    parts, sources = [], {}
+    for platform in platforms:
+        own = human[human["platform"] == platform]
+        if len(own) >= MIN_HUMAN_VALIDATION:
+            parts.append(own)
+            sources[platform] = "human labels"
+        elif card.empty:
+            raise ConfigError(f"model {model} carries no cross-validated predictions and "
+                              f"{platform} has {len(own)} human labels (need "
+                              f"{MIN_HUMAN_VALIDATION}) to correct type shares with")
+        else:
+            parts.append(card.assign(platform=platform, weight=1.0))
+            sources[platform] = "model card cross-validation"
+    return pd.concat(parts, ignore_index=True), sources

@@ -17,7 +17,7 @@ from scipy import stats
 
 from crossforge.measures.engine import Engine
 from crossforge.measures.statistics import holm
-from crossforge.sources.cards import SECTIONS
+from crossforge.records import SECTIONS
 
 #: The pairing rule: a card's first link (card data fields first, then the text) that is
 #: not a tool and is either named by a card data field or shares the model's owner.

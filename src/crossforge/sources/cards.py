@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from crossforge.records import DatasetLink, Documentation, Platform, ProjectLink
+from crossforge.records import SECTIONS, DatasetLink, Documentation, Platform, ProjectLink
 
 #: Card data fields that name the model's code repository explicitly.
 LINK_FIELDS: tuple[str, ...] = ("repo", "repository", "github", "code", "source_code",
@@ -67,45 +67,6 @@ _PLACEHOLDER = re.compile(r"\[?more information needed\]?|\{\{.*?\}\}|\btodo\b|\
                           r"\bcoming soon\b|\[optional\]|<!--.*?-->", re.IGNORECASE | re.DOTALL)
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 
-#: Canonical sections of a Hub model card, after the Hub's model card template
-#: (``huggingface_hub`` ``modelcard_template.md``), each with the heading words that name
-#: it. A heading counts for every section one of whose synonyms it contains as words.
-MODEL_CARD_SECTIONS: dict[str, tuple[str, ...]] = {
-    "description": ("model details", "model description", "description", "overview",
-                    "introduction", "summary", "about", "model summary", "model information"),
-    "intended_uses": ("intended use", "intended uses", "uses", "direct use", "downstream use",
-                      "use cases", "out of scope"),
-    "limitations": ("limitation", "limitations", "bias", "risks", "ethical considerations",
-                    "disclaimer", "recommendations", "safety"),
-    "training": ("training", "training data", "training procedure", "training details",
-                 "fine tuning", "finetuning", "dataset", "datasets", "hyperparameters"),
-    "evaluation": ("evaluation", "results", "benchmark", "benchmarks", "metrics",
-                   "performance", "testing data"),
-    "how_to_use": ("how to use", "how to get started", "usage", "quick start", "quickstart",
-                   "getting started", "inference", "example", "examples", "sample code",
-                   "run the model", "use with", "prompt format", "prompt template"),
-    "license": ("license", "licence", "licensing", "terms of use"),
-    "citation": ("citation", "citations", "cite", "bibtex", "reference", "references"),
-}
-
-#: Canonical sections of a GitHub README, the ones README guides and GitHub's community
-#: profile ask for.
-README_SECTIONS: dict[str, tuple[str, ...]] = {
-    "description": ("description", "overview", "introduction", "about", "summary",
-                    "what is", "features", "motivation", "background"),
-    "installation": ("installation", "install", "installing", "setup", "set up",
-                     "requirements", "prerequisites", "dependencies", "build", "building"),
-    "usage": ("usage", "how to use", "getting started", "quick start", "quickstart",
-              "example", "examples", "tutorial", "demo", "running", "run"),
-    "contributing": ("contributing", "contribute", "contribution", "contributions",
-                     "development", "developers", "code of conduct", "support", "community"),
-    "license": ("license", "licence", "licensing", "copyright"),
-    "citation": ("citation", "cite", "bibtex", "reference", "references",
-                 "acknowledgement", "acknowledgements", "acknowledgment", "acknowledgments",
-                 "credits", "thanks"),
-}
-SECTIONS: dict[str, dict[str, tuple[str, ...]]] = {"model_card": MODEL_CARD_SECTIONS,
-                                                   "readme": README_SECTIONS}
 #: Words of prose before the first section heading that count as a description.
 LEAD_WORDS = 20
 

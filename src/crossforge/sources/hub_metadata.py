@@ -32,6 +32,7 @@ import yaml
 
 from crossforge.errors import ConfigError
 from crossforge.records import (
+    RELATIONS,
     DatasetLink,
     Derivation,
     Documentation,
@@ -218,6 +219,23 @@ def infer_relation(entry: ModelEntry, parents: tuple[str, ...]) -> Relation:
             or _QUANT_WORDS.search(entry.library or "") or _QUANT_WORDS.search(name)):
         return "quantized"
     return "finetune"
+
+
+def hidden_tag_check(entry: ModelEntry) -> tuple[str, Relation] | None:
+    """The model's one ``base_model:<relation>:`` tag and the relation inferred with its tags
+    hidden (an explicit ``base_model_relation`` in card data is evidence and is used as such),
+    so ``measures.relations`` can score inference against the Hub's own tags.
+
+    ``None`` when the model has no single tagged relation or its card data names no parent
+    (inference needs a parent).
+    """
+    hidden = {m.group(1) for t in entry.tags if (m := _RELATION_TAG.match(t))}
+    parents = base_models(entry)
+    if len(hidden) != 1 or not parents:
+        return None
+    declared = entry.card.get("base_model_relation")
+    inferred = declared if declared in RELATIONS else infer_relation(entry, parents)
+    return next(iter(hidden)), inferred
 
 
 def derivations(entry: ModelEntry, *, use_tags: bool = True) -> list[Derivation]:

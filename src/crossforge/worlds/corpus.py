@@ -45,6 +45,7 @@ from crossforge.records import (
 )
 from crossforge.sources import github, hub_metadata
 from crossforge.sources.raw import api_time
+from crossforge.worlds.files import write_world
 
 SOURCE = "corpus"
 COMMITS_FILE = "git_commits.csv.gz"
@@ -170,6 +171,26 @@ def records(corpus: str | Path, selection: CorpusSelection = CorpusSelection()
     yield from (accounts[login] for login in sorted(accounts))
     for owner, login in members:
         yield Membership("github", owner, login)
+
+
+def write_corpus_world(corpus: str | Path, out: str | Path,
+                       selection: CorpusSelection = CorpusSelection()) -> dict[str, int]:
+    """Write the world ``records`` gives for ``selection`` to the world file ``out``, and
+    return the records written per record type (the file appears only when complete).
+
+    Raises:
+        ConfigError: as ``records``.
+    """
+    counts: dict[str, int] = {}
+
+    def counted(world: Iterable[WorldRecord]) -> Iterator[WorldRecord]:
+        for record in world:
+            name = type(record).__name__
+            counts[name] = counts.get(name, 0) + 1
+            yield record
+
+    write_world(out, counted(records(corpus, selection)))
+    return counts
 
 
 def _activity(corpus: Path, wanted: set[str] | None) -> tuple[
