@@ -109,7 +109,7 @@ class Store:
             with self.transaction():
                 self._con.execute(MIGRATIONS[version])
                 self._con.execute(
-                    "INSERT INTO schema_version VALUES (?, ?)",
+                    "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
                     [version + 1, datetime.now(UTC)],
                 )
 
@@ -162,16 +162,11 @@ class Store:
         Returns:
             Rows written per table.
         """
-        provenance_id = provenance_key(provenance.source, provenance.origin)
         counts: dict[str, int] = {}
         pending: dict[type, list[object]] = {}
         try:
             with self.transaction():
-                self._con.execute(
-                    "INSERT OR REPLACE INTO provenance VALUES (?, ?, ?, ?, ?)",
-                    [provenance_id, provenance.source, provenance.origin,
-                     provenance.fetched_at, provenance.tool_version],
-                )
+                provenance_id = self._write_provenance(provenance)
                 for record in records:
                     kind = type(record)
                     if kind not in TABLES:
@@ -187,11 +182,28 @@ class Store:
                         counts[TABLES[kind]] = counts.get(TABLES[kind], 0) + len(batch)
                         self._upsert(kind, batch, provenance_id)
                 for task in tasks:
-                    self._con.execute("INSERT OR REPLACE INTO collection_tasks "
-                                      "VALUES (?, ?, ?, ?, ?, ?)", [*task, datetime.now(UTC)])
+                    self._con.execute(
+                        "INSERT OR REPLACE INTO collection_tasks "
+                        "(platform, repo, task, state, cursor, updated_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?)", [*task, datetime.now(UTC)])
         except duckdb.Error as exc:
             raise StoreError(f"write to {self.path} failed: {first_line(exc)}") from exc
         return counts
+
+    def _write_provenance(self, provenance: Provenance) -> str:
+        """Upsert the provenance row of ``provenance`` (inside the caller's transaction).
+
+        Returns:
+            Its id, which the rows it stamps carry as ``provenance_id``.
+        """
+        key = provenance_key(provenance.source, provenance.origin)
+        names = [f.name for f in dataclasses.fields(Provenance)]
+        self._con.execute(
+            f"INSERT OR REPLACE INTO provenance (id, {', '.join(names)}) "
+            f"VALUES (?{', ?' * len(names)})",
+            [key, *(getattr(provenance, name) for name in names)],
+        )
+        return key
 
     def _upsert(self, kind: type, batch: list[object], provenance_id: str) -> None:
         if kind is Derivation:
@@ -228,7 +240,8 @@ class Store:
     def mark_step(self, step: str, config_hash: str, outcome: str) -> None:
         """Record that a study step finished (so a re-run can skip it)."""
         with self.transaction():
-            self._con.execute("INSERT OR REPLACE INTO study_steps VALUES (?, ?, ?, ?)",
+            self._con.execute("INSERT OR REPLACE INTO study_steps "
+                              "(step, config_hash, finished_at, outcome) VALUES (?, ?, ?, ?)",
                               [step, config_hash, datetime.now(UTC), outcome])
 
     def _upsert_derivations(self, batch: list[Derivation], provenance_id: str) -> None:
@@ -239,9 +252,10 @@ class Store:
         outranks an explicit card relation, which outranks an inferred one; equal ranks
         take the newer report.
         """
-        best: dict[tuple[str, str, str, str], Derivation] = {}
+        keys = KEYS[Derivation]
+        best: dict[tuple[str, ...], Derivation] = {}
         for d in batch:
-            key = (d.platform, d.child, d.parent, d.relation)
+            key = tuple(getattr(d, k) for k in keys)
             held = best.get(key)
             if held is None or (SOURCE_RANK.get(d.relation_source, 9)
                                 <= SOURCE_RANK.get(held.relation_source, 9)):
@@ -255,7 +269,7 @@ class Store:
             self._con.execute(
                 f"INSERT INTO derivations ({', '.join(columns)}) "
                 f"SELECT {', '.join(columns)} FROM _batch "
-                "ON CONFLICT (platform, child, parent, relation) DO UPDATE SET "
+                f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
                 "relation_source = EXCLUDED.relation_source, "
                 "provenance_id = EXCLUDED.provenance_id "
                 f"WHERE (CASE EXCLUDED.relation_source {rank} ELSE 9 END) "
@@ -270,7 +284,7 @@ class Store:
         frame["labelled_at"] = datetime.now(UTC)
         try:
             with self.transaction(), self._registered("_labels", frame):
-                self._con.execute("INSERT OR REPLACE INTO thread_labels "
+                self._con.execute("INSERT OR REPLACE INTO thread_labels BY NAME "
                                   "SELECT * FROM _labels")
         except duckdb.Error as exc:
             raise StoreError(f"write to {self.path} failed: {first_line(exc)}") from exc
@@ -279,16 +293,14 @@ class Store:
     def write_human_labels(self, labels: pd.DataFrame, provenance: Provenance) -> int:
         """Replace the human type labels of the given threads (``platform, repo, number,
         label, resolution, coders, weight``) and record where they came from, atomically."""
-        key = provenance_key(provenance.source, provenance.origin)
         frame = labels[["platform", "repo", "number", "label", "resolution", "coders",
-                        "weight"]].assign(provenance_id=key)
+                        "weight"]]
         try:
             with self.transaction():
-                self._con.execute("INSERT OR REPLACE INTO provenance VALUES (?, ?, ?, ?, ?)",
-                                  [key, provenance.source, provenance.origin,
-                                   provenance.fetched_at, provenance.tool_version])
+                frame = frame.assign(provenance_id=self._write_provenance(provenance))
                 with self._registered("_human", frame):
-                    self._con.execute("INSERT OR REPLACE INTO human_labels SELECT * FROM _human")
+                    self._con.execute("INSERT OR REPLACE INTO human_labels BY NAME "
+                                      "SELECT * FROM _human")
         except duckdb.Error as exc:
             raise StoreError(f"write to {self.path} failed: {first_line(exc)}") from exc
         return len(frame)
@@ -304,7 +316,7 @@ class Store:
                 self._con.execute("DELETE FROM frames WHERE frame = ? AND platform = ?",
                                   [frame, platform])
                 with self._registered("_frame", rows):
-                    self._con.execute("INSERT INTO frames SELECT * FROM _frame")
+                    self._con.execute("INSERT INTO frames BY NAME SELECT * FROM _frame")
         except duckdb.Error as exc:
             raise StoreError(f"write to {self.path} failed: {first_line(exc)}") from exc
         return len(rows)
