@@ -14,6 +14,7 @@ from crossforge.records import (
     Repository,
 )
 from crossforge.store import SCHEMA, Store
+from crossforge.store.snapshot import _pseudonymising_selects
 
 PROV = Provenance("test", "unit", datetime(2026, 1, 1, tzinfo=UTC), "0")
 #: Columns the store sets to the time of writing.
@@ -47,6 +48,10 @@ def test_record_tables_hold_their_fields_and_provenance(tmp_path):
         if table.record is not None:
             fields = {f.name for f in dataclasses.fields(table.record)}
             assert {*fields, "provenance_id"} == set(held[table.name][0]), table.name
+
+
+def test_every_table_a_snapshot_carries_is_pseudonymised():
+    assert set(_pseudonymising_selects()) == {t.name for t in SCHEMA if t.snapshot}
 
 
 def _reverse_columns(store: Store) -> None:
