@@ -2,8 +2,9 @@
 
 Every module that fills or copies tables (the store, shard merges, snapshots, world files)
 takes its list from ``SCHEMA`` here, so adding a table is one ``Table`` entry and one new
-migration, and no list of tables is written out twice. Columns are named only in
-``MIGRATIONS``: writers name them from a record's fields or copy tables by column name.
+migration, and no list of tables is written out twice. Columns are declared only in
+``MIGRATIONS``: writers name them from a record's fields or copy tables by column name, so no
+code depends on their order.
 """
 
 from __future__ import annotations
@@ -195,6 +196,6 @@ PLATFORM_RECORDS: tuple[type, ...] = tuple(
 MERGED_TABLES: tuple[str, ...] = tuple(t.name for t in SCHEMA if t.merged)
 #: Tables added to snapshots after their first release: optional when importing.
 LATER_TABLES: tuple[str, ...] = tuple(t.name for t in SCHEMA if t.snapshot == "optional")
-#: Tables a snapshot carries: those of the first release, then the later ones.
+#: Tables a snapshot carries: the required ones, then the later (optional) ones.
 SNAPSHOT_TABLES: tuple[str, ...] = (
     *(t.name for t in SCHEMA if t.snapshot == "required"), *LATER_TABLES)
