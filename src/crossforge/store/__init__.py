@@ -6,13 +6,8 @@ one list of tables and their migrations; ``snapshot`` writes and reads replicati
 read-only questions about the store's provenance.
 """
 
-from crossforge.store.database import (
-    DEFAULT_DB,
-    MIGRATIONS,
-    SCHEMA_VERSION,
-    TABLES,
-    Store,
-    provenance_key,
-)
+from crossforge.store.database import DEFAULT_DB, Store, provenance_key
+from crossforge.store.schema import MIGRATIONS, SCHEMA, SCHEMA_VERSION, TABLES, Table
 
-__all__ = ["DEFAULT_DB", "MIGRATIONS", "SCHEMA_VERSION", "TABLES", "Store", "provenance_key"]
+__all__ = ["DEFAULT_DB", "MIGRATIONS", "SCHEMA", "SCHEMA_VERSION", "TABLES", "Store", "Table",
+           "provenance_key"]

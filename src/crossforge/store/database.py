@@ -23,150 +23,8 @@ import pyarrow as pa
 from crossforge._version import __version__
 from crossforge.defaults import DEFAULT_DB
 from crossforge.errors import StoreError, first_line
-from crossforge.records import (
-    Account,
-    Comment,
-    Commit,
-    DatasetLink,
-    Derivation,
-    Documentation,
-    Membership,
-    ProjectLink,
-    Provenance,
-    Repository,
-    Thread,
-)
-
-#: Each entry migrates the schema from version ``i`` to ``i + 1``; never edit a shipped one.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE provenance (
-        id VARCHAR PRIMARY KEY, source VARCHAR NOT NULL, origin VARCHAR NOT NULL,
-        fetched_at TIMESTAMPTZ NOT NULL, tool_version VARCHAR NOT NULL);
-    CREATE TABLE repositories (
-        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, kind VARCHAR NOT NULL,
-        owner VARCHAR NOT NULL, owner_type VARCHAR, created_at TIMESTAMPTZ,
-        last_modified TIMESTAMPTZ, popularity BIGINT, forks BIGINT, downloads BIGINT,
-        license VARCHAR, is_archived BOOLEAN, is_fork BOOLEAN, is_mirror BOOLEAN,
-        provenance_id VARCHAR NOT NULL, PRIMARY KEY (platform, repo));
-    CREATE TABLE accounts (
-        platform VARCHAR NOT NULL, login VARCHAR NOT NULL, type VARCHAR NOT NULL,
-        display_name VARCHAR, email VARCHAR, provenance_id VARCHAR NOT NULL,
-        PRIMARY KEY (platform, login));
-    CREATE TABLE commits (
-        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, sha VARCHAR NOT NULL,
-        author VARCHAR NOT NULL, author_name VARCHAR, author_email VARCHAR,
-        authored_at TIMESTAMPTZ, committer VARCHAR, committer_name VARCHAR,
-        committer_email VARCHAR, committed_at TIMESTAMPTZ, co_authors VARCHAR[],
-        files_changed INTEGER, lines_added BIGINT, lines_deleted BIGINT,
-        is_merge BOOLEAN NOT NULL, subject VARCHAR, provenance_id VARCHAR NOT NULL,
-        PRIMARY KEY (platform, repo, sha));
-    CREATE TABLE threads (
-        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, number INTEGER NOT NULL,
-        kind VARCHAR NOT NULL, title VARCHAR, body VARCHAR, author VARCHAR,
-        author_role VARCHAR NOT NULL, state VARCHAR, created_at TIMESTAMPTZ,
-        closed_at TIMESTAMPTZ, merged_at TIMESTAMPTZ, provenance_id VARCHAR NOT NULL,
-        PRIMARY KEY (platform, repo, number));
-    CREATE TABLE comments (
-        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, thread_number INTEGER NOT NULL,
-        comment_id VARCHAR NOT NULL, author VARCHAR, created_at TIMESTAMPTZ, body VARCHAR,
-        author_role VARCHAR NOT NULL, provenance_id VARCHAR NOT NULL,
-        PRIMARY KEY (platform, repo, comment_id));
-    CREATE TABLE derivations (
-        platform VARCHAR NOT NULL, child VARCHAR NOT NULL, parent VARCHAR NOT NULL,
-        relation VARCHAR NOT NULL, relation_source VARCHAR NOT NULL,
-        provenance_id VARCHAR NOT NULL, PRIMARY KEY (platform, child, parent, relation));
-    """,
-    """
-    CREATE TABLE memberships (
-        platform VARCHAR NOT NULL, organization VARCHAR NOT NULL, login VARCHAR NOT NULL,
-        provenance_id VARCHAR NOT NULL, PRIMARY KEY (platform, organization, login));
-    """,
-    """
-    CREATE TABLE study_steps (
-        step VARCHAR PRIMARY KEY, config_hash VARCHAR NOT NULL,
-        finished_at TIMESTAMPTZ NOT NULL, outcome VARCHAR);
-    """,
-    """
-    CREATE TABLE thread_labels (
-        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, number INTEGER NOT NULL,
-        label VARCHAR NOT NULL, probability DOUBLE NOT NULL, model VARCHAR NOT NULL,
-        labelled_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (platform, repo, number));
-    """,
-    """
-    CREATE TABLE frames (
-        frame VARCHAR NOT NULL, platform VARCHAR NOT NULL, repo VARCHAR NOT NULL,
-        position INTEGER NOT NULL, params VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL,
-        PRIMARY KEY (frame, platform, repo));
-    CREATE TABLE collection_tasks (
-        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, task VARCHAR NOT NULL,
-        state VARCHAR NOT NULL, cursor VARCHAR, updated_at TIMESTAMPTZ NOT NULL,
-        PRIMARY KEY (platform, repo, task));
-    """,
-    """
-    CREATE TABLE human_labels (
-        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, number INTEGER NOT NULL,
-        label VARCHAR NOT NULL, resolution VARCHAR NOT NULL, coders VARCHAR NOT NULL,
-        weight DOUBLE NOT NULL, provenance_id VARCHAR NOT NULL,
-        PRIMARY KEY (platform, repo, number));
-    """,
-    """
-    CREATE TABLE collection_truncations (
-        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, resource VARCHAR NOT NULL,
-        cap BIGINT NOT NULL, collected BIGINT NOT NULL, provenance_id VARCHAR NOT NULL,
-        recorded_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (platform, repo, resource));
-    CREATE TABLE collection_failures (
-        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, task VARCHAR NOT NULL,
-        reason VARCHAR NOT NULL, failures INTEGER NOT NULL, failed_at TIMESTAMPTZ NOT NULL,
-        PRIMARY KEY (platform, repo, task));
-    CREATE TABLE repository_renames (
-        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, current_name VARCHAR NOT NULL,
-        provenance_id VARCHAR NOT NULL, recorded_at TIMESTAMPTZ NOT NULL,
-        PRIMARY KEY (platform, repo));
-    """,
-    """
-    CREATE TABLE project_links (
-        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, github_repo VARCHAR NOT NULL,
-        source VARCHAR NOT NULL, position INTEGER NOT NULL, same_owner BOOLEAN NOT NULL,
-        is_tool BOOLEAN NOT NULL,
-        provenance_id VARCHAR NOT NULL, PRIMARY KEY (platform, repo, github_repo));
-    CREATE TABLE documentation (
-        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, document VARCHAR NOT NULL,
-        sections VARCHAR[] NOT NULL, expected INTEGER NOT NULL, completeness DOUBLE NOT NULL,
-        words INTEGER NOT NULL, headings INTEGER NOT NULL, digest VARCHAR NOT NULL,
-        provenance_id VARCHAR NOT NULL, PRIMARY KEY (platform, repo));
-    CREATE TABLE dataset_links (
-        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, dataset VARCHAR NOT NULL,
-        source VARCHAR NOT NULL, provenance_id VARCHAR NOT NULL,
-        PRIMARY KEY (platform, repo, dataset));
-    """,
-)
-SCHEMA_VERSION = len(MIGRATIONS)
-
-TABLES: dict[type, str] = {
-    Repository: "repositories",
-    Account: "accounts",
-    Commit: "commits",
-    Thread: "threads",
-    Comment: "comments",
-    Derivation: "derivations",
-    Membership: "memberships",
-    ProjectLink: "project_links",
-    Documentation: "documentation",
-    DatasetLink: "dataset_links",
-}
-#: Natural keys: a batch keeps the last record per key (one page may name a person twice).
-KEYS: dict[type, tuple[str, ...]] = {
-    Repository: ("platform", "repo"),
-    Account: ("platform", "login"),
-    Commit: ("platform", "repo", "sha"),
-    Thread: ("platform", "repo", "number"),
-    Comment: ("platform", "repo", "comment_id"),
-    Membership: ("platform", "organization", "login"),
-    ProjectLink: ("platform", "repo", "github_repo"),
-    Documentation: ("platform", "repo"),
-    DatasetLink: ("platform", "repo", "dataset"),
-}
+from crossforge.records import Derivation, Provenance
+from crossforge.store.schema import KEYS, MIGRATIONS, SCHEMA_VERSION, TABLES
 
 _BATCH_ROWS = 20_000
 
@@ -251,7 +109,7 @@ class Store:
             with self.transaction():
                 self._con.execute(MIGRATIONS[version])
                 self._con.execute(
-                    "INSERT INTO schema_version VALUES (?, ?)",
+                    "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
                     [version + 1, datetime.now(UTC)],
                 )
 
@@ -304,16 +162,11 @@ class Store:
         Returns:
             Rows written per table.
         """
-        provenance_id = provenance_key(provenance.source, provenance.origin)
         counts: dict[str, int] = {}
         pending: dict[type, list[object]] = {}
         try:
             with self.transaction():
-                self._con.execute(
-                    "INSERT OR REPLACE INTO provenance VALUES (?, ?, ?, ?, ?)",
-                    [provenance_id, provenance.source, provenance.origin,
-                     provenance.fetched_at, provenance.tool_version],
-                )
+                provenance_id = self._write_provenance(provenance)
                 for record in records:
                     kind = type(record)
                     if kind not in TABLES:
@@ -329,11 +182,28 @@ class Store:
                         counts[TABLES[kind]] = counts.get(TABLES[kind], 0) + len(batch)
                         self._upsert(kind, batch, provenance_id)
                 for task in tasks:
-                    self._con.execute("INSERT OR REPLACE INTO collection_tasks "
-                                      "VALUES (?, ?, ?, ?, ?, ?)", [*task, datetime.now(UTC)])
+                    self._con.execute(
+                        "INSERT OR REPLACE INTO collection_tasks "
+                        "(platform, repo, task, state, cursor, updated_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?)", [*task, datetime.now(UTC)])
         except duckdb.Error as exc:
             raise StoreError(f"write to {self.path} failed: {first_line(exc)}") from exc
         return counts
+
+    def _write_provenance(self, provenance: Provenance) -> str:
+        """Upsert the provenance row of ``provenance`` (inside the caller's transaction).
+
+        Returns:
+            Its id, which the rows it stamps carry as ``provenance_id``.
+        """
+        key = provenance_key(provenance.source, provenance.origin)
+        names = [f.name for f in dataclasses.fields(Provenance)]
+        self._con.execute(
+            f"INSERT OR REPLACE INTO provenance (id, {', '.join(names)}) "
+            f"VALUES (?{', ?' * len(names)})",
+            [key, *(getattr(provenance, name) for name in names)],
+        )
+        return key
 
     def _upsert(self, kind: type, batch: list[object], provenance_id: str) -> None:
         if kind is Derivation:
@@ -370,7 +240,8 @@ class Store:
     def mark_step(self, step: str, config_hash: str, outcome: str) -> None:
         """Record that a study step finished (so a re-run can skip it)."""
         with self.transaction():
-            self._con.execute("INSERT OR REPLACE INTO study_steps VALUES (?, ?, ?, ?)",
+            self._con.execute("INSERT OR REPLACE INTO study_steps "
+                              "(step, config_hash, finished_at, outcome) VALUES (?, ?, ?, ?)",
                               [step, config_hash, datetime.now(UTC), outcome])
 
     def _upsert_derivations(self, batch: list[Derivation], provenance_id: str) -> None:
@@ -381,9 +252,10 @@ class Store:
         outranks an explicit card relation, which outranks an inferred one; equal ranks
         take the newer report.
         """
-        best: dict[tuple[str, str, str, str], Derivation] = {}
+        keys = KEYS[Derivation]
+        best: dict[tuple[str, ...], Derivation] = {}
         for d in batch:
-            key = (d.platform, d.child, d.parent, d.relation)
+            key = tuple(getattr(d, k) for k in keys)
             held = best.get(key)
             if held is None or (SOURCE_RANK.get(d.relation_source, 9)
                                 <= SOURCE_RANK.get(held.relation_source, 9)):
@@ -397,7 +269,7 @@ class Store:
             self._con.execute(
                 f"INSERT INTO derivations ({', '.join(columns)}) "
                 f"SELECT {', '.join(columns)} FROM _batch "
-                "ON CONFLICT (platform, child, parent, relation) DO UPDATE SET "
+                f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
                 "relation_source = EXCLUDED.relation_source, "
                 "provenance_id = EXCLUDED.provenance_id "
                 f"WHERE (CASE EXCLUDED.relation_source {rank} ELSE 9 END) "
@@ -412,7 +284,7 @@ class Store:
         frame["labelled_at"] = datetime.now(UTC)
         try:
             with self.transaction(), self._registered("_labels", frame):
-                self._con.execute("INSERT OR REPLACE INTO thread_labels "
+                self._con.execute("INSERT OR REPLACE INTO thread_labels BY NAME "
                                   "SELECT * FROM _labels")
         except duckdb.Error as exc:
             raise StoreError(f"write to {self.path} failed: {first_line(exc)}") from exc
@@ -421,16 +293,14 @@ class Store:
     def write_human_labels(self, labels: pd.DataFrame, provenance: Provenance) -> int:
         """Replace the human type labels of the given threads (``platform, repo, number,
         label, resolution, coders, weight``) and record where they came from, atomically."""
-        key = provenance_key(provenance.source, provenance.origin)
         frame = labels[["platform", "repo", "number", "label", "resolution", "coders",
-                        "weight"]].assign(provenance_id=key)
+                        "weight"]]
         try:
             with self.transaction():
-                self._con.execute("INSERT OR REPLACE INTO provenance VALUES (?, ?, ?, ?, ?)",
-                                  [key, provenance.source, provenance.origin,
-                                   provenance.fetched_at, provenance.tool_version])
+                frame = frame.assign(provenance_id=self._write_provenance(provenance))
                 with self._registered("_human", frame):
-                    self._con.execute("INSERT OR REPLACE INTO human_labels SELECT * FROM _human")
+                    self._con.execute("INSERT OR REPLACE INTO human_labels BY NAME "
+                                      "SELECT * FROM _human")
         except duckdb.Error as exc:
             raise StoreError(f"write to {self.path} failed: {first_line(exc)}") from exc
         return len(frame)
@@ -446,7 +316,7 @@ class Store:
                 self._con.execute("DELETE FROM frames WHERE frame = ? AND platform = ?",
                                   [frame, platform])
                 with self._registered("_frame", rows):
-                    self._con.execute("INSERT INTO frames SELECT * FROM _frame")
+                    self._con.execute("INSERT INTO frames BY NAME SELECT * FROM _frame")
         except duckdb.Error as exc:
             raise StoreError(f"write to {self.path} failed: {first_line(exc)}") from exc
         return len(rows)

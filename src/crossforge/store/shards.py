@@ -17,13 +17,7 @@ from pathlib import Path
 
 from crossforge.errors import ConfigError, StoreError
 from crossforge.store import Store
-
-#: Tables a merge copies, in dependency order (provenance first); rows are upserted on
-#: their primary keys, so the same account or frame row from two shards is kept once.
-MERGED_TABLES = ("provenance", "repositories", "accounts", "commits", "threads", "comments",
-                 "derivations", "memberships", "frames", "collection_tasks",
-                 "collection_truncations", "collection_failures", "repository_renames",
-                 "project_links", "documentation", "dataset_links")
+from crossforge.store.schema import MERGED_TABLES
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -75,8 +69,9 @@ def merge(shards: Sequence[str | Path], out: str | Path, *,
             store.query(f"ATTACH '{quoted}' AS {alias} (READ_ONLY)")
             try:
                 with store.transaction():
+                    # upserts on the primary keys: a row two shards share is kept once
                     for table in MERGED_TABLES:
-                        store.query(f"INSERT OR REPLACE INTO {table} "
+                        store.query(f"INSERT OR REPLACE INTO {table} BY NAME "
                                     f"SELECT * FROM {alias}.{table}")
             finally:
                 store.query(f"DETACH {alias}")

@@ -27,12 +27,9 @@ import duckdb
 
 from crossforge._version import __version__
 from crossforge.errors import ConfigError, StoreError
-from crossforge.store import MIGRATIONS, SCHEMA_VERSION, TABLES, Store
+from crossforge.store import Store
+from crossforge.store.schema import LATER_TABLES, MIGRATIONS, SCHEMA_VERSION, SNAPSHOT_TABLES
 
-#: Tables added to snapshots after their first release: optional when importing.
-LATER_TABLES = ("thread_labels", "human_labels", "collection_truncations",
-                "collection_failures", "repository_renames")
-SNAPSHOT_TABLES = ("provenance", *TABLES.values(), *LATER_TABLES)
 FREE_TEXT = {"commits": ["subject"], "threads": ["title", "body"], "comments": ["body"]}
 MANIFEST = "snapshot.json"
 

@@ -19,21 +19,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from crossforge.errors import ConfigError
-from crossforge.records import (
-    Account,
-    Comment,
-    Commit,
-    Derivation,
-    DocumentText,
-    Membership,
-    Repository,
-    Thread,
-)
+from crossforge.records import DocumentText
+from crossforge.store.schema import PLATFORM_RECORDS
 
+#: What platforms serve: the stored platform records, and document texts (no table: the
+#: collector derives project links, documentation and dataset links from them).
 RECORD_TYPES: dict[str, type] = {
-    cls.__name__: cls
-    for cls in (Repository, Account, Commit, Thread, Comment, Membership, Derivation,
-                DocumentText)
+    cls.__name__: cls for cls in (*PLATFORM_RECORDS, DocumentText)
 }
 _DATETIME_FIELDS = {
     name: {f.name for f in dataclasses.fields(cls) if "datetime" in str(f.type)}
