@@ -37,6 +37,7 @@ from typing import Any, ClassVar
 
 import duckdb
 
+from crossforge.allocation import largest_remainder
 from crossforge.errors import ConfigError
 from crossforge.records import check_repo_id
 from crossforge.sources.http import ApiClient
@@ -243,7 +244,7 @@ def draw(population: Iterable[Candidate], design: Design) -> tuple[list[str], di
     total = min(design.size if design.size is not None else len(candidates), len(candidates))
     rng = random.Random(design.seed)
     if design.allocation == "proportional":
-        allocated = _largest_remainder(sizes, total, rng)
+        allocated = largest_remainder(sizes, total, rng)
     else:
         allocated = _equal(sizes, total, rng)
     chosen: list[str] = []
@@ -253,17 +254,6 @@ def draw(population: Iterable[Candidate], design: Design) -> tuple[list[str], di
     return chosen, {"design": "stratified", "strata": list(design.strata),
                     "allocation": design.allocation,
                     "strata_sizes": {k: {"N": sizes[k], "n": allocated[k]} for k in keys}}
-
-
-def _largest_remainder(sizes: dict[str, int], total: int, rng: random.Random) -> dict[str, int]:
-    """Proportional allocation rounded by largest remainder (ties broken with the seed)."""
-    population = sum(sizes.values())
-    shares = {k: total * n / population for k, n in sizes.items()} if population else {}
-    allocated = {k: int(s) for k, s in shares.items()}
-    order = sorted(shares, key=lambda k: (-(shares[k] - allocated[k]), rng.random()))
-    for key in order[:total - sum(allocated.values())]:
-        allocated[key] += 1
-    return {k: allocated.get(k, 0) for k in sizes}
 
 
 def _equal(sizes: dict[str, int], total: int, rng: random.Random) -> dict[str, int]:
