@@ -582,6 +582,17 @@ class Store:
             "AND p.source = ? AND p.origin LIKE 'raw:%'", [platform, login, source]).fetchone()
         return row[0] if row else None
 
+    def frame_metadata(self, frame: str, platform: str) -> list[tuple[Any, ...]]:
+        """A frame's repositories in frame order with the metadata collected for them
+        (``repo, created_at, popularity, downloads, is_fork, is_archived, is_mirror``;
+        ``None`` where none was collected): the population of a frame drawn from it."""
+        return self.query(
+            "SELECT f.repo, r.created_at, r.popularity, r.downloads, r.is_fork, "
+            "r.is_archived, r.is_mirror FROM frames f LEFT JOIN repositories r "
+            "ON r.platform = f.platform AND r.repo = f.repo "
+            "WHERE f.frame = ? AND f.platform = ? ORDER BY f.position",
+            [frame, platform]).fetchall()
+
 
 def provenance_key(source: str, origin: str) -> str:
     """A stable id for one (source, origin) pair, so a re-import reuses its provenance row."""
