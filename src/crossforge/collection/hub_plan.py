@@ -99,6 +99,7 @@ class HubPlan:
         return answer, answer.json()
 
     def _missing(self, repo: str, states: dict) -> bool:
+        """Whether the repository's info task found it gone (it takes no other task)."""
         return states.get(("huggingface", repo, hub.repo_type(repo)[0]), ("",))[0] == "missing"
 
     def _keep(self, repo: str, owner_type: str | None, evidence: str | None,
