@@ -52,7 +52,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
-from crossforge.collection import sampling  # noqa: E402
+from crossforge.collection import frames  # noqa: E402
 from crossforge.collection.collector import Collector  # noqa: E402
 from crossforge.emulator import HUB_LISTING_PAGE, HUB_PAGE, Charge, Emulator  # noqa: E402
 from crossforge.emulator.world import stable_int  # noqa: E402
@@ -178,7 +178,7 @@ def run_crossforge(emulator: Emulator, github_frame: list[str], work: Path
     measured = {}
     with Store(work / "crossforge.duckdb") as store:
         start, first = time.perf_counter(), len(emulator.log)
-        models = sampling.hub_listing(HubSource(clients["huggingface"]))
+        models = frames.hub_listing(HubSource(clients["huggingface"]))
         Collector(store, hub_source=HubSource(clients["huggingface"])).collect(
             [("huggingface", m.repo) for m in models])
         measured["huggingface"] = (emulator.log[first:], time.perf_counter() - start)

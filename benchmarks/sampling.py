@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from crossforge import __version__
-from crossforge.collection import sampling
+from crossforge.collection import gharchive, github_search
 from crossforge.emulator import Emulator
 from crossforge.records import Repository
 from crossforge.sources.http import ApiClient
@@ -64,18 +64,18 @@ def world(size: int, seed: int = 11) -> list[Repository]:
 
 def walk_search(records: list[Repository], target: int, raw: Path) -> dict[str, float]:
     """Walk the whole range with ``SEARCH_TARGET = target`` (a huge target is bisection)."""
-    saved = sampling.SEARCH_TARGET
-    sampling.SEARCH_TARGET = target
+    saved = github_search.SEARCH_TARGET
+    github_search.SEARCH_TARGET = target
     try:
         with Emulator.from_records(records) as emulator:
             emulator.search_limit = 10**9
             client = ApiClient(emulator.url, "github", RawStore(raw), tokens=["bench-token"])
             started = time.perf_counter()
-            walk = sampling.github_search(client, "", (START, END))
+            walk = github_search.github_search(client, "", (START, END))
             seconds = time.perf_counter() - started
             client.close()
     finally:
-        sampling.SEARCH_TARGET = saved
+        github_search.SEARCH_TARGET = saved
     found = {c.repo for c in walk.candidates}
     assert found == {r.repo for r in records}, "the walk missed or added repositories"
     assert len(found) == len(walk.candidates)
@@ -122,7 +122,7 @@ def dumps(folder: Path, hours: int, per_hour: int, seed: int = 5) -> list[Path]:
 
 def read_archive(files: list[Path]) -> dict[str, float]:
     started = time.perf_counter()
-    activity, summary = sampling.gharchive_activity(files)
+    activity, summary = gharchive.gharchive_activity(files)
     seconds = time.perf_counter() - started
     return {"events": summary.events, "repositories": len(activity),
             "seconds": round(seconds, 2), "events_per_second": round(summary.events / seconds)}
@@ -149,7 +149,7 @@ def main() -> None:
     size, hours, per_hour = (15_000, 2, 20_000) if quick else (40_000, 6, 50_000)
     records = world(size)
     with tempfile.TemporaryDirectory() as tmp:
-        crossforge = walk_search(records, sampling.SEARCH_TARGET, Path(tmp) / "split")
+        crossforge = walk_search(records, github_search.SEARCH_TARGET, Path(tmp) / "split")
         bisection = walk_search(records, 10**12, Path(tmp) / "bisect")
         files = dumps(Path(tmp), hours, per_hour)
         archive = read_archive(files)

@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, NamedTuple
 import pandas as pd
 
 from crossforge._version import __version__
-from crossforge.collection import sampling
+from crossforge.collection import frames
 from crossforge.collection.collector import Caps, CollectionProgress, CollectionSummary, Collector
 from crossforge.collection.collector import rebuild as rebuild_store
+from crossforge.collection.design import Design
 from crossforge.defaults import COMPARED_KINDS, DEFAULT_RAW
 from crossforge.errors import ConfigError
 from crossforge.records import Provenance, Repository, check_platform, check_repo_id
@@ -370,10 +371,10 @@ def sample(platform: str, *, db: str | Path = DEFAULT_DB, frame: str = "main",
            min_popularity: int | None = None, exclude_forks: bool = False,
            exclude_mirrors: bool = False, exclude_archived: bool = False,
            author: str | None = None, max_listed: int | None = None, kind: str = "models",
-           max_id: int = sampling.GITHUB_MAX_ID, raw: str | Path = DEFAULT_RAW,
+           max_id: int = frames.GITHUB_MAX_ID, raw: str | Path = DEFAULT_RAW,
            endpoint: str | None = None, token_env: str | None = None,
            github_app: GitHubApp | None = None,
-           on_window: Callable[[str, int], None] | None = None) -> sampling.SampledFrame:
+           on_window: Callable[[str, int], None] | None = None) -> frames.SampledFrame:
     """Draw a reproducible sampling frame and store it with its parameters.
 
     The population comes from one method: ``from_list`` (a file of ``OWNER/NAME`` lines),
@@ -419,74 +420,29 @@ def sample(platform: str, *, db: str | Path = DEFAULT_DB, frame: str = "main",
     if stars is not None and search is None:
         raise ConfigError("--stars is a search range: use it with --search "
                           "(--min-popularity filters other frames)")
-    window = sampling.parse_dates(created) if created else None
-    filters = sampling.Filters(
+    filters = frames.Filters(
         min_activity=min_activity, min_popularity=min_popularity, exclude_forks=exclude_forks,
-        exclude_mirrors=exclude_mirrors, exclude_archived=exclude_archived, created=window)
-    design = sampling.Design(size=size, seed=seed, strata=tuple(strata), allocation=allocation)
-    method = ("list" if from_list is not None else "gharchive" if from_gharchive
-              else f"{platform}-frame" if from_frame is not None
-              else "hub-listing" if platform == "huggingface"
-              else "github-search" if search is not None else "github-random-ids")
-    filters.check(method)
-    design.check(method)
-    if method == "github-random-ids":
+        exclude_mirrors=exclude_mirrors, exclude_archived=exclude_archived,
+        created=frames.parse_dates(created) if created else None)
+    design = Design(size=size, seed=seed, strata=tuple(strata), allocation=allocation)
+    population = frames.Population(
+        platform, from_list=from_list, search=search,
+        stars=frames.parse_counts(stars) if stars else (0, None),
+        from_gharchive=tuple(from_gharchive), from_frame=from_frame, kind=kind[:-1],
+        author=author, max_listed=max_listed, max_id=max_id)
+    filters.check(population.method)
+    design.check(population.method)
+    if population.method == "github-random-ids":
         if size is None:
             raise ConfigError("a GitHub random-id sample needs --size")
         if strata:
             raise ConfigError("--strata needs a whole population: random ids draw one "
                               "repository at a time")
-    details: dict[str, object] = {}
-    if from_list is not None:
-        population = [sampling.Candidate(r)
-                      for r in sampling.from_list(from_list, platform=platform)]
-        details = {"list": str(from_list)}
-    elif from_gharchive:
-        activity, summary = sampling.gharchive_activity(from_gharchive)
-        population = sampling.gharchive_candidates(activity)
-        details = {"dumps": [str(p) for p in from_gharchive],
-                   **sampling.archive_params(summary, activity)}
-    elif from_frame is not None:
-        with Store(db) as store:
-            rows = store.query(
-                "SELECT f.repo, r.created_at, r.popularity, r.downloads, r.is_fork, "
-                "r.is_archived, r.is_mirror FROM frames f LEFT JOIN repositories r "
-                "ON r.platform = f.platform AND r.repo = f.repo "
-                "WHERE f.frame = ? AND f.platform = ? ORDER BY f.position",
-                [from_frame, platform]).fetchall()
-        if not rows:
-            raise ConfigError(f"frame {from_frame!r} has no {platform} repositories in {db}")
-        population = sampling.frame_candidates(rows)
-        details = {"from_frame": from_frame,
-                   "without_metadata": sum(1 for r in rows if r[1] is None)}
-    else:
-        with _clients(raw, github_url=endpoint, hub_url=endpoint, github_token_env=token_env,
-                      hf_token_env=token_env, github_app=github_app) as (gh, hb):
-            if method == "hub-listing":
-                population = sampling.hub_listing(HubSource(hb), kind=kind[:-1], author=author,
-                                                  max_listed=max_listed)
-                details = {"kind": kind[:-1], "author": author, "max_listed": max_listed}
-            elif method == "github-search":
-                window = window or sampling.parse_dates("*..*")
-                star_range = sampling.parse_counts(stars) if stars else (0, None)
-                walk = sampling.github_search(
-                    gh, search or "", window, star_range, include_forks=not exclude_forks,
-                    exclude_archived=exclude_archived, exclude_mirrors=exclude_mirrors,
-                    on_window=on_window)
-                population = walk.candidates
-                details = {"query": search, "created": [str(d) for d in window],
-                           "stars": list(star_range), "windows": walk.windows,
-                           "splits": walk.splits, "requests": walk.requests,
-                           "replayed": walk.replayed, "truncated": walk.truncated}
-            else:
-                population = sampling.github_random_ids(gh, size or 0, seed, max_id,
-                                                        keep=filters.keep)
-                details = {"max_id": max_id}
-    repos, params = sampling.build_frame(method, population, filters, design)
-    params |= details
-    with Store(db) as store:
-        store.write_frame(frame, platform, repos, params)
-    return sampling.SampledFrame(repos, params)
+    return frames.sample_frame(
+        db, frame, population, filters, design, on_window=on_window,
+        clients=lambda: _clients(raw, github_url=endpoint, hub_url=endpoint,
+                                 github_token_env=token_env, hf_token_env=token_env,
+                                 github_app=github_app))
 
 
 def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path = DEFAULT_RAW,

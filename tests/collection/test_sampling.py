@@ -20,8 +20,10 @@ from typer.testing import CliRunner
 
 from crossforge import api
 from crossforge.cli import app
-from crossforge.collection import sampling
-from crossforge.collection.sampling import Candidate, Design, Filters
+from crossforge.collection import frames, gharchive, github_search
+from crossforge.collection.candidates import Candidate
+from crossforge.collection.design import Design
+from crossforge.collection.frames import Filters
 from crossforge.emulator import Emulator
 from crossforge.errors import ConfigError
 from crossforge.records import Provenance, Repository
@@ -91,8 +93,8 @@ def client(emulator: Emulator, raw: Path, sleep: Any = None) -> ApiClient:
 def test_search_windows_cover_the_population_exactly_once(emulator: Emulator,
                                                           tmp_path: Path) -> None:
     window = (date(2020, 1, 1), date(2022, 12, 31))
-    assert len(population(window)) > 3 * sampling.SEARCH_CAP  # the cap would truncate
-    walk = sampling.github_search(client(emulator, tmp_path), "", window)
+    assert len(population(window)) > 3 * github_search.SEARCH_CAP  # the cap would truncate
+    walk = github_search.github_search(client(emulator, tmp_path), "", window)
     names = [c.repo for c in walk.candidates]
     assert len(names) == len(set(names))
     assert set(names) == population(window)
@@ -112,17 +114,17 @@ def test_search_windows_cover_the_population_exactly_once(emulator: Emulator,
 
 def test_search_stars_range_and_server_side_filters(emulator: Emulator, tmp_path: Path) -> None:
     window = (date(2021, 3, 1), date(2021, 3, 31))
-    walk = sampling.github_search(client(emulator, tmp_path), "", window, (0, 0),
+    walk = github_search.github_search(client(emulator, tmp_path), "", window, (0, 0),
                                   include_forks=False, exclude_archived=True)
     expected = {r.repo for r in WORLD if window[0] <= r.created_at.date() <= window[1]
                 and r.popularity == 0 and not r.is_fork and not r.is_archived}
     assert {c.repo for c in walk.candidates} == expected
-    assert len(expected) > sampling.SEARCH_CAP
+    assert len(expected) > github_search.SEARCH_CAP
 
 
 def test_stopped_search_resumes_from_the_raw_store(emulator: Emulator, tmp_path: Path) -> None:
     window = (date(2021, 1, 1), date(2021, 6, 30))
-    full = sampling.github_search(client(emulator, tmp_path / "full"), "", window)
+    full = github_search.github_search(client(emulator, tmp_path / "full"), "", window)
     stopping = client(emulator, tmp_path / "raw")
     asked = 0
     real_get = stopping.get
@@ -136,13 +138,13 @@ def test_stopped_search_resumes_from_the_raw_store(emulator: Emulator, tmp_path:
 
     stopping.get = get_then_stop  # type: ignore[method-assign]
     with pytest.raises(KeyboardInterrupt):
-        sampling.github_search(stopping, "", window)
+        github_search.github_search(stopping, "", window)
     stopping.raw.close()
-    resumed = sampling.github_search(client(emulator, tmp_path / "raw"), "", window)
+    resumed = github_search.github_search(client(emulator, tmp_path / "raw"), "", window)
     assert resumed.replayed == 7
     assert resumed.requests == full.requests - 7
     assert {c.repo for c in resumed.candidates} == {c.repo for c in full.candidates}
-    again = sampling.github_search(client(emulator, tmp_path / "raw"), "", window)
+    again = github_search.github_search(client(emulator, tmp_path / "raw"), "", window)
     assert again.requests == 0 and again.replayed == full.requests
 
 
@@ -156,7 +158,7 @@ def test_search_waits_for_its_own_rate_limit(tmp_path: Path) -> None:
             import time
             time.sleep(seconds)
 
-        walk = sampling.github_search(client(small, tmp_path, sleep), "",
+        walk = github_search.github_search(client(small, tmp_path, sleep), "",
                                       (date(2021, 3, 10), date(2021, 3, 20)))
         assert walk.requests > 12
         assert waits  # it paced itself …
@@ -183,17 +185,17 @@ def test_incomplete_search_results_are_asked_again_then_split(tmp_path: Path) ->
     window = (date(2021, 3, 1), date(2021, 3, 31))
     with TimingOutSearch(TimingOutSearch.from_records(WORLD).world) as timing_out:
         timing_out.search_limit = 100_000
-        retried = sampling.github_search(client(timing_out, tmp_path / "a"), "", window)
+        retried = github_search.github_search(client(timing_out, tmp_path / "a"), "", window)
         assert {c.repo for c in retried.candidates} == population(window)
         assert retried.requests > 3 * len(timing_out.seen) - 3 and not retried.truncated
         timing_out.failures, timing_out.seen = 3, Counter()
-        split = sampling.github_search(client(timing_out, tmp_path / "b"), "", window)
+        split = github_search.github_search(client(timing_out, tmp_path / "b"), "", window)
         assert {c.repo for c in split.candidates} == population(window)
         # still incomplete after the retries: smaller windows, down to one page's worth
         assert split.splits > retried.splits and split.truncated
         assert all(t["incomplete"] and t["total_count"] <= 100 for t in split.truncated)
         stored = list(RawStore(tmp_path / "b"))
-        again = sampling.github_search(client(timing_out, tmp_path / "b"), "", window)
+        again = github_search.github_search(client(timing_out, tmp_path / "b"), "", window)
     complete = [r for r in stored if not json.loads(r.body)["incomplete_results"]]
     assert again.replayed == len(complete) < len(stored)  # incomplete answers are not reused
 
@@ -217,25 +219,25 @@ def test_cli_search_frame(emulator: Emulator, tmp_path: Path,
 
 def test_window_splits_partition_their_window() -> None:
     start = datetime(2021, 1, 1, tzinfo=UTC)
-    days = sampling.Window(start, start + timedelta(days=10, seconds=-1))
+    days = github_search.Window(start, start + timedelta(days=10, seconds=-1))
     parts = days.split(5_000)
     assert parts[0].start == days.start and parts[-1].end == days.end
     assert all(a.end + timedelta(seconds=1) == b.start for a, b in pairwise(parts))
-    one_day = sampling.Window(start, start + timedelta(days=1, seconds=-1))
+    one_day = github_search.Window(start, start + timedelta(days=1, seconds=-1))
     stars = one_day.split(2_000)
     assert [(w.low, w.high) for w in stars] == [(0, 0), (1, 1), (2, None)]
     many = one_day.split(150_000)  # a whole day of real GitHub: a dozen bins, not 200
-    assert len(many) == sampling.STAR_BINS and (many[-1].low, many[-1].high) == (1_024, None)
-    seconds = sampling.Window(start, start + timedelta(hours=1), 0, 0).split(1_500)
+    assert len(many) == github_search.STAR_BINS and (many[-1].low, many[-1].high) == (1_024, None)
+    seconds = github_search.Window(start, start + timedelta(hours=1), 0, 0).split(1_500)
     assert seconds[0].qualifiers() == ("created:2021-01-01T00:00:00+00:00.."
                                        "2021-01-01T00:19:59+00:00 stars:0..0")
-    assert sampling.Window(start, start, 3, 3).split(5_000) == []
+    assert github_search.Window(start, start, 3, 3).split(5_000) == []
 
 
 def test_search_query_must_not_carry_the_walked_qualifiers(emulator: Emulator,
                                                            tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="--created"):
-        sampling.github_search(client(emulator, tmp_path), "created:>2020-01-01",
+        github_search.github_search(client(emulator, tmp_path), "created:>2020-01-01",
                                (date(2021, 1, 1), date(2021, 1, 2)))
     status, _, body = emulator.handle("GET", "/search/repositories?q=stars:many", {}, b"")
     assert (status, body["message"]) == (422, "Validation Failed")
@@ -250,7 +252,7 @@ def test_refused_search_fails_in_one_line(tmp_path: Path) -> None:
     with RefusingSearch.from_records(WORLD[:10]) as refusing, pytest.raises(
             ConfigError, match=r"answered 422 for 'language:x fork:true created:2021-01-01"
                                r"\.\.2021-01-02 stars:0\.\.\*': Validation Failed"):
-        sampling.github_search(client(refusing, tmp_path), "language:x",
+        github_search.github_search(client(refusing, tmp_path), "language:x",
                                (date(2021, 1, 1), date(2021, 1, 2)))
 
 
@@ -331,7 +333,7 @@ def dumps(tmp_path: Path) -> Path:
 
 
 def test_gharchive_counts_events_per_repository(dumps: Path) -> None:
-    activity, summary = sampling.gharchive_activity([dumps])
+    activity, summary = gharchive.gharchive_activity([dumps])
     by_name = {a.repo: a for a in activity.values()}
     assert set(by_name) == {"alice/tool", "bob/notes", "gina/lib", "ivy/site"}
     tool = by_name["alice/tool"]
@@ -351,7 +353,7 @@ def test_gharchive_reads_the_2011_2014_timeline_format(tmp_path: Path) -> None:
                                           "size": 1, "ref": "refs/heads/main"},
               "repository": {"id": 267, "name": "archive", "owner": "alice", "fork": False,
                              "watchers": 0, "stargazers": 0}}
-    activity, _ = sampling.gharchive_activity([hourly_dump(tmp_path / "2013-11-21-14.json.gz",
+    activity, _ = gharchive.gharchive_activity([hourly_dump(tmp_path / "2013-11-21-14.json.gz",
                                                            [legacy])])
     (entry,) = activity.values()
     assert (entry.repo, entry.events, entry.commits) == ("alice/archive", 1, 1)
@@ -363,7 +365,7 @@ def test_gharchive_dump_cut_short_is_read_up_to_the_damage(tmp_path: Path) -> No
     whole = hourly_dump(tmp_path / "whole.json.gz", events).read_bytes()
     cut = tmp_path / "2024-01-01-00.json.gz"
     cut.write_bytes(whole[:len(whole) // 2])
-    activity, summary = sampling.gharchive_activity([cut])
+    activity, summary = gharchive.gharchive_activity([cut])
     assert summary.damaged_files == [cut.name]
     assert 0 < len(activity) < 2_000
 
@@ -375,7 +377,7 @@ def test_gharchive_streams_instead_of_loading_a_dump(tmp_path: Path) -> None:
     uncompressed = len(gzip.decompress(path.read_bytes()))
     tracemalloc.start()
     try:
-        activity, _ = sampling.gharchive_activity([path])
+        activity, _ = gharchive.gharchive_activity([path])
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -430,17 +432,17 @@ def test_same_seed_and_population_give_the_same_frame() -> None:
     shuffled = random.Random(9).sample(pool, len(pool))
     for design in (Design(size=300, seed=4), Design(size=300, seed=4, strata=("year",
                                                                                 "popularity"))):
-        first = sampling.build_frame("github-frame", pool, Filters(exclude_forks=True), design)
-        second = sampling.build_frame("github-frame", shuffled, Filters(exclude_forks=True), design)
+        first = frames.build_frame("github-frame", pool, Filters(exclude_forks=True), design)
+        second = frames.build_frame("github-frame", shuffled, Filters(exclude_forks=True), design)
         assert first == second
-        other = sampling.build_frame("github-frame", pool, Filters(exclude_forks=True),
+        other = frames.build_frame("github-frame", pool, Filters(exclude_forks=True),
                                      Design(size=300, seed=5, strata=design.strata))
         assert other[0] != first[0]
 
 
 def test_proportional_strata_follow_the_population() -> None:
     pool = candidates()
-    repos, params = sampling.build_frame("github-frame", pool, Filters(),
+    repos, params = frames.build_frame("github-frame", pool, Filters(),
                                          Design(size=400, seed=2, strata=("year",)))
     assert len(repos) == len(set(repos)) == 400
     sizes = params["strata_sizes"]
@@ -453,7 +455,7 @@ def test_proportional_strata_follow_the_population() -> None:
 
 def test_equal_allocation_gives_small_strata_all_they_have() -> None:
     pool = candidates()
-    repos, params = sampling.build_frame("github-frame", pool, Filters(),
+    repos, params = frames.build_frame("github-frame", pool, Filters(),
                                          Design(size=300, seed=2, strata=("popularity",),
                                                 allocation="equal"))
     sizes = params["strata_sizes"]
@@ -466,11 +468,11 @@ def test_equal_allocation_gives_small_strata_all_they_have() -> None:
 
 def test_filters_and_strata_refuse_fields_the_method_lacks() -> None:
     with pytest.raises(ConfigError, match="--exclude-archived"):
-        sampling.build_frame("github-random-ids", [], Filters(exclude_archived=True), Design())
+        frames.build_frame("github-random-ids", [], Filters(exclude_archived=True), Design())
     with pytest.raises(ConfigError, match="--strata year"):
-        sampling.build_frame("gharchive", [], Filters(), Design(strata=("year",)))
+        frames.build_frame("gharchive", [], Filters(), Design(strata=("year",)))
     with pytest.raises(ConfigError, match="choose from"):
-        sampling.build_frame("github-frame", [], Filters(), Design(strata=("language",)))
+        frames.build_frame("github-frame", [], Filters(), Design(strata=("language",)))
 
 
 def test_api_search_frame_is_stored_with_its_parameters_and_reproduced(

@@ -14,7 +14,7 @@ Requests per model: model info 0 when the sampling listing (``/api/models?expand
 per discussion (the Hub has no bulk endpoint for a discussion's events, and only the details
 carry its opening post and status changes); the owner's type 0 when the answers already
 collected show the owner authoring a commit, a discussion or a comment (only user accounts
-author them, see ``crossforge.collection.collector``), else 1 per owner (an organisation's
+author them, see ``crossforge.collection.hub_plan``), else 1 per owner (an organisation's
 member listing answers, a user's is 404); members beyond the first 50, 1 per 50. Datasets and
 spaces cost the same through the same endpoints under ``/api/datasets`` and ``/api/spaces``.
 

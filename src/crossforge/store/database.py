@@ -334,6 +334,135 @@ class Store:
             for name in TABLES.values()
         }
 
+    def collection_states(self) -> dict[tuple[str, str, str], tuple[str, str | None]]:
+        """Every collection task's checkpoint, ``(platform, repo, task) -> (state, cursor)``,
+        so a run knows in one read what earlier runs finished."""
+        rows = self.query("SELECT platform, repo, task, state, cursor "
+                          "FROM collection_tasks").fetchall()
+        return {(p, r, t): (s, c) for p, r, t, s, c in rows}
+
+    def held_items(self, kind: type, platform: str, owner: str, ids: list[str]) -> int:
+        """How many of ``ids`` the store holds among ``owner``'s records of ``kind``.
+
+        The owner is the middle column of the kind's natural key (a repository, or the
+        organisation of a membership) and the ids its last one (sha, number, comment id,
+        login), compared as text: a resumed walk asks whether a page only repeats what it
+        stored.
+        """
+        owner_column, item = KEYS[kind][1], KEYS[kind][-1]
+        row = self.query(
+            f"SELECT count(DISTINCT {item}) FROM {TABLES[kind]} WHERE platform = ? "
+            f"AND {owner_column} = ? AND CAST({item} AS VARCHAR) IN "
+            f"({', '.join('?' * len(ids))})", [platform, owner, *ids]).fetchone()
+        return int(row[0])
+
+    def repository_rows(self, table: str, platform: str, repo: str) -> int:
+        """Rows of a repository in a data table (what a capped walk has stored so far)."""
+        return int(self.query(f"SELECT count(*) FROM {table} WHERE platform = ? "
+                              "AND repo = ?", [platform, repo]).fetchone()[0])
+
+    def last_provenance(self, table: str, platform: str, repo: str) -> str | None:
+        """The greatest provenance id of a repository's rows in a data table (a truncation
+        recorded without a page in hand cites it)."""
+        row = self.query(f"SELECT max(provenance_id) FROM {table} WHERE "
+                         "platform = ? AND repo = ?", [platform, repo]).fetchone()
+        return row[0] if row and row[0] else None
+
+    def record_truncation(self, platform: str, repo: str, task: str, cursor: str | None,
+                          resource: str, cap: int, collected: int, provenance_id: str) -> None:
+        """Mark a task stopped at its cap, keeping its next page (a higher cap continues
+        from it), and record the truncation, atomically."""
+        with self.transaction():
+            self.query("INSERT OR REPLACE INTO collection_tasks "
+                       "(platform, repo, task, state, cursor, updated_at) "
+                       "VALUES (?, ?, ?, 'truncated', ?, ?)",
+                       [platform, repo, task, cursor, datetime.now(UTC)])
+            self.query("INSERT OR REPLACE INTO collection_truncations "
+                       "(platform, repo, resource, cap, collected, provenance_id, recorded_at) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       [platform, repo, resource, cap, collected, provenance_id,
+                        datetime.now(UTC)])
+
+    def clear_truncation(self, platform: str, repo: str, resource: str) -> None:
+        """Forget a repository's truncation of ``resource``: its walk reached the end."""
+        with self.transaction():
+            self.query("DELETE FROM collection_truncations WHERE platform = ? AND repo = ? "
+                       "AND resource = ?", [platform, repo, resource])
+
+    def record_failure(self, platform: str, repo: str, task: str, reason: str) -> None:
+        """Mark a task failed, keeping its checkpoint's cursor (a later run retries from
+        it), and count the failure with its latest reason, atomically."""
+        now = datetime.now(UTC)
+        with self.transaction():
+            self.query(
+                "INSERT INTO collection_tasks (platform, repo, task, state, cursor, updated_at) "
+                "VALUES (?, ?, ?, 'failed', NULL, ?) ON CONFLICT DO UPDATE SET "
+                "state = 'failed', updated_at = EXCLUDED.updated_at",
+                [platform, repo, task, now])
+            self.query(
+                "INSERT INTO collection_failures "
+                "(platform, repo, task, reason, failures, failed_at) VALUES (?, ?, ?, ?, 1, ?) "
+                "ON CONFLICT DO UPDATE SET reason = EXCLUDED.reason, "
+                "failed_at = EXCLUDED.failed_at, failures = collection_failures.failures + 1",
+                [platform, repo, task, reason, now])
+
+    def failed_tasks(self, platform: str) -> list[tuple[str, str, str | None]]:
+        """``(repo, task, reason)`` of the platform's tasks still failed, by repo and task
+        (earlier runs' failures included)."""
+        return self.query(
+            "SELECT t.repo, t.task, f.reason FROM collection_tasks t LEFT JOIN "
+            "collection_failures f USING (platform, repo, task) WHERE t.platform = ? AND "
+            "t.state = 'failed' ORDER BY t.repo, t.task", [platform]).fetchall()
+
+    def truncations(self, platform: str) -> list[tuple[str, str, int]]:
+        """``(repo, resource, collected)`` of the platform's walks stopped at a cap."""
+        return self.query(
+            "SELECT repo, resource, collected FROM collection_truncations WHERE "
+            "platform = ? ORDER BY repo, resource", [platform]).fetchall()
+
+    def record_rename(self, platform: str, repo: str, current_name: str,
+                      provenance_id: str) -> None:
+        """Note that the API answers ``repo`` under ``current_name`` (renamed or
+        transferred); its records stay under the frame's name."""
+        with self.transaction():
+            self.query("INSERT OR REPLACE INTO repository_renames "
+                       "(platform, repo, current_name, provenance_id, recorded_at) "
+                       "VALUES (?, ?, ?, ?, ?)",
+                       [platform, repo, current_name, provenance_id, datetime.now(UTC)])
+
+    def organizations(self, platform: str) -> list[str]:
+        """Logins of the platform's accounts known to be organisations (whose member
+        listings collection walks)."""
+        return [login for (login,) in self.query(
+            "SELECT login FROM accounts WHERE platform = ? AND type = 'organization'",
+            [platform]).fetchall()]
+
+    def thread_numbers(self, platform: str, repo: str) -> set[int]:
+        """The numbers of a repository's stored threads (their details need no new call)."""
+        return {n for (n,) in self.query(
+            "SELECT number FROM threads WHERE platform = ? AND repo = ?",
+            [platform, repo]).fetchall()}
+
+    def author_origin(self, platform: str, login: str, source: str) -> str | None:
+        """The raw answer (``raw:ID``, read from ``source``) that stored ``login`` as an
+        account other than an organisation: proof it is a user, without another call."""
+        row = self.query(
+            "SELECT p.origin FROM accounts a JOIN provenance p ON p.id = a.provenance_id "
+            "WHERE a.platform = ? AND a.login = ? AND a.type <> 'organization' "
+            "AND p.source = ? AND p.origin LIKE 'raw:%'", [platform, login, source]).fetchone()
+        return row[0] if row else None
+
+    def frame_metadata(self, frame: str, platform: str) -> list[tuple[Any, ...]]:
+        """A frame's repositories in frame order with the metadata collected for them
+        (``repo, created_at, popularity, downloads, is_fork, is_archived, is_mirror``;
+        ``None`` where none was collected): the population of a frame drawn from it."""
+        return self.query(
+            "SELECT f.repo, r.created_at, r.popularity, r.downloads, r.is_fork, "
+            "r.is_archived, r.is_mirror FROM frames f LEFT JOIN repositories r "
+            "ON r.platform = f.platform AND r.repo = f.repo "
+            "WHERE f.frame = ? AND f.platform = ? ORDER BY f.position",
+            [frame, platform]).fetchall()
+
 
 def provenance_key(source: str, origin: str) -> str:
     """A stable id for one (source, origin) pair, so a re-import reuses its provenance row."""

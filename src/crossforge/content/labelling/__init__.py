@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from crossforge.collection.sampling import _largest_remainder
+from crossforge.allocation import largest_remainder
 from crossforge.content.agreement import Agreement, agreement, disagreements
 from crossforge.content.classify import LABEL_ALIASES, TAXONOMY, read_threads
 from crossforge.errors import ConfigError
@@ -79,8 +79,8 @@ def draw_sample(threads: pd.DataFrame, *, size: int, seed: int = 0,
         raise ConfigError(f"--size {size} is below the minimum of {minimum} threads in each "
                           f"of {len(sizes)} strata; raise --size or lower --min-per-stratum")
     rng = random.Random(seed)
-    extra = _largest_remainder({k: n - floor[k] for k, n in sizes.items()},
-                               total - sum(floor.values()), rng)
+    extra = largest_remainder({k: n - floor[k] for k, n in sizes.items()},
+                              total - sum(floor.values()), rng)
     chosen = []
     for key in sorted(sizes):
         members = rows.index[rows["stratum"] == key].tolist()
