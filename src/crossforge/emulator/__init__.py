@@ -15,7 +15,8 @@ in a collector cannot be mirrored by the emulator. The parts:
 - ``github_routes``, ``hub_routes``: each platform's paths, routed to their answers;
 - ``github``, ``hub``: the answers, rendered from the world (``github.graphql``: the schema);
 - ``limits``: rate-limit budgets, their headers and answers; ``paging``: pages and links;
-- ``paths``: what a request's path names; ``faults``: fault injection; ``apps``: GitHub Apps;
+- ``paths``: what a request's path names; ``answer``: what a route gives back;
+- ``faults``: fault injection; ``apps``: GitHub Apps;
 - ``world``: the records, indexed as the APIs look things up.
 
 Example:

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from crossforge.emulator import github
-from crossforge.emulator.limits import Answer, Budget
+from crossforge.emulator.answer import Answer
+from crossforge.emulator.limits import Budget
 from crossforge.emulator.paging import link_header, page_links, page_of, paged
 
 if TYPE_CHECKING:

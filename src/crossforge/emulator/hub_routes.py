@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from crossforge.emulator import hub
-from crossforge.emulator.limits import Answer, Budget
+from crossforge.emulator.answer import Answer
+from crossforge.emulator.limits import Budget
 from crossforge.emulator.paging import HUB_LISTING_PAGE, HUB_PAGE, link_header, paged
 from crossforge.emulator.paths import HUB_RESOLVER
 from crossforge.records import Thread

@@ -12,10 +12,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from crossforge.emulator.answer import Answer
 from crossforge.emulator.apps import GitHubApps
 
-#: An answer: status, headers and payload (JSON-able, a resolver's text, or ``None``).
-Answer = tuple[int, dict[str, str], Any]
 #: A caller's budget of one resource: ``limit``, ``remaining`` and ``reset`` (epoch seconds).
 Budget = dict[str, int]
 

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+from crossforge.emulator.answer import Answer
 from crossforge.emulator.faults import Fault
-from crossforge.emulator.limits import Answer
 
 HUB_PAGE = 50
 HUB_LISTING_PAGE = 1_000

@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from crossforge.emulator import github, github_routes, hub_routes
+from crossforge.emulator.answer import Answer
 from crossforge.emulator.apps import GitHubApps
 from crossforge.emulator.faults import Fault, Faults
 from crossforge.emulator.limits import (
@@ -32,7 +33,6 @@ from crossforge.emulator.limits import (
     HUB_LIMIT,
     HUB_RESOLVER_LIMIT,
     SEARCH_LIMIT,
-    Answer,
     Charge,
     RateLimits,
     github_resource,
@@ -251,6 +251,7 @@ def _etag(payload: Any) -> str:
 
 
 def _if_none_match(headers: dict[str, str]) -> list[str]:
+    """The validators a conditional request holds (``If-None-Match``, comma-separated)."""
     value = next((v for k, v in headers.items() if k.lower() == "if-none-match"), "")
     return [tag.strip() for tag in value.split(",") if tag.strip()]
 
