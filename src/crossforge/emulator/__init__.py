@@ -12,7 +12,8 @@ It shares no code with the collectors it tests, only the records: a misreading o
 in a collector cannot be mirrored by the emulator. The parts:
 
 - ``server``: the ``Emulator`` (a request's way to its answer) and its socket handler;
-- ``github_routes``, ``hub_routes``: each platform's paths, routed to their answers;
+- ``github_routes``, ``hub_routes``: each platform's paths, routed to their answers (the
+  ``Emulator``'s methods, inherited);
 - ``github``, ``hub``: the answers, rendered from the world (``github.graphql``: the schema);
 - ``limits``: rate-limit budgets, their headers and answers; ``paging``: pages and links;
 - ``paths``: what a request's path names; ``answer``: what a route gives back;

@@ -22,10 +22,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from crossforge.emulator import github, github_routes, hub_routes
+from crossforge.emulator import github
 from crossforge.emulator.answer import Answer
 from crossforge.emulator.apps import GitHubApps
 from crossforge.emulator.faults import Fault, Faults
+from crossforge.emulator.github_routes import GitHubRoutes
+from crossforge.emulator.hub_routes import HubRoutes
 from crossforge.emulator.limits import (
     GITHUB_ANONYMOUS_LIMIT,
     GITHUB_CONCURRENCY,
@@ -61,9 +63,10 @@ class _RateLimitSetting:
         setattr(emulator.rate_limits, self.name, value)
 
 
-class Emulator:
+class Emulator(GitHubRoutes, HubRoutes):
     """Serve ``world`` on ``http://127.0.0.1:PORT``; GitHub paths, Hub ``/api/`` paths and
-    the Hub's file resolver (model cards).
+    the Hub's file resolver (model cards). Each platform's routes are methods it inherits
+    (``GitHubRoutes``, ``HubRoutes``), so a test's subclass may answer one differently.
 
     Args:
         world: what the platforms hold.
@@ -206,12 +209,12 @@ class Emulator:
             return rate_limited(platform, spent_headers)
         with self._lock:
             self.log.append(Charge(platform, resource, endpoint(path), cost, about))
-        route = hub_routes.route if platform == "huggingface" else github_routes.route
-        status, extra, payload = route(self, method, path, query, body, budget, cost)
+        route = self._hub if platform == "huggingface" else self._github
+        status, extra, payload = route(method, path, query, body, budget, cost)
         if fault is not None and status == 200:
             extra, payload = bend_pagination(
                 fault, path, query, extra, payload, self.url,
-                lambda earlier: route(self, method, path, earlier, body, budget, cost)[2])
+                lambda earlier: route(method, path, earlier, body, budget, cost)[2])
         if platform == "huggingface":
             return status, extra, payload
         if method == "GET" and status == 200:
