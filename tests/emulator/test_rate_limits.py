@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
-import crossforge.emulator as emulator_module
+import crossforge.emulator.limits as rate_limits_module
 from crossforge.emulator import Emulator
 from crossforge.records import Repository
 from crossforge.worlds import synthetic
@@ -86,8 +86,7 @@ def test_spent_primary_limit_answers_403_until_the_window_resets(
     assert "retry-after" not in spent.headers  # the reset time says when, as on GitHub
     assert "rate limit exceeded" in spent.json()["message"]
     later = time.time() + 3601
-    monkeypatch.setattr(emulator_module, "time", SimpleNamespace(time=lambda: later,
-                                                                 sleep=time.sleep))
+    monkeypatch.setattr(rate_limits_module, "time", SimpleNamespace(time=lambda: later))
     renewed = httpx.get(f"{emulator.url}/repos/{REPO}", headers=auth("c"))
     assert renewed.status_code == 200 and limits(renewed)[1] == 4
 

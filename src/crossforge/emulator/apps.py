@@ -30,9 +30,9 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives import serialization
 
+from crossforge.emulator.answer import Answer
 from crossforge.errors import ConfigError
 
-Answer = tuple[int, dict[str, str], Any]
 TOKEN_LIFETIME = 3_600
 INSTALLATION_LIMIT = 5_000
 JWT_MAX_LIFETIME = 600

@@ -32,10 +32,10 @@ from graphql import (
     value_from_ast_untyped,
 )
 
+from crossforge.emulator.answer import Answer
 from crossforge.emulator.world import World, stable_int
 from crossforge.records import Commit, Thread
 
-Answer = tuple[int, dict[str, str], Any]
 ASSOCIATION = {"owner": "OWNER", "member": "MEMBER", "contributor": "CONTRIBUTOR",
                "none": "NONE"}
 SEARCH_CAP = 1_000

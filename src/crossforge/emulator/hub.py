@@ -4,21 +4,59 @@ The contract is what the official ``huggingface_hub`` client parses (``ModelInfo
 ``DatasetInfo``, ``SpaceInfo``, ``GitCommitInfo``, ``Discussion``, ``DiscussionWithDetails``,
 ``User``): the tests point ``HfApi(endpoint=...)`` at the emulator and read every endpoint
 crossforge uses with it. Datasets and spaces are the world's Hub repositories of those kinds,
-keyed ``datasets/OWNER/NAME`` and ``spaces/OWNER/NAME`` (``crossforge.sources.hub``).
+keyed ``datasets/OWNER/NAME`` and ``spaces/OWNER/NAME`` as in the records; a model's key is
+its id. The emulator reads these keys and cards with its own code, not the collectors', so a
+collector's mistake cannot hide in both.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+import yaml
 
 from crossforge.emulator.github import iso
 from crossforge.emulator.world import World, stable_int
 from crossforge.records import Thread
-from crossforge.sources.cards import front_matter
-from crossforge.sources.hub import repo_type
 
 EXPANDABLE = ("author", "createdAt", "lastModified", "downloads", "likes", "cardData", "tags",
               "baseModels", "library_name", "pipeline_tag", "gated")
+
+
+#: A card's YAML front matter: between ``---`` lines at the very start of the text.
+FRONT_MATTER = re.compile(r"\A\s*---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
+
+
+def repo_type(key: str) -> tuple[str, str]:
+    """``(type, OWNER/NAME)`` of a repository key: ``datasets/a/b`` is the dataset ``a/b``."""
+    prefix, _, rest = key.partition("/")
+    if prefix in ("datasets", "spaces") and rest and rest.count("/") <= 1:
+        return prefix[:-1], rest
+    return "model", key
+
+
+def repo_key(kind: str, repo_id: str) -> str:
+    """The key of the repository ``repo_id`` of type ``kind`` (inverse of ``repo_type``)."""
+    return repo_id if kind == "model" else f"{kind}s/{repo_id}"
+
+
+def owner(key: str) -> str:
+    """The owning account of a repository key (the type's prefix skipped)."""
+    return repo_type(key)[1].split("/", 1)[0]
+
+
+def card_data(text: str | None) -> dict[str, Any]:
+    """A card's front matter as a mapping: the Hub's ``cardData``; empty when there is none or
+    it is not a valid YAML mapping, as the Hub then shows no card data either."""
+    match = FRONT_MATTER.match(text or "")
+    if not match:
+        return {}
+    try:
+        data = yaml.safe_load(match.group(1))
+    except yaml.YAMLError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def hex_id(text: str, length: int = 24) -> str:
@@ -34,7 +72,7 @@ def model_info(world: World, repo: str, expand: list[str] | None = None) -> dict
     links = world.parents.get(repo, [])
     parents = list(dict.fromkeys(d.parent for d in links))
     # the card's front matter is its card data; the world's own fields take precedence
-    card: dict[str, Any] = front_matter(world.document("huggingface", repo))
+    card = card_data(world.document("huggingface", repo))
     if record.license:
         card["license"] = record.license
     if parents:

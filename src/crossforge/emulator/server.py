@@ -1,0 +1,344 @@
+"""The emulator itself: one loopback HTTP server that answers as both platforms.
+
+A request goes through what the platforms do before they answer: credentials (and GitHub
+App tokens), injected faults, the caller's rate-limit budget; then its platform's routes
+answer it, pagination faults bend the pages, and GitHub's answers get an ``ETag`` (a
+matching ``If-None-Match`` gets a free 304). Transport faults and GitHub's limit on
+concurrent requests happen in the socket handler, where the bytes are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+import struct
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from crossforge.emulator import github
+from crossforge.emulator.answer import Answer
+from crossforge.emulator.apps import GitHubApps
+from crossforge.emulator.faults import Fault, Faults
+from crossforge.emulator.github_routes import GitHubRoutes
+from crossforge.emulator.hub_routes import HubRoutes
+from crossforge.emulator.limits import (
+    GITHUB_ANONYMOUS_LIMIT,
+    GITHUB_CONCURRENCY,
+    GITHUB_LIMIT,
+    HUB_LIMIT,
+    HUB_RESOLVER_LIMIT,
+    SEARCH_LIMIT,
+    Charge,
+    RateLimits,
+    github_resource,
+    hub_rate_limited,
+    limit_headers,
+    rate_limited,
+    secondary_limit,
+)
+from crossforge.emulator.paging import HUB_LISTING_PAGE, bend_pagination
+from crossforge.emulator.paths import HUB_RESOLVER, endpoint, platform_of, subjects
+from crossforge.emulator.world import World
+from crossforge.errors import ConfigError
+
+
+class _RateLimitSetting:
+    """An emulator attribute that is its rate limiter's setting: callers tune a limit (or
+    the search window) on a running emulator, and the next window has it."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, emulator: Emulator | None, owner: type | None = None) -> Any:
+        return self if emulator is None else getattr(emulator.rate_limits, self.name)
+
+    def __set__(self, emulator: Emulator, value: int) -> None:
+        setattr(emulator.rate_limits, self.name, value)
+
+
+class Emulator(GitHubRoutes, HubRoutes):
+    """Serve ``world`` on ``http://127.0.0.1:PORT``; GitHub paths, Hub ``/api/`` paths and
+    the Hub's file resolver (model cards). Each platform's routes are methods it inherits
+    (``GitHubRoutes``, ``HubRoutes``), so a test's subclass may answer one differently.
+
+    Args:
+        world: what the platforms hold.
+        github_limit: REST requests (and GraphQL points) per hour per token.
+        hub_limit: Hub API calls per 5-minute window per caller.
+        hub_resolver_limit: Hub resolver calls (``/resolve/`` file downloads) per 5-minute
+            window per caller: the Hub's separate, larger bucket.
+        anonymous_limit: GitHub requests per hour without a token.
+        search_limit: GitHub search requests per minute per token (10 without one).
+        rejected_tokens: tokens answered with 401 Bad credentials.
+        faults: a fault specification (see ``crossforge.emulator.faults``) or ``Faults``.
+        port: the loopback port to listen on (0: any free port).
+        listing_page: models per ``/api/models`` page when the caller gives no ``limit``.
+        max_concurrent: GitHub requests in flight at once before the secondary limit answers
+            403 with ``Retry-After``.
+        renamed: GitHub repositories served under a new name (``{new: old}``): the old
+            name's REST paths answer ``301 Moved Permanently`` to the new one's; GraphQL
+            resolves both names, ``nameWithOwner`` being the new one.
+        blocked: GitHub repositories whose REST paths answer ``451`` (a DMCA takedown) and
+            whose GraphQL ``repository`` is ``null`` with a ``NOT_FOUND`` error.
+        github_apps: GitHub Apps whose JWTs and installation tokens the emulator accepts
+            (``crossforge.emulator.apps``); their tokens share the installation's budget.
+    """
+
+    github_limit = _RateLimitSetting()
+    anonymous_limit = _RateLimitSetting()
+    search_limit = _RateLimitSetting()
+    search_window = _RateLimitSetting()
+    hub_limit = _RateLimitSetting()
+    hub_resolver_limit = _RateLimitSetting()
+
+    def __init__(self, world: World, *, github_limit: int = GITHUB_LIMIT,
+                 hub_limit: int = HUB_LIMIT, hub_resolver_limit: int = HUB_RESOLVER_LIMIT,
+                 anonymous_limit: int = GITHUB_ANONYMOUS_LIMIT,
+                 search_limit: int = SEARCH_LIMIT, rejected_tokens: Iterable[str] = (),
+                 faults: str | Faults | None = None, port: int = 0,
+                 listing_page: int = HUB_LISTING_PAGE,
+                 max_concurrent: int = GITHUB_CONCURRENCY,
+                 renamed: dict[str, str] | None = None,
+                 blocked: Iterable[str] = (), github_apps: GitHubApps | None = None) -> None:
+        self.world = world
+        self.github_apps = github_apps
+        self.renamed = dict(renamed or {})
+        self.blocked = set(blocked)
+        self.rate_limits = RateLimits(
+            github_limit=github_limit, anonymous_limit=anonymous_limit,
+            search_limit=search_limit, hub_limit=hub_limit,
+            hub_resolver_limit=hub_resolver_limit, github_apps=github_apps)
+        self.rejected_tokens = set(rejected_tokens)
+        self.faults = Faults.parse(faults) if isinstance(faults, str) else faults
+        self.port = port
+        self.listing_page = listing_page
+        self.max_concurrent = max_concurrent
+        self.requests: Counter[str] = Counter()
+        #: Every answered request: platform, rate-limit resource, endpoint, cost charged, and
+        #: the repositories or accounts it was about (what benchmarks attribute costs with).
+        self.log: list[Charge] = []
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self._server: _Server | None = None
+        self.url = ""
+
+    @classmethod
+    def from_records(cls, records: Iterable[object], **options: Any) -> Emulator:
+        return cls(World.from_records(records), **options)
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> Emulator:
+        """Listen on loopback and answer from a background thread; ``url`` says where."""
+        try:
+            self._server = _Server(("127.0.0.1", self.port), _handler(self))
+        except OSError as exc:
+            raise ConfigError(f"cannot listen on 127.0.0.1:{self.port}: "
+                              f"{exc.strerror or exc}") from None
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def wait(self, poll: float = 0.2) -> None:
+        """Block while serving (until ``stop`` or Ctrl-C); for ``crossforge emulate``."""
+        while self._server is not None:
+            time.sleep(poll)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Answer:
+        """Answer one request without a socket: status and pagination faults are drawn and
+        applied; transport faults (reset, truncate, invalid, slow) need the socket handler."""
+        fault = self.faults.draw(method, target) if self.faults else None
+        return self.answer(method, target, headers, body, fault)
+
+    def answer(self, method: str, target: str, headers: dict[str, str], body: bytes,
+               fault: Fault | None = None) -> Answer:
+        """Answer one request; ``fault`` replaces or bends the answer (transport faults are
+        the socket handler's)."""
+        parts = urlsplit(target)
+        path = parts.path.rstrip("/")
+        query = {k: v if k.endswith("[]") or k == "expand" else v[-1]
+                 for k, v in parse_qs(parts.query).items()}
+        token = _token(headers)
+        platform = platform_of(path)
+        resource, cost, about = "core", 1, subjects(path)
+        if platform == "huggingface":
+            resource = "resolvers" if HUB_RESOLVER.match(path) else "api"
+        elif method == "POST" and path == "/graphql":
+            try:
+                request = json.loads(body or b"{}")
+                cost, repos = github.query_cost(request.get("query", ""),
+                                                request.get("variables"))
+            except (ValueError, AttributeError):
+                repos = []
+            resource, about = "graphql", tuple(repos)
+        with self._lock:
+            self.requests[endpoint(path)] += 1
+        if token in self.rejected_tokens:
+            return 401, {}, github.error(401, "Bad credentials") if platform == "github" else {
+                "error": "Invalid credentials in Authorization header"}
+        if platform == "github" and self.github_apps is not None:
+            refused = self.github_apps.answer(method, path, token)
+            if refused is not None:
+                return refused
+        if fault is not None and fault.status is not None:
+            return self._fault_answer(platform, fault, resource)
+        if platform == "github" and path == "/rate_limit":
+            overview = self.rate_limits.overview(token)
+            return 200, limit_headers("github", overview["rate"], 0), overview
+        if platform == "github" and resource == "core":
+            resource = github_resource(method, path)
+        budget, spent_headers = self.rate_limits.spend(platform, resource, token, cost)
+        if budget is None:
+            return rate_limited(platform, spent_headers)
+        with self._lock:
+            self.log.append(Charge(platform, resource, endpoint(path), cost, about))
+        route = self._hub if platform == "huggingface" else self._github
+        status, extra, payload = route(method, path, query, body, budget, cost)
+        if fault is not None and status == 200:
+            extra, payload = bend_pagination(
+                fault, path, query, extra, payload, self.url,
+                lambda earlier: route(method, path, earlier, body, budget, cost)[2])
+        if platform == "huggingface":
+            return status, extra, payload
+        if method == "GET" and status == 200:
+            etag = _etag(payload)
+            if etag in _if_none_match(headers):
+                self.rate_limits.refund(budget)
+                limits = limit_headers(platform, budget, int(time.time()), resource)
+                return 304, {**limits, **extra, "ETag": etag}, None
+            extra = {**extra, "ETag": etag}
+        limits = limit_headers(platform, budget, int(time.time()), resource)
+        return status, {**limits, **extra}, payload
+
+    def _fault_answer(self, platform: str, fault: Fault, resource: str) -> Answer:
+        """The answer of an injected 5xx or secondary rate limit."""
+        status = fault.status or 500
+        if status >= 500:
+            if platform == "github":
+                return status, {}, github.error(status, "Server Error")
+            return status, {}, {"error": "Internal Error - We're working hard to fix this."}
+        if platform == "huggingface":
+            return hub_rate_limited(self.rate_limits.hub_quota(resource),
+                                    int(fault.retry_after or 60), resource)
+        return secondary_limit(status, fault.retry_after)
+
+
+def _token(headers: dict[str, str]) -> str | None:
+    """The bearer (or ``token``) credential of ``Authorization``, if any."""
+    value = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+    scheme, _, token = value.partition(" ")
+    return token.strip() or None if scheme.lower() in ("bearer", "token") else None
+
+
+def _etag(payload: Any) -> str:
+    """A weak validator of the answer's content, as GitHub sends for conditional requests."""
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+    return f'W/"{digest}"'
+
+
+def _if_none_match(headers: dict[str, str]) -> list[str]:
+    """The validators a conditional request holds (``If-None-Match``, comma-separated)."""
+    value = next((v for k, v in headers.items() if k.lower() == "if-none-match"), "")
+    return [tag.strip() for tag in value.split(",") if tag.strip()]
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (a timeout, a reset) is not the server's error: stay quiet."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+def _handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
+    """The socket side: transport faults (reset, truncate, invalid, slow) and GitHub's
+    secondary limit on concurrent requests happen here, where the bytes are."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        #: An answer goes out in two writes (headers, then body). With Nagle's algorithm on,
+        #: the body waits for the client's ACK of the headers, which a kept-alive client
+        #: delays (40 ms on Linux): every answer stalled ~44 ms with the client blocked in
+        #: its read and the handler already idle, so the full collection benchmark looked
+        #: hung. TCP_NODELAY sends each write at once.
+        disable_nagle_algorithm = True
+
+        def _serve(self, method: str) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            fault = emulator.faults.draw(method, self.path) if emulator.faults else None
+            if fault is not None and fault.kind == "reset":
+                self._reset()
+                return
+            with emulator._lock:
+                emulator._in_flight += 1
+                crowded = emulator._in_flight > emulator.max_concurrent
+            try:
+                if crowded and not self.path.startswith("/api/"):
+                    answer: Answer = secondary_limit(403, "60")
+                else:
+                    if fault is not None and fault.kind == "slow":
+                        time.sleep(fault.delay)
+                    answer = emulator.answer(method, self.path, dict(self.headers.items()),
+                                             body, fault)
+            finally:
+                with emulator._lock:
+                    emulator._in_flight -= 1
+            self._send(*answer, fault)
+
+        def _send(self, status: int, headers: dict[str, str], payload: Any,
+                  fault: Fault | None) -> None:
+            file = isinstance(payload, str)    # a resolver's file, served as it is
+            data = b"" if payload is None else payload.encode() if file else json.dumps(
+                payload).encode().replace(github.API.encode(), emulator.url.encode())
+            length = len(data)
+            if fault is not None and fault.kind in ("truncate", "invalid") and data:
+                data = data[:len(data) // 2]
+                length = length if fault.kind == "truncate" else len(data)
+            self.send_response(status)
+            self.send_header("Content-Type", "text/plain; charset=utf-8" if file
+                             else "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(length))
+            for key, value in headers.items():
+                self.send_header(key, value)
+            if fault is not None and fault.kind == "truncate":
+                self.send_header("Connection", "close")
+                self.close_connection = True
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _reset(self) -> None:
+            """Close with SO_LINGER 0, so the client gets a TCP reset, not a clean close."""
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+
+        def do_GET(self) -> None:  # noqa: N802
+            self._serve("GET")
+
+        def do_POST(self) -> None:  # noqa: N802
+            self._serve("POST")
+
+        def log_message(self, *args: Any) -> None:
+            """Quiet: requests carry tokens in headers, and tests read stderr."""
+
+    return Handler
