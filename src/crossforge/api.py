@@ -35,6 +35,7 @@ from crossforge.sources.github_app import AppCredentials, InstallationAuth
 from crossforge.sources.http import ApiClient
 from crossforge.sources.hub import HubSource
 from crossforge.sources.raw import RawStore
+from crossforge.spreadsheet import write_csv
 from crossforge.store import DEFAULT_DB, Store, queries, shards, snapshot
 from crossforge.store.snapshot import export_snapshot
 from crossforge.study import Step, Study, write_template
@@ -142,12 +143,14 @@ def validate_relations(path: str | Path) -> dict:
 def classify_csv(path: str | Path, output: str | Path, *, labels: list[str] | None = None,
                  model: str | Path | None = None) -> pd.DataFrame:
     """Label the threads of a CSV (``title``, ``body``) and write them back with ``label`` and
-    one ``p_<class>`` column per class; ``labels`` restricts the prediction to a subset."""
+    one ``p_<class>`` column per class; ``labels`` restricts the prediction to a subset.
+    Text a spreadsheet would run as a formula is quoted in the file, not in the frame
+    returned (``crossforge.spreadsheet``)."""
     from crossforge.content import classify
 
     result = classify.classify_frame(classify.read_threads(path), classify.load_model(model),
                                      labels)
-    result.to_csv(output, index=False)
+    write_csv(result, output)
     return result
 
 
@@ -629,8 +632,8 @@ def code_interviews(codebook: str | Path, segments: str | Path,
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"agreement": out / "interview_agreement.csv", "themes": out / "interview_themes.csv"}
-    interviews.code_agreement(coded, codes).to_csv(paths["agreement"], index=False)
-    interviews.theme_frequencies(coded, codes).to_csv(paths["themes"], index=False)
+    write_csv(interviews.code_agreement(coded, codes), paths["agreement"])
+    write_csv(interviews.theme_frequencies(coded, codes), paths["themes"])
     return paths
 
 

@@ -105,15 +105,17 @@ def test_agreement_of_two_coders_matches_the_hand_computation() -> None:
     assert agreed["coders"].unique().tolist() == ["alice,bob"]
 
 
-def test_coder_files_keep_formulas_in_thread_text_inert() -> None:
+def test_coder_files_keep_formulas_in_thread_text_inert(tmp_path: Path) -> None:
     sample = pd.DataFrame({"id": ["a", "b", "c"], "platform": "github", "repo": "o/r",
                            "number": [1, 2, 3], "kind": "issue", "weight": 1.0,
                            "title": ["=HYPERLINK(\"http://x\")", "@SUM(A1)", "Crash = bad"],
-                           "body": ["- item", "+1", "fine"]})
-    blank = labelling.coder_frame(sample, "alice")
+                           "body": ["- item", "+1", "fine"], "predicted": "",
+                           "stratum": "all"})
+    _, coder = labelling.write_sample(sample, tmp_path / "s.csv", ["alice"])
+    blank = pd.read_csv(coder, dtype=str, keep_default_na=False)
     assert blank["title"].tolist() == ["'=HYPERLINK(\"http://x\")", "'@SUM(A1)", "Crash = bad"]
     assert blank["body"].tolist() == ["'- item", "'+1", "fine"]
-    assert sample["title"].iloc[0].startswith("=")  # the sample record is left as it was
+    assert sample["title"].iloc[0].startswith("=")  # the frame in memory is left as it was
 
 
 def test_confusion_weights_undo_oversampling_of_a_stratum() -> None:

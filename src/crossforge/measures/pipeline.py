@@ -43,6 +43,7 @@ from crossforge.measures import (
 from crossforge.measures.engine import open_engine
 from crossforge.measures.networks import describe_networks
 from crossforge.measures.statistics import PlatformComparison
+from crossforge.spreadsheet import neutralise, write_csv
 from crossforge.store import Store
 
 
@@ -137,13 +138,13 @@ def _write_outputs(out: Path, repositories: pd.DataFrame, organisations: pd.Data
              "statistics_parquet": out / "statistics.parquet", "summary": out / "summary.json"}
     _write_csv(repositories, paths["csv"])
     repositories.to_parquet(paths["parquet"], index=False)
-    organisations.to_csv(paths["organisations"], index=False)
-    innovation.to_csv(paths["innovation"], index=False)
-    derivations.to_csv(paths["derivations"], index=False)
+    write_csv(organisations, paths["organisations"])
+    write_csv(innovation, paths["innovation"])
+    write_csv(derivations, paths["derivations"])
     statistics.to_parquet(paths["statistics_parquet"], index=False)
     for name, frame in evolution.items():
         paths[name] = out / f"{name}.csv"
-        frame.to_csv(paths[name], index=False)
+        write_csv(frame, paths[name])
     synthetic_data = summary["synthetic"]
     _write_json(paths["networks"], {"synthetic": synthetic_data, "platforms": networks})
     _write_json(paths["statistics"], {
@@ -155,9 +156,10 @@ def _write_outputs(out: Path, repositories: pd.DataFrame, organisations: pd.Data
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Write ``frame`` as CSV with DuckDB's writer: ten times pandas' speed on millions of
-    rows (timestamps as ``2025-01-31 12:00:00+00``, booleans as ``true``/``false``)."""
+    rows (timestamps as ``2025-01-31 12:00:00+00``, booleans as ``true``/``false``). Text
+    cells a spreadsheet would run as formulas are quoted first (``crossforge.spreadsheet``)."""
     with duckdb.connect() as con:
-        con.register("frame", frame)
+        con.register("frame", neutralise(frame))
         con.execute("SET TimeZone = 'UTC'")
         target = str(path).replace("'", "''")
         con.execute(f"COPY frame TO '{target}' (HEADER, DELIMITER ',')")

@@ -31,6 +31,7 @@ from crossforge.allocation import largest_remainder
 from crossforge.content.agreement import Agreement, agreement, disagreements
 from crossforge.content.classify import LABEL_ALIASES, TAXONOMY, read_threads
 from crossforge.errors import ConfigError
+from crossforge.spreadsheet import restore, write_csv
 
 STRATA = ("platform", "kind", "label")
 KEY = ["platform", "repo", "number"]
@@ -118,32 +119,21 @@ def coder_path(sample: str | Path, coder: str) -> Path:
     return sample.with_name(f"{sample.stem}.{check_coder(coder)}{sample.suffix or '.csv'}")
 
 
-def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """Titles and bodies that a spreadsheet would run as a formula (they start with ``=``,
-    ``+``, ``-``, ``@``, tab or carriage return) get a leading ``'``, so a thread's hostile
-    text stays text when a coder opens the file (OWASP's advice on CSV injection)."""
-    safe = frame.copy()
-    for column in ("title", "body"):
-        if column in safe:
-            text = safe[column].fillna("").astype(str)
-            safe[column] = text.where(~text.str.match(r"^[=+\-@\t\r]"), "'" + text)
-    return safe
-
-
 def coder_frame(sample: pd.DataFrame, coder: str) -> pd.DataFrame:
-    """A coder's blank copy of a sample: no prediction, an empty ``label``, text made safe
-    for spreadsheets."""
-    return spreadsheet_safe(sample.assign(coder=check_coder(coder), label="")[CODER_COLUMNS])
+    """A coder's blank copy of a sample: no prediction, an empty ``label``."""
+    return sample.assign(coder=check_coder(coder), label="")[CODER_COLUMNS]
 
 
 def write_csv_atomically(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write ``frame`` to a temporary file beside ``path``, then rename it over ``path``:
-    a crash leaves either the old file or the new one, never half of one."""
+    a crash leaves either the old file or the new one, never half of one. Text a
+    spreadsheet would run as a formula is quoted (``crossforge.spreadsheet``); ``read_csv``
+    removes the quote again."""
     path = Path(path)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-            frame.to_csv(handle, index=False)
+            write_csv(frame, handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
@@ -168,8 +158,10 @@ def write_sample(sample: pd.DataFrame, out: str | Path, coders: Sequence[str]) -
 
 
 def read_csv(path: str | Path, required: Sequence[str]) -> pd.DataFrame:
-    """A CSV read as text with its required columns checked (one-line errors)."""
-    frame = read_threads(path)
+    """A labelling file crossforge wrote (sample, coder or disagreements file), read as text
+    with its required columns checked (one-line errors) and the spreadsheet quotes of
+    ``write_csv_atomically`` removed, so every text is what the store holds."""
+    frame = restore(read_threads(path))
     missing = [c for c in required if c not in frame]
     if missing:
         raise ConfigError(f"{path} lacks columns: {', '.join(missing)}")
@@ -244,7 +236,7 @@ def resolution_sheet(differing: pd.DataFrame, text: pd.DataFrame) -> pd.DataFram
     body``) and an empty ``label`` column for whoever resolves them."""
     rows = differing.merge(text, on=KEY, how="left")
     front = [*KEY, "kind", "title", "body"]
-    return spreadsheet_safe(rows[front + [c for c in rows if c not in front]].assign(label=""))
+    return rows[front + [c for c in rows if c not in front]].assign(label="")
 
 
 @dataclass(frozen=True, slots=True)
