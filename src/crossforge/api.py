@@ -376,7 +376,7 @@ def sample(platform: str, *, db: str | Path = DEFAULT_DB, frame: str = "main",
            author: str | None = None, max_listed: int | None = None, kind: str = "models",
            max_id: int = frames.GITHUB_MAX_ID, raw: str | Path = DEFAULT_RAW,
            endpoint: str | None = None, token_env: str | None = None,
-           github_app: GitHubApp | None = None,
+           github_app: GitHubApp | None = None, replace: bool = False,
            on_window: Callable[[str, int], None] | None = None) -> frames.SampledFrame:
     """Draw a reproducible sampling frame and store it with its parameters.
 
@@ -403,6 +403,8 @@ def sample(platform: str, *, db: str | Path = DEFAULT_DB, frame: str = "main",
         max_id: GitHub random ids only, the largest repository id to draw.
         endpoint, token_env: API base URL and the environment variable holding a token.
         github_app: a GitHub App instead of tokens (see ``collect``).
+        replace: replace the platform's part of ``frame`` when it exists (otherwise that is
+            an error, raised before any request); an empty draw never replaces it.
         on_window: called after each search window with its query and the repositories
             found so far (for progress displays).
     """
@@ -442,7 +444,7 @@ def sample(platform: str, *, db: str | Path = DEFAULT_DB, frame: str = "main",
             raise ConfigError("--strata needs a whole population: random ids draw one "
                               "repository at a time")
     return frames.sample_frame(
-        db, frame, population, filters, design, on_window=on_window,
+        db, frame, population, filters, design, replace=replace, on_window=on_window,
         clients=lambda: _clients(raw, github_url=endpoint, hub_url=endpoint,
                                  github_token_env=token_env, hf_token_env=token_env,
                                  github_app=github_app))

@@ -317,6 +317,10 @@ def sample_command(
     kind: Annotated[str, typer.Option(
         "--kind", help="Hub listing: models, datasets or spaces.")] = "models",
     frame: Annotated[str, typer.Option("--frame", help="Frame name.")] = "main",
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="Replace this platform's part of --frame when it exists (its "
+                          "order and parameters are lost); without it that is an error.")
+    ] = False,
     endpoint: Annotated[str | None, typer.Option(
         "--endpoint", help="API base URL (e.g. an emulator).")] = None,
     token_env: Annotated[str | None, typer.Option(
@@ -346,11 +350,13 @@ def sample_command(
             exclude_archived=exclude_archived, author=author, max_listed=max_listed,
             kind=kind, raw=raw, endpoint=endpoint, token_env=token_env,
             github_app=api.GitHubApp(github_app_id, github_app_installation, github_app_key),
-            on_window=on_window)
+            replace=replace, on_window=on_window)
     params = sampled.params
+    replaced = (f", replacing its {sampled.replaced:,} earlier ones" if sampled.replaced
+                else "")
     console.print(f"frame {frame!r}: {len(sampled.repos):,} {platform} repositories drawn "
                   f"from {params['eligible']:,} eligible of {params['population']:,} "
-                  f"({params['method']}) in {db}")
+                  f"({params['method']}){replaced} in {db}")
     if params["method"] == "github-search":
         console.print(f"search: {params['windows']:,} windows, {params['splits']:,} splits, "
                       f"{params['requests']:,} requests, {params['replayed']:,} answers "

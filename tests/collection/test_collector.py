@@ -294,7 +294,7 @@ def test_cli_samples_collects_and_fails_in_one_line(emulator: Emulator, tmp_path
     assert refused.exit_code == 2 and "refused the credentials" in refused.output
     assert "revoked-token" not in refused.output and "Traceback" not in refused.output
     bad = RUNNER.invoke(app, ["sample", "github", "--from-list", str(tmp_path / "nope.txt"),
-                              "--db", db])
+                              "--db", db, "--frame", "other"])
     assert bad.exit_code == 2 and "does not exist" in bad.output
 
 

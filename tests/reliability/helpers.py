@@ -94,11 +94,12 @@ def served(**options: object) -> Emulator:
 
 
 def framed_db(path: Path, frame: list[tuple[str, str]] = FRAME) -> Path:
-    """A database holding only the sampling frame ``main`` (what ``crossforge sample`` does)."""
+    """A database holding only the sampling frame ``main`` (what ``crossforge sample`` does;
+    an existing frame is replaced, as ``sample --replace`` does)."""
     with Store(path) as store:
         for platform in ("github", "huggingface"):
             store.write_frame("main", platform, [r for p, r in frame if p == platform],
-                              {"synthetic": True})
+                              {"synthetic": True}, replace=True)
     return path
 
 

@@ -134,10 +134,12 @@ def parse_counts(text: str, option: str = "--stars") -> tuple[int, int | None]:
 
 @dataclass(frozen=True)
 class SampledFrame:
-    """A stored frame: its repositories in collection order and its parameters."""
+    """A stored frame: its repositories in collection order and its parameters;
+    ``replaced``: how many of the platform's repositories the frame held before (0: new)."""
 
     repos: list[str]
     params: dict[str, Any]
+    replaced: int = 0
 
 
 def build_frame(method: str, population: list[Candidate], filters: Filters, design: Design
@@ -188,20 +190,35 @@ Clients = Callable[[], AbstractContextManager[tuple[ApiClient, ApiClient]]]
 
 
 def sample_frame(db: str | Path, frame: str, population: Population, filters: Filters,
-                 design: Design, *, clients: Clients,
+                 design: Design, *, clients: Clients, replace: bool = False,
                  on_window: Callable[[str, int], None] | None = None) -> SampledFrame:
     """Draw a frame from ``population`` and store it in ``db`` as ``frame``, with every
     parameter of its three steps.
 
+    A frame that already holds the platform's repositories is replaced only with
+    ``replace``; without it the error comes before any request is made. An empty draw never
+    replaces anything: it is an error and the store is left as it was.
+
     ``on_window`` is called after each search window with its query and the repositories
     found so far (for progress displays).
     """
+    held = 0
+    if Path(db).exists():  # a new store is created only once there is a frame to write
+        with Store(db) as store:
+            held = store.frame_size(frame, population.platform)
+            if not replace:
+                store.check_frame_free(frame, population.platform)
     candidates, details = _population(db, population, filters, design, clients, on_window)
     repos, params = build_frame(population.method, candidates, filters, design)
     params |= details
+    if not repos:
+        asked = "" if design.size is None else f", --size {design.size:,}"
+        raise ConfigError(f"the draw is empty ({params['population']:,} in the population, "
+                          f"{params['eligible']:,} eligible{asked}): frame {frame!r} is left "
+                          f"as it was in {db}")
     with Store(db) as store:
-        store.write_frame(frame, population.platform, repos, params)
-    return SampledFrame(repos, params)
+        store.write_frame(frame, population.platform, repos, params, replace=replace)
+    return SampledFrame(repos, params, replaced=held if replace else 0)
 
 
 def _population(db: str | Path, population: Population, filters: Filters, design: Design,

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from crossforge._version import __version__
 from crossforge.defaults import DEFAULT_DB
-from crossforge.errors import StoreError, first_line
+from crossforge.errors import ConfigError, StoreError, first_line
 from crossforge.records import Derivation, Provenance
 from crossforge.store.schema import KEYS, MIGRATIONS, SCHEMA_VERSION, TABLES
 
@@ -305,14 +305,33 @@ class Store:
             raise StoreError(f"write to {self.path} failed: {first_line(exc)}") from exc
         return len(frame)
 
-    def write_frame(self, frame: str, platform: str, repos: list[str], params: dict) -> int:
-        """Store a sampling frame (replacing one of the same name and platform)."""
+    def frame_size(self, frame: str, platform: str) -> int:
+        """How many of ``platform``'s repositories frame ``frame`` holds (0: none yet)."""
+        return int(self.query("SELECT count(*) FROM frames WHERE frame = ? AND platform = ?",
+                              [frame, platform]).fetchone()[0])
+
+    def check_frame_free(self, frame: str, platform: str) -> None:
+        """Raise ``ConfigError`` when ``frame`` already holds ``platform`` repositories: a
+        frame's order and parameters are the sample's record and are replaced only on
+        request (``crossforge sample --replace``)."""
+        held = self.frame_size(frame, platform)
+        if held:
+            raise ConfigError(f"frame {frame!r} already holds {held:,} {platform} repositories "
+                              f"in {self.path}: pass --replace to replace them, or choose "
+                              "another --frame")
+
+    def write_frame(self, frame: str, platform: str, repos: list[str], params: dict, *,
+                    replace: bool = False) -> int:
+        """Store a sampling frame. One of the same name and platform is replaced only with
+        ``replace``; otherwise ``check_frame_free`` refuses and nothing changes."""
         rows = pd.DataFrame({"frame": frame, "platform": platform, "repo": repos,
                              "position": range(len(repos)),
                              "params": json.dumps(params, sort_keys=True),
                              "created_at": datetime.now(UTC)})
         try:
             with self.transaction():
+                if not replace:
+                    self.check_frame_free(frame, platform)
                 self._con.execute("DELETE FROM frames WHERE frame = ? AND platform = ?",
                                   [frame, platform])
                 with self._registered("_frame", rows):
