@@ -4,7 +4,8 @@ A raw store is a directory of segment files; each run appends to its own segment
 member per response, so a crash loses at most the response being written and never damages
 earlier ones (a truncated last member is skipped on reading). ``crossforge rebuild`` parses
 the raw store again into a fresh database; provenance in the store names the raw record
-(``segment#line``) each row came from. Request headers are never written: they carry tokens.
+(``segment#line``) each row came from. Request headers are never written: they carry tokens;
+a URL is stored without credentials (``redacted_url``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from crossforge.errors import StoreError
 
@@ -25,6 +27,10 @@ from crossforge.errors import StoreError
 KEPT_HEADERS = ("link", "etag", "last-modified", "retry-after", "x-ratelimit-limit",
                 "x-ratelimit-remaining", "x-ratelimit-used", "x-ratelimit-reset",
                 "x-ratelimit-resource", "ratelimit", "ratelimit-policy", "x-github-request-id")
+#: Query parameters that carry credentials (crossforge puts none in a URL; a base URL given
+#: on the command line might): their values are redacted like a URL's user and password.
+SECRET_PARAMETERS = frozenset({"access_token", "token", "api_key", "apikey", "key",
+                               "client_secret", "password", "secret", "sig", "signature"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +40,7 @@ class RawResponse:
     Attributes:
         kind: what the response is, e.g. ``github.issues``; selects its parser.
         context: what the parser needs besides the body (platform, repository, thread).
-        url: the request URL (tokens are never in URLs).
+        url: the request URL without credentials (``redacted_url``).
     """
 
     kind: str
@@ -54,6 +60,22 @@ class RawResponse:
 def api_time(value: str | None) -> datetime | None:
     """An API timestamp (ISO 8601, ``Z`` for UTC) as an aware datetime."""
     return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def redacted_url(url: str) -> str:
+    """``url`` as it may be stored or printed: no ``user:password@`` (a base URL such as
+    ``https://user:TOKEN@proxy`` carries a secret there) and no value of a credential query
+    parameter (``SECRET_PARAMETERS``); every other URL is returned unchanged."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(an unparseable URL)"
+    query = parts.query
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if any(name.lower() in SECRET_PARAMETERS for name, _ in pairs):
+        query = urlencode([(name, "redacted" if name.lower() in SECRET_PARAMETERS else value)
+                           for name, value in pairs])
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2], query=query))
 
 
 def parse_with(parsers: dict[str, Callable[[Any, dict[str, Any]], list[Any]]],
@@ -84,7 +106,8 @@ class RawStore:
         if self._handle is None:
             self._handle = self._segment.open("ab")
         self._count += 1
-        stored = RawResponse(**{**asdict(response), "id": f"{self._segment.name}#{self._count}"})
+        stored = RawResponse(**{**asdict(response), "url": redacted_url(response.url),
+                                "id": f"{self._segment.name}#{self._count}"})
         line = json.dumps(asdict(stored), ensure_ascii=False) + "\n"
         try:
             self._handle.write(gzip.compress(line.encode(), compresslevel=6))
