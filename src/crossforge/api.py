@@ -43,6 +43,7 @@ from crossforge.worlds import synthetic
 from crossforge.worlds.files import read_world
 
 if TYPE_CHECKING:  # imported where used: scikit-learn, SciPy, igraph and matplotlib are slow
+    from crossforge.collection.collector import RebuildSummary
     from crossforge.content import classify, labelling
     from crossforge.emulator import Emulator
     from crossforge.measures import MeasureResult
@@ -498,8 +499,10 @@ def merge(shard_dbs: list[str | Path], db: str | Path, *, raw_from: list[str | P
 
 
 def rebuild(raw: str | Path = DEFAULT_RAW, db: str | Path = "crossforge-rebuilt.duckdb"
-            ) -> dict[str, int]:
-    """Parse the raw store again into a fresh database; returns responses per kind."""
+            ) -> RebuildSummary:
+    """Parse the raw store again into a fresh database; returns the responses parsed per
+    kind and the damaged stretches of the raw store that were skipped (every readable
+    response around them is parsed)."""
     if not Path(raw).is_dir():
         raise ConfigError(f"raw store {raw} does not exist")
     if Path(db).exists():

@@ -503,9 +503,20 @@ def rebuild_command(
     db: Annotated[Path, typer.Option("--db", help="The fresh database to write.")] = Path(
         "crossforge-rebuilt.duckdb"),
 ) -> None:
-    """Parse the raw store again into a fresh database."""
-    counts = api.rebuild(raw, db)
-    console.print(f"rebuilt {db} from {sum(counts.values()):,} stored responses")
+    """Parse the raw store again into a fresh database.
+
+    Damaged responses (unreadable bytes in a segment) are skipped, every readable one is
+    parsed, and the command then exits with 1, naming the segments.
+    """
+    summary = api.rebuild(raw, db)
+    console.print(f"rebuilt {db} from {sum(summary.responses.values()):,} stored responses")
+    if summary.cut:
+        console.print(f"skipped {len(summary.cut):,} responses cut off by a crash at a "
+                      "segment's end (never parsed when collected: nothing is missing)")
+    damage = summary.damage_text()
+    if damage:
+        err_console.print(damage, highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
 
 
 @app.command("classify")
