@@ -6,10 +6,9 @@ earlier ones (a truncated last member is skipped on reading). A member damaged o
 flipped byte, an overwritten block) is skipped too, and reading goes on at the next member
 that decodes; each skip is noted as a ``Damage`` in ``RawStore.damage``, with the responses
 it lost counted from the ids around it, so ``rebuild`` can say what it could not read.
-``crossforge rebuild`` parses
-the raw store again into a fresh database; provenance in the store names the raw record
-(``segment#line``) each row came from. Request headers are never written: they carry tokens;
-a URL is stored without credentials (``redacted_url``).
+``crossforge rebuild`` parses the raw store again into a fresh database; provenance in the
+store names the raw record (``segment#line``) each row came from. Request headers are never
+written: they carry tokens; a URL is stored without credentials (``redacted_url``).
 """
 
 from __future__ import annotations
