@@ -181,6 +181,7 @@ def main() -> None:
         + sum(u["lost"] + u["others_lost"] for u in unrecoverable) + caps["lost_after_lift"]
         + sum(e["lost"] for e in edges),
         "duplicates": sum(f["duplicates"] for f in faults) + sum(k["duplicates"] for k in kills),
+        "damaged_raw": damaged_raw(tmp / "damaged", tmp / "clean"),
         "token_occurrences": tokens, "seconds": round(time.time() - started, 1),
     }
     (HERE / "results").mkdir(exist_ok=True)
@@ -264,6 +265,38 @@ def resume_edges(folder: Path, clean: dict[str, list[tuple]]) -> list[dict[str, 
         print(f"resume edge case {outcome['case']}: lost {outcome['lost']}, extra "
               f"{outcome['extra']}, duplicates {outcome['duplicates']}")
     return outcomes
+
+
+def damaged_raw(folder: Path, collected: Path, count: int = 5) -> dict[str, object]:
+    """One byte flipped in each of ``count`` seeded members of a collection's raw store:
+    ``crossforge rebuild`` must keep every other answer (the rows of a raw store without
+    those members: 0 lost, 0 extra), name the damage and exit 1."""
+    from tests.reliability.test_damaged_raw import members, rebuild_command
+
+    (segment,) = (collected / "raw").glob("responses-*.jsonl.gz")
+    bounds = members(segment)
+    hit = sorted(random.Random(17).sample(range(len(bounds)), count))
+    flipped, dropped = bytearray(segment.read_bytes()), bytearray()
+    for index, (start, end) in enumerate(bounds):
+        if index in hit:
+            flipped[(start + end) // 2] ^= 0xFF
+        else:
+            dropped += flipped[start:end]
+    for name, data in (("flipped", flipped), ("dropped", dropped)):
+        (folder / name).mkdir(parents=True)
+        (folder / name / segment.name).write_bytes(bytes(data))
+    run = rebuild_command(folder / "flipped", folder / "flipped.duckdb")
+    rebuild_command(folder / "dropped", folder / "dropped.duckdb")
+    outcome = {"members": len(bounds), "damaged": count, "exit_code": run.returncode,
+               "message": run.stderr.strip(),
+               **compare(contents(folder / "flipped.duckdb"), contents(folder / "dropped.duckdb")),
+               "rows_of_damaged_answers": sum(len(v) for v in contents(collected / "db.duckdb")
+                                              .values()) - sum(len(v) for v in contents(
+                                                  folder / "dropped.duckdb").values())}
+    print(f"damaged raw store: {count} of {len(bounds)} members flipped, rebuild exit "
+          f"{run.returncode}, lost {outcome['lost']} and extra {outcome['extra']} against "
+          f"the raw store without them: {outcome['message']}")
+    return outcome
 
 
 if __name__ == "__main__":

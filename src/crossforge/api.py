@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -36,14 +37,16 @@ from crossforge.sources.http import ApiClient
 from crossforge.sources.hub import HubSource
 from crossforge.sources.raw import RawStore
 from crossforge.spreadsheet import write_csv
-from crossforge.store import DEFAULT_DB, Store, queries, shards, snapshot
+from crossforge.store import DEFAULT_DB, Store, queries, shards, snapshot, verification
 from crossforge.store.snapshot import export_snapshot
+from crossforge.store.verification import TableCheck
 from crossforge.study import Step, Study, write_template
 from crossforge.worlds import corpus as corpus_source
 from crossforge.worlds import synthetic
 from crossforge.worlds.files import read_world
 
 if TYPE_CHECKING:  # imported where used: scikit-learn, SciPy, igraph and matplotlib are slow
+    from crossforge.collection.collector import RebuildSummary
     from crossforge.content import classify, labelling
     from crossforge.emulator import Emulator
     from crossforge.measures import MeasureResult
@@ -503,14 +506,45 @@ def merge(shard_dbs: list[str | Path], db: str | Path, *, raw_from: list[str | P
 
 
 def rebuild(raw: str | Path = DEFAULT_RAW, db: str | Path = "crossforge-rebuilt.duckdb"
-            ) -> dict[str, int]:
-    """Parse the raw store again into a fresh database; returns responses per kind."""
+            ) -> RebuildSummary:
+    """Parse the raw store again into a fresh database; returns the responses parsed per
+    kind and the damaged stretches of the raw store that were skipped (every readable
+    response around them is parsed)."""
     if not Path(raw).is_dir():
         raise ConfigError(f"raw store {raw} does not exist")
     if Path(db).exists():
         raise ConfigError(f"{db} exists: rebuild writes a fresh database")
     with Store(db) as store:
         return rebuild_store(RawStore(raw), store)
+
+
+class Verification(NamedTuple):
+    """A store compared with a rebuild of its raw store: per table (the tables a rebuild
+    cannot make only read, ``verifiable`` false), and what of the raw store could not be
+    read."""
+
+    tables: list[TableCheck]
+    rebuild: RebuildSummary
+
+    @property
+    def equal(self) -> bool:
+        """Every verifiable table equals its rebuild, and the raw store was read whole."""
+        return all(t.equal for t in self.tables) and not self.rebuild.damaged
+
+
+def verify(db: str | Path = DEFAULT_DB, raw: str | Path = DEFAULT_RAW) -> Verification:
+    """Rebuild the raw store into a temporary store and compare it with ``db`` row by row,
+    in every table a rebuild makes (``store.verification.REBUILT_TABLES``; the others are
+    ``UNVERIFIABLE_TABLES``, read in full so DuckDB checks their blocks' checksums). ``db``
+    is attached read-only and never written."""
+    if not Path(db).is_file():
+        raise ConfigError(f"database {db} does not exist")
+    if not Path(raw).is_dir():
+        raise ConfigError(f"raw store {raw} does not exist")
+    with tempfile.TemporaryDirectory(prefix="crossforge-verify-") as folder, \
+            Store(Path(folder) / "rebuilt.duckdb") as rebuilt:
+        summary = rebuild_store(RawStore(raw), rebuilt)
+        return Verification(verification.compare_with_rebuild(db, rebuilt), summary)
 
 
 @contextmanager

@@ -509,9 +509,55 @@ def rebuild_command(
     db: Annotated[Path, typer.Option("--db", help="The fresh database to write.")] = Path(
         "crossforge-rebuilt.duckdb"),
 ) -> None:
-    """Parse the raw store again into a fresh database."""
-    counts = api.rebuild(raw, db)
-    console.print(f"rebuilt {db} from {sum(counts.values()):,} stored responses")
+    """Parse the raw store again into a fresh database.
+
+    Damaged responses (unreadable bytes in a segment) are skipped, every readable one is
+    parsed, and the command then exits with 1, naming the segments.
+    """
+    summary = api.rebuild(raw, db)
+    console.print(f"rebuilt {db} from {sum(summary.responses.values()):,} stored responses")
+    if summary.cut:
+        console.print(f"skipped {len(summary.cut):,} responses cut off by a crash at a "
+                      "segment's end (never parsed when collected: nothing is missing)")
+    damage = summary.damage_text()
+    if damage:
+        err_console.print(damage, highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+
+
+@app.command("verify")
+@_one_line_errors
+def verify_command(
+    db: Annotated[Path, typer.Option("--db", help="The database to check (only read).")] = Path(
+        DEFAULT_DB),
+    raw: RawOption = Path(DEFAULT_RAW),
+) -> None:
+    """Check a database against its raw store: rebuild the raw store aside and compare every
+    table a rebuild makes, row by row. Exit code 1 when any differs."""
+    with console.status("rebuilding the raw store aside and comparing"):
+        result = api.verify(db, raw)
+    console.print(f"{'table':<24}{'stored':>10}{'rebuilt':>10}{'only stored':>13}"
+                  f"{'only rebuilt':>14}  other sources", highlight=False, soft_wrap=True)
+    for check in result.tables:
+        if check.error:
+            counts = f"unreadable: {check.error}"
+        elif check.verifiable:
+            counts = (f"{check.stored:>10,}{check.rebuilt:>10,}{check.only_stored:>13,}"
+                      f"{check.only_rebuilt:>14,}  {check.other_sources:,}")
+        else:
+            counts = f"{check.stored:>10,}  read in full; not verifiable (no rebuild makes it)"
+        console.print(f"{check.table:<24}{counts}", highlight=False, soft_wrap=True)
+    damage = result.rebuild.damage_text()
+    if damage:
+        err_console.print(damage, highlight=False, soft_wrap=True)
+    differing = [t.table for t in result.tables if not t.equal]
+    if differing:
+        err_console.print(f"{db} fails verification in {', '.join(differing)}: its rows "
+                          "differ from the raw store's, or cannot be read", highlight=False,
+                          soft_wrap=True)
+    if not result.equal:
+        raise typer.Exit(1)
+    console.print(f"{db} holds what its raw store gives, in every verifiable table")
 
 
 @app.command("classify")

@@ -113,7 +113,7 @@ def test_rebuild_from_the_raw_store_reproduces_the_database(
         collected: tuple[Path, Path], tmp_path: Path) -> None:
     db, raw = collected
     rebuilt = tmp_path / "rebuilt.duckdb"
-    counts = api.rebuild(raw, rebuilt)
+    counts = api.rebuild(raw, rebuilt).responses
     assert counts["github.repositories"] == 1 and counts["hub.discussion"] > 0
     for table in ("repositories", "accounts", "commits", "threads", "comments", "derivations",
                   "memberships", "provenance"):

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from crossforge.emulator import Emulator, GitHubApps
+from crossforge.errors import CollectError
 from crossforge.sources.github_app import AppCredentials, InstallationAuth
+from crossforge.sources.http import ApiClient
+from crossforge.sources.raw import RawStore, redacted_url
 from tests.reliability.helpers import WORLD, framed_db, occurrences, run_collect
 
 GOOD = ("ghp_SECRETgoodFAKE000000000000000001", "ghp_SECRETgoodFAKE000000000000000002")
@@ -76,3 +80,32 @@ def test_github_app_secrets_appear_nowhere(tmp_path: Path) -> None:
     assert occurrences(tmp_path, outputs, secrets) == 0
     (tmp_path / "planted.txt").write_text(tokens[0])
     assert occurrences(tmp_path, [], secrets) == 1
+
+
+def test_a_token_in_a_base_url_appears_nowhere(tmp_path: Path) -> None:
+    """``--github-url http://user:TOKEN@host``: the token reaches neither the raw store's
+    ``url`` fields, the database, nor the output; nor does "cannot reach …" print it."""
+    secret = "ghp_SECRETinURLfake000000000000000005"
+    folder = tmp_path / "run"
+    folder.mkdir()
+    framed_db(folder / "db.duckdb")
+    with Emulator.from_records(WORLD) as emulator:
+        with_token = emulator.url.replace("://", f"://crossforge:{secret}@", 1)
+        run = run_collect(folder, with_token, "", "")
+    assert run.returncode == 0, run.stderr
+    assert "repositories collected" in run.stdout
+    stored = list(RawStore(folder / "raw"))
+    assert stored and all(r.url.startswith(emulator.url) for r in stored)
+    client = ApiClient(f"http://crossforge:{secret}@127.0.0.1:9/?access_token={secret}",
+                       "github", RawStore(tmp_path / "unreachable"), sleep=lambda s: None)
+    with pytest.raises(CollectError, match=r"cannot reach http://127\.0\.0\.1:9/") as error:
+        client.get("/repos/octo/hello", kind="github.repository", context={})
+    client.close()
+    assert occurrences(tmp_path, [run.stdout, run.stderr, str(error.value)], (secret,)) == 0
+
+
+def test_redacted_url_keeps_everything_but_credentials() -> None:
+    assert redacted_url("https://u:p@api.example.org:8443/repos/a/b?page=2&per_page=100") \
+        == "https://api.example.org:8443/repos/a/b?page=2&per_page=100"
+    assert redacted_url("https://proxy/api?token=abc&q=x") == "https://proxy/api?token=redacted&q=x"
+    assert redacted_url("/repos/a/b/commits?page=3") == "/repos/a/b/commits?page=3"

@@ -5,7 +5,8 @@ Each repository's work is split into tasks (``metadata``, ``commits``, ``issues`
 for models, ``card`` on the Hub; ``members`` per owning account). Every page is written to the
 raw store first, then parsed, and its records land in the database in one transaction with the
 task's checkpoint (the next page's URL), so a re-run continues where the last one stopped and
-never stores a page twice. ``rebuild`` re-parses the raw store into a fresh database.
+never stores a page twice. ``rebuild`` re-parses the raw store into a fresh database and
+says what of it was damaged (skipped, every readable answer around it kept).
 
 A task whose answers stay unusable (a 5xx past the retries, a body that never parses, a
 listing that keeps repeating) is recorded as ``failed`` with its reason
@@ -40,7 +41,7 @@ from crossforge.errors import ConfigError
 from crossforge.records import Comment, Commit, Membership, Thread
 from crossforge.sources import github, hub
 from crossforge.sources.http import Budget, UnusableAnswer, next_link
-from crossforge.sources.raw import RawResponse, RawStore
+from crossforge.sources.raw import Damage, RawResponse, RawStore
 from crossforge.store import Store, provenance_key
 from crossforge.store.database import KEYS
 
@@ -309,10 +310,46 @@ class Collector:
             set(self.summary.missing.get(platform, ())) - set(failed))
 
 
-def rebuild(raw: RawStore, store: Store) -> dict[str, int]:
-    """Parse every stored response again into ``store``; returns responses per kind."""
+@dataclass
+class RebuildSummary:
+    """What ``rebuild`` parsed, and what of the raw store it could not read.
+
+    Attributes:
+        responses: responses parsed, per kind.
+        damaged: unreadable stretches of segments (a flipped byte, an overwritten block),
+            skipped: every readable response around them was parsed.
+        cut: segment ends cut off by a crash mid-write: those responses were never parsed
+            into a store (the resumed run asked again), so nothing of the store is missing.
+    """
+
+    responses: dict[str, int]
+    damaged: list[Damage]
+    cut: list[Damage]
+
+    @property
+    def lost(self) -> int:
+        """Responses skipped for damage (one for a stretch reaching a segment's end, where
+        the count is unknown: at least one)."""
+        return sum(d.lost if d.lost is not None else 1 for d in self.damaged)
+
+    def damage_text(self) -> str | None:
+        """One line on what was skipped for damage (``None`` when nothing was)."""
+        if not self.damaged:
+            return None
+        segments = sorted({d.segment for d in self.damaged})
+        named = ", ".join(segments[:3]) + (f" and {len(segments) - 3} more" if len(
+            segments) > 3 else "")
+        at_least = "at least " if any(d.lost is None for d in self.damaged) else ""
+        return (f"the raw store is damaged: skipped {at_least}{self.lost:,} responses in "
+                f"{len(self.damaged):,} unreadable stretches of {named}; every other "
+                "response was rebuilt")
+
+
+def rebuild(raw: RawStore, store: Store) -> RebuildSummary:
+    """Parse every readable stored response again into ``store``."""
     counts: dict[str, int] = {}
     for response in raw:
         store.write(provenance(response), parse(response))
         counts[response.kind] = counts.get(response.kind, 0) + 1
-    return counts
+    return RebuildSummary(counts, [d for d in raw.damage if not d.cut],
+                          [d for d in raw.damage if d.cut])

@@ -4,7 +4,8 @@ Kept apart from the platform clients (as httpx keeps transports apart from its c
 collector asks for a path and gets a ``RawResponse`` that is already in the raw store.
 
 - Tokens go only into the ``Authorization`` header; several GitHub tokens are used in turn
-  when one runs out. They never reach the raw store, the database, logs or messages. A
+  when one runs out. They never reach the raw store, the database, logs or messages (nor
+  does a base URL's ``user:password@``: every URL stored or printed is ``redacted_url``). A
   GitHub App (``crossforge.sources.github_app``) gives installation tokens instead, renewed
   before they expire and after a 401.
 - Primary rate limits: when ``X-RateLimit-Remaining`` is 0 (GitHub) or a 429 arrives (both),
@@ -41,7 +42,7 @@ import httpx
 
 from crossforge._version import __version__
 from crossforge.errors import CollectError
-from crossforge.sources.raw import KEPT_HEADERS, RawResponse, RawStore
+from crossforge.sources.raw import KEPT_HEADERS, RawResponse, RawStore, redacted_url
 
 if TYPE_CHECKING:
     from crossforge.sources.github_app import InstallationAuth
@@ -531,8 +532,8 @@ def _digest(content: bytes) -> str:
 
 
 def _public(url: str) -> str:
-    """A URL for messages: path and query only."""
-    parts = urlsplit(url)
+    """A URL for messages: path and query only (credential parameters redacted)."""
+    parts = urlsplit(redacted_url(url))
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
@@ -543,7 +544,7 @@ def _unreachable(base_url: str, exc: httpx.TransportError, attempts: int) -> str
         why = "no answer within the timeout"
     else:
         why = _reason(exc)
-    return f"cannot reach {base_url}: {why} (after {attempts} attempts)"
+    return f"cannot reach {redacted_url(base_url)}: {why} (after {attempts} attempts)"
 
 
 def _reason(exc: httpx.TransportError) -> str:
