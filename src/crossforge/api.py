@@ -27,7 +27,7 @@ from crossforge.collection.collector import Caps, CollectionProgress, Collection
 from crossforge.collection.collector import rebuild as rebuild_store
 from crossforge.collection.design import Design
 from crossforge.defaults import COMPARED_KINDS, DEFAULT_RAW
-from crossforge.errors import ConfigError
+from crossforge.errors import ConfigError, writing_into
 from crossforge.records import Provenance, Repository, check_platform, check_repo_id
 from crossforge.sources import hub_metadata
 from crossforge.sources.git import GitRepository
@@ -248,6 +248,7 @@ def serve_labelling(sample: str | Path, coder: str, *, labels: Sequence[str] | N
     from crossforge.content import classify
     from crossforge.content.labelling.server import LabellingSession, make_server
 
+    _check_port(port)
     session = LabellingSession(sample, coder, labels or classify.TAXONOMY)
     server = make_server(session, port)
     try:
@@ -582,7 +583,8 @@ def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
     from crossforge.emulator import Emulator
 
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    with writing_into(out):
+        out.mkdir(parents=True, exist_ok=True)
     db, raw = out / "demo.duckdb", out / "raw"
     db.unlink(missing_ok=True)
     shutil.rmtree(raw, ignore_errors=True)
@@ -620,10 +622,11 @@ def emulate(world: str | Path, *, port: int = 8000, faults: str | None = None,
 
     Raises:
         ConfigError: the world file is missing or malformed, the fault specification is
-            malformed, or the port cannot be bound.
+            malformed, or the port is not 0-65535 or cannot be bound.
     """
     from crossforge.emulator import Emulator, GitHubApps, World
 
+    _check_port(port)
     apps = GitHubApps.parse(list(github_apps)) if github_apps else None
     emulator = Emulator(World.from_records(read_world(world)), faults=faults, port=port,
                         github_apps=apps, **limits)
@@ -634,6 +637,14 @@ def emulate(world: str | Path, *, port: int = 8000, faults: str | None = None,
         emulator.wait()
     finally:
         emulator.stop()
+
+
+def _check_port(port: int) -> int:
+    """``port`` if it is a TCP port (0 for any free one): the socket library refuses others
+    with an ``OverflowError``, a traceback instead of a one-line error."""
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise ConfigError(f"port {port!r} is not a port number: use 0 (any free port) to 65535")
+    return port
 
 
 def export(db: str | Path = DEFAULT_DB, out: str | Path = "crossforge-snapshot", *,
@@ -666,10 +677,11 @@ def code_interviews(codebook: str | Path, segments: str | Path,
     codes = interviews.read_codebook(codebook)
     coded = interviews.read_segments(segments, codes)
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     paths = {"agreement": out / "interview_agreement.csv", "themes": out / "interview_themes.csv"}
-    write_csv(interviews.code_agreement(coded, codes), paths["agreement"])
-    write_csv(interviews.theme_frequencies(coded, codes), paths["themes"])
+    with writing_into(out):
+        out.mkdir(parents=True, exist_ok=True)
+        write_csv(interviews.code_agreement(coded, codes), paths["agreement"])
+        write_csv(interviews.theme_frequencies(coded, codes), paths["themes"])
     return paths
 
 

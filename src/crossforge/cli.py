@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -27,6 +28,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 from crossforge.defaults import DEFAULT_DB, DEFAULT_RAW
 from crossforge.errors import ConfigError, CrossforgeError
@@ -76,8 +78,11 @@ label_app = typer.Typer(help="Human labelling of thread types: sample, label, ag
                         no_args_is_help=True)
 app.add_typer(label_app, name="label")
 
-console = Console()
-err_console = Console(stderr=True)
+# Markup is off: paths, repository names, queries and messages may hold brackets, which rich
+# would read as tags (a crash, or text that vanishes). A styled print passes markup=True and
+# escapes what it quotes; spinners and progress columns get plain Text or markup=False.
+console = Console(markup=False)
+err_console = Console(stderr=True, markup=False)
 
 DbOption = Annotated[Path, typer.Option("--db", help="The DuckDB store.")]
 OutOption = Annotated[Path, typer.Option("--out", help="Output directory.")]
@@ -100,7 +105,8 @@ def _one_line_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except CrossforgeError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True,
+                              highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             err_console.print("interrupted; data already stored is kept")
@@ -118,7 +124,7 @@ def import_git(
     db: DbOption = Path(DEFAULT_DB),
 ) -> None:
     """Import a local git clone: commits, identities, pull-request refs."""
-    with console.status(f"reading {path}"):
+    with console.status(Text(f"reading {path}")):
         counts = api.import_git(path, repo=repo, platform=platform, db=db)
     console.print(f"imported {repo}: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
 
@@ -130,7 +136,7 @@ def import_hub_metadata(
     db: DbOption = Path(DEFAULT_DB),
 ) -> None:
     """Import a Hub metadata dump: models and their derivation links."""
-    with console.status(f"reading {path}"):
+    with console.status(Text(f"reading {path}")):
         counts = api.import_hub_metadata(path, db=db)
     console.print(f"imported {path}: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
 
@@ -149,7 +155,7 @@ def world_from_corpus(
         "--models", help="Only this many Hub models, drawn deterministically.")] = None,
 ) -> None:
     """Turn a directory of real public data into an emulator world file."""
-    with console.status(f"reading {corpus}"):
+    with console.status(Text(f"reading {corpus}")):
         counts = api.world_from_corpus(corpus, out, repos=repos, models=models)
     console.print(f"wrote {out}: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
 
@@ -333,7 +339,8 @@ def sample_command(
 ) -> None:
     """Draw a reproducible sampling frame (list, Hub listing, GitHub ids, search or GH
     Archive; filters; simple random or stratified) and store it with its parameters."""
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+    with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False),
+                  TimeElapsedColumn(),
                   console=console, transient=True) as progress:
         task = progress.add_task(f"sampling {platform}", total=None)
 
@@ -431,8 +438,9 @@ def collect_command(
     with --strict, when any did).
     """
     with Progress(SpinnerColumn(), TextColumn("{task.description:<11}"), BarColumn(),
-                  MofNCompleteColumn(), TextColumn("{task.fields[budget]}"),
-                  TextColumn("ETA"), TimeRemainingColumn(), TextColumn("{task.fields[subject]}"),
+                  MofNCompleteColumn(), TextColumn("{task.fields[budget]}", markup=False),
+                  TextColumn("ETA"), TimeRemainingColumn(),
+                  TextColumn("{task.fields[subject]}", markup=False),
                   console=console, transient=True) as progress:
         bars: dict[str, TaskID] = {}
 
@@ -757,7 +765,7 @@ def demo(
     """Run the offline demo study on a SYNTHETIC world, end to end, and write its report."""
     with console.status("generating, storing, measuring and reporting a synthetic world"):
         paths = api.demo(out, seed=seed, repositories_per_platform=repositories)
-    console.print("[bold yellow]SYNTHETIC DEMO DATA[/]: not from GitHub or the Hub.")
+    console.print("[bold yellow]SYNTHETIC DEMO DATA[/]: not from GitHub or the Hub.", markup=True)
     console.print(f"report: {paths['html']}\nmarkdown: {paths['md']}")
 
 

@@ -24,7 +24,8 @@ Relation = Literal["fork", "finetune", "adapter", "quantized", "merge"]
 PLATFORMS: tuple[str, ...] = get_args(Platform)
 RELATIONS: tuple[str, ...] = get_args(Relation)
 
-_REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9._-]+$")
+#: Matched whole (``fullmatch``): ``$`` would also accept a trailing newline.
+_REPO_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9._-]+")
 
 
 def check_platform(platform: str) -> Platform:
@@ -40,7 +41,7 @@ def check_repo_id(repo: str) -> str:
     """Return ``repo`` if it has the ``owner/name`` shape both platforms use."""
     from crossforge.errors import ConfigError
 
-    if not _REPO_ID.match(repo or "") or ".." in repo:
+    if not _REPO_ID.fullmatch(repo or "") or ".." in repo:
         raise ConfigError(f"malformed repository id {repo!r}: expected OWNER/NAME")
     return repo
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crossforge.errors import ConfigError
+from crossforge.errors import ConfigError, writing_into
+from crossforge.records import PLATFORMS, check_platform, check_repo_id
 
 TEMPLATE = '''# crossforge study configuration. Run it with:  crossforge study study.toml
 # Every finished step is recorded in the database; running again skips finished steps
@@ -73,28 +74,113 @@ class Study:
             raise ConfigError(f"study file {path} does not exist") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"study file {path} is not valid TOML: {exc}") from None
+        _check(raw, path)
         base = path.parent
+        study, analyses = raw["study"], raw.get("analyses", {})
+        return cls(
+            name=study.get("name", path.stem),
+            database=base / study.get("database", "study.duckdb"),
+            output=base / study.get("output", "study-out"),
+            seed=study.get("seed", 0),
+            git_sources=tuple({"path": str(base / s["path"]), "repo": s["repo"],
+                               "platform": s["platform"]}
+                              for s in raw.get("sources", {}).get("git", [])),
+            bootstrap=analyses.get("bootstrap", 1000),
+            report=analyses.get("report", True),
+            raw=raw,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """What one key accepts, and how an error message says it."""
+
+    expected: str
+    accepts: Callable[[Any], bool]
+
+
+def _passes(check: Callable[[str], object]) -> Callable[[Any], bool]:
+    """A rule from one of ``crossforge.records``' checkers, which raise ``ConfigError``."""
+    def accepts(value: Any) -> bool:
         try:
-            study = raw["study"]
-            analyses = raw.get("analyses", {})
-            git_sources = tuple(
-                {"path": str(base / s["path"]), "repo": str(s["repo"]),
-                 "platform": str(s["platform"])}
-                for s in raw.get("sources", {}).get("git", []))
-            return cls(
-                name=str(study.get("name", path.stem)),
-                database=base / str(study.get("database", "study.duckdb")),
-                output=base / str(study.get("output", "study-out")),
-                seed=int(study.get("seed", 0)),
-                git_sources=git_sources,
-                bootstrap=int(analyses.get("bootstrap", 1000)),
-                report=bool(analyses.get("report", True)),
-                raw=raw,
-            )
-        except KeyError as exc:
-            raise ConfigError(f"study file {path} lacks {exc.args[0]!r}") from None
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"study file {path} has a wrong value: {exc}") from None
+            check(value)
+        except ConfigError:
+            return False
+        return True
+    return lambda value: isinstance(value, str) and accepts(value)
+
+
+_TEXT = _Rule("a non-empty string", lambda v: isinstance(v, str) and bool(v.strip()))
+_NAMES = _Rule("an environment variable's name or a list of them",
+               lambda v: _TEXT.accepts(v) or (isinstance(v, list) and bool(v)
+                                              and all(map(_TEXT.accepts, v))))
+#: Every key a study file may hold, table by table. TOML's booleans are not integers here,
+#: and an integer is not a boolean: ``bootstrap = true`` or ``report = "no"`` is an error.
+SCHEMA: dict[str, dict[str, _Rule]] = {
+    "study": {"name": _TEXT, "database": _TEXT, "output": _TEXT,
+              "seed": _Rule("an integer >= 0", lambda v: type(v) is int and v >= 0)},
+    "tokens": {"github": _NAMES, "huggingface": _NAMES},
+    "analyses": {"bootstrap": _Rule("an integer >= 1", lambda v: type(v) is int and v >= 1),
+                 "report": _Rule("true or false", lambda v: isinstance(v, bool))},
+}
+#: The keys of each ``[[sources.git]]`` entry, all required.
+GIT_SOURCE = {"path": _TEXT, "repo": _Rule("a repository id, OWNER/NAME", _passes(check_repo_id)),
+              "platform": _Rule(f"one of {', '.join(PLATFORMS)}", _passes(check_platform))}
+
+
+def _check(raw: dict[str, Any], path: Path) -> None:
+    """Check every table and key of a parsed study file against ``SCHEMA``.
+
+    Raises:
+        ConfigError: one line naming the first unknown or missing key, or the key whose
+            value has the wrong type or range, and what it should be.
+    """
+    if "study" not in raw:
+        raise ConfigError(f"study file {path} lacks 'study'")
+    _check_table(raw, dict.fromkeys([*SCHEMA, "sources"], _Rule("a table", _is_table)), "",
+                 path)
+    for table, rules in SCHEMA.items():
+        _check_table(raw.get(table, {}), rules, table, path)
+    sources = raw.get("sources", {})
+    _check_table(sources, {"git": _Rule("an array of tables ([[sources.git]])", lambda v: (
+        isinstance(v, list) and all(map(_is_table, v))))}, "sources", path)
+    for number, source in enumerate(sources.get("git", []), start=1):
+        _check_table(source, GIT_SOURCE, "sources.git", path, entry=number)
+
+
+def _is_table(value: Any) -> bool:
+    return isinstance(value, dict)
+
+
+def _check_table(values: dict[str, Any], rules: dict[str, _Rule], where: str, path: Path, *,
+                 entry: int | None = None) -> None:
+    """Check one table (``where`` is its name, "" for the top level); an entry of an array of
+    tables (numbered from 1) must hold every key."""
+    place = (f"[[{where}]] entry {entry}" if entry else f"[{where}]") if where else "the top level"
+    unknown = sorted(set(values) - set(rules))
+    if unknown:
+        raise ConfigError(f"study file {path}: unknown key(s) {', '.join(unknown)} in {place}; "
+                          f"known: {', '.join(rules)}")
+    for key, rule in rules.items():
+        if key not in values:
+            if entry:
+                raise ConfigError(f"study file {path}: {place} lacks {key!r}")
+            continue
+        if not rule.accepts(values[key]):
+            name = f"{where}.{key}" if where else key
+            raise ConfigError(f"study file {path}: {name} must be {rule.expected}, not "
+                              f"{_shown(values[key])}" + (f" ({place})" if entry else ""))
+
+
+def _shown(value: Any) -> str:
+    """A value as the study file spells it (``true``, ``"no"``, ``1.5``, ``inf``)."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "a table"
+    return repr(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,5 +202,6 @@ def write_template(path: str | Path) -> Path:
     path = Path(path)
     if path.exists():
         raise ConfigError(f"{path} exists; not overwriting it")
-    path.write_text(TEMPLATE, encoding="utf-8")
+    with writing_into(path.parent):
+        path.write_text(TEMPLATE, encoding="utf-8")
     return path

@@ -16,6 +16,7 @@ import pandas as pd
 
 from crossforge.content.shares import stored_type_shares
 from crossforge.defaults import COMPARED_KINDS
+from crossforge.errors import ConfigError, first_line, writing_into
 from crossforge.measures import (
     COMPARED_MEASURES,
     ActivitySurvival,
@@ -59,7 +60,13 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
         synthetic: the data come from a generated world; every output file says so.
         n_bootstrap, seed: bootstrap resamples and seed of the intervals.
         engine, threads, memory_limit, kinds: as for ``crossforge.measure``.
+
+    Raises:
+        ConfigError: ``out`` cannot be created or written (read-only, full, not a folder);
+            it is created first, so that shows before the measures run.
     """
+    with writing_into(out):
+        out.mkdir(parents=True, exist_ok=True)
     with open_engine(store, engine, threads=threads, memory_limit=memory_limit,
                      kinds=tuple(kinds)) as sql:
         repositories = (
@@ -130,28 +137,28 @@ def _write_outputs(out: Path, repositories: pd.DataFrame, organisations: pd.Data
                    innovation: pd.DataFrame, derivations: pd.DataFrame, networks: dict,
                    statistics: pd.DataFrame, summary: dict,
                    evolution: dict[str, pd.DataFrame]) -> dict[str, Path]:
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {"csv": out / "repositories.csv", "parquet": out / "repositories.parquet",
-             "organisations": out / "organisations.csv", "innovation": out / "innovation.csv",
-             "derivations": out / "derivations.csv", "networks": out / "networks.json",
-             "statistics": out / "statistics.json",
-             "statistics_parquet": out / "statistics.parquet", "summary": out / "summary.json"}
-    _write_csv(repositories, paths["csv"])
-    repositories.to_parquet(paths["parquet"], index=False)
-    write_csv(organisations, paths["organisations"])
-    write_csv(innovation, paths["innovation"])
-    write_csv(derivations, paths["derivations"])
-    statistics.to_parquet(paths["statistics_parquet"], index=False)
-    for name, frame in evolution.items():
-        paths[name] = out / f"{name}.csv"
-        write_csv(frame, paths[name])
-    synthetic_data = summary["synthetic"]
-    _write_json(paths["networks"], {"synthetic": synthetic_data, "platforms": networks})
-    _write_json(paths["statistics"], {
-        "synthetic": synthetic_data,
-        "comparisons": json.loads(statistics.to_json(orient="records"))})
-    _write_json(paths["summary"], summary)
-    return paths
+    with writing_into(out):
+        paths = {"csv": out / "repositories.csv", "parquet": out / "repositories.parquet",
+                 "organisations": out / "organisations.csv", "innovation": out / "innovation.csv",
+                 "derivations": out / "derivations.csv", "networks": out / "networks.json",
+                 "statistics": out / "statistics.json",
+                 "statistics_parquet": out / "statistics.parquet", "summary": out / "summary.json"}
+        _write_csv(repositories, paths["csv"])
+        repositories.to_parquet(paths["parquet"], index=False)
+        write_csv(organisations, paths["organisations"])
+        write_csv(innovation, paths["innovation"])
+        write_csv(derivations, paths["derivations"])
+        statistics.to_parquet(paths["statistics_parquet"], index=False)
+        for name, frame in evolution.items():
+            paths[name] = out / f"{name}.csv"
+            write_csv(frame, paths[name])
+        synthetic_data = summary["synthetic"]
+        _write_json(paths["networks"], {"synthetic": synthetic_data, "platforms": networks})
+        _write_json(paths["statistics"], {
+            "synthetic": synthetic_data,
+            "comparisons": json.loads(statistics.to_json(orient="records"))})
+        _write_json(paths["summary"], summary)
+        return paths
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -162,7 +169,10 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
         con.register("frame", neutralise(frame))
         con.execute("SET TimeZone = 'UTC'")
         target = str(path).replace("'", "''")
-        con.execute(f"COPY frame TO '{target}' (HEADER, DELIMITER ',')")
+        try:
+            con.execute(f"COPY frame TO '{target}' (HEADER, DELIMITER ',')")
+        except duckdb.IOException as exc:
+            raise ConfigError(f"cannot write {path}: {first_line(exc)}") from exc
 
 
 def _write_json(path: Path, value: object) -> None:

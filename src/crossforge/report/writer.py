@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader
 from matplotlib.figure import Figure
 
 from crossforge._version import __version__
+from crossforge.errors import writing_into
 from crossforge.measures.result import MeasureResult
 from crossforge.report import figures
 from crossforge.report.figures import PLATFORM_LABELS
@@ -180,7 +181,16 @@ def write_report(out: Path, result: MeasureResult, *, sources: list[dict],
         sources: provenance rows (source, origin, fetched_at, tool_version).
         graphs: the collaboration networks for the network pictures (default: those in
             ``result.graphs``, which ``measure`` built).
+
+    Raises:
+        ConfigError: ``out`` cannot be created or written (read-only, full, not a folder).
     """
+    with writing_into(out):
+        return _write_report(out, result, sources=sources, graphs=graphs)
+
+
+def _write_report(out: Path, result: MeasureResult, *, sources: list[dict],
+                  graphs: dict[str, dict[str, ig.Graph]] | None) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     summary, statistics = result.summary, result.statistics
     synthetic = bool(summary.get("synthetic"))

@@ -13,6 +13,7 @@ written: they carry tokens; a URL is stored without credentials (``redacted_url`
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import mmap
@@ -123,8 +124,7 @@ class RawStore:
             self.path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create raw store {self.path}: {exc.strerror}") from None
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-        self._segment = self.path / f"responses-{stamp}-{os.getpid()}.jsonl.gz"
+        self._segment = _new_segment(self.path)
         self._handle: Any = None
         self._count = 0
         self._reader: tuple[str, int, Iterator[RawResponse]] | None = None
@@ -133,19 +133,33 @@ class RawStore:
 
     def append(self, response: RawResponse) -> RawResponse:
         """Write ``response`` durably and return it with its id."""
-        if self._handle is None:
-            self._handle = self._segment.open("ab")
         self._count += 1
         stored = RawResponse(**{**asdict(response), "url": redacted_url(response.url),
                                 "id": f"{self._segment.name}#{self._count}"})
         line = json.dumps(asdict(stored), ensure_ascii=False) + "\n"
         try:
+            if self._handle is None:
+                self._handle = self._segment.open("ab")
             self._handle.write(gzip.compress(line.encode(), compresslevel=6))
             self._handle.flush()
             os.fsync(self._handle.fileno())
         except OSError as exc:
-            raise StoreError(f"cannot write raw store {self._segment}: {exc.strerror}") from None
+            segment = self._segment
+            self._abandon_segment()
+            raise StoreError(f"cannot write raw store {segment}: {exc.strerror}") from None
         return stored
+
+    def _abandon_segment(self) -> None:
+        """After a failed write (a full disk): close the segment, ignoring the error its final
+        flush raises again (it would replace the first, a second traceback), and start any
+        later append in a new segment, so the cut-off response stays the last one of its
+        segment, where readers skip it."""
+        if self._handle is not None:
+            with contextlib.suppress(OSError):
+                self._handle.close()
+        self._handle = None
+        self._segment = _new_segment(self.path)
+        self._count = 0
 
     def close(self) -> None:
         if self._handle is not None:
@@ -174,6 +188,12 @@ class RawStore:
         self.damage = []
         for segment in sorted(self.path.glob("responses-*.jsonl.gz")):
             yield from _read_segment(segment, self.damage)
+
+
+def _new_segment(folder: Path) -> Path:
+    """A segment file name of its own for this run: a time stamp and the process id."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    return folder / f"responses-{stamp}-{os.getpid()}.jsonl.gz"
 
 
 class _Unreadable(Exception):

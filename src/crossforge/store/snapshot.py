@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 
 from crossforge._version import __version__
-from crossforge.errors import ConfigError, StoreError
+from crossforge.errors import ConfigError, StoreError, writing_into
 from crossforge.store import Store
 from crossforge.store.schema import LATER_TABLES, MIGRATIONS, SCHEMA_VERSION, SNAPSHOT_TABLES
 
@@ -115,7 +115,8 @@ def export_snapshot(db: str | Path, out: str | Path, *, pseudonymize: bool = Tru
     key = key or secrets.token_bytes(32)
     with Store(db, read_only=True):
         pass  # validates the file and its schema version before we read it directly
-    out.mkdir(parents=True, exist_ok=True)
+    with writing_into(out):
+        out.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     try:
         con.execute(f"ATTACH '{_quoted(db)}' AS src (READ_ONLY)")
@@ -151,7 +152,8 @@ def export_snapshot(db: str | Path, out: str | Path, *, pseudonymize: bool = Tru
         con.close()
     manifest = {"crossforge_version": __version__, "schema_version": SCHEMA_VERSION,
                 "pseudonymized": pseudonymize, "free_text_dropped": drop_text, "rows": counts}
-    (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    with writing_into(out):
+        (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return counts
 
 

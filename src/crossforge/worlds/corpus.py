@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from crossforge.errors import ConfigError
+from crossforge.errors import ConfigError, writing_into
 from crossforge.identity import identity_key
 from crossforge.records import (
     PLATFORMS,
@@ -189,7 +189,8 @@ def write_corpus_world(corpus: str | Path, out: str | Path,
             counts[name] = counts.get(name, 0) + 1
             yield record
 
-    write_world(out, counted(records(corpus, selection)))
+    with writing_into(Path(out).parent, target=out):
+        write_world(out, counted(records(corpus, selection)))
     return counts
 
 

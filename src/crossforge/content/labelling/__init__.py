@@ -30,7 +30,7 @@ import pandas as pd
 from crossforge.allocation import largest_remainder
 from crossforge.content.agreement import Agreement, agreement, disagreements
 from crossforge.content.classify import LABEL_ALIASES, TAXONOMY, read_threads
-from crossforge.errors import ConfigError
+from crossforge.errors import ConfigError, writing_into
 from crossforge.spreadsheet import restore, write_csv
 
 STRATA = ("platform", "kind", "label")
@@ -39,7 +39,8 @@ SAMPLE_COLUMNS = ["id", *KEY, "kind", "title", "body", "predicted", "stratum", "
 CODER_COLUMNS = ["id", *KEY, "kind", "title", "body", "weight", "coder", "label"]
 #: A label a coder gives when the thread cannot be typed; it counts as not labelled.
 SKIP = "skip"
-_CODER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+#: Matched whole (``fullmatch``): ``$`` would also accept a trailing newline.
+_CODER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 def thread_id(platform: str, repo: str, number: int | str) -> str:
@@ -108,7 +109,7 @@ def coder_names(coders: str | int | Sequence[str]) -> list[str]:
 
 def check_coder(name: str) -> str:
     """A coder name becomes part of a file name: letters, digits, ``-`` and ``_`` only."""
-    if not _CODER_NAME.match(name):
+    if not _CODER_NAME.fullmatch(name):
         raise ConfigError(f"coder name {name!r}: use letters, digits, '-' and '_' only")
     return name
 
@@ -130,16 +131,17 @@ def write_csv_atomically(frame: pd.DataFrame, path: str | Path) -> Path:
     spreadsheet would run as a formula is quoted (``crossforge.spreadsheet``); ``read_csv``
     removes the quote again."""
     path = Path(path)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-            write_csv(frame, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with writing_into(path.parent, target=path):
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+                write_csv(frame, handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
     return path
 
 

@@ -33,6 +33,8 @@ from crossforge.content.labelling import (
 from crossforge.errors import ConfigError
 
 HOST = "127.0.0.1"
+#: The largest label form accepted: an id, a label and the page token are far smaller.
+MAX_FORM_BYTES = 1 << 16
 
 
 class LabellingSession:
@@ -189,13 +191,30 @@ def make_server(session: LabellingSession, port: int = 0) -> ThreadingHTTPServer
             nonce = secrets.token_urlsafe(12)
             self._send(200, render_page(session, row, token, nonce), nonce=nonce)
 
+        def _content_length(self) -> int | None:
+            """The body's length, or None after answering 411 (none given), 400 (not a
+            number: ``-1`` would read until the client closes, holding the thread) or 413."""
+            given = self.headers.get("Content-Length")
+            if given is None:
+                self._send(411, "Content-Length required\n")
+                return None
+            if not (given.isascii() and given.isdigit()):
+                self._send(400, f"malformed Content-Length {given!r}\n")
+                return None
+            if int(given) > MAX_FORM_BYTES:
+                self._send(413, f"a label form is at most {MAX_FORM_BYTES:,} bytes\n")
+                return None
+            return int(given)
+
         def do_POST(self) -> None:  # noqa: N802
             if not self._loopback():
                 return
             if urlsplit(self.path).path != "/label":
                 self._send(404, "not found\n")
                 return
-            length = min(int(self.headers.get("Content-Length") or 0), 1 << 16)
+            length = self._content_length()
+            if length is None:
+                return
             form = parse_qs(self.rfile.read(length).decode("utf-8", "replace"))
             if not secrets.compare_digest(form.get("token", [""])[0], token):
                 self._send(403, "stale or missing page token: reload the page\n")
