@@ -15,7 +15,11 @@ Against the API emulator serving a small SYNTHETIC world (``tests/reliability/he
 - the resume edge cases: a resumed walk whose next link loops back, a resumed page that
   repeats its predecessor, a Hub discussion listing that loops;
 - ``python -m crossforge collect`` killed with SIGKILL at seeded random moments, resumed;
-- fake tokens (accepted, rotated, rejected): occurrences in files and output.
+- fake tokens (accepted, rotated, rejected): occurrences in files and output;
+- how a task ends (a world with model cards, against its own clean run): discussion details
+  that keep failing, a wrong Hub base URL, model cards cut short (``truncate``: short of
+  their Content-Length; ``invalid``: half a card, which only its ETag tells): failed (or
+  stopped), never stored as complete, and whole after a healthy re-run.
 
 Run:  PYTHONPATH=src:. python benchmarks/reliability.py
 Writes benchmarks/results/reliability.json.
@@ -36,8 +40,11 @@ from crossforge import __version__
 from crossforge.collection.collector import Caps, CollectionSummary
 from crossforge.emulator import Emulator
 from crossforge.errors import CollectError
+from crossforge.records import Thread
+from crossforge.sources.raw import RawStore
 from crossforge.store import Store
 from tests.reliability.helpers import (
+    FRAME,
     TABLES,
     WORLD,
     collect,
@@ -60,6 +67,7 @@ from tests.reliability.test_caps_and_failures import (
     stop_after_pages,
 )
 from tests.reliability.test_fault_matrix import SPECS
+from tests.reliability.test_outcomes import CARD_TABLES, CARDS, card_rows, task_states
 from tests.reliability.test_secrets import GOOD, HUB, REJECTED
 
 HERE = Path(__file__).resolve().parent
@@ -135,6 +143,7 @@ def main() -> None:
               f"({next(iter(failed.values()), '')!r}), the others lost {others['lost']}; "
               f"after re-run lost {outcome['lost']}, extra {outcome['extra']}")
     caps = capped(tmp / "caps")
+    endings = outcomes(tmp / "outcomes")
     edges = resume_edges(tmp / "edges", clean)
     rng = random.Random(2026)
     moments = [(rng.randint(1, total_requests - 1), rng.uniform(0, 0.05))
@@ -175,19 +184,75 @@ def main() -> None:
         "faults": faults, "faults_tried": len(faults),
         "faults_survived": sum(f["survived"] for f in faults),
         "faults_injected": dict(injected), "unrecoverable": unrecoverable,
-        "caps": caps, "resume_edge_cases": edges,
+        "caps": caps, "resume_edge_cases": edges, "outcomes": endings,
         "kills": KILLS, "kills_survived": survived_kills, "kill_runs": kills,
         "records_lost": sum(f["lost"] for f in faults) + sum(k["lost"] for k in kills)
         + sum(u["lost"] + u["others_lost"] for u in unrecoverable) + caps["lost_after_lift"]
-        + sum(e["lost"] for e in edges),
-        "duplicates": sum(f["duplicates"] for f in faults) + sum(k["duplicates"] for k in kills),
+        + sum(e["lost"] for e in edges) + sum(o["lost"] for o in endings),
+        "duplicates": sum(f["duplicates"] for f in faults) + sum(k["duplicates"] for k in kills)
+        + sum(o["duplicates"] for o in endings),
         "damaged_raw": damaged_raw(tmp / "damaged", tmp / "clean"),
         "token_occurrences": tokens, "seconds": round(time.time() - started, 1),
     }
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / "reliability.json").write_text(json.dumps(result, indent=2) + "\n")
-    details = ("faults", "unrecoverable", "kill_runs", "caps", "resume_edge_cases")
+    details = ("faults", "unrecoverable", "kill_runs", "caps", "resume_edge_cases",
+               "outcomes")
     print(json.dumps({k: v for k, v in result.items() if k not in details}, indent=2))
+
+
+def outcomes(folder: Path) -> list[dict[str, object]]:
+    """Each way a task may end short, in the world with model cards, against its clean run:
+    what the faulty run recorded (failed tasks, missing ones, cards kept from a cut body),
+    then what a healthy re-run lost (record and card tables) and duplicated."""
+    with Emulator.from_records(CARDS) as emulator:
+        (folder / "clean").mkdir(parents=True)
+        clean_db, _ = collect(emulator.url, folder / "clean")
+    clean, clean_cards = contents(clean_db), card_rows(clean_db)
+    thread = next(r for r in WORLD if isinstance(r, Thread) and r.platform == "huggingface")
+    cases = (("discussion details keep failing",
+              f"500:1@/api/models/{thread.repo}/discussions/{thread.number}", ""),
+             ("wrong hub url", "", "/api"),
+             ("card body short of its content-length", "truncate:1@/*/*/resolve/**", ""),
+             ("card cut in half (etag)", "invalid:1@/*/*/resolve/**", ""))
+    results = []
+    for name, faults, wrong in cases:
+        target = folder / name.replace(" ", "-").replace("(", "").replace(")", "")
+        target.mkdir()
+        summaries: list[CollectionSummary] = []
+        error = None
+        with Emulator.from_records(CARDS, faults=faults or None) as emulator:
+            try:   # a wrong base URL is given for the Hub alone
+                collect(emulator.url + wrong, target, [f for f in FRAME if not wrong or
+                                                       f[0] == "huggingface"],
+                        summaries=summaries)
+            except CollectError as exc:
+                error = str(exc).replace(emulator.url, "http://EMULATOR")
+        db = target / "db.duckdb"
+        states = task_states(db)
+        raw = RawStore(target / "raw")
+        cards_kept = sum(1 for r in raw if r.kind == "hub.card" and r.status == 200)
+        raw.close()
+        failed = sum(len(f) for f in summaries[0].failed.values()) if summaries else 0
+        with Emulator.from_records(CARDS) as emulator:
+            collect(emulator.url, target)
+        lost = compare(contents(db), clean)
+        got_cards = card_rows(db)
+        outcome = {
+            "case": name, "faults": faults, "base_url_suffix": wrong, "stopped": error,
+            "failed_then": failed,
+            "missing_recorded_then": sum(1 for s in states.values() if s == "missing"),
+            "cards_stored_then": cards_kept, "lost": lost["lost"] + sum(
+                len(rows(clean_cards[t]) - rows(got_cards[t])) for t in CARD_TABLES),
+            "extra": lost["extra"] + sum(len(rows(got_cards[t]) - rows(clean_cards[t]))
+                                         for t in CARD_TABLES),
+            "duplicates": duplicates(db)}
+        results.append(outcome)
+        print(f"outcome {name}: failed {failed}, stopped {bool(error)}, missing recorded "
+              f"{outcome['missing_recorded_then']}, cards stored {cards_kept}; after re-run "
+              f"lost {outcome['lost']}, extra {outcome['extra']}, duplicates "
+              f"{outcome['duplicates']}")
+    return results
 
 
 def capped(folder: Path) -> dict[str, object]:

@@ -491,7 +491,19 @@ def collection_report(summary: CollectionSummary) -> list[str]:
         missing = summary.missing.get(platform, [])
         if missing:
             lines.append(f"{platform}: {len(missing):,} missing ({', '.join(missing[:5])})")
+        lines += _inaccessible_line(platform, summary)
     return lines
+
+
+def _inaccessible_line(platform: str, summary: CollectionSummary) -> list[str]:
+    """The repositories with tasks the token may not see (gated, private): not failures,
+    not retried."""
+    inaccessible = summary.inaccessible.get(platform, {})
+    if not inaccessible:
+        return []
+    return [f"{platform}: {len(inaccessible):,} inaccessible to this token, not retried ("
+            + ", ".join(f"{repo} {' '.join(tasks)}" for repo, tasks in
+                        list(inaccessible.items())[:5]) + ")"]
 
 
 @app.command("merge")

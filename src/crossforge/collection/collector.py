@@ -26,22 +26,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from crossforge.collection.answers import (
     EMPTY_STATUS,
-    MISSING_STATUS,
+    FINISHED,
     TaskFailed,
     answered,
+    ending,
     parse,
     provenance,
 )
 from crossforge.collection.github_plan import GitHubPlan
 from crossforge.collection.hub_plan import HubPlan
-from crossforge.errors import ConfigError
+from crossforge.errors import CollectError, ConfigError
 from crossforge.records import Comment, Commit, Membership, Thread
 from crossforge.sources import github, hub
 from crossforge.sources.http import Budget, UnusableAnswer, next_link
-from crossforge.sources.raw import Damage, RawResponse, RawStore
+from crossforge.sources.raw import Damage, RawResponse, RawStore, redacted_url
 from crossforge.store import Store, provenance_key
 from crossforge.store.database import KEYS
 
@@ -107,6 +109,8 @@ class CollectionSummary:
     failed: dict[str, dict[str, str]] = field(default_factory=dict)
     #: Repositories stopped at a cap: the resources and how many items were stored.
     truncated: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+    #: Repositories with tasks the token may not see (gated, private): the tasks.
+    inaccessible: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
 
 class Collector:
@@ -138,6 +142,8 @@ class Collector:
         self._finished: dict[str, int] = {}
         self._totals: dict[str, int] = {}
         self._failed_now: dict[tuple[str, str, str], str] = {}
+        self._found: set[str] = set()
+        self._unrecorded: dict[str, list[tuple[RawResponse, tuple]]] = {}
 
     def collect(self, frame: list[tuple[str, str]]) -> CollectionSummary:
         """Collect every ``(platform, repo)`` of ``frame`` not yet complete."""
@@ -147,12 +153,80 @@ class Collector:
         self._finished = {}
         self._failed_now = {}
         if github_repos and self.github:
+            self._answered_before("github", github_repos)
             GitHubPlan(self, self.github).collect(github_repos)
+            self._none_found("github")
             self._outcome("github", github_repos)
         if hub_repos and self.hub:
+            self._answered_before("huggingface", hub_repos)
             HubPlan(self, self.hub).collect(hub_repos)
+            self._none_found("huggingface")
             self._outcome("huggingface", hub_repos)
         return self.summary
+
+    def ending(self, response: RawResponse) -> str | None:
+        """How an answer ends its task without data (``missing``, ``inaccessible``), or
+        ``None`` (``answers.ending``, told whether this platform's client has a token)."""
+        source = self.github if response.kind.startswith("github.") else self.hub
+        return ending(response, source is not None and source.client.authenticated)
+
+    def ended(self, response: RawResponse, task: tuple[str, str, str], outcome: str,
+              states: dict) -> None:
+        """Record a task ``missing`` or ``inaccessible`` with the answer that says so."""
+        if outcome == "inaccessible":
+            self.found(task[0])    # the platform answered about the repository
+            states[task] = (outcome, None)
+            written = [(*task, outcome, None)]
+        else:
+            written = self.missing(response, [task], states)
+        self.store_page(response, written)
+
+    def missing(self, response: RawResponse, tasks: list[tuple[str, str, str]],
+                states: dict) -> list[tuple]:
+        """The checkpoints that mark ``tasks`` missing, to write with ``response``.
+
+        Repositories found missing before any of the platform's frame was found are held
+        back instead (none is returned): if none is found, the base URL is wrong
+        (``_none_found``), and a wrong URL must not mark the frame missing for good."""
+        for task in tasks:
+            states[task] = ("missing", None)
+        if tasks and tasks[0][0] not in self._found:
+            self._unrecorded.setdefault(tasks[0][0], []).append((response, tasks))
+            return []
+        return [(*task, "missing", None) for task in tasks]
+
+    def found(self, platform: str) -> None:
+        """The platform answered about a repository of its frame: the base URL is right,
+        and the missing ones held back are recorded."""
+        self._found.add(platform)
+        for response, tasks in self._unrecorded.pop(platform, []):
+            self.store.write(provenance(response), [],
+                             tasks=[(*task, "missing", None) for task in tasks])
+
+    def _answered_before(self, platform: str, repos: list[str]) -> None:
+        """An earlier run that stored a repository of the frame (a task done, partial,
+        truncated or inaccessible) found the platform at its base URL."""
+        wanted = set(repos)
+        if any(p == platform and repo in wanted and state not in ("missing", "failed")
+               for (p, repo, _), (state, _) in self.states().items()):
+            self._found.add(platform)
+
+    def _none_found(self, platform: str) -> None:
+        """Stop the run when every repository of the platform's frame that answered came
+        back missing and none was found: the base URL (a path prefix, a query, another
+        service) is wrong. Nothing was recorded as missing, so a run with the right URL
+        collects them all."""
+        held = self._unrecorded.pop(platform, [])
+        if not held or platform in self._found:
+            return
+        source = self.github if platform == "github" else self.hub
+        assert source is not None
+        raise CollectError(
+            f"{platform}: none of the frame's repositories was found at "
+            f"{redacted_url(source.client.base_url)} ({sum(len(t) for _, t in held):,} answered "
+            f"missing, e.g. {held[0][0].status} for {urlsplit(held[0][0].url).path}): check the "
+            f"{'--github-url' if platform == 'github' else '--hub-url'} base URL; "
+            "nothing was recorded as missing")
 
     def _report(self, platform: str, subject: str) -> None:
         source = self.github if platform == "github" else self.hub
@@ -192,7 +266,7 @@ class Collector:
         ``TaskFailed`` (at once if it already failed in this run: it is tried once per run).
         """
         state, cursor = states.get((platform, key, task), (None, None))
-        if state in ("done", "missing"):
+        if state in FINISHED:
             return state == "done"
         self.tried_once((platform, key, task))
         resource = CAPPED.get(task)
@@ -208,9 +282,9 @@ class Collector:
         start = cursor if state in ("partial", "failed") else None
         try:
             for page in self._resumed(platform, key, start, pages):
-                if page.status in MISSING_STATUS:
-                    self.store_page(page, [(platform, key, task, "missing", None)])
-                    states[(platform, key, task)] = ("missing", None)
+                outcome = self.ending(page)
+                if outcome is not None:
+                    self.ended(page, (platform, key, task), outcome, states)
                     return False
                 if page.status not in (200, EMPTY_STATUS):
                     raise TaskFailed(self.fail(platform, key, task, answered(page), states))
@@ -293,8 +367,8 @@ class Collector:
         return reason
 
     def _outcome(self, platform: str, repos: list[str]) -> None:
-        """The summary's failed and truncated repositories of the frame, from the store
-        (which also knows what earlier runs left)."""
+        """The summary's failed, truncated and inaccessible repositories of the frame, from
+        the store (which also knows what earlier runs left)."""
         wanted = set(repos)
         failed: dict[str, str] = {}
         for repo, task, reason in self.store.failed_tasks(platform):
@@ -304,10 +378,21 @@ class Collector:
         for repo, resource, counted in self.store.truncations(platform):
             if repo in wanted and repo not in failed:
                 truncated.setdefault(repo, {})[resource] = counted
+        inaccessible: dict[str, list[str]] = {}
+        stored: set[str] = set()
+        for (p, repo, task), (state, _) in sorted(self.states().items()):
+            if p == platform and repo in wanted:
+                if state == "inaccessible":
+                    inaccessible.setdefault(repo, []).append(task)
+                elif state in ("done", "partial", "truncated"):
+                    stored.add(repo)
         self.summary.failed[platform] = failed
         self.summary.truncated[platform] = truncated
+        self.summary.inaccessible[platform] = inaccessible
+        # a repository none of whose tasks stored anything (all inaccessible) is not collected
+        unseen = set(inaccessible) - stored - set(failed)
         self.summary.repositories[platform] = len(wanted) - len(failed) - len(
-            set(self.summary.missing.get(platform, ())) - set(failed))
+            set(self.summary.missing.get(platform, ())) - set(failed)) - len(unseen)
 
 
 @dataclass

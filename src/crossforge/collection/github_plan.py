@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from crossforge.collection.answers import TaskFailed, answered, parse, provenance
+from crossforge.collection.answers import FINISHED, TaskFailed, answered, parse, provenance
 from crossforge.sources import github
 from crossforge.sources.http import UnusableAnswer
 from crossforge.sources.raw import RawResponse
@@ -34,7 +34,7 @@ class GitHubPlan:
         run = self.run
         states = run.states()
         pending = [r for r in repos if states.get(("github", r, "metadata"), ("",))[0]
-                   not in ("done", "missing")]
+                   not in FINISHED]
         for start in range(0, len(pending), github.GRAPHQL_BATCH):
             batch = pending[start:start + github.GRAPHQL_BATCH]
             try:
@@ -70,7 +70,9 @@ class GitHubPlan:
         records = parse(response)
         holds = github.covered_by_batch(response)
         gone = github.not_found(response)
-        tasks = [("github", r, "metadata", "missing", None) for r in gone]
+        if holds:
+            self.run.found("github")
+        tasks = self.run.missing(response, [("github", r, "metadata") for r in gone], states)
         tasks += [("github", key, t, "done", None) for key, held in holds.items()
                   for t in held]
         self.run.store_page(response, tasks, records)

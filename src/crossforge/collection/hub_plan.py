@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING
 
-from crossforge.collection.answers import MISSING_STATUS, TaskFailed, answered
+from crossforge.collection.answers import FINISHED, TaskFailed, answered
 from crossforge.sources import hub
 from crossforge.sources.http import UnusableAnswer
 from crossforge.sources.raw import RawResponse
@@ -39,8 +39,10 @@ class HubPlan:
         run = self.run
         states = run.states()
         pending = [r for r in repos if states.get(("huggingface", r, hub.repo_type(r)[0]),
-                                                  ("",))[0] not in ("done", "missing")]
+                                                  ("",))[0] not in FINISHED]
         listed = self.source.listed_entries(pending) if pending else {}
+        if listed:
+            run.found("huggingface")
         owners: dict[str, list[str]] = {}
         for repo in repos:
             owners.setdefault(hub.owner(repo), []).append(repo)
@@ -51,8 +53,10 @@ class HubPlan:
             for repo in owned:
                 with contextlib.suppress(TaskFailed):  # recorded; the next repository goes on
                     answers[repo] = self._answer(repo, listed, states)
-                    if answers[repo] is None and self._missing(repo, states):
-                        missing.append(repo)
+                    ended = self._ended(repo, states)
+                    if answers[repo] is None and ended:
+                        if ended == "missing":
+                            missing.append(repo)
                         continue
                     self._activity(repo, states)
                     active.add(repo)
@@ -79,7 +83,7 @@ class HubPlan:
         once; a later run finds it in the raw store through the task's cursor)."""
         key = ("huggingface", repo, hub.repo_type(repo)[0])
         state, cursor = states.get(key, ("", None))
-        if state in ("done", "missing"):
+        if state in FINISHED:
             return None
         if repo in listed:
             return listed[repo]
@@ -87,20 +91,26 @@ class HubPlan:
             if cursor and cursor.startswith("raw:") else None
         if stored is not None:
             return stored, stored.json()
-        answer = self.source.info(repo, None)
-        if answer.status != 200 and answer.status not in MISSING_STATUS:
-            raise TaskFailed(self.run.fail(*key, answered(answer), states))
-        if answer.status in MISSING_STATUS:
-            self.run.store_page(answer, [(*key, "missing", None)])
-            states[key] = ("missing", None)
+        try:
+            answer = self.source.info(repo, None)
+        except UnusableAnswer as unusable:
+            raise TaskFailed(self.run.fail(*key, str(unusable), states)) from None
+        outcome = self.run.ending(answer)
+        if outcome is not None:
+            self.run.ended(answer, key, outcome, states)
             return None
+        if answer.status != 200:
+            raise TaskFailed(self.run.fail(*key, answered(answer), states))
+        self.run.found("huggingface")
         self.run.store_page(answer, [(*key, "partial", f"raw:{answer.id}")])
         states[key] = ("partial", f"raw:{answer.id}")
         return answer, answer.json()
 
-    def _missing(self, repo: str, states: dict) -> bool:
-        """Whether the repository's info task found it gone (it takes no other task)."""
-        return states.get(("huggingface", repo, hub.repo_type(repo)[0]), ("",))[0] == "missing"
+    def _ended(self, repo: str, states: dict) -> str | None:
+        """``missing`` or ``inaccessible`` when the repository's info task found it so (it
+        then takes no other task)."""
+        state = states.get(("huggingface", repo, hub.repo_type(repo)[0]), ("",))[0]
+        return state if state in ("missing", "inaccessible") else None
 
     def _keep(self, repo: str, owner_type: str | None, evidence: str | None,
               answer: RawResponse, item: dict, states: dict) -> None:
@@ -119,8 +129,8 @@ class HubPlan:
         key = ("huggingface", repo, "discussions")
         state = states.get(key, ("",))[0]
         cap = run.caps.threads
-        if state == "done" or (state == "truncated" and cap is not None
-                               and run.stored("huggingface", repo, "threads") >= cap):
+        if state in FINISHED or (state == "truncated" and cap is not None
+                                 and run.stored("huggingface", repo, "threads") >= cap):
             return
         run.tried_once(key)
         # their details are stored (an earlier cap, or a crash)
@@ -129,12 +139,23 @@ class HubPlan:
             answers = list(source.discussions(repo, limit=cap, skip=held))
         except UnusableAnswer as unusable:
             raise TaskFailed(run.fail(*key, str(unusable), states)) from None
+        outcome = run.ending(answers[0])
+        if outcome is not None:
+            run.ended(answers[0], key, outcome, states)
+            return
+        # a discussion deleted since it was listed is missing; any other answer that is
+        # not its details (a 5xx past the retries, a listing page that failed) fails the
+        # task, after the details that came are stored: the next run asks only the rest
+        unanswered = [a for a in answers if a.status != 200 and run.ending(a) != "missing"]
         listing = answers[0].json() if answers[0].status == 200 else None
         details = len(held) + sum(1 for a in answers if a.kind == "hub.discussion"
                                   and a.status == 200)
         listed = int((listing or {}).get("count") or 0)
         for answer in answers[:-1]:
             run.store_page(answer, [])
+        if unanswered:
+            run.store_page(answers[-1], [])
+            raise TaskFailed(run.fail(*key, answered(unanswered[0]), states))
         if cap is not None and listed > details and details >= cap:
             run.store_page(answers[-1], [])
             run.truncate(*key, None, details, cap, answers[-1], states)
@@ -148,14 +169,20 @@ class HubPlan:
         """A model's card through the resolver (its own rate-limit category, not the API's);
         404 means the model has none."""
         key = ("huggingface", repo, "card")
-        if hub.repo_type(repo)[0] != "model" or states.get(key, ("",))[0] in ("done", "missing"):
+        if hub.repo_type(repo)[0] != "model" or states.get(key, ("",))[0] in FINISHED:
             return
-        answer = self.source.card(repo)
-        if answer.status != 200 and answer.status not in MISSING_STATUS:
+        try:
+            answer = self.source.card(repo)    # a body cut short is asked again, then fails
+        except UnusableAnswer as unusable:
+            raise TaskFailed(self.run.fail(*key, str(unusable), states)) from None
+        outcome = self.run.ending(answer)
+        if outcome is not None:
+            self.run.ended(answer, key, outcome, states)
+            return
+        if answer.status != 200:
             raise TaskFailed(self.run.fail(*key, answered(answer), states))
-        state = "missing" if answer.status in MISSING_STATUS else "done"
-        self.run.store_page(answer, [(*key, state, None)])
-        states[key] = (state, None)
+        self.run.store_page(answer, [(*key, "done", None)])
+        states[key] = ("done", None)
 
     def _owner(self, owner: str, states: dict) -> tuple[str, str | None]:
         """The owner's type, and the stored answer that showed it without a call.
@@ -169,7 +196,7 @@ class HubPlan:
         404, so no overview call is needed.
         """
         state = states.get(("huggingface", owner, "members"), ("",))[0]
-        if state not in ("done", "missing"):
+        if state not in FINISHED:
             origin = self.run.store.author_origin("huggingface", owner, hub.SOURCE)
             if origin:
                 return "user", origin

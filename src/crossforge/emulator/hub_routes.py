@@ -7,6 +7,7 @@ holds no other file). The routes are methods of the emulator, as GitHub's are.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,7 +15,7 @@ from crossforge.emulator import hub
 from crossforge.emulator.answer import Answer
 from crossforge.emulator.limits import Budget
 from crossforge.emulator.paging import HUB_LISTING_PAGE, HUB_PAGE, link_header, paged
-from crossforge.emulator.paths import HUB_RESOLVER
+from crossforge.emulator.paths import HUB_RESOLVER, subjects
 from crossforge.emulator.world import World
 from crossforge.records import Thread
 
@@ -25,6 +26,33 @@ class HubRoutes:
     world: World
     url: str
     listing_page: int
+    gated: set[str]
+    hub_hides_missing: bool
+
+    def _hub_refusal(self, path: str, token: str | None) -> Answer | None:
+        """The Hub's 401 or 403 before any route: a gated model's files to a caller not
+        granted access (401 without a token, 403 with one, ``X-Error-Code: GatedRepo``);
+        with ``hub_hides_missing``, a repository it does not hold to a caller without a
+        token (401, as huggingface.co answers: it does not tell it from a private one)."""
+        parts = path.strip("/").split("/")
+        resolved = HUB_RESOLVER.match(path)
+        if not resolved and (parts[1:2] not in (["models"], ["datasets"], ["spaces"])
+                             or len(parts) < 4):
+            return None
+        repo = subjects(path)[0]
+        if resolved and repo in self.gated:
+            message = (f"Access to model {repo} is restricted and you are not in the "
+                       "authorized list." if token else f"Access to model {repo} is "
+                       "restricted. You must have access to it and be authenticated to "
+                       "access it. Please log in.")
+            return 403 if token else 401, {"X-Error-Code": "GatedRepo",
+                                           "X-Error-Message": message}, {"error": message}
+        if self.hub_hides_missing and token is None and (
+                "huggingface", repo) not in self.world.repositories:
+            message = "Invalid username or password."
+            return 401, {"X-Error-Code": "RepoNotFound", "X-Error-Message": message}, {
+                "error": message}
+        return None
 
     def _hub(self, method: str, path: str, query: dict[str, Any], body: bytes,
              budget: Budget, cost: int = 1) -> Answer:
@@ -91,7 +119,7 @@ class HubRoutes:
         text = self.world.document("huggingface", repo, file)
         if text is None:
             return 404, {"X-Error-Code": "EntryNotFound"}, {"error": "Entry not found"}
-        return 200, {}, text
+        return 200, {"ETag": f'"{_git_blob_id(text)}"'}, text
 
     def _hub_listing(self, path: str, query: dict[str, Any], expand: Any,
                      kind: str = "model") -> Answer:
@@ -122,6 +150,12 @@ def _discussion_wanted(thread: Thread, query: dict[str, Any]) -> bool:
     return ((kind == "all" or kind == thread.kind) and
             (status == "all" or (status == "closed") == closed) and
             (not query.get("author") or query["author"] == thread.author))
+
+
+def _git_blob_id(text: str) -> str:
+    """A file's git blob id: the resolver's ``ETag`` for a file stored in git (not LFS)."""
+    data = text.encode()
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def _repo_not_found() -> Answer:

@@ -89,6 +89,10 @@ class Emulator(GitHubRoutes, HubRoutes):
             whose GraphQL ``repository`` is ``null`` with a ``NOT_FOUND`` error.
         github_apps: GitHub Apps whose JWTs and installation tokens the emulator accepts
             (``crossforge.emulator.apps``); their tokens share the installation's budget.
+        gated: Hub models whose files (the card) the caller was not granted: the resolver
+            answers 401 without a token, 403 with one (``X-Error-Code: GatedRepo``).
+        hub_hides_missing: a Hub repository the world does not hold answers a caller
+            without a token 401, not 404, as huggingface.co does.
     """
 
     github_limit = _RateLimitSetting()
@@ -106,8 +110,11 @@ class Emulator(GitHubRoutes, HubRoutes):
                  listing_page: int = HUB_LISTING_PAGE,
                  max_concurrent: int = GITHUB_CONCURRENCY,
                  renamed: dict[str, str] | None = None,
-                 blocked: Iterable[str] = (), github_apps: GitHubApps | None = None) -> None:
+                 blocked: Iterable[str] = (), github_apps: GitHubApps | None = None,
+                 gated: Iterable[str] = (), hub_hides_missing: bool = False) -> None:
         self.world = world
+        self.gated = set(gated)
+        self.hub_hides_missing = hub_hides_missing
         self.github_apps = github_apps
         self.renamed = dict(renamed or {})
         self.blocked = set(blocked)
@@ -191,14 +198,18 @@ class Emulator(GitHubRoutes, HubRoutes):
         with self._lock:
             self.requests[endpoint(path)] += 1
         if token in self.rejected_tokens:
-            return 401, {}, github.error(401, "Bad credentials") if platform == "github" else {
-                "error": "Invalid credentials in Authorization header"}
+            if platform == "github":
+                return 401, {}, github.error(401, "Bad credentials")
+            message = "Invalid credentials in Authorization header"
+            return 401, {"X-Error-Message": message}, {"error": message}
         if platform == "github" and self.github_apps is not None:
             refused = self.github_apps.answer(method, path, token)
             if refused is not None:
                 return refused
         if fault is not None and fault.status is not None:
             return self._fault_answer(platform, fault, resource)
+        if platform == "huggingface" and (refused := self._hub_refusal(path, token)):
+            return refused
         if platform == "github" and path == "/rate_limit":
             overview = self.rate_limits.overview(token)
             return 200, limit_headers("github", overview["rate"], 0), overview

@@ -98,6 +98,12 @@ ROLES: dict[str, Role] = {"OWNER": "owner", "MEMBER": "member", "COLLABORATOR": 
 Record = Repository | Account | Commit | Thread | Comment | Membership | Documentation
 
 
+def repository_path(path: str) -> bool:
+    """Whether a request path is about one repository (``/repos/{owner}/{repo}…``)."""
+    parts = path.split("/")
+    return len(parts) >= 4 and parts[1] == "repos" and bool(parts[2] and parts[3])
+
+
 def repositories_query(repos: list[str]) -> str:
     """One GraphQL query for every repository in ``repos``: metadata and the first pages of
     its activity (GitHub scores it 44 connection requests per repository: 0.44 points)."""

@@ -13,6 +13,12 @@ collector asks for a path and gets a ``RawResponse`` that is already in the raw 
   ``RateLimit: …;t=SECONDS``), or 60 s when none is given (GitHub's documented floor).
 - 5xx answers, transport errors (timeouts, resets, bodies cut short) and 2xx answers whose
   body is not valid JSON are retried with exponential backoff; a bad body is never stored.
+  A body that stops short of its ``Content-Length``, or a file (a model card) whose content
+  does not hash to its ``ETag``, is asked again, then ``UnusableAnswer`` (its task fails).
+- A 401 stops the run (``CollectError``) when it refuses the credentials: any GitHub 401,
+  the Hub's "Invalid credentials in Authorization header". The Hub's other 401s (a missing,
+  private or gated repository to a caller without a token) are answers, which collection
+  reads as missing or inaccessible (``crossforge.collection.answers.ending``).
 - Pagination that repeats (page *k* gives page *k - 1*'s items) or loops (``rel="next"``
   points to a page already visited) is retried; a loop that persists falls back to the
   explicit page number, and what cannot be recovered fails with a message (never a silent
@@ -55,6 +61,8 @@ _HUB_POLICY = re.compile(r'\s*"([^"]+)"')
 #: the transport determined instead, empty when the looping page was empty (the end); the
 #: platform's ``Link`` is kept as it came.
 NEXT_OVERRIDE = "x-crossforge-next"
+#: What the Hub says when it refuses a token (``huggingface_hub`` stops on it too).
+HUB_INVALID = "Invalid credentials in Authorization header"
 #: Page-number parameters and the number of the first page (GitHub ``page``, Hub ``p``).
 PAGE_KEYS = {"page": 1, "p": 0}
 
@@ -319,24 +327,31 @@ class ApiClient:
             if known is not None:
                 request.headers["If-None-Match"] = known[0]
             try:
-                answer = self._client.send(request)
+                answer = self._client.send(request, stream=True)
             except httpx.TransportError as exc:
                 if attempt >= self.max_retries:
                     raise CollectError(_unreachable(self.base_url, exc, attempt)) from None
                 self._backoff(attempt)
                 continue
+            cut = _read_body(answer)
             self.budget.requests += 1
             self._read_budget(answer)
+            if cut is not None:
+                if attempt < self.max_retries:
+                    self._backoff(attempt)
+                    continue
+                raise UnusableAnswer(f"{self.platform} {method} {_public(str(request.url))}: "
+                                     f"{cut} (after {attempt} attempts)", None, cut)
             if answer.status_code == 401 and self.app is not None and not renewed:
                 self.app.invalidate()  # revoked or expired early: one new token, once
                 renewed = True
                 continue
-            if answer.status_code == 401:
-                raise CollectError(f"{self.platform} refused the credentials (401 Bad "
-                                   "credentials): " + ("a new GitHub App installation token "
-                                                       "was refused too" if self.app else
-                                                       "check the token's environment "
-                                                       "variable"))
+            if answer.status_code == 401 and self._refused(answer):
+                raise CollectError(f"{self.platform} refused the credentials (401 "
+                                   f"{_refusal(answer, self.platform)}): " + (
+                                       "a new GitHub App installation token was refused too"
+                                       if self.app else "check the token's environment "
+                                       "variable"))
             wait = self._rate_limit_wait(answer)
             if wait is not None:
                 if len(self._tokens) > 1 and wait > 1:
@@ -355,8 +370,8 @@ class ApiClient:
                 if stored is not None:
                     self.breaker.success()
                     return stored
-            problem = (None if text else self._bad_body(answer)) or (
-                check(answer) if check else None)
+            problem = _short_body(answer, text) or (
+                None if text else self._bad_body(answer)) or (check(answer) if check else None)
             if problem is not None:
                 if attempt < self.max_retries:
                     self._backoff(attempt)
@@ -366,6 +381,20 @@ class ApiClient:
             self.breaker.success()
             self._remember_page(answer)
             return self._store(answer, kind, context, method)
+
+    @property
+    def authenticated(self) -> bool:
+        """Whether requests carry credentials (a 401 or 403 then means "not for this
+        caller", not "log in")."""
+        return bool(self._tokens) or self.app is not None
+
+    def _refused(self, answer: httpx.Response) -> bool:
+        """Whether a 401 refuses the credentials themselves (the run stops), rather than
+        this one resource to this caller. Every GitHub 401 does (a bad token, or none where
+        one is needed: GitHub answers a missing or private repository 404); the Hub's only
+        when it says so, as ``huggingface_hub``'s ``hf_raise_for_status`` reads it: it
+        answers 401 to a caller without a token for a missing, private or gated repository."""
+        return self.platform == "github" or _refusal(answer, self.platform) == HUB_INVALID
 
     def _known(self, request: httpx.Request) -> tuple[str, str] | None:
         """(ETag, raw id) of a stored 200 answer to this GET, when asking conditionally."""
@@ -461,6 +490,55 @@ class ApiClient:
         if match:
             return max(float(match.group(1)), 1.0)
         return SECONDARY_LIMIT_FLOOR
+
+
+def _read_body(answer: httpx.Response) -> str | None:
+    """Read a streamed answer's body; why it stopped short, if it did (the connection
+    closed or broke before its ``Content-Length`` bytes, which the HTTP layer counts):
+    such a body is asked again, never stored, and a task whose body keeps stopping short
+    fails (the host answered, so it is not unreachable)."""
+    try:
+        answer.read()
+    except httpx.TransportError as exc:
+        answer.close()
+        return f"the body stopped short: {_reason(exc)}"
+    return None
+
+
+def _short_body(answer: httpx.Response, text: bool) -> str | None:
+    """Why a file's body (``text``) is not the file the platform sent: content whose hash
+    is not its strong ``ETag`` (the Hub's resolver sends a file's git blob id, or the
+    sha256 of a git-lfs file, as ``huggingface_hub`` documents). A body shorter than its
+    ``Content-Length`` never gets here: reading it fails (``_read_body``)."""
+    etag = answer.headers.get("etag", "")
+    if not text or not 200 <= answer.status_code < 300 or etag.startswith("W/"):
+        return None
+    tag = etag.strip('"').lower()
+    content = answer.content
+    if re.fullmatch(r"[0-9a-f]{40}", tag):
+        digest = hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()
+    elif re.fullmatch(r"[0-9a-f]{64}", tag):
+        digest = hashlib.sha256(content).hexdigest()
+    else:
+        return None
+    if digest != tag:
+        return (f"the body ({len(content)} bytes) does not hash to its ETag {tag[:12]}…: "
+                "cut short or corrupted")
+    return None
+
+
+def _refusal(answer: httpx.Response, platform: str) -> str:
+    """What a 401 says: the Hub's ``X-Error-Message`` (else its body's ``error``), GitHub's
+    ``message``."""
+    if platform == "huggingface" and "x-error-message" in answer.headers:
+        return answer.headers["x-error-message"]
+    try:
+        body = json.loads(answer.text)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return "Unauthorized"
+    said = body.get("error" if platform == "huggingface" else "message") \
+        if isinstance(body, dict) else None
+    return str(said) if said else "Unauthorized"
 
 
 def next_link(response: RawResponse) -> str | None:

@@ -27,6 +27,7 @@ apart in the store; ``repo_type`` splits a key again.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import replace
 from typing import Any
@@ -89,6 +90,18 @@ def api_path(key: str) -> str:
     """``/api/models/a/b``, ``/api/datasets/a/b`` or ``/api/spaces/a/b``."""
     kind, repo_id = repo_type(key)
     return f"/api/{kind}s/{repo_id}"
+
+
+#: A repository's paths: its API answers, and its files through the resolver (the paths
+#: ``huggingface_hub``'s ``REPO_API_REGEX`` names).
+_REPOSITORY_PATH = re.compile(r"/api/(models|datasets|spaces)/[^/]+/[^/]+(/.*)?"
+                              r"|/((datasets|spaces)/)?[^/]+/[^/]+/resolve/.+")
+
+
+def repository_path(path: str) -> bool:
+    """Whether a request path is about one repository (where the Hub answers a caller
+    without a token 401 for a repository it does not hold)."""
+    return _REPOSITORY_PATH.fullmatch(path) is not None
 
 
 class HubSource:
