@@ -51,7 +51,8 @@ from crossforge.store import Store
 def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int = 1000,
                  seed: int = 0, engine: str = "duckdb", threads: int | None = None,
                  memory_limit: str | None = None,
-                 kinds: Sequence[str] = COMPARED_KINDS) -> MeasureResult:
+                 kinds: Sequence[str] = COMPARED_KINDS,
+                 frame: str | None = None) -> MeasureResult:
     """Compute every measure on ``store`` and write them into ``out`` (created if needed).
 
     Args:
@@ -59,7 +60,7 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
         out: the output directory.
         synthetic: the data come from a generated world; every output file says so.
         n_bootstrap, seed: bootstrap resamples and seed of the intervals.
-        engine, threads, memory_limit, kinds: as for ``crossforge.measure``.
+        engine, threads, memory_limit, kinds, frame: as for ``crossforge.measure``.
 
     Raises:
         ConfigError: ``out`` cannot be created or written (read-only, full, not a folder);
@@ -68,7 +69,7 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
     with writing_into(out):
         out.mkdir(parents=True, exist_ok=True)
     with open_engine(store, engine, threads=threads, memory_limit=memory_limit,
-                     kinds=tuple(kinds)) as sql:
+                     kinds=tuple(kinds), frame=frame) as sql:
         repositories = (
             CollaborationIntensity().compute(sql)
             .merge(Openness().compute(sql), on=["platform", "repo"], how="left")
