@@ -42,7 +42,7 @@ from crossforge.measures import (
     trends_by_year,
 )
 from crossforge.measures.engine import open_engine
-from crossforge.measures.networks import describe_networks
+from crossforge.measures.networks import NullModel, describe_networks
 from crossforge.measures.statistics import PlatformComparison
 from crossforge.spreadsheet import neutralise, write_csv
 from crossforge.store import Store
@@ -85,7 +85,7 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
         dataset_edges = DatasetProvenance().compute(sql)
         organisations = Organisations().compute(sql)
         graphs = CollaborationNetworks().graphs(sql)  # kept: the report draws them
-        networks = describe_networks(graphs)
+        networks = describe_networks(graphs, NullModel(seed=seed))
         survival = survival_curves(ActivitySurvival().compute(sql))
         migration = CommunityMigration().compute(sql)
         derivations = sql.frame("SELECT child, parent, relation, relation_source, platform "
