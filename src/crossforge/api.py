@@ -313,6 +313,7 @@ def measure(
     threads: int | None = None,
     memory_limit: str | None = None,
     kinds: Sequence[str] = COMPARED_KINDS,
+    frame: str | None = None,
 ) -> MeasureResult:
     """Compute every measure and the platform comparison, and write them into ``out``.
 
@@ -337,11 +338,15 @@ def measure(
         kinds: the repository kinds measured: GitHub ``code`` and Hub ``model`` by default,
             so Hub datasets and spaces in the same store never enter the model comparison;
             add ``dataset`` or ``space`` (or measure them alone) deliberately.
+        frame: measure only this frame's repositories. By default the study's: every
+            frame's plus those ``import git`` brought, or everything stored when the store
+            holds no frame (so a Hub metadata dump adds lineage, not measured repositories);
+            lineage reads every stored derivation either way.
 
     Raises:
         StoreError: the store does not exist or cannot be read.
-        ConfigError: ``out`` exists and is not a directory, or the engine is unknown or
-            not installed.
+        ConfigError: ``out`` exists and is not a directory, the engine is unknown or
+            not installed, or the store holds no such frame.
     """
     from crossforge.measures.pipeline import run_measures
 
@@ -351,20 +356,21 @@ def measure(
     with Store(db, read_only=True) as store:
         return run_measures(store, out, synthetic=queries.has_source(store, synthetic.SOURCE),
                             n_bootstrap=n_bootstrap, seed=seed, engine=engine,
-                            threads=threads, memory_limit=memory_limit, kinds=kinds)
+                            threads=threads, memory_limit=memory_limit, kinds=kinds,
+                            frame=frame)
 
 
 def report(db: str | Path = DEFAULT_DB, out: str | Path = "crossforge-out", *,
-           kinds: Sequence[str] = COMPARED_KINDS) -> dict[str, Path]:
+           kinds: Sequence[str] = COMPARED_KINDS, frame: str | None = None) -> dict[str, Path]:
     """Measure the store and write the report into ``out``: ``report.html`` (self-contained),
     ``report.md``, LaTeX tables in ``tables/`` and figures (SVG, PNG, PDF) in ``figures/``.
-    ``kinds`` as for ``measure`` (code and models by default)."""
-    from crossforge.measures.engine import restrict_kinds
+    ``kinds`` and ``frame`` as for ``measure`` (the study's code and models by default)."""
+    from crossforge.measures.engine import restrict_repositories
     from crossforge.report import write_report
 
-    result = measure(db, out, kinds=kinds)
+    result = measure(db, out, kinds=kinds, frame=frame)
     with Store(db, read_only=True) as store:
-        restrict_kinds(store, tuple(kinds))
+        restrict_repositories(store, kinds=tuple(kinds), frame=frame)
         sources = queries.provenance_summary(store)
     return {**result.paths, **write_report(Path(out), result, sources=sources)}
 

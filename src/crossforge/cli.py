@@ -89,6 +89,9 @@ OutOption = Annotated[Path, typer.Option("--out", help="Output directory.")]
 KindsOption = Annotated[str, typer.Option(
     "--kinds", help="Repository kinds measured, comma-separated: code and model (default) "
                     "compare GitHub with Hub models; add dataset or space deliberately.")]
+MeasuredFrameOption = Annotated[str | None, typer.Option(
+    "--frame", help="Measure only this frame's repositories (default: every frame's plus "
+                    "git imports, or everything stored when there is no frame).")]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -213,6 +216,7 @@ def measure(
         "--engine", help="Where the measures' SQL runs: duckdb (default) or spark "
         "(local Apache Spark; needs the spark extra).")] = "duckdb",
     kinds: KindsOption = "code,model",
+    frame: MeasuredFrameOption = None,
     memory_limit: Annotated[str | None, typer.Option(
         "--memory-limit", help="The engine's memory cap, e.g. 4.5GB (default: DuckDB's 80% of "
         "the machine; see docs/measures.md for what the paper's scale needs).")] = None,
@@ -220,8 +224,8 @@ def measure(
         "--threads", min=1, help="Threads the engine may use (default: all cores).")] = None,
 ) -> None:
     """Compute per-repository measures into OUT (CSV, Parquet, summary.json)."""
-    result = api.measure(db, out, engine=engine, kinds=_kinds(kinds), threads=threads,
-                         memory_limit=memory_limit)
+    result = api.measure(db, out, engine=engine, kinds=_kinds(kinds), frame=frame,
+                         threads=threads, memory_limit=memory_limit)
     for platform, entry in result.summary["platforms"].items():
         console.print(
             f"{platform}: {entry['repositories']:,} repositories, median contributors "
@@ -233,9 +237,9 @@ def measure(
 @app.command()
 @_one_line_errors
 def report(db: DbOption = Path(DEFAULT_DB), out: OutOption = Path("crossforge-out"),
-           kinds: KindsOption = "code,model") -> None:
+           kinds: KindsOption = "code,model", frame: MeasuredFrameOption = None) -> None:
     """Measure the store and write report.html, report.md, tables/*.tex and figures/ into OUT."""
-    paths = api.report(db, out, kinds=_kinds(kinds))
+    paths = api.report(db, out, kinds=_kinds(kinds), frame=frame)
     console.print(f"report: {paths['html']}")
 
 

@@ -55,40 +55,95 @@ class Engine(Protocol):
 
 
 def restrict_kinds(store: Store, kinds: tuple[str, ...] = COMPARED_KINDS) -> int:
-    """Let this connection see only repositories of ``kinds`` and their rows.
-
-    Temporary views named like the tables shadow them (DuckDB resolves ``temp`` first), so
-    every measure's SQL, and Spark's export, reads the narrowed store unchanged. Nothing is
-    shadowed when the store holds no other kind. Returns the repositories left out.
+    """Let this connection see only repositories of ``kinds`` and their rows
+    (``restrict_repositories`` over every stored repository). Returns those left out.
 
     Raises:
         ConfigError: an unknown kind.
+    """
+    return restrict_repositories(store, kinds=kinds, study_only=False)
+
+
+def restrict_repositories(store: Store, *, kinds: tuple[str, ...] = COMPARED_KINDS,
+                          frame: str | None = None, study_only: bool = True) -> int:
+    """Let this connection see only the measured repositories and their rows.
+
+    The measured repositories are those of ``kinds`` that belong to the study: with
+    ``frame``, that frame's; otherwise, when the store holds any frame, every frame's plus
+    those ``import git`` brought (a ``git`` provenance on the repository or its commits);
+    in a store without frames (a git-only study), all of them. So a Hub metadata dump adds
+    lineage without adding measured repositories. Derivations are narrowed by kind only:
+    lineage reads every stored edge, including children outside the frame.
+
+    Temporary views named like the tables shadow them (DuckDB resolves ``temp`` first), so
+    every measure's SQL, and Spark's export, reads the narrowed store unchanged. Nothing is
+    shadowed when nothing is left out. Returns the repositories left out.
+
+    Raises:
+        ConfigError: an unknown kind, or a frame the store does not hold.
     """
     unknown = sorted(set(kinds) - set(KINDS))
     if unknown or not kinds:
         raise ConfigError(f"unknown repository kind {', '.join(unknown) or '(none)'}: choose "
                           f"from {', '.join(KINDS)}")
-    marks = ", ".join("?" for _ in kinds)
-    left_out = store.query(f"SELECT count(*) FROM repositories WHERE kind NOT IN ({marks})",
-                           list(kinds)).fetchone()[0]
+    catalog = store.query("SELECT current_database()").fetchone()[0]
+    main = f'"{catalog}".main'
+    in_frame = (f"EXISTS (SELECT 1 FROM {main}.frames f WHERE f.platform = r.platform "
+                "AND f.repo = r.repo{})")
+    in_study = None
+    if frame is not None:
+        _check_frame(store, frame)
+        in_study = in_frame.format(f" AND f.frame = {_literal(frame)}")
+    elif study_only and store.query("SELECT count(*) FROM frames").fetchone()[0]:
+        in_study = (f"({in_frame.format('')} OR EXISTS (SELECT 1 FROM "
+                    f"({_GIT_IMPORTED.format(main=main)}) g "
+                    "WHERE g.platform = r.platform AND g.repo = r.repo))")
+    other_kind = f"r.kind NOT IN ({', '.join(_literal(k) for k in kinds)})"
+    outside = other_kind if in_study is None else f"({other_kind} OR NOT {in_study})"
+    store.query("CREATE OR REPLACE TEMP TABLE unmeasured_repositories AS SELECT r.platform, "
+                f"r.repo, {other_kind} AS other_kind FROM {main}.repositories r "
+                f"WHERE {outside}")
+    left_out = store.query("SELECT count(*) FROM unmeasured_repositories").fetchone()[0]
     if not left_out:
         return 0
-    catalog = store.query("SELECT current_database()").fetchone()[0]
-    other = (f'SELECT platform, repo FROM "{catalog}".main.repositories '
-             f"WHERE kind NOT IN ({', '.join(repr(k) for k in kinds)})")
     for table, column in _REPOSITORY_ROWS.items():
-        store.query(f'CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM "{catalog}".main.'
-                    f"{table} t WHERE NOT EXISTS (SELECT 1 FROM ({other}) o "
-                    f"WHERE o.platform = t.platform AND o.repo = t.{column})")
+        lineage = " AND o.other_kind" if table == "derivations" else ""
+        store.query(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM {main}.{table} t "
+                    "WHERE NOT EXISTS (SELECT 1 FROM unmeasured_repositories o WHERE "
+                    f"o.platform = t.platform AND o.repo = t.{column}{lineage})")
     return int(left_out)
+
+
+#: Repositories ``import git`` wrote: the repository row or any of its commits.
+_GIT_IMPORTED = """
+SELECT r.platform, r.repo FROM {main}.repositories r
+JOIN {main}.provenance p ON p.id = r.provenance_id WHERE p.source = 'git'
+UNION SELECT DISTINCT c.platform, c.repo FROM {main}.commits c
+WHERE c.provenance_id IN (SELECT id FROM {main}.provenance WHERE source = 'git')
+"""
+
+
+def _check_frame(store: Store, frame: str) -> None:
+    """Raise a one-line error naming the stored frames when ``frame`` is not one."""
+    names = [name for (name,) in store.query(
+        "SELECT DISTINCT frame FROM frames ORDER BY frame").fetchall()]
+    if frame not in names:
+        raise ConfigError(f"no frame {frame!r} in the store (frames: "
+                          f"{', '.join(names) or 'none'})")
+
+
+def _literal(text: str) -> str:
+    """``text`` as a SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 @contextmanager
 def open_engine(store: Store, engine: str = "duckdb", *, threads: int | None = None,
-                memory_limit: str | None = None,
-                kinds: tuple[str, ...] | None = None) -> Iterator[Engine]:
+                memory_limit: str | None = None, kinds: tuple[str, ...] | None = None,
+                frame: str | None = None) -> Iterator[Engine]:
     """The engine named ``engine`` over ``store``, with its threads and memory capped;
-    with ``kinds``, over those repository kinds only (``restrict_kinds``).
+    with ``kinds``, over the study's repositories of those kinds, or ``frame``'s
+    (``restrict_repositories``).
 
     Raises:
         ConfigError: an unknown engine or kind, or Spark without pyspark installed.
@@ -98,7 +153,7 @@ def open_engine(store: Store, engine: str = "duckdb", *, threads: int | None = N
     if engine not in ENGINES:
         raise ConfigError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if kinds is not None:
-        restrict_kinds(store, kinds)
+        restrict_repositories(store, kinds=kinds, frame=frame)
     if engine == "duckdb":
         store.query("SET TimeZone = 'UTC'")     # as Spark's session: results print alike
         if threads:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import random
 from dataclasses import dataclass
 
 import igraph as ig
@@ -144,8 +145,102 @@ def _core_periphery(degree: np.ndarray, ends: np.ndarray) -> tuple[int, float]:
     return int(k[best]), float(corr[best])
 
 
-def describe_network(graph: ig.Graph) -> dict[str, float | int | None]:
-    """Summary statistics of one network (definitions in ``docs/measures.md``)."""
+#: Statistics compared with the degree-preserving null model (``NullModel``).
+NULL_MODEL_STATISTICS = ("clustering_global", "clustering_mean_local", "core_periphery_fit")
+
+
+@dataclass(frozen=True)
+class NullModel:
+    """A degree-preserving null model: random graphs with every node's degree kept.
+
+    One Markov chain of edge swaps (igraph ``rewire``, simple graphs only) from the observed
+    graph: ``burn_in`` × E swap trials, then a null graph every ``between`` × E trials, so
+    ``graphs`` null graphs cost (burn_in + (graphs − 1) × between) × E trials. A graph of
+    more than ``max_edges`` edges is replaced by a seeded node-induced sample of about
+    ``max_edges`` edges first (nodes kept uniformly at random, √(max_edges ÷ E) of them),
+    and both the observed value and the null graphs are taken on that sample.
+    """
+
+    graphs: int = 20
+    burn_in: int = 10
+    between: int = 1
+    max_edges: int = 200_000
+    seed: int = 0
+
+    def compare(self, simple: ig.Graph) -> dict[str, float | int | bool | None]:
+        """Observed vs null per ``NULL_MODEL_STATISTICS`` on the simple undirected ``simple``:
+        ``<stat>_sample`` (the observed value compared), ``<stat>_null_mean``,
+        ``<stat>_null_sd``, ``<stat>_z`` and ``<stat>_ratio``, with what was rewired."""
+        sampled = simple.ecount() > self.max_edges
+        graph = self._sample(simple) if sampled else simple
+        figures: dict[str, float | int | bool | None] = {
+            "null_model_graphs": self.graphs, "null_model_seed": self.seed,
+            "null_model_swap_trials": (self.burn_in + (self.graphs - 1) * self.between)
+            * graph.ecount() if self.graphs else 0,
+            "null_model_sampled": sampled, "null_model_max_edges": self.max_edges,
+            "null_model_nodes": graph.vcount(), "null_model_edges": graph.ecount()}
+        observed = _structure(graph)
+        null = self._null_values(graph) if graph.ecount() >= 2 and self.graphs else None
+        for i, name in enumerate(NULL_MODEL_STATISTICS):
+            value = observed[i]
+            values = None if null is None else null[:, i][~np.isnan(null[:, i])]
+            mean = float(values.mean()) if values is not None and len(values) else None
+            sd = float(values.std(ddof=1)) if values is not None and len(values) > 1 else None
+            figures |= {
+                f"{name}_sample": _finite(value),
+                f"{name}_null_mean": mean,
+                f"{name}_null_sd": sd,
+                f"{name}_z": (value - mean) / sd
+                if sd and mean is not None and not math.isnan(value) else None,
+                f"{name}_ratio": value / mean
+                if mean and not math.isnan(value) else None}
+        return figures
+
+    def _sample(self, graph: ig.Graph) -> ig.Graph:
+        """A node-induced subgraph on a seeded uniform draw of nodes, sized so that about
+        ``max_edges`` edges remain (a node pair survives with the square of the share)."""
+        n = graph.vcount()
+        keep = max(3, round(n * math.sqrt(self.max_edges / graph.ecount())))
+        chosen = np.sort(np.random.default_rng(self.seed).choice(n, keep, replace=False))
+        return graph.induced_subgraph(chosen.tolist())
+
+    def _null_values(self, graph: ig.Graph) -> np.ndarray:
+        """``_structure`` of each null graph, one row per graph (igraph draws from Python's
+        ``random``; a seeded generator is set for the chain and the default restored)."""
+        rewired, edges = graph.copy(), graph.ecount()
+        values = np.empty((self.graphs, len(NULL_MODEL_STATISTICS)))
+        ig.set_random_number_generator(random.Random(self.seed))
+        try:
+            for i in range(self.graphs):
+                rewired.rewire((self.between if i else self.burn_in) * edges, "simple")
+                values[i] = _structure(rewired)
+        finally:
+            ig.set_random_number_generator(random)
+        return values
+
+
+def _structure(simple: ig.Graph) -> tuple[float, float, float]:
+    """``NULL_MODEL_STATISTICS`` of a simple undirected graph (NaN where undefined)."""
+    degrees = np.asarray(simple.degree(), dtype=np.int64)
+    clustering = _clustering(simple, degrees)
+    _, fit = _core_fit(simple, degrees)
+    return (_nan(clustering["clustering_global"]), _nan(clustering["clustering_mean_local"]),
+            fit)
+
+
+def _core_fit(simple: ig.Graph, degrees: np.ndarray) -> tuple[int, float]:
+    """``core_periphery`` over the non-isolates: they are renumbered 0…k−1 (in their order)
+    instead of building the induced subgraph; isolates have no edges to renumber."""
+    active = degrees > 0
+    renumbered = np.cumsum(active) - 1
+    return _core_periphery(degrees[active], renumbered[_edge_array(simple)])
+
+
+def describe_network(graph: ig.Graph, null_model: NullModel | None = None
+                     ) -> dict[str, float | int | bool | None]:
+    """Summary statistics of one network, with the degree-preserving ``null_model``
+    (default ``NullModel()``) for clustering and core–periphery fit (definitions in
+    ``docs/measures.md``)."""
     n = graph.vcount()
     if n == 0:
         return {"nodes": 0, "edges": 0}
@@ -153,12 +248,8 @@ def describe_network(graph: ig.Graph) -> dict[str, float | int | None]:
     degrees = np.asarray(undirected.degree(), dtype=np.int64)
     components = undirected.connected_components()
     coreness = np.asarray(undirected.coreness())
-    # The core-periphery fit is over the non-isolates: renumber them 0…k−1 (in their
-    # order) instead of building the induced subgraph; isolates have no edges to renumber.
-    active = degrees > 0
-    renumbered = np.cumsum(active) - 1
-    core_size, core_fit = _core_periphery(degrees[active], renumbered[_edge_array(undirected)])
-    summary: dict[str, float | int | None] = {
+    core_size, core_fit = _core_fit(undirected, degrees)
+    summary: dict[str, float | int | bool | None] = {
         "nodes": n,
         "edges": graph.ecount(),
         "density": graph.density(loops=False),
@@ -175,6 +266,8 @@ def describe_network(graph: ig.Graph) -> dict[str, float | int | None]:
         "core_size": core_size,
         "core_periphery_fit": _finite(core_fit),
         "reciprocity": _finite(graph.reciprocity()) if graph.is_directed() else None,
+        "clustering_random_expectation": undirected.density(loops=False) if n > 1 else None,
+        **(null_model or NullModel()).compare(undirected),
     }
     return summary
 
@@ -194,6 +287,10 @@ def _clustering(graph: ig.Graph, degrees: np.ndarray) -> dict[str, float | None]
 
 def _finite(value: float) -> float | None:
     return None if value is None or math.isnan(value) else float(value)
+
+
+def _nan(value: float | None) -> float:
+    return float("nan") if value is None else float(value)
 
 
 @dataclass
@@ -249,13 +346,16 @@ class CollaborationNetworks:
                 graphs.setdefault(name, ig.Graph(directed=directed))
         return {p: {n: result[p][n] for n in networks} for p in sorted(result)}
 
-    def compute(self, store: Engine) -> dict[str, dict[str, dict]]:
+    def compute(self, store: Engine, null_model: NullModel | None = None
+                ) -> dict[str, dict[str, dict]]:
         """Summary statistics per platform and network (what ``networks.json`` holds)."""
-        return describe_networks(self.graphs(store))
+        return describe_networks(self.graphs(store), null_model)
 
 
-def describe_networks(graphs: dict[str, dict[str, ig.Graph]]) -> dict[str, dict[str, dict]]:
+def describe_networks(graphs: dict[str, dict[str, ig.Graph]],
+                      null_model: NullModel | None = None) -> dict[str, dict[str, dict]]:
     """``describe_network`` of every graph that ``CollaborationNetworks.graphs`` built."""
-    return {platform: {name: describe_network(graph) for name, graph in networks.items()}
+    return {platform: {name: describe_network(graph, null_model)
+                       for name, graph in networks.items()}
             for platform, networks in graphs.items()}
 

@@ -42,7 +42,7 @@ from crossforge.measures import (
     trends_by_year,
 )
 from crossforge.measures.engine import open_engine
-from crossforge.measures.networks import describe_networks
+from crossforge.measures.networks import NullModel, describe_networks
 from crossforge.measures.statistics import PlatformComparison
 from crossforge.spreadsheet import neutralise, write_csv
 from crossforge.store import Store
@@ -51,7 +51,8 @@ from crossforge.store import Store
 def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int = 1000,
                  seed: int = 0, engine: str = "duckdb", threads: int | None = None,
                  memory_limit: str | None = None,
-                 kinds: Sequence[str] = COMPARED_KINDS) -> MeasureResult:
+                 kinds: Sequence[str] = COMPARED_KINDS,
+                 frame: str | None = None) -> MeasureResult:
     """Compute every measure on ``store`` and write them into ``out`` (created if needed).
 
     Args:
@@ -59,7 +60,7 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
         out: the output directory.
         synthetic: the data come from a generated world; every output file says so.
         n_bootstrap, seed: bootstrap resamples and seed of the intervals.
-        engine, threads, memory_limit, kinds: as for ``crossforge.measure``.
+        engine, threads, memory_limit, kinds, frame: as for ``crossforge.measure``.
 
     Raises:
         ConfigError: ``out`` cannot be created or written (read-only, full, not a folder);
@@ -68,7 +69,7 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
     with writing_into(out):
         out.mkdir(parents=True, exist_ok=True)
     with open_engine(store, engine, threads=threads, memory_limit=memory_limit,
-                     kinds=tuple(kinds)) as sql:
+                     kinds=tuple(kinds), frame=frame) as sql:
         repositories = (
             CollaborationIntensity().compute(sql)
             .merge(Openness().compute(sql), on=["platform", "repo"], how="left")
@@ -84,7 +85,7 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
         dataset_edges = DatasetProvenance().compute(sql)
         organisations = Organisations().compute(sql)
         graphs = CollaborationNetworks().graphs(sql)  # kept: the report draws them
-        networks = describe_networks(graphs)
+        networks = describe_networks(graphs, NullModel(seed=seed))
         survival = survival_curves(ActivitySurvival().compute(sql))
         migration = CommunityMigration().compute(sql)
         derivations = sql.frame("SELECT child, parent, relation, relation_source, platform "

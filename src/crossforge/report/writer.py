@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 
 from crossforge._version import __version__
 from crossforge.errors import writing_into
+from crossforge.measures.networks import NULL_MODEL_STATISTICS
 from crossforge.measures.result import MeasureResult
 from crossforge.report import figures
 from crossforge.report.figures import PLATFORM_LABELS
@@ -106,6 +107,11 @@ NETWORK_ROWS = (
     "nodes", "edges", "density", "components", "largest_component_share", "isolate_share",
     "mean_degree", "max_degree", "degree_gini", "clustering_global", "clustering_mean_local",
     "reciprocity", "max_k_core", "core_size", "core_periphery_fit",
+    # Observed vs expected: the size-aware baseline and the degree-preserving null model.
+    "clustering_random_expectation",
+    *(f"{statistic}_{figure}" for statistic in NULL_MODEL_STATISTICS
+      for figure in ("null_mean", "null_sd", "z", "ratio")),
+    "null_model_sampled", "null_model_edges",
 )
 _YES_NO = ("multi_contributor", "has_external_contribution")
 #: Measures drawn as ECDFs into ``figures/`` (yes/no measures have no distribution to draw).
@@ -221,6 +227,8 @@ def _write_report(out: Path, result: MeasureResult, *, sources: list[dict],
         "organisations": result.organisations.to_dict("records"),
         "innovation": result.innovation.to_dict("records"),
         "networks": result.networks,
+        "null_model": next((n for nets in result.networks.values() for n in nets.values()
+                            if "null_model_graphs" in n), None),
         "trends": result.evolution["trends"].to_dict("records"),
         "trend_columns": [c for c in result.evolution["trends"].columns
                           if c not in ("platform", "year")],
