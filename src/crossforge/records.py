@@ -102,7 +102,10 @@ class Commit:
     """A commit on the repository's default branch.
 
     Attributes:
-        author: resolved identity (``Account.login``) of the author.
+        author: resolved identity (``Account.login``) of the author; ``None`` when the
+            source names nobody (the Hub lists a commit whose e-mail links no account with
+            ``authors: []`` and no e-mail): the commit counts, its author is unknown, never
+            one shared pseudo-person (``docs/measures.md`` § Who counts as a person).
         co_authors: resolved identities from ``Co-authored-by:`` trailers.
         files_changed, lines_added, lines_deleted: from ``git log --numstat``; zero for merges
             (git shows no diff for a merge by default) and ``None`` when the source has no diffs.
@@ -111,7 +114,7 @@ class Commit:
     platform: Platform
     repo: str
     sha: str
-    author: str
+    author: str | None
     author_name: str | None
     author_email: str | None
     authored_at: datetime | None

@@ -33,7 +33,7 @@ PER_REPOSITORY = {"intensity": CollaborationIntensity, "openness": Openness,
 
 def test_parameters_bind_in_text_order_and_decimals_stay_doubles():
     spark = to_spark_sql(_CO_CONTRIBUTION_SQL, [True, None, None])
-    assert "WHERE TRUE OR" in spark and "WHERE NULL IS NULL OR a.size <= NULL" in spark
+    assert "(TRUE OR" in spark and "WHERE NULL IS NULL OR a.size <= NULL" in spark
     assert to_spark_sql("SELECT x / 86400.0 FROM t WHERE y = ?", ["it's"]) == (
         "SELECT x / CAST(86400.0 AS DOUBLE) FROM t WHERE y = 'it\\'s'")
     with pytest.raises(ConfigError):

@@ -117,8 +117,11 @@ def _other_info(world: World, repo: str, expand: list[str] | None) -> dict[str, 
 
 
 def commits(world: World, repo: str) -> list[dict[str, Any]]:
+    """The commit listing; an author that is an e-mail address links no Hub account, and the
+    Hub lists such a commit with ``authors: []`` (no name, no e-mail)."""
     return [{"id": c.sha, "title": c.subject or "", "message": c.subject or "",
-             "authors": [{"user": c.author, "avatar": None}], "date": iso(c.authored_at)}
+             "authors": [] if c.author is None or "@" in c.author
+             else [{"user": c.author, "avatar": None}], "date": iso(c.authored_at)}
             for c in world.commits.get(("huggingface", repo), [])]
 
 

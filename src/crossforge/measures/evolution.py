@@ -31,7 +31,7 @@ LEFT JOIN span s USING (platform, repo)
 
 _MIGRATION_SQL = """
 WITH participants AS (
-    SELECT platform, repo, author AS login FROM commits
+    SELECT platform, repo, author AS login FROM commits WHERE author IS NOT NULL
     UNION SELECT platform, repo, author FROM threads WHERE author IS NOT NULL
     UNION SELECT platform, repo, author FROM comments WHERE author IS NOT NULL
 ),

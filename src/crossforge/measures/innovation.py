@@ -42,7 +42,7 @@ WITH children AS (
 trees AS ({_TREE_SQL}),
 back AS (                -- contributions back upstream by external people
     SELECT platform, repo, count(*) AS external_contributions FROM (
-        SELECT c.platform, c.repo FROM commits c
+        SELECT c.platform, c.repo FROM commits c    -- an unknown author has no role
         JOIN person_roles pr ON pr.platform = c.platform AND pr.repo = c.repo
             AND pr.login = c.author AND pr.role = 'external'
         LEFT JOIN accounts a ON a.platform = c.platform AND a.login = c.author

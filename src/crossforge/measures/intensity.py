@@ -6,16 +6,27 @@ import pandas as pd
 
 from crossforge.measures.engine import Engine
 
-_SQL = """
+
+def _known_people(count: str) -> str:
+    """A count of known people, unknown (NULL) rather than 0 when there are commits with an
+    unknown author and no one is known: somebody made those commits."""
+    return (f"CASE WHEN ac.unattributed_commits > 0 AND {count} IS NULL THEN NULL "
+            f"ELSE coalesce({count}, 0) END")
+
+
+_CONTRIBUTORS = _known_people("co.contributors")
+_PARTICIPANTS = _known_people("pa.participants")
+
+_SQL = f"""
 WITH credited AS (      -- one row per (commit, person credited: author or co-author)
     SELECT platform, repo, sha, author,
            unnest(list_prepend(author, coalesce(co_authors, []))) AS person
     FROM commits
 ),
-human_credit AS (
+human_credit AS (       -- a commit's unknown (NULL) author is nobody: no person to credit
     SELECT cr.* FROM credited cr
     LEFT JOIN accounts a ON a.platform = cr.platform AND a.login = cr.person
-    WHERE coalesce(a.type, 'user') <> 'bot'
+    WHERE cr.person IS NOT NULL AND coalesce(a.type, 'user') <> 'bot'
 ),
 contributors AS (
     SELECT platform, repo, count(DISTINCT person) AS contributors
@@ -41,8 +52,10 @@ shares AS (
 ),
 activity AS (
     SELECT c.platform, c.repo, count(*) AS commits,
-           count(*) FILTER (WHERE coalesce(a.type, 'user') <> 'bot') AS human_commits,
+           count(*) FILTER (WHERE c.author IS NOT NULL AND coalesce(a.type, 'user') <> 'bot')
+               AS human_commits,
            count(*) FILTER (WHERE a.type = 'bot') AS bot_commits,
+           count(*) FILTER (WHERE c.author IS NULL) AS unattributed_commits,
            count(*) FILTER (WHERE c.is_merge) AS merge_commits,
            count(DISTINCT date_trunc('month', c.authored_at AT TIME ZONE 'UTC')) AS active_months,
            min(c.authored_at) AS first_commit_at, max(c.authored_at) AS last_commit_at
@@ -65,7 +78,7 @@ participation AS (      -- every human who committed, co-authored, opened or rep
         UNION ALL SELECT platform, repo, author FROM comments WHERE author IS NOT NULL
     ) p
     LEFT JOIN accounts a ON a.platform = p.platform AND a.login = p.login
-    WHERE coalesce(a.type, 'user') <> 'bot'
+    WHERE p.login IS NOT NULL AND coalesce(a.type, 'user') <> 'bot'
     GROUP BY ALL
 ),
 ages AS (               -- months from creation (or first commit) to collection, at least 1
@@ -79,27 +92,29 @@ ages AS (               -- months from creation (or first commit) to collection,
 )
 SELECT r.platform, r.repo, r.kind, r.owner_type,
        coalesce(ac.commits, 0) AS commits,
-       coalesce(co.contributors, 0) AS contributors,
+       {_CONTRIBUTORS} AS contributors,
        coalesce(ac.human_commits, 0) AS human_commits,
        coalesce(ac.bot_commits, 0) AS bot_commits,
+       coalesce(ac.unattributed_commits, 0) AS unattributed_commits,
+       ac.unattributed_commits / nullif(ac.commits, 0) AS unattributed_commit_share,
        coalesce(ac.merge_commits, 0) AS merge_commits,
        coalesce(ac.active_months, 0) AS active_months,
        CASE WHEN co.contributors > 0 THEN ac.human_commits / co.contributors END
            AS commits_per_contributor,
        sh.top_contributor_share,
        sh.truck_factor,
-       coalesce(co.contributors, 0) > 1 AS multi_contributor,
+       {_CONTRIBUTORS} > 1 AS multi_contributor,
        coalesce(di.pull_requests, 0) AS pull_requests,
        coalesce(di.threads, 0) AS threads,
        coalesce(re.comments, 0) AS comments,
-       coalesce(pa.participants, 0) AS participants,
+       {_PARTICIPANTS} AS participants,
        ag.age_months,
        coalesce(ac.commits, 0) / ag.age_months AS commits_per_month,
-       coalesce(co.contributors, 0) / ag.age_months AS contributors_per_month,
+       {_CONTRIBUTORS} / ag.age_months AS contributors_per_month,
        coalesce(di.pull_requests, 0) / ag.age_months AS pull_requests_per_month,
        coalesce(di.threads, 0) / ag.age_months AS threads_per_month,
        coalesce(re.comments, 0) / ag.age_months AS comments_per_month,
-       coalesce(pa.participants, 0) / ag.age_months AS participants_per_month,
+       {_PARTICIPANTS} / ag.age_months AS participants_per_month,
        ac.first_commit_at, ac.last_commit_at
 FROM repositories r
 LEFT JOIN activity ac USING (platform, repo)
@@ -114,7 +129,8 @@ ORDER BY r.platform, r.repo
 
 #: Numeric columns that ``summarize`` reports per platform.
 SUMMARY_COLUMNS: tuple[str, ...] = (
-    "commits", "contributors", "human_commits", "bot_commits", "active_months",
+    "commits", "contributors", "human_commits", "bot_commits", "unattributed_commits",
+    "unattributed_commit_share", "active_months",
     "commits_per_contributor", "top_contributor_share", "truck_factor", "multi_contributor",
     "pull_requests", "threads", "comments", "participants", "commits_per_month",
     "contributors_per_month", "participants_per_month", "external_commit_share",
@@ -127,7 +143,9 @@ class CollaborationIntensity:
     """Per-repository collaboration intensity from the commit history.
 
     Every repository in the store gets a row, with zeros when it has no commits.
-    Bots are kept in ``commits`` and ``bot_commits`` but never count as contributors.
+    Bots are kept in ``commits`` and ``bot_commits`` but never count as contributors; a
+    commit whose author is unknown (NULL) counts in ``commits`` and
+    ``unattributed_commits``, never as a person.
 
     Example:
         >>> CollaborationIntensity().compute(store)   # doctest: +SKIP
@@ -137,11 +155,13 @@ class CollaborationIntensity:
     def compute(self, store: Engine) -> pd.DataFrame:
         """One row per repository; columns are defined in ``docs/measures.md``."""
         frame = store.frame(_SQL)
-        for column in ("commits", "contributors", "human_commits", "bot_commits",
+        for column in ("commits", "human_commits", "bot_commits", "unattributed_commits",
                        "merge_commits", "active_months", "pull_requests", "threads",
-                       "comments", "participants"):
+                       "comments"):
             frame[column] = frame[column].astype("int64")
-        frame["truck_factor"] = frame["truck_factor"].astype("Int64")
+        for column in ("contributors", "participants", "truck_factor"):
+            frame[column] = frame[column].astype("Int64")
+        frame["multi_contributor"] = frame["multi_contributor"].astype("boolean")
         return frame
 
 

@@ -24,7 +24,7 @@ SELECT DISTINCT p.platform, p.repo, p.login
 FROM (SELECT platform, repo, unnest(list_prepend(author, coalesce(co_authors, []))) AS login
       FROM commits) p
 LEFT JOIN accounts a ON a.platform = p.platform AND a.login = p.login
-WHERE ? OR coalesce(a.type, 'user') <> 'bot'
+WHERE p.login IS NOT NULL AND (? OR coalesce(a.type, 'user') <> 'bot')
 """
 
 _CO_CONTRIBUTION_SQL = f"""

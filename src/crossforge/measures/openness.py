@@ -18,14 +18,16 @@ from crossforge.measures.engine import Engine
 from crossforge.measures.roles import person_roles_table
 
 #: Per repository, authored commits by people whose role is known and by external people
-#: (commits are counted per author first: the join sees people, not commits).
+#: (commits are counted per author first: the join sees people, not commits). A commit whose
+#: author is unknown (NULL) has no person, so no role: it is in neither count.
 _DIRECT_SQL = """
 SELECT c.platform, c.repo,
        CAST(coalesce(sum(c.n) FILTER (WHERE pr.role <> 'unknown'), 0) AS BIGINT)
            AS commits_known_role,
        CAST(coalesce(sum(c.n) FILTER (WHERE pr.role = 'external'), 0) AS BIGINT)
            AS external_commits
-FROM (SELECT platform, repo, author, count(*) AS n FROM commits GROUP BY ALL) c
+FROM (SELECT platform, repo, author, count(*) AS n FROM commits WHERE author IS NOT NULL
+      GROUP BY ALL) c
 JOIN person_roles pr ON pr.platform = c.platform AND pr.repo = c.repo
     AND pr.login = c.author
 LEFT JOIN accounts a ON a.platform = c.platform AND a.login = c.author

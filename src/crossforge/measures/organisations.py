@@ -15,7 +15,7 @@ from crossforge.measures.roles import person_roles_table
 _SQL = """
 WITH contributions AS (     -- counted per person and repository first: joins see people
     SELECT platform, repo, author AS login, 'commit' AS kind, count(*) AS n
-    FROM commits GROUP BY platform, repo, author
+    FROM commits WHERE author IS NOT NULL GROUP BY platform, repo, author
     UNION ALL SELECT platform, repo, author, 'thread', count(*)
     FROM threads WHERE author IS NOT NULL GROUP BY platform, repo, author
     UNION ALL SELECT platform, repo, author, 'comment', count(*)

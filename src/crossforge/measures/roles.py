@@ -21,10 +21,11 @@ import pandas as pd
 from crossforge.measures.engine import Engine
 
 #: A CTE list (without ``WITH``) defining ``person_roles(platform, repo, login, role)`` over
-#: everyone who authored a commit, co-authored one, opened a thread or wrote a comment.
+#: everyone who authored a commit, co-authored one, opened a thread or wrote a comment. A
+#: commit's unknown (NULL) author is nobody, so it has no role.
 PERSON_ROLES_SQL = """
 people AS (
-    SELECT platform, repo, author AS login, NULL AS said FROM commits
+    SELECT platform, repo, author AS login, NULL AS said FROM commits WHERE author IS NOT NULL
     UNION ALL
     SELECT platform, repo, unnest(co_authors), NULL FROM commits
     UNION ALL

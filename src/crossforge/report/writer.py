@@ -93,6 +93,22 @@ def seed_comparison(summary: dict, organisations: pd.DataFrame, statistics: pd.D
     ]
 
 
+def unattributed_commits(repositories: pd.DataFrame) -> list[dict[str, object]]:
+    """Per platform, commits whose author is unknown (the Hub's ``authors: []``) among all
+    commits, pooled over repositories, so a reader sees how much of the history has no
+    person behind it; ``share`` is None when the platform has no commits."""
+    if not {"unattributed_commits", "commits"} <= set(repositories.columns):
+        return []
+    rows = []
+    for platform, group in repositories.groupby("platform", sort=True):
+        commits = int(pd.to_numeric(group["commits"], errors="coerce").fillna(0).sum())
+        unknown = int(pd.to_numeric(group["unattributed_commits"], errors="coerce")
+                      .fillna(0).sum())
+        rows.append({"platform": str(platform), "commits": commits, "unattributed": unknown,
+                     "share": unknown / commits if commits else None})
+    return rows
+
+
 INTENSITY_COLUMNS = (
     "commits", "contributors", "multi_contributor", "human_commits", "bot_commits",
     "active_months", "commits_per_contributor", "top_contributor_share", "truck_factor",
@@ -224,6 +240,7 @@ def _write_report(out: Path, result: MeasureResult, *, sources: list[dict],
         "summary": summary["platforms"],
         "summary_all": summary,
         "sections": sections,
+        "unattributed": unattributed_commits(result.repositories),
         "organisations": result.organisations.to_dict("records"),
         "innovation": result.innovation.to_dict("records"),
         "networks": result.networks,

@@ -259,7 +259,9 @@ def _parse_commits(body: list[dict[str, Any]], context: dict[str, Any]) -> list[
     records: list[Record] = []
     for item in body:
         authors = [a["user"] for a in item.get("authors") or () if a.get("user")]
-        author = authors[0] if authors else "unknown"
+        # ``authors: []``: the commit's e-mail links no Hub account, and the listing gives no
+        # name or e-mail, so its author is unknown (None), not one person shared by all such.
+        author = authors[0] if authors else None
         records += [Account("huggingface", name, "bot" if name in HUB_BOTS or is_bot(name)
                             else "user") for name in authors]  # only users author commits
         when = api_time(item.get("date"))

@@ -128,6 +128,11 @@ MIGRATIONS: tuple[str, ...] = (
         source VARCHAR NOT NULL, provenance_id VARCHAR NOT NULL,
         PRIMARY KEY (platform, repo, dataset));
     """,
+    # A commit whose author the source does not name (the Hub's ``authors: []``) keeps an
+    # unknown (NULL) author rather than one shared pseudo-person (docs/schema.md, commits).
+    """
+    ALTER TABLE commits ALTER COLUMN author DROP NOT NULL;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
