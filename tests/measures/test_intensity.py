@@ -1,5 +1,6 @@
 from datetime import UTC, datetime
 
+import pandas as pd
 import pytest
 
 from crossforge.measures import CollaborationIntensity, summarize
@@ -45,9 +46,22 @@ def test_intensity_counts_humans_coauthors_and_bots(store):
     assert big.truck_factor == 1  # ann alone authored more than half of human commits
 
 
-def test_repository_without_commits_has_zeros(store):
-    row = CollaborationIntensity().compute(store).set_index("repo").loc["acme/empty-model"]
+def test_github_repository_without_commits_has_zeros(tmp_path):
+    with Store(tmp_path / "g.duckdb") as s:
+        s.write(PROV, [Repository("github", "acme/empty", "code", "acme")])
+        row = CollaborationIntensity().compute(s).iloc[0]
     assert (row.commits, row.contributors, row.active_months) == (0, 0, 0)
+    assert row.multi_contributor is False or not row.multi_contributor
+
+
+def test_hub_repository_without_commits_has_unknown_history_not_zero(store):
+    # Every Hub repository has at least one commit: none stored is a collection gap.
+    row = CollaborationIntensity().compute(store).set_index("repo").loc["acme/empty-model"]
+    for column in ("commits", "contributors", "active_months", "participants",
+                   "multi_contributor", "commits_per_month", "contributors_per_month",
+                   "participants_per_month"):
+        assert row[column] is pd.NA or pd.isna(row[column]), column
+    assert row.threads == 0  # the discussions listing is not the commit history
 
 
 def test_truck_factor_needs_more_than_half(tmp_path):

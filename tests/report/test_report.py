@@ -52,9 +52,10 @@ def test_seed_comparison_uses_the_users_numbers_and_labels_the_source(tmp_path):
     assert contributors.published == "about 40% fewer in OSM"
     means = {p: result.summary["platforms"][p]["contributors"]["mean"]
              for p in ("github", "huggingface")}
-    expected = (1 - means["huggingface"] / means["github"]) * 100
-    assert float(re.match(r"([\d.]+)%", contributors.yours).group(1)) == pytest.approx(
-        abs(expected), abs=0.05)
+    fewer = (1 - means["huggingface"] / means["github"]) * 100
+    found = re.search(r"`contributors`\): ([\d.]+)% (fewer|more) in OSM", contributors.yours)
+    signed = float(found.group(1)) * (1 if found.group(2) == "fewer" else -1)
+    assert signed == pytest.approx(fewer, abs=0.05)
     assert all("Ye & Zhou 2026" in f.source for f in figures.values())
 
 

@@ -6,6 +6,16 @@ import pandas as pd
 
 from crossforge.measures.engine import Engine
 
+#: Every Hub repository has at least one commit (its creation is one), so a Hub repository
+#: with none stored is an unobserved history, not an idle one: its commit-based measures are
+#: unknown (NULL), never 0. On GitHub an empty repository is real (409 on commits).
+_HISTORY_OBSERVED = "(r.platform <> 'huggingface' OR ac.commits IS NOT NULL)"
+
+
+def _if_observed(expression: str) -> str:
+    """``expression`` where the repository's history was observed, else NULL."""
+    return f"CASE WHEN {_HISTORY_OBSERVED} THEN {expression} END"
+
 
 def _known_people(count: str) -> str:
     """A count of known people, unknown (NULL) rather than 0 when there are commits with an
@@ -91,30 +101,30 @@ ages AS (               -- months from creation (or first commit) to collection,
     LEFT JOIN activity ac USING (platform, repo)
 )
 SELECT r.platform, r.repo, r.kind, r.owner_type,
-       coalesce(ac.commits, 0) AS commits,
-       {_CONTRIBUTORS} AS contributors,
-       coalesce(ac.human_commits, 0) AS human_commits,
-       coalesce(ac.bot_commits, 0) AS bot_commits,
-       coalesce(ac.unattributed_commits, 0) AS unattributed_commits,
+       {_if_observed('coalesce(ac.commits, 0)')} AS commits,
+       {_if_observed(_CONTRIBUTORS)} AS contributors,
+       {_if_observed('coalesce(ac.human_commits, 0)')} AS human_commits,
+       {_if_observed('coalesce(ac.bot_commits, 0)')} AS bot_commits,
+       {_if_observed('coalesce(ac.unattributed_commits, 0)')} AS unattributed_commits,
        ac.unattributed_commits / nullif(ac.commits, 0) AS unattributed_commit_share,
-       coalesce(ac.merge_commits, 0) AS merge_commits,
-       coalesce(ac.active_months, 0) AS active_months,
+       {_if_observed('coalesce(ac.merge_commits, 0)')} AS merge_commits,
+       {_if_observed('coalesce(ac.active_months, 0)')} AS active_months,
        CASE WHEN co.contributors > 0 THEN ac.human_commits / co.contributors END
            AS commits_per_contributor,
        sh.top_contributor_share,
        sh.truck_factor,
-       {_CONTRIBUTORS} > 1 AS multi_contributor,
+       {_if_observed(f'{_CONTRIBUTORS} > 1')} AS multi_contributor,
        coalesce(di.pull_requests, 0) AS pull_requests,
        coalesce(di.threads, 0) AS threads,
        coalesce(re.comments, 0) AS comments,
-       {_PARTICIPANTS} AS participants,
+       {_if_observed(_PARTICIPANTS)} AS participants,
        ag.age_months,
-       coalesce(ac.commits, 0) / ag.age_months AS commits_per_month,
-       {_CONTRIBUTORS} / ag.age_months AS contributors_per_month,
+       {_if_observed('coalesce(ac.commits, 0) / ag.age_months')} AS commits_per_month,
+       {_if_observed(f'{_CONTRIBUTORS} / ag.age_months')} AS contributors_per_month,
        coalesce(di.pull_requests, 0) / ag.age_months AS pull_requests_per_month,
        coalesce(di.threads, 0) / ag.age_months AS threads_per_month,
        coalesce(re.comments, 0) / ag.age_months AS comments_per_month,
-       {_PARTICIPANTS} / ag.age_months AS participants_per_month,
+       {_if_observed(f'{_PARTICIPANTS} / ag.age_months')} AS participants_per_month,
        ac.first_commit_at, ac.last_commit_at
 FROM repositories r
 LEFT JOIN activity ac USING (platform, repo)
@@ -142,7 +152,8 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
 class CollaborationIntensity:
     """Per-repository collaboration intensity from the commit history.
 
-    Every repository in the store gets a row, with zeros when it has no commits.
+    Every repository in the store gets a row, with zeros when it has no commits; a Hub
+    repository without any stored commit has its commit-based measures unknown (NULL).
     Bots are kept in ``commits`` and ``bot_commits`` but never count as contributors; a
     commit whose author is unknown (NULL) counts in ``commits`` and
     ``unattributed_commits``, never as a person.
@@ -155,11 +166,11 @@ class CollaborationIntensity:
     def compute(self, store: Engine) -> pd.DataFrame:
         """One row per repository; columns are defined in ``docs/measures.md``."""
         frame = store.frame(_SQL)
-        for column in ("commits", "human_commits", "bot_commits", "unattributed_commits",
-                       "merge_commits", "active_months", "pull_requests", "threads",
-                       "comments"):
+        for column in ("pull_requests", "threads", "comments"):
             frame[column] = frame[column].astype("int64")
-        for column in ("contributors", "participants", "truck_factor"):
+        for column in ("commits", "contributors", "human_commits", "bot_commits",
+                       "unattributed_commits", "merge_commits", "active_months",
+                       "participants", "truck_factor"):
             frame[column] = frame[column].astype("Int64")
         frame["multi_contributor"] = frame["multi_contributor"].astype("boolean")
         return frame

@@ -104,6 +104,8 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
     pooled = migration.groupby("platform")[["migrated", "participants"]].sum()
     summary = {
         "synthetic": synthetic,
+        "n_bootstrap": n_bootstrap,
+        "seed": seed,
         "collection": collection,
         "platforms": summarize(repositories),
         "organisations": json.loads(organisations.to_json(orient="records")),

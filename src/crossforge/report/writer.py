@@ -45,30 +45,156 @@ class ReferenceFigure:
     source: str = SEED_STUDY
 
 
+#: A finding is withheld (the report says why) where more than this share of a platform's
+#: repositories have the value behind it unknown.
+MAX_UNKNOWN_SHARE = 0.5
+#: Measures that count the commit history as 0 where it was not observed (their n does not
+#: show the gap), withheld while most Hub histories are unknown.
+_COUNTED_FROM_HISTORY = ("has_external_contribution", "external_contributions",
+                         "adaptation_index")
+#: Why a Hub repository without commits is a gap: every Hub repository has at least one commit.
+HUB_EMPTY_HISTORY = ("on the real Hub every repository has at least one commit; an empty "
+                     "history is a collection gap, not a finding")
+
+
+def unknown_share(summary: dict, platform: str, column: str) -> float | None:
+    """The share of ``platform``'s repositories whose ``column`` is unknown (None: no data)."""
+    entry = summary.get("platforms", {}).get(platform, {})
+    total = entry.get("repositories", 0)
+    if not total or column not in entry:
+        return None
+    return 1 - entry[column]["n"] / total
+
+
+def withheld(summary: dict, column: str) -> str | None:
+    """Why a comparison of ``column`` is not shown as a finding, or None when it may be:
+    more than ``MAX_UNKNOWN_SHARE`` of a platform's repositories have it unknown."""
+    reasons = []
+    hub_gap = (unknown_share(summary, "huggingface", "commits") or 0) > MAX_UNKNOWN_SHARE
+    if hub_gap and column in _COUNTED_FROM_HISTORY:
+        return (f"not shown as a finding: {column} is counted from the commit history, which is "
+                f"unknown for most Hub repositories; {HUB_EMPTY_HISTORY}")
+    for platform, entry in sorted(summary.get("platforms", {}).items()):
+        share = unknown_share(summary, platform, column)
+        if share is not None and share > MAX_UNKNOWN_SHARE:
+            total = entry["repositories"]
+            reasons.append(f"{share:.0%} of {PLATFORM_LABELS.get(platform, platform)} "
+                           f"repositories ({total - entry[column]['n']:,} of {total:,})")
+    if not reasons:
+        return None
+    why = (f"not shown as a finding: {column} is unknown for " + " and ".join(reasons)
+           + ", more than half")
+    if hub_gap and column in INTENSITY_COLUMNS:
+        why += f"; {HUB_EMPTY_HISTORY}"
+    return why
+
+
+def data_quality(repositories: pd.DataFrame, collection: dict) -> list[dict]:
+    """The checks that open the report, per platform: what the data behind the findings
+    lack. Each check is ``{"key", "check", "cells": {platform: {"count", "n", "share"}}}``.
+
+    Unattributed commits are shown when the measures give ``unattributed_commit_share``
+    (count: Σ share × commits over repositories with a known share; n: their commits).
+    """
+    checks: dict[str, tuple[str, dict[str, dict]]] = {
+        "no_commits": ("repositories without any commit stored", {}),
+        "owner_type": ("owner type unknown", {}),
+        "unattributed": ("commits with no author (unattributed)", {}),
+        "truncated": ("repositories cut at a collection cap (`collection_truncations`)", {}),
+        "failed": ("repositories whose collection failed (`collection_tasks`)", {}),
+        "created_at": ("creation date missing", {}),
+    }
+
+    def cell(count: float, n: int) -> dict:
+        return {"count": int(round(count)), "n": int(n),
+                "share": float(count / n) if n else None}
+
+    for platform, group in repositories.groupby("platform", sort=True):
+        n = len(group)
+        commits = pd.to_numeric(group.get("commits"), errors="coerce")
+        checks["no_commits"][1][platform] = cell(int((commits.fillna(0) == 0).sum()), n)
+        for key in ("owner_type", "created_at"):
+            if key in group:
+                checks[key][1][platform] = cell(int(group[key].isna().sum()), n)
+        if "unattributed_commit_share" in group:
+            share = pd.to_numeric(group["unattributed_commit_share"], errors="coerce")
+            known = share.notna() & commits.notna()
+            checks["unattributed"][1][platform] = cell(
+                float((share[known] * commits[known]).sum()), int(commits[known].sum()))
+        limits = collection.get(platform, {})
+        for key in ("truncated", "failed"):
+            checks[key][1][platform] = cell(limits.get(key, 0), n)
+    return [{"key": key, "check": label, "cells": cells}
+            for key, (label, cells) in checks.items() if cells]
+
+
+def _quality_share(quality: list[dict] | None, key: str, platform: str) -> float | None:
+    """The share a data-quality check found on ``platform`` (None: not checked)."""
+    for check in quality or []:
+        if check["key"] == key and platform in check["cells"]:
+            return check["cells"][platform]["share"]
+    return None
+
+
+def _relative(ratio: float, *, fold: bool) -> str:
+    """A Hub ÷ GitHub ratio in words that are right both ways: "25.0% fewer in OSM" or
+    "25.0% more", "100× lower" or "3× higher"."""
+    if ratio == 1:
+        return "the same in OSM"
+    if fold:
+        if ratio == 0:
+            return "none in OSM"
+        return (f"{1 / ratio:.3g}× lower in OSM" if ratio < 1
+                else f"{ratio:.3g}× higher in OSM")
+    return (f"{(1 - ratio) * 100:.1f}% fewer in OSM" if ratio < 1
+            else f"{(ratio - 1) * 100:.1f}% more in OSM")
+
+
 def seed_comparison(summary: dict, organisations: pd.DataFrame, statistics: pd.DataFrame,
-                    type_shares: pd.DataFrame | None = None) -> list[ReferenceFigure]:
-    """The seed study's headline figures beside the same quantities on the user's data."""
+                    type_shares: pd.DataFrame | None = None,
+                    innovation: pd.DataFrame | None = None,
+                    quality: list[dict] | None = None) -> list[ReferenceFigure]:
+    """The seed study's headline figures beside the same quantities on the user's data.
+
+    Every ratio is Hub ÷ GitHub of means per repository, from ``statistics`` (the raw
+    comparison) with its bootstrap interval; each row names the column it compares.
+    """
     platforms = summary.get("platforms", {})
+    raw = (statistics[statistics["comparison"] == "raw"].set_index("measure")
+           if len(statistics) else pd.DataFrame())
 
-    def mean(platform: str, column: str) -> float | None:
-        return platforms.get(platform, {}).get(column, {}).get("mean")
+    def ratio(column: str, quantity: str, *, fold: bool) -> str:
+        why = withheld(summary, column)
+        if why:
+            return f"{quantity} (`{column}`): {why}"
+        if column not in raw.index or not (raw.at[column, "n_github"]
+                                           and raw.at[column, "n_huggingface"]):
+            return f"{quantity} (`{column}`): needs both platforms"
+        r = raw.loc[column]
+        if pd.isna(r.ratio_of_means):
+            return (f"{quantity} (`{column}`): no ratio, the GitHub mean is 0 "
+                    f"(n = {int(r.n_github):,}); Hub mean {_format(r.mean_huggingface)}")
+        low, high = r.get("ratio_of_means_ci_low"), r.get("ratio_of_means_ci_high")
+        interval = ("" if low is None or pd.isna(low) else
+                    f" (95% interval {_relative(low, fold=fold)} to "
+                    f"{_relative(high, fold=fold)})")
+        return (f"{quantity} (`{column}`): {_relative(r.ratio_of_means, fold=fold)}{interval}; "
+                f"Hub ÷ GitHub = {_ci(r.ratio_of_means, low, high)}, "
+                f"n = {int(r.n_github):,} / {int(r.n_huggingface):,}")
 
-    def ratio(column: str) -> str:
-        gh, hf = mean("github", column), mean("huggingface", column)
-        if not gh or hf is None:
-            return "needs both platforms"
-        return f"{hf / gh:.3g}× (mean per repository, Hub ÷ GitHub)"
-
-    gh_c, hf_c = mean("github", "contributors"), mean("huggingface", "contributors")
-    fewer = (f"{(1 - hf_c / gh_c) * 100:.1f}% {'fewer' if hf_c <= gh_c else 'more'} in OSM "
-             "(mean contributors)" if gh_c and hf_c is not None else "needs both platforms")
     org = organisations.set_index("platform")["organisation_contribution_share"] if len(
         organisations) else pd.Series(dtype=float)
     hub_org = org.get("huggingface")
-    org_text = (f"{hub_org * 100:.1f}% (contributions to organisation-owned Hub repositories)"
+    org_text = (f"{hub_org * 100:.1f}% (contributions to organisation-owned Hub repositories, "
+                "`organisation_contribution_share`)"
                 if hub_org is not None and not pd.isna(hub_org) else "no Hub data")
+    unknown_owner = _quality_share(quality, "owner_type", "huggingface")
+    if unknown_owner is not None and unknown_owner > MAX_UNKNOWN_SHARE:
+        org_text = (f"not shown as a finding: the owner type is unknown for "
+                    f"{unknown_owner:.0%} of Hub repositories")
     counts = " / ".join(f"{platforms.get(p, {}).get('repositories', 0):,}"
                         for p in ("github", "huggingface"))
+
     def share(platform: str, cls: str) -> str:
         if type_shares is None or type_shares.empty:
             return "not measured in this run (content analysis: crossforge classify)"
@@ -79,13 +205,32 @@ def seed_comparison(summary: dict, organisations: pd.DataFrame, statistics: pd.D
         return (f"{r.adjusted_share * 100:.1f}% [{r.ci_low * 100:.1f}, {r.ci_high * 100:.1f}] "
                 f"corrected for classifier error (raw {r.raw_share * 100:.1f}%, n = {r.n:,})")
 
+    pooled = "" if innovation is None or innovation.empty else "; pooled adaptation index " + \
+        "(`pooled_adaptation_index`): " + ", ".join(
+            f"{PLATFORM_LABELS.get(i.platform, i.platform)} {_format(i.pooled_adaptation_index)}"
+            for i in innovation.itertuples())
+    not_in_writeups = "compared in the study; no headline figure in the secondary write-ups"
     return [
         ReferenceFigure("Repositories studied (GitHub / Hub)", "1,428,792 / 1,440,527", counts),
         ReferenceFigure("Contributors per repository, OSM vs OSS", "about 40% fewer in OSM",
-                        fewer),
+                        ratio("contributors", "mean contributors per repository",
+                              fold=False)),
         ReferenceFigure("Collaboration intensity, OSM vs OSS", "about 100× lower in OSM",
-                        "commits per month: " + ratio("commits_per_month")
-                        + "; participants per month: " + ratio("participants_per_month")),
+                        ratio("commits_per_month", "mean commits per month", fold=True)
+                        + "; " + ratio("participants_per_month",
+                                       "mean participants per month", fold=True)),
+        ReferenceFigure("Openness: direct contribution vs knowledge exchange, OSM vs OSS",
+                        not_in_writeups,
+                        "direct contribution: " + ratio(
+                            "external_commit_share", "mean external commit share",
+                            fold=False)
+                        + "; knowledge exchange: " + ratio(
+                            "external_participant_share", "mean external participant share",
+                            fold=False)),
+        ReferenceFigure("User innovation: adaptive utilisation vs collaborative improvement",
+                        f"adaptive utilisation over collaborative improvement ({not_in_writeups})",
+                        ratio("derivatives", "mean derivatives per repository", fold=True)
+                        + pooled),
         ReferenceFigure("Share of OSM contributions by organisations", "49.8%", org_text),
         ReferenceFigure("Bug reports among OSS threads", "42.7%", share("github", "bug")),
         ReferenceFigure("Usage questions among OSM threads", "40.0%",
@@ -109,6 +254,12 @@ def unattributed_commits(repositories: pd.DataFrame) -> list[dict[str, object]]:
     return rows
 
 
+#: The measures of the report's Summary, by the seed study's question.
+SUMMARY_MEASURES = {
+    "contributors": "Intensity", "commits_per_month": "Intensity",
+    "participants_per_month": "Intensity", "external_commit_share": "Openness",
+    "external_thread_share": "Openness", "has_external_contribution": "Openness",
+}
 INTENSITY_COLUMNS = (
     "commits", "contributors", "multi_contributor", "human_commits", "bot_commits",
     "active_months", "commits_per_contributor", "top_contributor_share", "truck_factor",
@@ -218,8 +369,10 @@ def _write_report(out: Path, result: MeasureResult, *, sources: list[dict],
     synthetic = bool(summary.get("synthetic"))
     platforms = sorted(summary.get("platforms", {}))
     stats_rows = statistics.to_dict("records") if len(statistics) else []
+    quality = data_quality(result.repositories, summary.get("collection", {}))
     references = seed_comparison(summary, result.organisations, statistics,
-                                 result.evolution.get("type_shares"))
+                                 result.evolution.get("type_shares"), result.innovation,
+                                 quality)
     sections = {"intensity": [c for c in INTENSITY_COLUMNS if _has(summary, c)],
                 "openness": [c for c in OPENNESS_COLUMNS if _has(summary, c)]}
     inline = {name for names in REPORT_ECDFS.values() for name in names}
@@ -239,6 +392,18 @@ def _write_report(out: Path, result: MeasureResult, *, sources: list[dict],
         "labels": PLATFORM_LABELS,
         "summary": summary["platforms"],
         "summary_all": summary,
+        "quality": quality,
+        "max_unknown_share": MAX_UNKNOWN_SHARE,
+        "summary_measures": SUMMARY_MEASURES,
+        "summary_rows": [r for r in stats_rows if r["comparison"] == "raw"
+                         and r["measure"] in SUMMARY_MEASURES],
+        "withheld": {m: why for m in SUMMARY_MEASURES if (why := withheld(summary, m))},
+        "owner_unknown": {p: share for p in platforms
+                          if (share := _quality_share(quality, "owner_type", p)) is not None
+                          and share > MAX_UNKNOWN_SHARE},
+        "has_derivatives": bool(len(result.innovation)
+                                and pd.to_numeric(result.innovation["derivatives"],
+                                                  errors="coerce").fillna(0).sum() > 0),
         "sections": sections,
         "unattributed": unattributed_commits(result.repositories),
         "organisations": result.organisations.to_dict("records"),
@@ -279,8 +444,8 @@ LATEX_TABLES = {
     "statistics": "GitHub vs Hub per measure: medians with CIs, ratio of means, effect with "
                   "CI, Holm-corrected p",
     "statistics_stratified": "the same comparison within age × popularity strata",
-    "intensity": "per-platform medians and means of the collaboration-intensity measures",
-    "openness": "per-platform medians and means of the openness measures",
+    "intensity": "per-platform medians, means and n of the collaboration-intensity measures",
+    "openness": "per-platform medians, means and n of the openness measures",
     "organisations": "repositories and contributions under organisations",
     "type_shares": "thread types per platform, raw and corrected shares with 95% intervals "
                    "and the labelled sample each correction used",
@@ -319,7 +484,7 @@ def latex_tables(result: MeasureResult, sections: dict[str, list[str]],
     def medians(columns: list[str]) -> pd.DataFrame:
         frame = pd.DataFrame({"measure": columns})
         for p in platforms:
-            for stat in ("median", "mean"):
+            for stat in ("median", "mean", "n"):
                 frame[f"{label[p]} {stat}"] = [_format(summary[p].get(c, {}).get(stat))
                                                for c in columns]
         return frame
@@ -347,9 +512,11 @@ def latex_tables(result: MeasureResult, sections: dict[str, list[str]],
             comparison(stratified), "statistics-stratified",
             "GitHub vs Hub within terciles of age × popularity (van Elteren)", "llllrlr"),
         "intensity": table(medians(sections["intensity"]), "intensity",
-                           "Collaboration intensity per repository: medians and means"),
+                           "Collaboration intensity per repository: medians, means and n "
+                           "(repositories with a known value)"),
         "openness": table(medians(sections["openness"]), "openness",
-                          "Openness per repository: medians and means"),
+                          "Openness per repository: medians, means and n (repositories with a "
+                          "known value)"),
         "organisations": table(
             pd.DataFrame({"platform": organisations.get("platform", pd.Series(dtype=str))
                           .map(lambda p: PLATFORM_LABELS.get(p, p)),
