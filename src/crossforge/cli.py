@@ -81,8 +81,10 @@ app.add_typer(label_app, name="label")
 # Markup is off: paths, repository names, queries and messages may hold brackets, which rich
 # would read as tags (a crash, or text that vanishes). A styled print passes markup=True and
 # escapes what it quotes; spinners and progress columns get plain Text or markup=False.
-console = Console(markup=False)
-err_console = Console(stderr=True, markup=False)
+# Soft wrap: a line is never broken at the console's width, so a long path printed to a pipe
+# or a log stays whole (a test found `rebuilt PATH from N` split across three lines).
+console = Console(markup=False, soft_wrap=True)
+err_console = Console(stderr=True, markup=False, soft_wrap=True)
 
 DbOption = Annotated[Path, typer.Option("--db", help="The DuckDB store.")]
 OutOption = Annotated[Path, typer.Option("--out", help="Output directory.")]
