@@ -70,6 +70,9 @@ class Repository:
         created_at: the platform's creation date; on the Hub a repository created before
             ``HUB_CREATED_AT_FLOOR`` shows that floor instead (the measures then start it at
             its first commit, ``crossforge.measures.start``).
+        children_count: Hub models derived from this one as the Hub counts them (its
+            ``childrenModelCount``), whether or not they are collected; ``None`` when the
+            platform did not say, and on GitHub, whose count is ``forks``.
     """
 
     platform: Platform
@@ -86,6 +89,7 @@ class Repository:
     is_archived: bool | None = None
     is_fork: bool | None = None
     is_mirror: bool | None = None
+    children_count: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

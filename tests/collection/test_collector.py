@@ -34,11 +34,15 @@ FRAME = sorted((r.platform, r.repo) for r in WORLD if isinstance(r, Repository))
 
 #: What each API carries back, per table (ids the platforms assign and counts they omit
 #: — line statistics, comment ids, e-mail on the Hub — are left out; times to the second,
-#: the APIs' precision).
+#: the APIs' precision; a Hub creation date before the Hub's floor comes back as the floor,
+#: whose seconds vary, so to the minute).
 CARRIED = {
-    "repositories": "platform, repo, kind, owner, owner_type, date_trunc('second', created_at), "
-                    "popularity, "
-                    "CASE WHEN platform = 'github' THEN forks END, downloads",
+    "repositories": "platform, repo, kind, owner, owner_type, "
+                    "CASE WHEN platform = 'huggingface' "
+                    "AND created_at < TIMESTAMPTZ '2022-03-02 23:30:00+00' "
+                    "THEN TIMESTAMPTZ '2022-03-02 23:29:00+00' "
+                    "ELSE date_trunc('second', created_at) END, popularity, "
+                    "CASE WHEN platform = 'github' THEN forks END, downloads, children_count",
     "commits": "platform, repo, sha, author, date_trunc('second', authored_at), is_merge, "
                "subject, co_authors",
     "threads": "platform, repo, number, kind, title, body, author, state, "

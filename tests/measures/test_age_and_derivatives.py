@@ -3,13 +3,20 @@ counts them (issue 15, items 2 and 3)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
 
-from crossforge.measures import ActivitySurvival, CollaborationIntensity, trends_by_year
-from crossforge.records import Commit, Provenance, Repository
+from crossforge.measures import (
+    ActivitySurvival,
+    CollaborationIntensity,
+    UserInnovation,
+    adaptation_summary,
+    trends_by_year,
+)
+from crossforge.records import Commit, Derivation, Provenance, Repository
 from crossforge.store import Store
 
 COLLECTED = datetime(2025, 6, 1, tzinfo=UTC)
@@ -85,3 +92,132 @@ def test_creation_years_follow_the_start(ages: pd.DataFrame) -> None:
     hub = years[years["platform"] == "huggingface"].set_index("year")["repositories"]
     assert hub.to_dict() == {2020: 1, 2021: 1, 2022: 2}
 
+
+# --- derivatives as the platform counts them ----------------------------------------------
+
+BASE = "meta/base-model"
+
+
+def _listing_entry(children: int | None) -> dict:
+    """A ``/api/models?expand[]=…`` entry as the Hub sends it."""
+    entry = {"_id": "0" * 24, "id": BASE, "author": "meta", "likes": 40, "downloads": 900,
+             "createdAt": "2023-05-01T10:00:00.000Z", "tags": ["license:mit"],
+             "cardData": {"license": "mit"}}
+    if children is not None:
+        entry["childrenModelCount"] = children
+    return entry
+
+
+def _parsed_repository(entry: dict) -> Repository:
+    from crossforge.sources.hub import parse
+    from crossforge.sources.raw import RawResponse
+
+    answer = RawResponse(kind="hub.model", context={"repo": BASE, "owner_type": "organization"},
+                         method="GET", url=f"https://huggingface.co/api/models/{BASE}",
+                         status=200, headers={}, body=json.dumps(entry))
+    return next(r for r in parse(answer) if isinstance(r, Repository))
+
+
+def test_the_hub_answer_gives_the_children_count() -> None:
+    assert _parsed_repository(_listing_entry(12)).children_count == 12
+    assert _parsed_repository(_listing_entry(0)).children_count == 0
+    assert _parsed_repository(_listing_entry(None)).children_count is None  # unknown, not 0
+
+
+def test_derivatives_are_the_platform_counts_whatever_the_store_holds(tmp_path) -> None:
+    """A base model sampled without its 12 children, a model the Hub gave no count for, a
+    GitHub repository with forks and one whose fork count is unknown."""
+    records = [
+        _parsed_repository(_listing_entry(12)),
+        Repository("huggingface", "x/nocount", "model", "x", "user"),
+        Repository("huggingface", "y/leaf", "model", "y", "user", children_count=0),
+        Repository("github", "o/lib", "code", "o", "user", forks=7),
+        Repository("github", "o/nofork", "code", "o", "user"),
+        # one child in the store: counted within the store, not added to the platform's 12
+        Repository("huggingface", "u/ft", "model", "u", "user", children_count=0),
+        Derivation("huggingface", "u/ft", BASE, "finetune", "tag"),
+    ]
+    with Store(tmp_path / "s.duckdb") as store:
+        store.write(Provenance("t", "u", COLLECTED, "0"), records)
+        frame = UserInnovation().compute(store).set_index("repo")
+    base = frame.loc[BASE]
+    assert base.derivatives == 12 and base.derivatives_source == "childrenModelCount"
+    assert base.derivatives_in_store == 1 and base.finetunes == 1
+    assert base.adaptation_index == 1.0
+    assert pd.isna(frame.loc["x/nocount", "derivatives"])
+    assert pd.isna(frame.loc["x/nocount", "adaptation_index"])
+    assert frame.loc["y/leaf", "derivatives"] == 0
+    assert frame.loc["o/lib", "derivatives"] == 7
+    assert frame.loc["o/lib", "derivatives_source"] == "forks_count"
+    assert pd.isna(frame.loc["o/nofork", "derivatives"])
+    summary = adaptation_summary(frame.reset_index()).set_index("platform")
+    assert summary.loc["huggingface", "derivatives"] == 12
+    assert summary.loc["huggingface", "derivatives_n"] == 3  # known for three of four models
+    assert summary.loc["huggingface", "finetunes_share"] == 1.0  # of the one in the store
+
+
+def test_through_the_emulator_and_the_collector(tmp_path) -> None:
+    """A world whose base model (created 2020-06-01, before the Hub's floor) has 12 children
+    on the Hub; the frame samples only the base model and a GitHub repository."""
+    from crossforge import api
+    from crossforge.emulator import Emulator
+
+    born = datetime(2020, 6, 1, 9, 0, tzinfo=UTC)
+    children = [f"user{i}/base-model-ft-{i}" for i in range(12)]
+    world: list[object] = [
+        Repository("huggingface", BASE, "model", "meta", "organization", created_at=born),
+        _commit("huggingface", BASE, "a" * 40, born),
+        _commit("huggingface", BASE, "b" * 40, datetime(2024, 1, 1, tzinfo=UTC)),
+        Repository("github", "o/lib", "code", "o", "user", created_at=born, forks=7),
+        _commit("github", "o/lib", "c" * 40, born),
+    ]
+    for child in children:
+        world += [Repository("huggingface", child, "model", child.split("/")[0], "user",
+                             created_at=datetime(2024, 2, 1, tzinfo=UTC)),
+                  Derivation("huggingface", child, BASE, "finetune", "tag")]
+    db, raw = tmp_path / "s.duckdb", tmp_path / "raw"
+    with Store(db) as store:
+        store.write(Provenance("t", "u", COLLECTED, "0"), [])
+        store.write_frame("main", "huggingface", [BASE], {"method": "list"})
+        store.write_frame("main", "github", ["o/lib"], {"method": "list"})
+    with Emulator.from_records(world) as emulator:
+        api.collect(db, raw=raw, github_url=emulator.url, hub_url=emulator.url,
+                    github_token_env="CROSSFORGE_TEST_NO_TOKEN",
+                    hf_token_env="CROSSFORGE_TEST_NO_TOKEN",
+                    github_app=api.GitHubApp(environment=False))
+    with Store(db, read_only=True) as store:
+        stored = store.frame("SELECT repo, created_at, children_count FROM repositories "
+                             "WHERE platform = 'huggingface'").set_index("repo")
+        innovation = UserInnovation().compute(store).set_index("repo")
+        intensity = CollaborationIntensity().compute(store).set_index("repo")
+    assert list(stored.index) == [BASE]  # the children are not sampled
+    assert stored.loc[BASE, "children_count"] == 12
+    assert stored.loc[BASE, "created_at"].replace(second=0) == datetime(
+        2022, 3, 2, 23, 29, tzinfo=UTC)  # the Hub's floor, as the Hub serves it
+    assert innovation.loc[BASE, "derivatives"] == 12
+    assert innovation.loc["o/lib", "derivatives"] == 7
+    assert intensity.loc[BASE, "created_at"] == born
+    assert intensity.loc["o/lib", "created_at"] == born
+
+
+def test_the_official_client_reads_the_children_count() -> None:
+    hf = pytest.importorskip("huggingface_hub", reason="the official Hub client is a test "
+                                                       "dependency")
+    from crossforge.emulator import Emulator
+
+    world = [Repository("huggingface", BASE, "model", "meta", "organization",
+                        created_at=datetime(2020, 6, 1, tzinfo=UTC)),
+             Repository("huggingface", "u/leaf", "model", "u", "user",
+                        created_at=datetime(2024, 6, 1, tzinfo=UTC)),
+             Repository("huggingface", "u/ft", "model", "u", "user",
+                        created_at=datetime(2024, 6, 1, tzinfo=UTC)),
+             Derivation("huggingface", "u/ft", BASE, "finetune", "tag"),
+             Derivation("huggingface", "someone/unlisted", BASE, "adapter", "tag")]
+    with Emulator.from_records(world) as emulator:
+        client = hf.HfApi(endpoint=emulator.url)
+        info = client.model_info(BASE, expand=["childrenModelCount", "createdAt"])
+        listed = {m.id: m for m in client.list_models(expand=["childrenModelCount"])}
+    assert info.children_model_count == 2
+    assert info.created_at.replace(second=0) == datetime(2022, 3, 2, 23, 29, tzinfo=UTC)
+    assert listed["u/leaf"].children_model_count == 0
+    assert listed[BASE].children_model_count == 2

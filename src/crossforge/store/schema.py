@@ -128,6 +128,9 @@ MIGRATIONS: tuple[str, ...] = (
         source VARCHAR NOT NULL, provenance_id VARCHAR NOT NULL,
         PRIMARY KEY (platform, repo, dataset));
     """,
+    """
+    ALTER TABLE repositories ADD COLUMN children_count BIGINT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
