@@ -121,6 +121,7 @@ def adaptation_summary(frame: pd.DataFrame) -> pd.DataFrame:
         "max_tree_depth": grouped["tree_depth"].max(),
     })
     out["derivatives_n"] = out["derivatives_n"].fillna(0).astype(int)
+    out["derivatives"] = out["derivatives"].where(out["derivatives_n"] > 0)  # none counted
     both = out["derivatives"] + counted["external_contributions"].sum()
     out["pooled_adaptation_index"] = (out["derivatives"] / both).where(both > 0)
     in_store = grouped["derivatives_in_store"].sum()
