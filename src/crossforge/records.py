@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal, get_args
 
 Platform = Literal["github", "huggingface"]
@@ -22,6 +22,10 @@ ThreadState = Literal["open", "closed", "merged", "draft"]
 Relation = Literal["fork", "finetune", "adapter", "quantized", "merge"]
 
 PLATFORMS: tuple[str, ...] = get_args(Platform)
+#: The Hub's ``createdAt`` for every repository created before it began storing creation
+#: dates (``huggingface_hub``'s ``ModelInfo.created_at``); served with seconds that vary a
+#: little (…:04, …:05), so a date in this minute is the floor, not a creation date.
+HUB_CREATED_AT_FLOOR = datetime(2022, 3, 2, 23, 29, 4, tzinfo=UTC)
 RELATIONS: tuple[str, ...] = get_args(Relation)
 
 #: Matched whole (``fullmatch``): ``$`` would also accept a trailing newline.
@@ -63,7 +67,12 @@ class Repository:
     Attributes:
         popularity: GitHub stars or Hub likes.
         downloads: Hub downloads over the last 30 days (GitHub has none).
-        created_at: on the Hub this floors at 2022-03-02T23:29:04Z for older repositories.
+        created_at: the platform's creation date; on the Hub a repository created before
+            ``HUB_CREATED_AT_FLOOR`` shows that floor instead (the measures then start it at
+            its first commit, ``crossforge.measures.start``).
+        children_count: Hub models derived from this one as the Hub counts them (its
+            ``childrenModelCount``), whether or not they are collected; ``None`` when the
+            platform did not say, and on GitHub, whose count is ``forks``.
     """
 
     platform: Platform
@@ -80,6 +89,7 @@ class Repository:
     is_archived: bool | None = None
     is_fork: bool | None = None
     is_mirror: bool | None = None
+    children_count: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

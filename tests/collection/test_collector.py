@@ -34,12 +34,16 @@ FRAME = sorted((r.platform, r.repo) for r in WORLD if isinstance(r, Repository))
 
 #: What each API carries back, per table (ids the platforms assign and counts they omit
 #: — line statistics, comment ids, e-mail on the Hub — are left out; times to the second,
-#: the APIs' precision). A Hub commit whose author is an e-mail links no account: the Hub
-#: lists it with ``authors: []``, so its author comes back unknown (NULL).
+#: the APIs' precision; a Hub creation date before the Hub's floor comes back as the floor,
+#: whose seconds vary, so to the minute). A Hub commit whose author is an e-mail links no
+#: account: the Hub lists it with ``authors: []``, so its author comes back unknown (NULL).
 CARRIED = {
-    "repositories": "platform, repo, kind, owner, owner_type, date_trunc('second', created_at), "
-                    "popularity, "
-                    "CASE WHEN platform = 'github' THEN forks END, downloads",
+    "repositories": "platform, repo, kind, owner, owner_type, "
+                    "CASE WHEN platform = 'huggingface' "
+                    "AND created_at < TIMESTAMPTZ '2022-03-02 23:30:00+00' "
+                    "THEN TIMESTAMPTZ '2022-03-02 23:29:00+00' "
+                    "ELSE date_trunc('second', created_at) END, popularity, "
+                    "CASE WHEN platform = 'github' THEN forks END, downloads, children_count",
     "commits": "platform, repo, sha, "
                "CASE WHEN platform = 'github' OR author NOT LIKE '%@%' THEN author END, "
                "date_trunc('second', authored_at), is_merge, subject, co_authors",

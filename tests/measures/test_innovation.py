@@ -18,7 +18,9 @@ T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
 @pytest.fixture
 def frame(tmp_path):
-    hub = [Repository("huggingface", name, "model", name.split("/")[0], "user")
+    # the Hub counts 9 children of meta/base; the store holds 2 of them
+    hub = [Repository("huggingface", name, "model", name.split("/")[0], "user",
+                      children_count=9 if name == "meta/base" else None)
            for name in ("meta/base", "u1/ft", "u2/q", "u3/ft-of-ft", "u4/loop")]
     records = hub + [
         Derivation("huggingface", "u1/ft", "meta/base", "finetune"),
@@ -41,7 +43,8 @@ def frame(tmp_path):
 
 def test_derivation_trees(frame):
     base = frame.loc["meta/base"]
-    assert (base.derivatives, base.finetunes, base.quantizations) == (2, 1, 1)
+    assert (base.derivatives_in_store, base.finetunes, base.quantizations) == (2, 1, 1)
+    assert base.derivatives == 9 and base.derivatives_source == "childrenModelCount"
     assert base.tree_size == 4  # u1/ft, u2/q, u3/ft-of-ft, u4/loop
     assert base.tree_depth == 3
     assert base.adaptation_index == 1.0
@@ -56,6 +59,8 @@ def test_contributions_back_and_fork_fallback(frame):
 
 def test_adaptation_summary(frame):
     summary = adaptation_summary(frame.reset_index()).set_index("platform")
-    assert summary.loc["huggingface", "derivatives"] == 5  # one per derivation edge
+    assert summary.loc["huggingface", "derivatives"] == 9  # the one model the Hub counted
+    assert summary.loc["huggingface", "derivatives_n"] == 1
     assert summary.loc["huggingface", "pooled_adaptation_index"] == 1.0
+    assert summary.loc["huggingface", "finetunes_share"] == 2 / 5  # of the 5 stored edges
     assert summary.loc["github", "improved_share"] == 1.0

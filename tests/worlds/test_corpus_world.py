@@ -161,6 +161,33 @@ def test_hub_base_models_and_relations_match_the_tags(collected: Path) -> None:
 
 
 @needs_corpus
+def test_hub_children_counts_match_the_lineage_lists(collected: Path) -> None:
+    """The world serves each model's children as the corpus's crawl listed them (sampled or
+    not); a model whose row carries no lineage list is served with the world's own children,
+    which are all sampled here, so the store's derivations count them."""
+    lists = ("children", "adapters", "quantized", "merges")
+    in_store = dict(query(collected, "SELECT parent, count(DISTINCT child) FROM derivations "
+                                     "WHERE platform = 'huggingface' GROUP BY ALL"))
+    expected = {}
+    for row in corpus_rows("hf_models.jsonl.gz"):
+        if not any(key in row for key in lists):
+            expected[row["id"]] = in_store.get(row["id"], 0)
+            continue
+        children = set()
+        for key in lists:
+            value = row.get(key) or []
+            for item in value.split(",") if isinstance(value, str) else value:
+                if item.strip():
+                    children.add(item.strip().removeprefix("https://huggingface.co/"))
+        expected[row["id"]] = len(children)
+    stored = dict(query(collected, "SELECT repo, children_count FROM repositories "
+                                   "WHERE platform = 'huggingface'"))
+    assert stored == {repo: expected[repo] for repo in stored}
+    assert stored[HUB_HISTORY] == 6  # bloom: 2 children, 2 quantised, 2 merges
+    assert sum(1 for n in stored.values() if n) >= 5
+
+
+@needs_corpus
 def test_huggingface_datasets_issues_and_roles_match_the_raw_objects(collected: Path) -> None:
     listed = list(corpus_rows("github_issues_huggingface_datasets.jsonl.gz"))
     raw = {i["number"]: i for i in listed}  # 100 of the 1,000 objects are listed twice

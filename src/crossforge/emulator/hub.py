@@ -12,16 +12,17 @@ collector's mistake cannot hide in both.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from typing import Any
 
 import yaml
 
 from crossforge.emulator.github import iso
 from crossforge.emulator.world import World, stable_int
-from crossforge.records import Thread
+from crossforge.records import HUB_CREATED_AT_FLOOR, Repository, Thread
 
 EXPANDABLE = ("author", "createdAt", "lastModified", "downloads", "likes", "cardData", "tags",
-              "baseModels", "library_name", "pipeline_tag", "gated")
+              "baseModels", "library_name", "pipeline_tag", "gated", "childrenModelCount")
 
 
 #: A card's YAML front matter: between ``---`` lines at the very start of the text.
@@ -63,6 +64,23 @@ def hex_id(text: str, length: int = 24) -> str:
     return f"{stable_int(text):x}".rjust(length, "0")[-length:]
 
 
+def created_at(record: Repository) -> str | None:
+    """The repository's ``createdAt`` as the Hub serves it: the Hub's floor, a second or so
+    late for some (as real answers vary), for a repository created before the floor; the
+    world's true date stays in its commits."""
+    when: datetime | None = record.created_at
+    if when is not None and when < HUB_CREATED_AT_FLOOR:
+        when = HUB_CREATED_AT_FLOOR + timedelta(seconds=stable_int(record.repo) % 2)
+    return iso(when)
+
+
+def children(world: World, record: Repository) -> int:
+    """The model's children as the Hub counts them: the world's own count when it gives one
+    (children it does not hold as records), else the models in the world naming it a base."""
+    return record.children_count if record.children_count is not None \
+        else world.children(record.repo)
+
+
 def model_info(world: World, repo: str, expand: list[str] | None = None) -> dict[str, Any]:
     """A model's, dataset's or space's answer (``repo`` is the key), with the fields of its
     type: datasets have no lineage, spaces no downloads but an SDK."""
@@ -84,14 +102,16 @@ def model_info(world: World, repo: str, expand: list[str] | None = None) -> dict
         tags.append(f"license:{record.license}")
     full = {
         "_id": hex_id(repo), "id": repo, "modelId": repo, "author": record.owner,
-        "createdAt": iso(record.created_at), "lastModified": iso(record.last_modified
-                                                                 or record.created_at),
+        "createdAt": created_at(record),
+        "lastModified": iso(record.last_modified) or created_at(record),
         "likes": record.popularity or 0, "downloads": record.downloads or 0,
         "private": False, "gated": False, "disabled": False, "tags": tags,
         "cardData": card, "sha": hex_id(repo + "@main", 40),
     }
     if not expand:
         return full
+    if "childrenModelCount" in expand:  # only when asked for, as on the Hub
+        full["childrenModelCount"] = children(world, record)
     return {k: v for k, v in full.items() if k in ("_id", "id") or k in expand}
 
 
@@ -101,8 +121,8 @@ def _other_info(world: World, repo: str, expand: list[str] | None) -> dict[str, 
     card = {"license": record.license} if record.license else {}
     full: dict[str, Any] = {
         "_id": hex_id(repo), "id": repo_id, "author": record.owner,
-        "createdAt": iso(record.created_at),
-        "lastModified": iso(record.last_modified or record.created_at),
+        "createdAt": created_at(record),
+        "lastModified": iso(record.last_modified) or created_at(record),
         "likes": record.popularity or 0, "private": False, "disabled": False, "gated": False,
         "tags": [f"license:{record.license}"] if record.license else [], "cardData": card,
         "sha": hex_id(repo + "@main", 40)}

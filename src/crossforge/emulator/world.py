@@ -112,6 +112,18 @@ class World:
             self._indexes[key] = dict(by_thread)
         return self._indexes[key]  # type: ignore[return-value]
 
+    def children(self, repo: str) -> int:
+        """How many Hub models name ``repo`` as a base model in the world, any relation
+        (indexed once: listings ask per model)."""
+        key = ("huggingface", "", "children")
+        if key not in self._indexes:
+            counts: dict[str, set[str]] = defaultdict(set)
+            for links in self.parents.values():
+                for link in links:
+                    counts[link.parent].add(link.child)
+            self._indexes[key] = {parent: len(c) for parent, c in counts.items()}
+        return self._indexes[key].get(repo, 0)  # type: ignore[attr-defined]
+
     def account_type(self, platform: str, login: str) -> str:
         account = self.accounts.get((platform, login))
         return account.type if account else "user"

@@ -13,19 +13,22 @@ import pandas as pd
 from scipy import stats
 
 from crossforge.measures.engine import Engine
+from crossforge.measures.start import STARTS_SQL
 
-_ACTIVITY_SQL = """
-WITH events AS (
+_ACTIVITY_SQL = f"""
+WITH starts AS ({STARTS_SQL}),
+events AS (
     SELECT platform, repo, authored_at AS happened_at FROM commits
     UNION ALL SELECT platform, repo, created_at FROM threads
     UNION ALL SELECT platform, repo, created_at FROM comments
 ),
 span AS (SELECT platform, repo, min(happened_at) AS first_at, max(happened_at) AS last_at
          FROM events WHERE happened_at IS NOT NULL GROUP BY ALL)
-SELECT r.platform, r.repo, coalesce(r.created_at, s.first_at) AS released_at, s.last_at,
+SELECT r.platform, r.repo, coalesce(st.started_at, s.first_at) AS released_at, s.last_at,
        pv.fetched_at AS observed_at
 FROM repositories r
 JOIN provenance pv ON pv.id = r.provenance_id
+JOIN starts st USING (platform, repo)
 LEFT JOIN span s USING (platform, repo)
 """
 
@@ -115,7 +118,11 @@ def median_survival(curves: pd.DataFrame) -> dict[str, float | None]:
 def trends_by_year(repositories: pd.DataFrame, measures: tuple[str, ...] = (
         "contributors", "commits_per_month", "multi_contributor", "external_commit_share",
         "adaptation_index")) -> pd.DataFrame:
-    """Per platform and creation year: repositories and the median (or share) of measures."""
+    """Per platform and creation year: repositories and the median (or share) of measures.
+
+    The year is that of ``created_at``, the repository's start (``crossforge.measures.start``),
+    so Hub models older than the Hub's creation-date floor fall in their own years.
+    """
     frame = repositories.dropna(subset=["created_at"]).copy()
     frame["year"] = pd.to_datetime(frame["created_at"], utc=True).dt.year
     present = [m for m in measures if m in frame]

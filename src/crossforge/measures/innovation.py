@@ -3,6 +3,9 @@
 A repository is *adapted* when others derive new repositories from it (Hub fine-tunes,
 adapters, quantisations, merges; GitHub forks), and *improved collaboratively* when people
 outside its owner contribute back to it (external commits, external merged pull requests).
+Its derivatives are the platform's count (GitHub's forks, the Hub's children), whatever the
+store holds, so a sample that holds few children counts the same on both platforms; trees
+and the relation mix describe what is within the store.
 """
 
 from __future__ import annotations
@@ -57,10 +60,11 @@ back AS (                -- contributions back upstream by external people
     ) GROUP BY ALL
 )
 SELECT r.platform, r.repo,
-       CASE WHEN coalesce(ch.derivatives, 0) = 0 AND r.platform = 'github' AND r.forks IS NOT NULL
-            THEN r.forks ELSE coalesce(ch.derivatives, 0) END AS derivatives,
-       CASE WHEN coalesce(ch.derivatives, 0) = 0 AND r.platform = 'github' AND r.forks IS NOT NULL
-            THEN 'forks_count' ELSE 'derivations' END AS derivatives_source,
+       CASE WHEN r.platform = 'github' THEN r.forks ELSE r.children_count END AS derivatives,
+       CASE WHEN r.platform = 'github' AND r.forks IS NOT NULL THEN 'forks_count'
+            WHEN r.platform = 'huggingface' AND r.children_count IS NOT NULL
+            THEN 'childrenModelCount' ELSE 'unknown' END AS derivatives_source,
+       coalesce(ch.derivatives, 0) AS derivatives_in_store,
        coalesce(ch.finetunes, 0) AS finetunes, coalesce(ch.adapters, 0) AS adapters,
        coalesce(ch.quantizations, 0) AS quantizations, coalesce(ch.merges, 0) AS merges,
        coalesce(tr.tree_size, 0) AS tree_size, coalesce(tr.tree_depth, 0) AS tree_depth,
@@ -79,8 +83,10 @@ class UserInnovation:
     Args:
         max_depth: longest derivation chain followed (guards against pathological data).
 
+    ``derivatives`` is the platform's count, empty when the platform did not give one.
     ``adaptation_index`` = derivatives ÷ (derivatives + external contributions): 1 means
-    the repository is only adapted, 0 only improved upstream, empty when neither happened.
+    the repository is only adapted, 0 only improved upstream, empty when neither happened
+    or the derivatives are unknown.
     """
 
     def __init__(self, max_depth: int = 50) -> None:
@@ -90,26 +96,35 @@ class UserInnovation:
         """One row per repository; columns are defined in ``docs/measures.md``."""
         with person_roles_table(store):
             frame = store.frame(_SQL, [self.max_depth])
-        total = frame["derivatives"] + frame["external_contributions"]
-        frame["adaptation_index"] = (frame["derivatives"] / total).where(total > 0)
+        frame["derivatives"] = frame["derivatives"].astype("Int64")
+        derivatives = frame["derivatives"].astype("float64")   # unknown: NaN
+        total = derivatives + frame["external_contributions"]
+        frame["adaptation_index"] = (derivatives / total).where(total > 0)
         return frame
 
 
 def adaptation_summary(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per platform: the pooled index Σ derivatives ÷ Σ (derivatives + contributions back),
-    repositories with any derivative, and the relation mix of derivatives."""
-    grouped = frame.groupby("platform")
+    """Per platform: Σ derivatives and the pooled index Σ derivatives ÷ Σ (derivatives +
+    contributions back) over the repositories whose derivatives the platform counted (an
+    unknown count is left out, not taken as 0), the share of those with any derivative, and
+    the relation mix of the derivatives within the store."""
+    frame = frame.assign(derivatives=pd.to_numeric(frame["derivatives"]).astype("float64"))
+    known = frame[frame["derivatives"].notna()]
+    grouped, counted = frame.groupby("platform"), known.groupby("platform")
     out = pd.DataFrame({
         "repositories": grouped.size(),
-        "derivatives": grouped["derivatives"].sum(),
+        "derivatives_n": counted.size(),
+        "derivatives": counted["derivatives"].sum(),
         "external_contributions": grouped["external_contributions"].sum(),
-        "adapted_share": grouped["derivatives"].apply(lambda s: float((s > 0).mean())),
+        "adapted_share": counted["derivatives"].apply(lambda s: float((s > 0).mean())),
         "improved_share": grouped["external_contributions"].apply(lambda s: float((s > 0).mean())),
         "max_tree_depth": grouped["tree_depth"].max(),
     })
-    both = out["derivatives"] + out["external_contributions"]
+    out["derivatives_n"] = out["derivatives_n"].fillna(0).astype(int)
+    out["derivatives"] = out["derivatives"].where(out["derivatives_n"] > 0)  # none counted
+    both = out["derivatives"] + counted["external_contributions"].sum()
     out["pooled_adaptation_index"] = (out["derivatives"] / both).where(both > 0)
+    in_store = grouped["derivatives_in_store"].sum()
     for relation in ("finetunes", "adapters", "quantizations", "merges"):
-        out[f"{relation}_share"] = (grouped[relation].sum() / out["derivatives"]).where(
-            out["derivatives"] > 0)
+        out[f"{relation}_share"] = (grouped[relation].sum() / in_store).where(in_store > 0)
     return out.reset_index()

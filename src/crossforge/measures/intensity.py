@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from crossforge.measures.engine import Engine
+from crossforge.measures.start import STARTS_SQL
 
 #: Every Hub repository has at least one commit (its creation is one), so a Hub repository
 #: with none stored is an unobserved history, not an idle one: its commit-based measures are
@@ -91,14 +92,14 @@ participation AS (      -- every human who committed, co-authored, opened or rep
     WHERE p.login IS NOT NULL AND coalesce(a.type, 'user') <> 'bot'
     GROUP BY ALL
 ),
-ages AS (               -- months from creation (or first commit) to collection, at least 1
-    SELECT r.platform, r.repo,
-           greatest(1.0, date_diff('day', CAST(coalesce(r.created_at, ac.first_commit_at)
-                                               AS DATE), CAST(pv.fetched_at AS DATE))
-                         / 30.4375) AS age_months
+starts AS ({STARTS_SQL}),
+ages AS (               -- months from the repository's start to collection, at least 1
+    SELECT r.platform, r.repo, st.started_at, st.started_from,
+           greatest(1.0, date_diff('day', CAST(st.started_at AS DATE),
+                                   CAST(pv.fetched_at AS DATE)) / 30.4375) AS age_months
     FROM repositories r
     JOIN provenance pv ON pv.id = r.provenance_id
-    LEFT JOIN activity ac USING (platform, repo)
+    JOIN starts st USING (platform, repo)
 )
 SELECT r.platform, r.repo, r.kind, r.owner_type,
        {_if_observed('coalesce(ac.commits, 0)')} AS commits,
@@ -125,7 +126,8 @@ SELECT r.platform, r.repo, r.kind, r.owner_type,
        coalesce(di.threads, 0) / ag.age_months AS threads_per_month,
        coalesce(re.comments, 0) / ag.age_months AS comments_per_month,
        {_if_observed(f'{_PARTICIPANTS} / ag.age_months')} AS participants_per_month,
-       ac.first_commit_at, ac.last_commit_at
+       ac.first_commit_at, ac.last_commit_at,
+       ag.started_at AS created_at, ag.started_from AS created_from
 FROM repositories r
 LEFT JOIN activity ac USING (platform, repo)
 LEFT JOIN discussion di USING (platform, repo)

@@ -74,7 +74,7 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
             CollaborationIntensity().compute(sql)
             .merge(Openness().compute(sql), on=["platform", "repo"], how="left")
             .merge(UserInnovation().compute(sql), on=["platform", "repo"], how="left")
-            .merge(sql.frame("SELECT platform, repo, popularity, created_at FROM repositories"),
+            .merge(sql.frame("SELECT platform, repo, popularity FROM repositories"),
                    on=["platform", "repo"], how="left")
         )
         documents = DocumentationCompleteness().compute(sql)

@@ -53,9 +53,11 @@ from crossforge.sources.raw import RawResponse, api_time, parse_with
 
 SOURCE = "huggingface-api"
 EXPAND = ("author", "createdAt", "lastModified", "downloads", "likes", "cardData", "tags",
-          "baseModels", "library_name", "pipeline_tag", "gated")
+          "baseModels", "library_name", "pipeline_tag", "gated", "childrenModelCount")
 #: What each repository type's listing and info answers are asked to include (``expand[]``):
-#: created, popularity (likes), activity (downloads; spaces have none), card and tags.
+#: created, popularity (likes), activity (downloads; spaces have none), card and tags; for
+#: models also the Hub's count of their children (derivatives as the Hub counts them, at no
+#: extra request).
 EXPANDS: dict[str, tuple[str, ...]] = {
     "model": EXPAND,
     "dataset": ("author", "createdAt", "lastModified", "downloads", "likes", "cardData",

@@ -77,6 +77,7 @@ class ModelEntry:
     config: dict[str, Any]
     lineage: dict[str, tuple[str, ...]]
     card_text: str | None = None
+    children_count: int | None = None
 
 
 def read_entries(path: str | Path) -> Iterator[ModelEntry]:
@@ -139,6 +140,10 @@ def model_entry(row: dict[str, Any]) -> ModelEntry:
     files = tuple(_sibling_name(s) for s in info.get("siblings") or ())
     lineage = {key: tuple(_model_id(u) for u in _listed(row.get(key)) if u.strip())
                for key in _LINEAGE}
+    children_count = _int(info.get("childrenModelCount", info.get("children_model_count")))
+    if children_count is None and any(key in row for key in _LINEAGE):
+        # a dump's lineage lists are the platform's children; a list left out is not 0
+        children_count = len({child for children in lineage.values() for child in children})
     return ModelEntry(
         id=model_id, author=info.get("author"),
         created_at=_time(info.get("created_at")), last_modified=_time(info.get("last_modified")),
@@ -148,6 +153,7 @@ def model_entry(row: dict[str, Any]) -> ModelEntry:
         config=info.get("config") if isinstance(info.get("config"), dict) else {},
         lineage=lineage,
         card_text=row.get("card") if isinstance(row.get("card"), str) else None,
+        children_count=children_count,
     )
 
 
@@ -275,7 +281,7 @@ def repository(entry: ModelEntry) -> Repository:
         platform="huggingface", repo=entry.id, kind="model", owner=owner,
         created_at=entry.created_at, last_modified=entry.last_modified,
         popularity=entry.likes, downloads=entry.downloads,
-        license=str(license_) if license_ else None,
+        license=str(license_) if license_ else None, children_count=entry.children_count,
     )
 
 

@@ -133,6 +133,9 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE commits ALTER COLUMN author DROP NOT NULL;
     """,
+    """
+    ALTER TABLE repositories ADD COLUMN children_count BIGINT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from hashlib import sha1
 
 from crossforge.records import (
+    HUB_CREATED_AT_FLOOR,
     Account,
     Comment,
     Commit,
@@ -77,6 +78,17 @@ RELATION_WEIGHTS = {"finetune": 0.55, "quantized": 0.25, "adapter": 0.15, "merge
 #: An assumption (no published share): a few percent of Hub contributors per repository.
 #: Drawn from its own random stream, so the rest of the world does not move with it.
 UNLINKED_EMAIL_SHARE = 0.05
+#: Platform quirks (assumed proportions, drawn from their own seeded stream so the rest of
+#: the world does not change): the share of Hub models created before the Hub's creation-date
+#: floor (``HUB_CREATED_AT_FLOOR``; the emulator serves the floor, their commits keep the
+#: true dates), up to ``PRE_FLOOR_YEARS`` before it; and the Hub's children of a model that
+#: are not in the world (so never sampled): a model has any with ``UNSAMPLED_CHILDREN_SHARE``,
+#: then a Pareto(``UNSAMPLED_CHILDREN_ALPHA``) number of them, served as its
+#: ``childrenModelCount`` with the world's own children.
+PRE_FLOOR_SHARE = 0.25
+PRE_FLOOR_YEARS = 3
+UNSAMPLED_CHILDREN_SHARE = 0.3
+UNSAMPLED_CHILDREN_ALPHA = 1.2
 
 _WORDS = ["parser", "tokenizer", "cache", "config", "pipeline", "adapter", "export", "server"]
 
@@ -92,17 +104,23 @@ def generate_world(
     """
     rng = random.Random(seed)
     unlinked = random.Random(f"{seed}:unlinked")
+    quirks = random.Random(f"{seed}:quirks")
     start = datetime(2022, 3, 2, tzinfo=UTC)
     for platform, shape in SHAPES.items():
         accounts: dict[str, Account] = {}
         attachment: list[str] = []  # one entry per model and per child: preferential parents
         people_of: dict[str, list[str]] = {}
+        models: list[Repository] = []  # yielded last, once their children are known
+        children: dict[str, int] = {}
         for i in range(repositories_per_platform):
             owner_is_org = rng.random() < shape.org_share
             owner = f"{'org' if owner_is_org else 'user'}{rng.randrange(60):02d}"
             repo = f"{owner}/{'model' if platform == 'huggingface' else 'project'}-{i:04d}"
             created = start + timedelta(days=rng.randrange(900))
-            yield Repository(
+            if platform == "huggingface" and quirks.random() < PRE_FLOOR_SHARE:
+                created = HUB_CREATED_AT_FLOOR - timedelta(
+                    days=quirks.randrange(1, 365 * PRE_FLOOR_YEARS))
+            record = Repository(
                 platform=platform, repo=repo, kind=shape.kind, owner=owner,  # type: ignore[arg-type]
                 owner_type="organization" if owner_is_org else "user", created_at=created,
                 popularity=int(rng.paretovariate(1.0)) - 1, forks=int(rng.paretovariate(1.3)) - 1,
@@ -110,13 +128,19 @@ def generate_world(
             )
             parent = None
             if platform == "huggingface":
+                models.append(record)
+                children[repo] = int(quirks.paretovariate(UNSAMPLED_CHILDREN_ALPHA)) \
+                    if quirks.random() < UNSAMPLED_CHILDREN_SHARE else 0
                 if attachment and rng.random() < DERIVED_SHARE:
                     parent = rng.choice(attachment)
                     relation = rng.choices(list(RELATION_WEIGHTS),
                                            weights=list(RELATION_WEIGHTS.values()))[0]
                     yield Derivation(platform, repo, parent, relation, "tag")  # type: ignore[arg-type]
+                    children[parent] += 1
                     attachment.append(parent)
                 attachment.append(repo)
+            else:
+                yield record
             n_people = min(200, int(rng.paretovariate(shape.contributor_alpha)))
             people = [owner if not owner_is_org else f"dev{rng.randrange(400):03d}"]
             people += [f"dev{rng.randrange(400):03d}" for _ in range(n_people - 1)]
@@ -142,6 +166,7 @@ def generate_world(
                     yield Membership(platform, owner, login)
             insiders = [owner] if not owner_is_org else roster
             yield from _threads(platform, shape, repo, people, insiders, when, accounts, rng)
+        yield from (replace(m, children_count=children[m.repo]) for m in models)
         yield from accounts.values()
 
 
