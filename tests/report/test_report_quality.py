@@ -92,7 +92,11 @@ def test_data_quality_opens_the_report_with_counts_shares_and_n(report):
     quality = _section(md, "Data quality")
     assert "| repositories without any commit stored | 0 / 4 (0) | 1 / 4 (0.25) |" in quality
     assert "| owner type unknown | 0 / 4 (0) | 1 / 4 (0.25) |" in quality
-    assert "| creation date missing | 4 / 4 (1) | 4 / 4 (1) |" in quality
+    # No repository has a creation date: each starts at its first commit, and the Hub model
+    # without any commit has no start at all (docs/measures.md, When a repository starts).
+    assert "| start unknown (no creation date, no commit) | 0 / 4 (0) | 1 / 4 (0.25) |" in quality
+    assert ("| start taken from the first commit (no creation date, or the Hub's floor) "
+            "| 4 / 4 (1) | 3 / 4 (0.75) |") in quality
     assert "collection_truncations" in quality and "collection_tasks" in quality
 
 

@@ -102,7 +102,9 @@ def data_quality(repositories: pd.DataFrame, collection: dict) -> list[dict]:
         "unattributed": ("commits with no author (unattributed)", {}),
         "truncated": ("repositories cut at a collection cap (`collection_truncations`)", {}),
         "failed": ("repositories whose collection failed (`collection_tasks`)", {}),
-        "created_at": ("creation date missing", {}),
+        "created_at": ("start unknown (no creation date, no commit)", {}),
+        "first_commit": ("start taken from the first commit (no creation date, or the Hub's "
+                         "floor)", {}),
     }
 
     def cell(count: float, n: int) -> dict:
@@ -116,6 +118,9 @@ def data_quality(repositories: pd.DataFrame, collection: dict) -> list[dict]:
         for key in ("owner_type", "created_at"):
             if key in group:
                 checks[key][1][platform] = cell(int(group[key].isna().sum()), n)
+        if "created_from" in group:
+            checks["first_commit"][1][platform] = cell(
+                int((group["created_from"] == "first_commit").sum()), n)
         if "unattributed_commit_share" in group:
             share = pd.to_numeric(group["unattributed_commit_share"], errors="coerce")
             known = share.notna() & commits.notna()
@@ -401,9 +406,10 @@ def _write_report(out: Path, result: MeasureResult, *, sources: list[dict],
         "owner_unknown": {p: share for p in platforms
                           if (share := _quality_share(quality, "owner_type", p)) is not None
                           and share > MAX_UNKNOWN_SHARE},
-        "has_derivatives": bool(len(result.innovation)
-                                and pd.to_numeric(result.innovation["derivatives"],
-                                                  errors="coerce").fillna(0).sum() > 0),
+        "has_derivatives": any(
+            column in frame and pd.to_numeric(frame[column], errors="coerce").fillna(0).sum() > 0
+            for frame, column in ((result.innovation, "derivatives"),
+                                  (result.repositories, "derivatives_in_store"))),
         "sections": sections,
         "unattributed": unattributed_commits(result.repositories),
         "organisations": result.organisations.to_dict("records"),
