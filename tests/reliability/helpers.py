@@ -8,12 +8,16 @@ import dataclasses
 import gzip
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 from crossforge.collection.collector import Caps, CollectionProgress, CollectionSummary, Collector
 from crossforge.emulator import Emulator
@@ -161,3 +165,21 @@ def occurrences(folder: Path, outputs: list[str], secrets: tuple[str, ...]) -> i
                 data = gzip.decompress(data)
             found += sum(data.count(secret.encode()) for secret in secrets)
     return found + sum(text.count(secret) for text in outputs for secret in secrets)
+
+
+@contextmanager
+def mounted_tmpfs(folder: Path, options: str, purpose: str) -> Iterator[Path]:
+    """A tmpfs mounted with ``options`` on the new ``folder`` for the block, unmounted after:
+    a full or read-only disk that root cannot be kept out of by file modes. Skips the test
+    (naming ``purpose``) where it cannot be mounted."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip(f"{purpose} needs root to mount a tmpfs")
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)

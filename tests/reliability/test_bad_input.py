@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
-import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -18,7 +17,7 @@ from crossforge import api
 from crossforge.cli import app
 from crossforge.sources.http import ApiClient
 from crossforge.store import SCHEMA_VERSION
-from tests.reliability.helpers import FRAME, contents, framed_db, served
+from tests.reliability.helpers import FRAME, contents, framed_db, mounted_tmpfs, served
 
 RUNNER = CliRunner()
 
@@ -98,17 +97,9 @@ def test_a_database_from_a_newer_schema_is_refused_untouched(tmp_path: Path,
 
 
 @pytest.fixture
-def tiny_disk(tmp_path: Path) -> Path:
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("simulating a full disk needs root to mount a 2 MB tmpfs")
-    disk = tmp_path / "tiny"
-    disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)],
-                             capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
-    yield disk
-    subprocess.run(["umount", str(disk)], check=True)
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    with mounted_tmpfs(tmp_path / "tiny", "size=2m", "simulating a full disk") as disk:
+        yield disk
 
 
 def test_a_full_disk_is_one_line_and_a_resume_after_freeing_space_loses_nothing(

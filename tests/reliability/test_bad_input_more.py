@@ -10,9 +10,7 @@ from __future__ import annotations
 import errno
 import io
 import os
-import shutil
 import socket
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +26,7 @@ from crossforge.store import Store
 from crossforge.worlds import synthetic
 from crossforge.worlds.files import write_world
 from tests.conftest import CORPUS, GitBuilder
-from tests.reliability.helpers import contents, framed_db, served
+from tests.reliability.helpers import contents, framed_db, mounted_tmpfs, served
 from tests.reliability.test_bad_input import collect_cli, env, one_line_error  # noqa: F401
 
 RUNNER = CliRunner()
@@ -47,16 +45,8 @@ def world_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def read_only(tmp_path: Path) -> Iterator[Path]:
     """A read-only folder: a tmpfs mounted read-only (root cannot be kept out by modes)."""
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("a read-only folder needs root to mount a read-only tmpfs")
-    folder = tmp_path / "read-only"
-    folder.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(folder)],
-                             capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
-    yield folder
-    subprocess.run(["umount", str(folder)], check=True)
+    with mounted_tmpfs(tmp_path / "read-only", "ro,size=64k", "a read-only folder") as folder:
+        yield folder
 
 
 # --- brackets are printed as written --------------------------------------------------------
@@ -135,18 +125,10 @@ def test_a_world_into_a_read_only_folder_is_one_line(read_only: Path) -> None:
 @pytest.fixture
 def full_disk(tmp_path: Path) -> Iterator[Path]:
     """A 200 kB tmpfs all but 30 kB full; its ``filler`` file frees the space when removed."""
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("simulating a full disk needs root to mount a tmpfs")
-    disk = tmp_path / "full"
-    disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", str(disk)],
-                             capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
-    stats = os.statvfs(disk)
-    (disk / "filler").write_bytes(b"\0" * (stats.f_bavail * stats.f_frsize - 30_000))
-    yield disk
-    subprocess.run(["umount", str(disk)], check=True)
+    with mounted_tmpfs(tmp_path / "full", "size=200k", "simulating a full disk") as disk:
+        stats = os.statvfs(disk)
+        (disk / "filler").write_bytes(b"\0" * (stats.f_bavail * stats.f_frsize - 30_000))
+        yield disk
 
 
 def test_a_raw_store_on_a_full_disk_is_one_line_and_a_resume_loses_nothing(
