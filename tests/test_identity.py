@@ -48,3 +48,10 @@ def test_bots_are_recognised_by_suffix_and_known_names():
 def test_coauthor_trailer_parsing():
     assert parse_person("Jane Doe <jane@example.org>") == ("Jane Doe", "jane@example.org")
     assert parse_person("no address here") is None
+
+
+def test_a_pair_naming_nobody_is_unknown_not_one_shared_identity():
+    assert identity_key(None, None, "github") is None
+    assert identity_key("", "", "huggingface") is None
+    assert identity_key("  ", "none@none", "github") is None
+    assert identity_key("Ann", None, "github") == "ann"

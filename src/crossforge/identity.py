@@ -8,7 +8,9 @@ Rules (documented with examples in ``docs/measures.md``):
    ``login@users.noreply.huggingface.co`` on the Hub.
 3. Otherwise the lower-cased e-mail address is the identity, so one address is one person.
 4. A missing or placeholder address (no ``@``, no dot in the domain, ``none@none``,
-   ``unknown@…``) cannot tell people apart; the lower-cased name is used instead.
+   ``unknown@…``) cannot tell people apart; the lower-cased name is used instead. With
+   neither a name nor an address the author is unknown (``None``), never one shared
+   identity that every such commit would make a person of.
 5. Bots are flagged, never dropped: a ``[bot]`` suffix, a login or name that ends in
    ``-bot``/``_bot``, or a known platform bot (``KNOWN_BOTS``).
 """
@@ -70,8 +72,9 @@ def is_placeholder_email(email: str | None) -> bool:
 
 
 @lru_cache(maxsize=1 << 16)  # a history repeats few (name, e-mail) pairs many times
-def identity_key(name: str | None, email: str | None, platform: Platform) -> str:
-    """The one identity for a (name, e-mail) pair under the rules above.
+def identity_key(name: str | None, email: str | None, platform: Platform) -> str | None:
+    """The one identity for a (name, e-mail) pair under the rules above; ``None`` (unknown)
+    when the pair names nobody.
 
     >>> identity_key("Kenneth Reitz", "Me@Kennethreitz.com", "github")
     'me@kennethreitz.com'
@@ -83,7 +86,7 @@ def identity_key(name: str | None, email: str | None, platform: Platform) -> str
         return login
     if not is_placeholder_email(email):
         return email.strip().lower()  # type: ignore[union-attr]
-    return (name or "").strip().lower() or "unknown"
+    return (name or "").strip().lower() or None
 
 
 def is_bot(*names: str | None) -> bool:

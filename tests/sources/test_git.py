@@ -89,3 +89,23 @@ def test_not_a_repository_is_a_git_error(tmp_path: Path):
         GitRepository(tmp_path, "acme/none", "github")
     with pytest.raises(GitError, match="does not exist"):
         GitRepository(tmp_path / "missing", "acme/none", "github")
+
+
+def test_commit_naming_nobody_has_an_unknown_author_not_a_shared_one(git_builder):
+    """Two commits with neither a name nor an e-mail (git refuses to make them, imported
+    histories hold them) each have an unknown author, and nobody's account is made of them."""
+    git_builder.commit("Ann Lee", "ann@example.org", "init", files={"a.py": "1\n"})
+    for subject in ("imported one", "imported two"):
+        tree = git_builder.run("rev-parse", "HEAD^{tree}")
+        parent = git_builder.run("rev-parse", "HEAD")
+        git_builder.clock += 60
+        raw = (f"tree {tree}\nparent {parent}\nauthor  <> {git_builder.clock} +0000\n"
+               f"committer  <> {git_builder.clock} +0000\n\n{subject}\n")
+        (git_builder.path.parent / "commit.raw").write_text(raw)
+        sha = git_builder.run("hash-object", "-t", "commit", "-w", "--literally",
+                              str(git_builder.path.parent / "commit.raw"))
+        git_builder.run("update-ref", "HEAD", sha)
+    clone = GitRepository(git_builder.path, "acme/widget", "github")
+    authors = {c.subject: c.author for c in clone.list_commits()}
+    assert authors == {"init": "ann@example.org", "imported one": None, "imported two": None}
+    assert {a.login for a in clone.list_accounts()} == {"ann@example.org"}

@@ -176,20 +176,21 @@ def commit(world: World, repo: str, item: Commit) -> dict[str, Any]:
         message += "\n\n" + "\n".join(
             f"Co-authored-by: {login} <{stable_int(login) % 10**7}+{login}"
             "@users.noreply.github.com>" for login in item.co_authors)
-    has_login = "@" not in item.author
+    has_login = item.author is not None and "@" not in item.author
     email = item.author_email or (f"{stable_int(item.author) % 10**7}+{item.author}"
                                   "@users.noreply.github.com" if has_login else item.author)
     committer = item.committer or item.author
+    linked_committer = committer is not None and "@" not in committer
     url = f"{API}/repos/{repo}"
     tree = f"{stable_int(item.sha + ':tree'):x}".rjust(40, "0")[-40:]
     parents = [f"{item.sha[:-1]}{i}" for i in range(2 if item.is_merge else 1)]
     return {
         "sha": item.sha, "node_id": "C_" + base64.b64encode(item.sha.encode()).decode(),
         "commit": {
-            "author": {"name": item.author_name or item.author, "email": email,
+            "author": {"name": item.author_name or item.author or "", "email": email or "",
                        "date": iso(item.authored_at)},
-            "committer": {"name": item.committer_name or committer,
-                          "email": item.committer_email or email,
+            "committer": {"name": item.committer_name or committer or "",
+                          "email": item.committer_email or email or "",
                           "date": iso(item.committed_at)},
             "message": message,
             "tree": {"sha": tree, "url": f"{url}/git/trees/{tree}"},
@@ -200,7 +201,7 @@ def commit(world: World, repo: str, item: Commit) -> dict[str, Any]:
         "url": f"{url}/commits/{item.sha}", "html_url": f"{WEB}/{repo}/commit/{item.sha}",
         "comments_url": f"{url}/commits/{item.sha}/comments",
         "author": user(world, item.author) if has_login else None,
-        "committer": user(world, committer) if "@" not in committer else None,
+        "committer": user(world, committer) if linked_committer else None,
         "parents": [{"sha": sha, "url": f"{url}/commits/{sha}",
                      "html_url": f"{WEB}/{repo}/commit/{sha}"} for sha in parents],
     }

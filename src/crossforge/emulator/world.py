@@ -63,7 +63,7 @@ class World:
             elif isinstance(record, DocumentText):
                 world.documents[(record.platform, record.repo)] = record
         for key, commits in world.commits.items():
-            world.contributors[key].update(c.author for c in commits)
+            world.contributors[key].update(c.author for c in commits if c.author)
             commits.sort(key=lambda c: (c.committed_at or c.authored_at, c.sha), reverse=True)
         for key, threads in world.threads.items():
             world.contributors[key].update(t.author for t in threads

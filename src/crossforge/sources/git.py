@@ -131,10 +131,10 @@ class GitRepository:
             person = parse_person(value)
             if person:
                 key = identity_key(person[0], person[1], self.platform)
-                if key != author and key not in co_authors:
+                if key is not None and key != author and key not in co_authors:
                     co_authors.append(key)
                     self._people.setdefault(key, person)
-        self._people.setdefault(author, (a_name, a_email))
+        self._remember(author, a_name, a_email)
         return Commit(
             platform=self.platform, repo=self.repo, sha=sha, author=author,
             author_name=a_name, author_email=a_email, authored_at=_epoch(a_time),
@@ -161,10 +161,15 @@ class GitRepository:
         for line in log.splitlines():
             sha, name, email, subject = line.split(_US, 3)
             author = identity_key(name, email, self.platform)
-            self._people.setdefault(author, (name, email))
+            self._remember(author, name, email)
             for number in heads.get(sha, []):
                 yield Thread(platform=self.platform, repo=self.repo, number=number,
                              kind="pull_request", title=subject, body=None, author=author)
+
+    def _remember(self, key: str | None, name: str, email: str) -> None:
+        """Keep an identity for the accounts table; an unknown author is nobody's account."""
+        if key is not None:
+            self._people.setdefault(key, (name, email))
 
     def list_accounts(self) -> Iterator[Account]:
         """The identities met so far by ``list_commits``/``list_pull_requests``."""

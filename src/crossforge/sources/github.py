@@ -369,8 +369,9 @@ def _parse_commits(body: list[dict[str, Any]], context: dict[str, Any]) -> list[
         for line in message.splitlines():
             if line.lower().startswith("co-authored-by:"):
                 person = parse_person(line.split(":", 1)[1])
-                if person:
-                    co_authors.append(identity_key(person[0], person[1], "github"))
+                key = identity_key(*person, "github") if person else None
+                if key is not None:
+                    co_authors.append(key)
         records.append(Commit(
             platform="github", repo=context["repo"], sha=item["sha"],
             author=author_account.login if author_account else identity_key(
