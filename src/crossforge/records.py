@@ -14,7 +14,11 @@ from typing import Literal, get_args
 
 Platform = Literal["github", "huggingface"]
 RepositoryKind = Literal["code", "model", "dataset", "space"]
-AccountType = Literal["user", "organization", "bot"]
+#: ``mannequin``: GitHub's placeholder for a person whose activity was imported from another
+#: forge (GitHub Enterprise Importer; ``Mannequin`` in GraphQL and REST), one per imported
+#: person until a real account claims it: a person, whose relation to the owner GitHub does
+#: not tell (``author_association`` ``MANNEQUIN``).
+AccountType = Literal["user", "organization", "bot", "mannequin"]
 OwnerType = Literal["user", "organization"]
 Role = Literal["owner", "member", "external", "unknown"]
 ThreadKind = Literal["issue", "pull_request", "discussion"]

@@ -37,6 +37,7 @@ FRAME = sorted((r.platform, r.repo) for r in WORLD if isinstance(r, Repository))
 #: the APIs' precision; a Hub creation date before the Hub's floor comes back as the floor,
 #: whose seconds vary, so to the minute). A Hub commit whose author is an e-mail links no
 #: account: the Hub lists it with ``authors: []``, so its author comes back unknown (NULL).
+#: GitHub shows a deleted account's threads and comments as by ``ghost``: no author (NULL).
 CARRIED = {
     "repositories": "platform, repo, kind, owner, owner_type, "
                     "CASE WHEN platform = 'huggingface' "
@@ -47,10 +48,11 @@ CARRIED = {
     "commits": "platform, repo, sha, "
                "CASE WHEN platform = 'github' OR author NOT LIKE '%@%' THEN author END, "
                "date_trunc('second', authored_at), is_merge, subject, co_authors",
-    "threads": "platform, repo, number, kind, title, body, author, state, "
+    "threads": "platform, repo, number, kind, title, body, nullif(author, 'ghost'), state, "
                "date_trunc('second', created_at), date_trunc('second', closed_at), "
                "date_trunc('second', merged_at)",
-    "comments": "platform, repo, thread_number, author, date_trunc('second', created_at), body",
+    "comments": "platform, repo, thread_number, nullif(author, 'ghost'), "
+                "date_trunc('second', created_at), body",
     "derivations": "platform, child, parent, relation, relation_source",
     "memberships": "platform, organization, login",
 }

@@ -32,7 +32,8 @@ WHEN = datetime(2024, 5, 1, 12, tzinfo=UTC)
 
 def world() -> list[object]:
     """The synthetic world plus the cases it lacks: a licensed archived fork, a mirror, an
-    empty repository, a draft pull request, deleted authors and a bot."""
+    empty repository, a draft pull request, deleted authors (none, and GitHub's ``ghost``),
+    a mannequin, a commit naming nobody and a bot."""
     records = list(synthetic.generate_world(12, 5))
     extra = [
         Repository("github", "edge/fork", "code", "edge", "user", WHEN, WHEN, 3, 1,
@@ -45,11 +46,20 @@ def world() -> list[object]:
         Thread("github", "edge/fork", 2, "issue", "Orphan", "gone", None, state="closed",
                created_at=WHEN, closed_at=WHEN),
         Comment("github", "edge/fork", 2, "77", None, WHEN, "from a deleted account"),
+        Account("github", "octo-imported", "mannequin"),
+        Thread("github", "edge/fork", 3, "issue", "Imported", "from another forge",
+               "octo-imported", state="open", created_at=WHEN),
+        Comment("github", "edge/fork", 3, "78", "ghost", WHEN, "by a deleted account"),
+        Thread("github", "edge/fork", 4, "issue", "Deleted", "by a deleted account", "ghost",
+               state="open", created_at=WHEN),
     ]
     commits = [r for r in records if type(r).__name__ == "Commit"
                and r.platform == "github"][:3]
     extra += [dataclasses.replace(c, repo=repo) for c in commits[:1]
               for repo in ("edge/fork", "edge/mirror")]
+    extra.append(dataclasses.replace(commits[1], repo="edge/mirror", author=None,
+                                     author_name=None, author_email=None, committer=None,
+                                     committer_name=None, committer_email=None))
     return records + extra
 
 
@@ -91,12 +101,15 @@ def openapi() -> dict[str, Any]:
 
 def _absolute(node: Any) -> Any:
     """Point ``$ref``s at the registry's copy of the document; OpenAPI 3.0's ``nullable``
-    with an ``enum`` admits null (as GitHub sends ``state_reason: null``)."""
+    with an ``enum`` admits null (as GitHub sends ``state_reason: null``), and with a
+    ``oneOf`` too (as GitHub sends a commit's ``author: null`` for an unlinked e-mail)."""
     if isinstance(node, dict):
         fixed = {k: ("urn:github-rest" + v if k == "$ref" else _absolute(v))
                  for k, v in node.items()}
         if fixed.get("nullable") and "enum" in fixed and None not in fixed["enum"]:
             fixed["enum"] = [*fixed["enum"], None]
+        if fixed.get("nullable") and "oneOf" in fixed:
+            fixed["oneOf"] = [*fixed["oneOf"], {"enum": [None]}]
         return fixed
     if isinstance(node, list):
         return [_absolute(x) for x in node]
@@ -340,3 +353,21 @@ def test_conditional_requests_are_answered_304_and_cost_nothing(emulator: Emulat
     assert changed.status_code == 200
     assert int(changed.headers["x-ratelimit-remaining"]) == int(
         first.headers["x-ratelimit-remaining"]) - 1
+
+
+def test_deleted_users_and_mannequins_are_served_as_github_shows_them(
+        emulator: Emulator) -> None:
+    """``ghost`` is GitHub's one ``User`` (id 10137) for every deleted account; a mannequin is
+    type ``Mannequin`` with association ``MANNEQUIN``; a commit naming nobody links no one."""
+    issues = {i["number"]: i for i in httpx.get(
+        emulator.url + "/repos/edge/fork/issues?state=all", headers=TOKEN).json()}
+    ghost, mannequin = issues[4]["user"], issues[3]["user"]
+    assert (ghost["login"], ghost["id"], ghost["type"]) == ("ghost", 10137, "User")
+    assert (mannequin["type"], issues[3]["author_association"]) == ("Mannequin", "MANNEQUIN")
+    comments = httpx.get(emulator.url + "/repos/edge/fork/issues/comments",
+                         headers=TOKEN).json()
+    assert {c["user"]["login"] for c in comments if c["user"]} == {"ghost"}
+    nobody = [c for c in httpx.get(emulator.url + "/repos/edge/mirror/commits",
+                                   headers=TOKEN).json() if c["author"] is None]
+    assert [(c["commit"]["author"]["name"], c["commit"]["author"]["email"])
+            for c in nobody] == [("", "")]

@@ -38,6 +38,9 @@ from crossforge.records import Commit, Thread
 
 ASSOCIATION = {"owner": "OWNER", "member": "MEMBER", "contributor": "CONTRIBUTOR",
                "none": "NONE"}
+#: The account GitHub shows for every deleted user (``https://api.github.com/users/ghost``):
+#: threads and comments of a deleted account are served as this one ``User``.
+DELETED_USER_LOGIN, DELETED_USER_ID = "ghost", 10137
 SEARCH_CAP = 1_000
 API = "https://api.github.com"
 WEB = "https://github.com"
@@ -61,17 +64,17 @@ def user(world: World, login: str | None) -> dict[str, Any] | None:
     """A ``simple-user``; every URL is the one GitHub derives from the login."""
     if login is None:
         return None
-    kind = {"bot": "Bot", "organization": "Organization"}.get(
+    kind = {"bot": "Bot", "organization": "Organization", "mannequin": "Mannequin"}.get(
         world.account_type("github", login), "User")
     return _simple_user(login, kind)
 
 
 def _simple_user(login: str, kind: str) -> dict[str, Any]:
-    number = stable_int(login) % 10**8
+    number = DELETED_USER_ID if login == DELETED_USER_LOGIN else stable_int(login) % 10**8
     url = f"{API}/users/{login}"
     return {
         "login": login, "id": number,
-        "node_id": node_id("Organization" if kind == "Organization" else "User", number),
+        "node_id": node_id(kind if kind in ("Organization", "Mannequin") else "User", number),
         "avatar_url": f"https://avatars.githubusercontent.com/u/{number}?v=4",
         "gravatar_id": "", "url": url, "html_url": f"{WEB}/{login}",
         "followers_url": f"{url}/followers",
@@ -207,6 +210,14 @@ def commit(world: World, repo: str, item: Commit) -> dict[str, Any]:
     }
 
 
+def author_association(world: World, repo: str, login: str | None) -> str:
+    """GitHub's ``author_association``: ``MANNEQUIN`` for a placeholder account made by an
+    import (it says nothing of the person's relation to the owner), else from the world."""
+    if login is not None and world.account_type("github", login) == "mannequin":
+        return "MANNEQUIN"
+    return ASSOCIATION[world.role("github", repo, login)]
+
+
 def _reactions(url: str) -> dict[str, Any]:
     return {"url": f"{url}/reactions", "total_count": 0, "+1": 0, "-1": 0, "laugh": 0,
             "hooray": 0, "confused": 0, "heart": 0, "rocket": 0, "eyes": 0}
@@ -214,7 +225,7 @@ def _reactions(url: str) -> dict[str, Any]:
 
 def issue(world: World, repo: str, item: Thread) -> dict[str, Any]:
     """An ``issue`` as the repository's issue listing gives it (pull requests included)."""
-    association = ASSOCIATION[world.role("github", repo, item.author)]
+    association = author_association(world, repo, item.author)
     said = world.thread_comments("github", repo).get(item.number, [])
     number = stable_int(f"{repo}#{item.number}") % 10**9
     url = f"{API}/repos/{repo}/issues/{item.number}"
@@ -263,7 +274,8 @@ def contributors(world: World, repo: str, anonymous: bool) -> list[dict[str, Any
     """``GET /repos/{o}/{r}/contributors``: accounts by commits, then (``anon``) e-mails."""
     counts: dict[str, int] = {}
     for item in world.commits.get(("github", repo), []):
-        counts[item.author] = counts.get(item.author, 0) + 1
+        if item.author is not None:  # nobody to list for a commit naming nobody
+            counts[item.author] = counts.get(item.author, 0) + 1
     ranked = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
     answer = [{**(user(world, login) or {}), "contributions": n} for login, n in ranked
               if "@" not in login]
@@ -286,7 +298,7 @@ def comments(world: World, repo: str) -> list[dict[str, Any]]:
             "node_id": node_id("IssueComment", number),
             "user": user(world, c.author), "created_at": iso(c.created_at),
             "updated_at": iso(c.created_at), "body": c.body,
-            "author_association": ASSOCIATION[world.role("github", repo, c.author)],
+            "author_association": author_association(world, repo, c.author),
             "reactions": _reactions(f"{API}/repos/{repo}/issues/comments/{number}"),
             "performed_via_github_app": None,
         })

@@ -245,7 +245,8 @@ def _account(user: dict[str, Any] | None) -> Account | None:
     kind = user.get("type")
     login = user["login"]
     return Account("github", login, "bot" if kind == "Bot" or is_bot(login) else
-                   "organization" if kind == "Organization" else "user")
+                   "organization" if kind == "Organization" else
+                   "mannequin" if kind == "Mannequin" else "user")
 
 
 def _credited(records: list[Record], account: Account | None) -> str | None:

@@ -89,6 +89,21 @@ PRE_FLOOR_SHARE = 0.25
 PRE_FLOOR_YEARS = 3
 UNSAMPLED_CHILDREN_SHARE = 0.3
 UNSAMPLED_CHILDREN_ALPHA = 1.2
+#: Accounts platforms show in place of people (assumed proportions, no published share; their
+#: own stream too): on GitHub a visitor (someone who only opens threads and comments) deleted
+#: their account with ``DELETED_ACCOUNT_SHARE``, so GitHub shows their threads and comments as
+#: by ``ghost``; ``MIGRATED_REPOSITORY_SHARE`` of GitHub repositories were imported from
+#: another forge, so their visitors are mannequins (``<login>-imported``, type
+#: ``mannequin``). On the Hub, each bot of ``BOT_PULL_SHARES`` opens one pull request on that
+#: share of models (librarian-bot adds base-model metadata, SFconvertbot safetensors weights);
+#: ``BOT_PULL_MERGE_SHARE`` of them are merged, the rest stay open.
+DELETED_ACCOUNT_SHARE = 0.03
+MIGRATED_REPOSITORY_SHARE = 0.05
+BOT_PULL_SHARES = {"librarian-bot": 0.10, "SFconvertbot": 0.15}
+BOT_PULL_TITLES = {"librarian-bot": "Librarian Bot: Add base_model information to model",
+                   "SFconvertbot": "Adding `safetensors` variant of this model"}
+BOT_PULL_MERGE_SHARE = 0.2
+DELETED_USER = "ghost"
 
 _WORDS = ["parser", "tokenizer", "cache", "config", "pipeline", "adapter", "export", "server"]
 
@@ -105,6 +120,7 @@ def generate_world(
     rng = random.Random(seed)
     unlinked = random.Random(f"{seed}:unlinked")
     quirks = random.Random(f"{seed}:quirks")
+    stand_ins = random.Random(f"{seed}:stand-ins")
     start = datetime(2022, 3, 2, tzinfo=UTC)
     for platform, shape in SHAPES.items():
         accounts: dict[str, Account] = {}
@@ -165,7 +181,13 @@ def generate_world(
                 for login in roster:
                     yield Membership(platform, owner, login)
             insiders = [owner] if not owner_is_org else roster
-            yield from _threads(platform, shape, repo, people, insiders, when, accounts, rng)
+            threads = list(_threads(platform, shape, repo, people, insiders, when, accounts,
+                                    rng))
+            if platform == "github":
+                threads = _stand_ins(threads, accounts, seed, stand_ins)
+            else:
+                threads += _bot_pulls(repo, threads, when, accounts, stand_ins)
+            yield from threads
         yield from (replace(m, children_count=children[m.repo]) for m in models)
         yield from accounts.values()
 
@@ -250,6 +272,50 @@ def _threads(platform: Platform, shape: PlatformShape, repo: str, people: list[s
             yield Comment(platform=platform, repo=repo, thread_number=number,
                           comment_id=f"{number}-{i}", author=rng.choice(insiders + [author]),
                           created_at=reply_at, body="(synthetic reply)")
+
+
+def _stand_ins(threads: list[Thread | Comment], accounts: dict[str, Account], seed: int,
+              rng: random.Random) -> list[Thread | Comment]:
+    """A GitHub repository's threads and comments with deleted visitors shown as ``ghost``
+    and, in an imported repository, visitors shown as mannequins. Deletion is drawn per
+    person (a hash of the login), so a deleted visitor is ``ghost`` everywhere."""
+    migrated = rng.random() < MIGRATED_REPOSITORY_SHARE
+    shown: dict[str, str] = {}
+    for login in {item.author for item in threads if item.author}:
+        if not login.startswith("visitor"):
+            continue
+        if migrated:
+            shown[login] = f"{login}-imported"
+            accounts.setdefault(shown[login], Account("github", shown[login], "mannequin"))
+        elif _draw(f"{seed}:deleted:{login}") < DELETED_ACCOUNT_SHARE:
+            shown[login] = DELETED_USER
+            accounts.pop(login, None)
+    return [replace(item, author=shown.get(item.author or "", item.author)) for item in threads]
+
+
+def _bot_pulls(repo: str, threads: list[Thread | Comment], when: datetime,
+               accounts: dict[str, Account], rng: random.Random) -> list[Thread]:
+    """The pull requests Hub bots open on a model, numbered after its other discussions."""
+    number = max((t.number for t in threads if isinstance(t, Thread)), default=0)
+    pulls = []
+    for bot, share in BOT_PULL_SHARES.items():
+        if rng.random() >= share:
+            continue
+        number += 1
+        opened = when + timedelta(days=rng.randrange(1, 400))
+        merged = (opened + timedelta(hours=rng.expovariate(1 / 48))
+                  if rng.random() < BOT_PULL_MERGE_SHARE else None)
+        accounts.setdefault(bot, Account("huggingface", bot, "bot"))
+        pulls.append(Thread(platform="huggingface", repo=repo, number=number,
+                            kind="pull_request", title=BOT_PULL_TITLES[bot], body="(synthetic)",
+                            author=bot, state="merged" if merged else "open",
+                            created_at=opened, closed_at=merged, merged_at=merged))
+    return pulls
+
+
+def _draw(text: str) -> float:
+    """A uniform number in [0, 1) fixed by ``text``."""
+    return int(sha1(text.encode()).hexdigest()[:12], 16) / 16**12
 
 
 def _commit(platform: Platform, repo: str, login: str, when: datetime,
