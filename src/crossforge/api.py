@@ -43,7 +43,7 @@ from crossforge.store.verification import TableCheck
 from crossforge.study import Step, Study, write_template
 from crossforge.worlds import corpus as corpus_source
 from crossforge.worlds import synthetic
-from crossforge.worlds.files import read_world
+from crossforge.worlds.files import read_world, unobserved_values
 
 if TYPE_CHECKING:  # imported where used: scikit-learn, SciPy, igraph and matplotlib are slow
     from crossforge.collection.collector import RebuildSummary
@@ -133,6 +133,24 @@ def world_from_corpus(corpus: str | Path, out: str | Path, *,
         raise ConfigError(f"--models must be 0 or more, not {models}")
     selection = corpus_source.CorpusSelection(repos=chosen, models=models)
     return corpus_source.write_corpus_world(corpus, out, selection)
+
+
+def mark_unobserved(world: str | Path, *, db: str | Path = DEFAULT_DB) -> dict[str, int]:
+    """Make unknown in a store collected from ``world`` (through the emulator) the values the
+    world did not observe, which the emulator served as the contracts' placeholders (0 forks
+    or stars, a user owner): run it after every collection from such a world.
+
+    Returns:
+        Per field, how many stored values were made unknown.
+
+    Raises:
+        ConfigError: the world file or the store is missing, or a world line is bad.
+    """
+    if not Path(db).is_file():
+        raise ConfigError(f"store {db} does not exist")
+    unobserved = unobserved_values(read_world(world))
+    with Store(db) as store:
+        return {field: store.forget_values(field, pairs) for field, pairs in unobserved.items()}
 
 
 def validate_relations(path: str | Path) -> dict:

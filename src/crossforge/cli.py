@@ -165,6 +165,18 @@ def world_from_corpus(
     console.print(f"wrote {out}: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
 
 
+@world_app.command("mark-unobserved")
+@_one_line_errors
+def world_mark_unobserved(
+    world: Annotated[Path, typer.Argument(help="The world file the store was collected from.")],
+    db: DbOption = Path(DEFAULT_DB),
+) -> None:
+    """Make unknown the values the world did not observe (served as placeholders)."""
+    counts = api.mark_unobserved(world, db=db)
+    console.print(f"made unknown in {db}: " + (", ".join(
+        f"{n:,} {field}" for field, n in counts.items()) or "nothing"))
+
+
 @app.command("validate-relations")
 @_one_line_errors
 def validate_relations(

@@ -32,6 +32,11 @@ _BATCH_ROWS = 20_000
 SOURCE_RANK: dict[str, int] = {"tag": 0, "git": 0, "api": 1, "card": 2, "inferred": 3}
 
 
+#: Repository columns a platform's contract forces a value into, which a study may make
+#: unknown again when that value was a placeholder (``Store.forget_values``).
+FORGETTABLE_COLUMNS = frozenset({"owner_type", "popularity", "forks", "downloads"})
+
+
 class Store:
     """An open crossforge database.
 
@@ -222,6 +227,28 @@ class Store:
                 f"INSERT OR REPLACE INTO {TABLES[kind]} ({', '.join(columns)}) "
                 f"SELECT {', '.join(columns)} FROM _batch"
             )
+
+    def forget_values(self, column: str, repositories: list[tuple[str, str]]) -> int:
+        """Make ``column`` unknown (NULL) for these (platform, repository) pairs: values a
+        source served that were placeholders, not observations (``docs/worlds.md``).
+
+        Returns:
+            How many stored values were made unknown.
+        """
+        if column not in FORGETTABLE_COLUMNS:
+            raise StoreError(f"repositories.{column} cannot be made unknown")
+        pairs = pa.table({"platform": [p for p, _ in repositories],
+                          "repo": [r for _, r in repositories]})
+        where = (f"{column} IS NOT NULL AND (platform, repo) IN "
+                 "(SELECT platform, repo FROM _unobserved)")
+        try:
+            with self.transaction(), self._registered("_unobserved", pairs):
+                changed = self._con.execute(
+                    f"SELECT count(*) FROM repositories WHERE {where}").fetchone()[0]
+                self._con.execute(f"UPDATE repositories SET {column} = NULL WHERE {where}")
+        except duckdb.Error as exc:
+            raise StoreError(f"write to {self.path} failed: {first_line(exc)}") from exc
+        return int(changed)
 
     @contextmanager
     def _registered(self, name: str, data: object) -> Iterator[None]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from crossforge.errors import ConfigError
-from crossforge.records import DocumentText
+from crossforge.records import DocumentText, Repository
 from crossforge.store.schema import PLATFORM_RECORDS
 
 #: What platforms serve: the stored platform records, and document texts (no table: the
@@ -71,6 +71,29 @@ def write_world(path: str | Path, records: Iterable[object]) -> int:
         raise
     partial.replace(path)
     return count
+
+
+#: Repository fields a platform's answer must hold, per platform, so the emulator serves a
+#: placeholder (0, a user) where a world record has none: GitHub's schema requires
+#: ``stargazers_count``, ``forks_count`` and ``owner.type``; the Hub's listing gives likes and
+#: downloads, and an owner is a user unless its organisation listing answers. A world record's
+#: empty field says the world did not observe it (``docs/worlds.md``).
+PLACEHOLDER_FIELDS: dict[str, tuple[str, ...]] = {
+    "github": ("owner_type", "popularity", "forks"),
+    "huggingface": ("owner_type", "popularity", "downloads"),
+}
+
+
+def unobserved_values(records: Iterable[object]) -> dict[str, list[tuple[str, str]]]:
+    """Per field of ``PLACEHOLDER_FIELDS``, the (platform, repository) pairs whose world
+    record leaves it empty: values a collection from the emulator gets as placeholders."""
+    unobserved: dict[str, list[tuple[str, str]]] = {}
+    for record in records:
+        if isinstance(record, Repository):
+            for name in PLACEHOLDER_FIELDS.get(record.platform, ()):
+                if getattr(record, name) is None:
+                    unobserved.setdefault(name, []).append((record.platform, record.repo))
+    return unobserved
 
 
 def read_world(path: str | Path) -> Iterator[object]:
