@@ -185,3 +185,14 @@ def test_the_report_checks_its_data_and_words_the_seed_comparison_both_ways(
     seed = text[text.index("## Seed comparison"):]
     seed = seed[:seed.index("\n## ", 1)]
     assert not re.search(r"[-−]\s?\d[\d.,]*\s?%", seed), seed
+
+
+def test_marking_unobserved_values_of_a_missing_world_or_store_is_one_line(
+        tmp_path: Path) -> None:
+    world_file = tmp_path / "world.jsonl"
+    write_world(world_file, world())
+    for args in ([str(tmp_path / "none.jsonl"), "--db", str(world_file)],
+                 [str(world_file), "--db", str(tmp_path / "none.duckdb")]):
+        result = RUNNER.invoke(app, ["world", "mark-unobserved", *args])
+        assert result.exit_code != 0 and "Traceback" not in result.output
+        assert len(result.output.strip().splitlines()) == 1, result.output

@@ -91,3 +91,19 @@ def test_version_1_file_is_migrated_in_place(tmp_path):
     with Store(path, read_only=True) as store:  # reading an old file upgrades it first
         assert store.schema_version == SCHEMA_VERSION >= 3
         assert store.counts()["commits"] == 1 and store.counts()["memberships"] == 0
+
+
+def test_forget_values_makes_placeholders_unknown_and_nothing_else(tmp_path):
+    served = [Repository("github", "solo/app", "code", "solo", "user", popularity=0, forks=0),
+              Repository("github", "acme/w", "code", "acme", "organization", forks=7)]
+    with Store(tmp_path / "s.duckdb") as store:
+        store.write(PROV, served)
+        assert store.forget_values("forks", [("github", "solo/app")]) == 1
+        assert store.forget_values("owner_type", [("github", "solo/app"),
+                                                  ("huggingface", "solo/app")]) == 1
+        assert store.forget_values("forks", [("github", "solo/app")]) == 0
+        rows = store.query("SELECT repo, owner_type, popularity, forks FROM repositories "
+                           "ORDER BY repo").fetchall()
+        with pytest.raises(StoreError, match="cannot be made unknown"):
+            store.forget_values("repo", [("github", "solo/app")])
+    assert rows == [("acme/w", "organization", None, 7), ("solo/app", None, 0, None)]
