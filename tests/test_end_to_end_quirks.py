@@ -13,6 +13,7 @@ type the world did not observe; and repositories outside the frame.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -45,7 +46,8 @@ FRAME = {"github": ["acme/tool", "solo/app"],
 
 def _commit(platform: str, repo: str, author: str | None, n: int, when: datetime) -> Commit:
     email = author if author and "@" in author else None
-    return Commit(platform, repo, f"{abs(hash((repo, n))):040x}"[:40], author,  # type: ignore[arg-type]
+    sha = hashlib.sha1(f"{repo}:{n}".encode()).hexdigest()
+    return Commit(platform, repo, sha, author,  # type: ignore[arg-type]
                   None if author is None else author.split("@")[0], email,
                   when + timedelta(hours=n), author, None, email, when + timedelta(hours=n),
                   subject=f"change {n}")
