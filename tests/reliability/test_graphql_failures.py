@@ -14,7 +14,7 @@ import pytest
 from graphql import build_schema
 
 from crossforge.collection.collector import CollectionSummary
-from crossforge.emulator import Emulator
+from crossforge.emulator import Emulator, Faults
 from crossforge.emulator.answer import Answer
 from crossforge.emulator.github import NODE_LIMIT, node_refusal, query_cost
 from crossforge.emulator.limits import Budget
@@ -106,3 +106,26 @@ def test_a_query_refused_whole_fails_its_batch_with_github_s_message(
         db, _ = collect(emulator.url, tmp_path)
     assert contents(db) == clean
     assert json.dumps(failed).count("GraphQL:") == len(GITHUB)
+
+
+def first_only(spec: str) -> str:
+    """``spec`` with the first seed whose rule fires on the first GraphQL query and not on
+    the second (a secondary limit met once, as a burst of queries meets it)."""
+    for seed in range(200):
+        faults = Faults.parse(f"{spec},seed={seed}")
+        if faults.draw("POST", "/graphql") and not faults.draw("POST", "/graphql"):
+            return f"{spec},seed={seed}"
+    raise AssertionError("no such seed")
+
+
+@pytest.mark.parametrize("rule", ["403:0.5:7@/graphql", "429:0.5:none@/graphql"])
+def test_a_graphql_secondary_limit_is_waited_out_as_github_documents(
+        rule: str, clean: dict[str, list[tuple]], tmp_path: Path) -> None:
+    """GitHub's secondary limit: 403 or 429 with "You have exceeded a secondary rate limit",
+    ``Retry-After`` when it says how long (else at least a minute); nothing is lost."""
+    summaries: list[CollectionSummary] = []
+    with Emulator.from_records(WORLD, faults=first_only(rule)) as emulator:
+        db, waits = collect(emulator.url, tmp_path, summaries=summaries)
+    assert not summaries[0].failed.get("github")
+    assert (7.0 if ":7@" in rule else 60.0) in waits
+    assert contents(db) == clean
