@@ -14,6 +14,9 @@ Against the API emulator serving a small SYNTHETIC world (``tests/reliability/he
   lifted, which must complete it;
 - the resume edge cases: a resumed walk whose next link loops back, a resumed page that
   repeats its predecessor, a Hub discussion listing that loops;
+- the real APIs' behaviours: a page that repeats under GitHub's ``/repositories/{id}`` page
+  URLs, a Hub collection without a token over deleted, private and gated models, a Hub
+  collection paced by its ``RateLimit`` headers (no 429);
 - ``python -m crossforge collect`` killed with SIGKILL at seeded random moments, resumed;
 - fake tokens (accepted, rotated, rejected): occurrences in files and output;
 - how a task ends (a world with model cards, against its own clean run): discussion details
@@ -67,7 +70,14 @@ from tests.reliability.test_caps_and_failures import (
     stop_after_pages,
 )
 from tests.reliability.test_fault_matrix import SPECS
-from tests.reliability.test_outcomes import CARD_TABLES, CARDS, card_rows, task_states
+from tests.reliability.test_outcomes import (
+    CARD_TABLES,
+    CARDS,
+    MODELS,
+    card_rows,
+    cli_collect,
+    task_states,
+)
 from tests.reliability.test_secrets import GOOD, HUB, REJECTED
 
 HERE = Path(__file__).resolve().parent
@@ -145,6 +155,7 @@ def main() -> None:
     caps = capped(tmp / "caps")
     endings = outcomes(tmp / "outcomes")
     edges = resume_edges(tmp / "edges", clean)
+    real = real_api(tmp / "real-api", clean)
     rng = random.Random(2026)
     moments = [(rng.randint(1, total_requests - 1), rng.uniform(0, 0.05))
                for _ in range(KILLS)]
@@ -184,20 +195,21 @@ def main() -> None:
         "faults": faults, "faults_tried": len(faults),
         "faults_survived": sum(f["survived"] for f in faults),
         "faults_injected": dict(injected), "unrecoverable": unrecoverable,
-        "caps": caps, "resume_edge_cases": edges, "outcomes": endings,
+        "caps": caps, "resume_edge_cases": edges, "outcomes": endings, "real_api": real,
         "kills": KILLS, "kills_survived": survived_kills, "kill_runs": kills,
         "records_lost": sum(f["lost"] for f in faults) + sum(k["lost"] for k in kills)
         + sum(u["lost"] + u["others_lost"] for u in unrecoverable) + caps["lost_after_lift"]
-        + sum(e["lost"] for e in edges) + sum(o["lost"] for o in endings),
+        + sum(e["lost"] for e in edges) + sum(o["lost"] for o in endings)
+        + sum(int(r["lost"]) for r in real),
         "duplicates": sum(f["duplicates"] for f in faults) + sum(k["duplicates"] for k in kills)
-        + sum(o["duplicates"] for o in endings),
+        + sum(o["duplicates"] for o in endings) + sum(int(r["duplicates"]) for r in real),
         "damaged_raw": damaged_raw(tmp / "damaged", tmp / "clean"),
         "token_occurrences": tokens, "seconds": round(time.time() - started, 1),
     }
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / "reliability.json").write_text(json.dumps(result, indent=2) + "\n")
     details = ("faults", "unrecoverable", "kill_runs", "caps", "resume_edge_cases",
-               "outcomes")
+               "outcomes", "real_api")
     print(json.dumps({k: v for k, v in result.items() if k not in details}, indent=2))
 
 
@@ -330,6 +342,54 @@ def resume_edges(folder: Path, clean: dict[str, list[tuple]]) -> list[dict[str, 
         print(f"resume edge case {outcome['case']}: lost {outcome['lost']}, extra "
               f"{outcome['extra']}, duplicates {outcome['duplicates']}")
     return outcomes
+
+
+def real_api(folder: Path, clean: dict[str, list[tuple]]) -> list[dict[str, object]]:
+    """The real APIs' behaviours the collectors must handle, each against its clean run:
+    GitHub pages linked by repository id (``/repositories/{id}/…``) with a page that
+    repeats; a Hub collection without a token over deleted, private and gated models (the
+    Hub answers 401 for each); a Hub collection paced by the ``RateLimit`` header every
+    answer carries, which must meet no 429."""
+    results: list[dict[str, object]] = []
+    target = folder / "repeat-id-urls"
+    target.mkdir(parents=True)
+    with Emulator.from_records(WORLD, faults=f"repeat:0.5@/repos/{PAGED}/commits,seed=5"
+                               ) as emulator:
+        db, _ = collect(emulator.url, target)
+        repeated = emulator.faults.produced["repeat"] if emulator.faults else 0
+    results.append({"case": "page repeats under id URLs", "repeats_injected": repeated,
+                    **compare(contents(db), clean), "duplicates": duplicates(db)})
+    gone = ["user00/deleted-model", "user00/private-model"]
+    target = folder / "tokenless-hub"
+    target.mkdir(parents=True)
+    framed_db(target / "db.duckdb", [*FRAME, *(("huggingface", repo) for repo in gone)])
+    with Emulator.from_records(CARDS) as emulator:
+        (target / "clean").mkdir()
+        baseline, _ = collect(emulator.url, target / "clean")
+    with Emulator.from_records(CARDS, hub_hides_missing=True, gated=[MODELS[0]]) as emulator:
+        code, _ = cli_collect(target, emulator.url, emulator.url, hub_token="")
+    states = task_states(target / "db.duckdb")
+    results.append({"case": "tokenless hub over deleted, private and gated models",
+                    "exit_code": code,
+                    "missing_recorded": sorted(f"{r} {t}" for (r, t), s in states.items()
+                                               if s == "missing"),
+                    **compare(contents(target / "db.duckdb"), contents(baseline)),
+                    "duplicates": duplicates(target / "db.duckdb")})
+    target = folder / "hub-pacing"
+    target.mkdir(parents=True)
+    with Emulator.from_records(WORLD, hub_limit=15, hub_resolver_limit=15) as emulator:
+        emulator.hub_window = 1
+        db, waits = collect(emulator.url, target, slept=True)
+        refused = sum(emulator.requests.values()) - len(emulator.log)
+    results.append({"case": "hub paced from its RateLimit headers", "refused_429": refused,
+                    "paced_seconds": round(sum(waits), 1), **compare(contents(db), clean),
+                    "duplicates": duplicates(db)})
+    for result in results:
+        print(f"real API case {result['case']}: lost {result['lost']}, extra "
+              f"{result['extra']}, duplicates {result['duplicates']}, "
+              + ", ".join(f"{k} {v}" for k, v in result.items()
+                          if k not in ("case", "lost", "extra", "duplicates")))
+    return results
 
 
 def damaged_raw(folder: Path, collected: Path, count: int = 5) -> dict[str, object]:

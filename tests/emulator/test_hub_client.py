@@ -115,9 +115,23 @@ def test_discussions_list_past_fifty_with_filters_and_details(client: object) ->
     merged = [d for d in closed if d.status == "merged"]
     assert merged and {d.status for d in closed} == {"closed", "merged"}
     details = client.get_discussion_details(BIG, merged[0].num)
-    assert [e.type for e in details.events] == ["comment", "comment", "status-change"]
+    said = [e for e in details.events if e.type in ("comment", "status-change")]
+    assert [e.type for e in said] == ["comment", "comment", "status-change"]
     assert details.merge_commit_oid and details.conflicting_files == []
-    assert details.events[1].author == "member01"
+    assert said[1].author == "member01"
+
+
+def test_discussions_carry_the_hubs_four_event_types_and_pull_requests_a_diff(
+        client: object) -> None:
+    pulls = [client.get_discussion_details(BIG, d.num)
+             for d in client.get_repo_discussions(BIG, discussion_type="pull_request")]
+    assert {e.type for d in pulls for e in d.events} == {
+        "comment", "status-change", "commit", "title-change"}
+    commits = [e for d in pulls for e in d.events if e.type == "commit"]
+    assert len(commits) == len(pulls) and all(len(e.oid) == 40 and e.summary for e in commits)
+    renamed = [e for d in pulls for e in d.events if e.type == "title-change"]
+    assert all(e.new_title and e.old_title != e.new_title for e in renamed)
+    assert all(d.diff and d.diff.startswith("diff --git") for d in pulls)
 
 
 def test_list_organization_members_follows_pages(client: object) -> None:

@@ -6,14 +6,21 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from types import SimpleNamespace
 
 import httpx
 import pytest
 
 import crossforge.emulator.limits as rate_limits_module
+from crossforge.collection.collector import Collector
 from crossforge.emulator import Emulator
 from crossforge.records import Repository
+from crossforge.sources.github import GitHubSource
+from crossforge.sources.http import ApiClient
+from crossforge.sources.hub import HubSource
+from crossforge.sources.raw import RawStore
+from crossforge.store import Store
 from crossforge.worlds import synthetic
 
 WORLD = list(synthetic.generate_world(4, 9))
@@ -130,3 +137,39 @@ def test_hub_resolver_has_its_own_bucket_named_in_its_headers() -> None:
     assert 429 not in answers and spent.status_code == 429 and api.status_code == 200
     assert spent.headers["ratelimit"].startswith('"resolvers";r=0;t=')
     assert spent.headers["ratelimit-policy"] == '"fixed window";"resolvers";q=2;w=300'
+
+
+def test_every_hub_answer_carries_its_bucket_so_a_client_can_pace() -> None:
+    with Emulator.from_records(WORLD, hub_limit=3) as limited:
+        answers = [httpx.get(f"{limited.url}/api/models/{MODEL}", headers=auth("x"))
+                   for _ in range(3)]
+        card = httpx.get(f"{limited.url}/{MODEL}/resolve/main/README.md", headers=auth("x"))
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert [a.headers["ratelimit"].split(";t=")[0] for a in answers] == [
+        '"api";r=2', '"api";r=1', '"api";r=0']
+    assert all(a.headers["ratelimit-policy"] == '"fixed window";"api";q=3;w=300'
+               for a in answers)
+    assert card.headers["ratelimit"].startswith('"resolvers";r=')
+
+
+def test_a_hub_collection_paces_from_the_headers_and_meets_no_429(tmp_path: Path) -> None:
+    models = [r.repo for r in WORLD if isinstance(r, Repository)
+              and r.platform == "huggingface"][:1]
+    with Emulator.from_records(WORLD, hub_limit=2, hub_resolver_limit=2) as limited:
+        limited.hub_window = 1
+        raw = RawStore(tmp_path / "raw")
+        clients = [ApiClient(limited.url, platform, raw, tokens=["t"])
+                   for platform in ("github", "huggingface")]
+        try:
+            with Store(tmp_path / "db.duckdb") as store:
+                summary = Collector(store, github_source=GitHubSource(clients[0]),
+                                    hub_source=HubSource(clients[1])).collect(
+                    [("huggingface", model) for model in models])
+        finally:
+            for client in clients:
+                client.close()
+            raw.close()
+        asked, answered = sum(limited.requests.values()), len(limited.log)
+    assert not summary.failed.get("huggingface")
+    assert asked > 2 and asked == answered  # every request was charged: none refused
+    assert clients[1].budget.waited_seconds > 0

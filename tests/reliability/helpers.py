@@ -55,13 +55,21 @@ TABLES = ("accounts", "comments", "commits", "derivations", "memberships", "repo
 def collect(url: str, tmp: Path, frame: list[tuple[str, str]] = FRAME, *,
             timeout: float = 30.0, token: str = "reliability-test", caps: Caps | None = None,
             on_progress: Callable[[CollectionProgress], None] | None = None,
-            summaries: list[CollectionSummary] | None = None) -> tuple[Path, list[float]]:
-    """Collect ``frame`` from ``url`` into ``tmp``; the waits are recorded, not slept (the
-    run's summary is appended to ``summaries`` when given)."""
+            summaries: list[CollectionSummary] | None = None,
+            slept: bool = False) -> tuple[Path, list[float]]:
+    """Collect ``frame`` from ``url`` into ``tmp``; the waits are recorded, and slept only
+    when ``slept`` (an emulator whose rate-limit windows pass in real time); the run's
+    summary is appended to ``summaries`` when given."""
     raw, waits = RawStore(tmp / "raw"), []
-    breaker = Breaker(sleep=waits.append)
+
+    def wait(seconds: float) -> None:
+        waits.append(seconds)
+        if slept:
+            time.sleep(seconds)
+
+    breaker = Breaker(sleep=wait)
     clients = [ApiClient(url, platform, raw, tokens=[token], timeout=timeout,
-                         sleep=waits.append, breaker=breaker)
+                         sleep=wait, breaker=breaker)
                for platform in ("github", "huggingface")]
     try:
         with Store(tmp / "db.duckdb") as store:

@@ -12,7 +12,7 @@ import base64
 import hashlib
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from importlib.resources import files
 from typing import Any
@@ -69,8 +69,19 @@ def user(world: World, login: str | None) -> dict[str, Any] | None:
     return _simple_user(login, kind)
 
 
+def account_id(login: str) -> int:
+    """The numeric id of a user or organization (``/organizations/{id}/…`` paths use it)."""
+    return DELETED_USER_ID if login == DELETED_USER_LOGIN else stable_int(login) % 10**8
+
+
+def organization_login(world: World, number: str) -> str | None:
+    """The organization whose id is ``number``, if the world holds one."""
+    return next((name for platform, name in world.organizations
+                 if platform == "github" and str(account_id(name)) == number), None)
+
+
 def _simple_user(login: str, kind: str) -> dict[str, Any]:
-    number = DELETED_USER_ID if login == DELETED_USER_LOGIN else stable_int(login) % 10**8
+    number = account_id(login)
     url = f"{API}/users/{login}"
     return {
         "login": login, "id": number,
@@ -230,9 +241,8 @@ def issue(world: World, repo: str, item: Thread) -> dict[str, Any]:
     number = stable_int(f"{repo}#{item.number}") % 10**9
     url = f"{API}/repos/{repo}/issues/{item.number}"
     is_pull = item.kind == "pull_request"
-    closed = item.state not in ("open", "draft", None)
+    closed = _closed(item)
     closed_at = item.closed_at or (item.merged_at if closed else None)
-    times = [t for t in (item.created_at, closed_at, *(c.created_at for c in said)) if t]
     answer: dict[str, Any] = {
         "url": url, "repository_url": f"{API}/repos/{repo}",
         "labels_url": f"{url}/labels{{/name}}", "comments_url": f"{url}/comments",
@@ -243,7 +253,7 @@ def issue(world: World, repo: str, item: Thread) -> dict[str, Any]:
         "user": user(world, item.author), "labels": [],
         "state": "closed" if closed else "open", "locked": False, "assignee": None,
         "assignees": [], "milestone": None, "comments": len(said),
-        "created_at": iso(item.created_at), "updated_at": iso(max(times) if times else None),
+        "created_at": iso(item.created_at), "updated_at": iso(updated_at(world, repo, item)),
         "closed_at": iso(closed_at), "author_association": association, "type": None,
         "active_lock_reason": None,
         "sub_issues_summary": {"total": 0, "completed": 0, "percent_completed": 0},
@@ -260,6 +270,86 @@ def issue(world: World, repo: str, item: Thread) -> dict[str, Any]:
         answer["pull_request"] = {"url": pulls, "html_url": web, "diff_url": f"{web}.diff",
                                   "patch_url": f"{web}.patch", "merged_at": iso(item.merged_at)}
     return answer
+
+
+def _closed(item: Thread) -> bool:
+    return item.state not in ("open", "draft", None)
+
+
+def updated_at(world: World, repo: str, item: Thread) -> datetime | None:
+    """A thread's last change the world knows of: its opening, closing or latest comment."""
+    said = world.thread_comments("github", repo).get(item.number, [])
+    closed_at = item.closed_at or (item.merged_at if _closed(item) else None)
+    times = [t for t in (item.created_at, closed_at, *(c.created_at for c in said)) if t]
+    return max(times) if times else None
+
+
+#: ``GET /repos/{o}/{r}/issues``'s filters and orders, as GitHub documents them.
+ISSUE_STATES = ("open", "closed", "all")
+ISSUE_SORTS = ("created", "updated", "comments")
+
+
+def listed_issues(world: World, repo: str, query: dict[str, Any]) -> list[Thread] | str:
+    """The threads ``/issues`` lists for ``query``: ``state`` (``open`` unless asked, as on
+    GitHub), ``since`` (updated at or after), ``sort`` (``created`` unless asked) and
+    ``direction`` (``desc`` unless asked); the name of a parameter whose value GitHub
+    refuses instead."""
+    state, order = query.get("state", "open"), query.get("sort", "created")
+    direction = query.get("direction", "desc")
+    if state not in ISSUE_STATES:
+        return "state"
+    if order not in ISSUE_SORTS:
+        return "sort"
+    if direction not in ("asc", "desc"):
+        return "direction"
+    since = None
+    if "since" in query:
+        try:
+            since = datetime.fromisoformat(str(query["since"]).replace("Z", "+00:00"))
+        except ValueError:
+            return "since"
+    threads = [t for t in world.threads.get(("github", repo), [])
+               if state == "all" or _closed(t) == (state == "closed")]
+    if since is not None:
+        threads = [t for t in threads if (changed := updated_at(world, repo, t)) is not None
+                   and changed >= since]
+    floor = datetime.min.replace(tzinfo=UTC)
+    said = world.thread_comments("github", repo)
+
+    def key(t: Thread) -> tuple[Any, int]:
+        if order == "updated":
+            return updated_at(world, repo, t) or floor, t.number
+        if order == "comments":
+            return len(said.get(t.number, [])), t.number
+        return t.created_at or floor, t.number
+
+    return sorted(threads, key=key, reverse=direction == "desc")
+
+
+def organization(world: World, login: str) -> dict[str, Any]:
+    """An ``organization-full``: counts of what the world holds; fields it does not carry are
+    GitHub's values for an organization without them (no description, an empty blog; no
+    name, company, location or e-mail, which the schema does not let be null).
+    Its creation is that of its first repository (the organization existed by then)."""
+    url = f"{API}/orgs/{login}"
+    repositories = [r for (platform, _), r in world.repositories.items()
+                    if platform == "github" and r.owner == login]
+    created = min((r.created_at for r in repositories if r.created_at), default=None)
+    changed = max((r.last_modified or r.created_at for r in repositories
+                   if r.last_modified or r.created_at), default=created)
+    number = account_id(login)
+    return {
+        "login": login, "id": number, "node_id": node_id("Organization", number), "url": url,
+        "repos_url": f"{url}/repos", "events_url": f"{url}/events", "hooks_url": f"{url}/hooks",
+        "issues_url": f"{url}/issues", "members_url": f"{url}/members{{/member}}",
+        "public_members_url": f"{url}/public_members{{/member}}",
+        "avatar_url": f"https://avatars.githubusercontent.com/u/{number}?v=4",
+        "description": None, "blog": "", "twitter_username": None, "is_verified": False,
+        "has_organization_projects": True, "has_repository_projects": True,
+        "public_repos": len(repositories), "public_gists": 0, "followers": 0, "following": 0,
+        "html_url": f"{WEB}/{login}", "type": "Organization", "archived_at": None,
+        "created_at": iso(created), "updated_at": iso(changed),
+    }
 
 
 def pull(world: World, repo: str, item: Thread) -> dict[str, Any]:
@@ -510,6 +600,76 @@ def _blob(text: str | None) -> dict[str, Any] | None:
             "byteSize": len(data), "isBinary": False, "text": text}
 
 
+#: GitHub's GraphQL node limits ("Rate limits and node limits for the GraphQL API"): at most
+#: 100 items a connection (``first``/``last``), 500,000 nodes a query.
+CONNECTION_LIMIT = 100
+NODE_LIMIT = 500_000
+#: What GitHub says when a query, or one field of it, timed out (the rest of ``data`` is
+#: still answered).
+GRAPHQL_TIMEOUT = ("Something went wrong while executing your query. This may be the result "
+                   "of a timeout, or it could be a GitHub bug. Please include `{id}` when "
+                   "reporting this issue.")
+
+
+def node_refusal(query: str, variables: dict[str, Any] | None = None,
+                 schema: GraphQLSchema = SCHEMA) -> dict[str, Any] | None:
+    """GitHub's refusal of a query beyond its node limits, before running it: a connection
+    asked for more than 100 items (``EXCESSIVE_PAGINATION``) or up to more than 500,000
+    nodes in all (``MAX_NODE_LIMIT_EXCEEDED``); ``None`` for a query within them."""
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return None
+    nodes = 0
+    for name, multiplier, size in _connections(document, variables or {}, schema):
+        if size > CONNECTION_LIMIT:
+            return {"errors": [{"type": "EXCESSIVE_PAGINATION", "message": (
+                f"Requesting {size} records on the `{name}` connection exceeds the `first` "
+                f"limit of {CONNECTION_LIMIT} records.")}]}
+        nodes += multiplier * size
+    if nodes > NODE_LIMIT:
+        return {"errors": [{"type": "MAX_NODE_LIMIT_EXCEEDED", "message": (
+            f"This query requests up to {nodes:,} possible nodes which exceeds the maximum "
+            f"limit of {NODE_LIMIT:,}.")}]}
+    return None
+
+
+def _connections(document: Any, variables: dict[str, Any], schema: GraphQLSchema
+                 ) -> Iterator[tuple[str, int, int]]:
+    """Every connection a query asks for: its name, how many times it may be filled (the
+    items its enclosing connections may return) and its ``first``/``last``."""
+    fragments = {d.name.value: d for d in document.definitions
+                 if isinstance(d, FragmentDefinitionNode)}
+
+    def walk(selections: Any, parent: Any, multiplier: int) -> Iterator[tuple[str, int, int]]:
+        for node in selections.selections:
+            if isinstance(node, FragmentSpreadNode):
+                fragment = fragments[node.name.value]
+                yield from walk(fragment.selection_set,
+                                schema.type_map[fragment.type_condition.name.value], multiplier)
+                continue
+            if isinstance(node, InlineFragmentNode):
+                yield from walk(node.selection_set, schema.type_map[
+                    node.type_condition.name.value] if node.type_condition else parent,
+                    multiplier)
+                continue
+            field = getattr(parent, "fields", {}).get(node.name.value)
+            if field is None or node.selection_set is None:
+                continue
+            inner = multiplier
+            if get_named_type(field.type).name.endswith("Connection"):
+                size = next((int(value_from_ast_untyped(a.value, variables) or 1)
+                             for a in node.arguments or ()
+                             if a.name.value in ("first", "last")), 1)
+                yield node.name.value, multiplier, size
+                inner = multiplier * size
+            yield from walk(node.selection_set, get_named_type(field.type), inner)
+
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            yield from walk(definition.selection_set, schema.query_type, 1)
+
+
 def query_cost(query: str, variables: dict[str, Any] | None = None,
                schema: GraphQLSchema = SCHEMA) -> tuple[int, list[str]]:
     """GitHub's documented rate-limit score of a query, and the repositories it names.
@@ -524,55 +684,44 @@ def query_cost(query: str, variables: dict[str, Any] | None = None,
     except GraphQLError:
         return 1, []
     variables = variables or {}
+    requests = sum(multiplier for _, multiplier, _ in _connections(document, variables, schema))
+    return max(1, math.floor(requests / 100 + 0.5)), _repositories(document, variables)
+
+
+def _repositories(document: Any, variables: dict[str, Any]) -> list[str]:
+    """The repositories a query's top-level ``repository`` fields name (``owner/name``)."""
     fragments = {d.name.value: d for d in document.definitions
                  if isinstance(d, FragmentDefinitionNode)}
     repos: list[str] = []
-    requests = 0
 
-    def argument(node: FieldNode, name: str) -> Any:
-        for arg in node.arguments or ():
-            if arg.name.value == name:
-                return value_from_ast_untyped(arg.value, variables)
-        return None
-
-    def walk(selections: Any, parent: Any, multiplier: int, depth: int) -> None:
-        nonlocal requests
+    def walk(selections: Any) -> None:
         for node in selections.selections:
             if isinstance(node, FragmentSpreadNode):
-                fragment = fragments[node.name.value]
-                walk(fragment.selection_set, schema.type_map[fragment.type_condition.name.value],
-                     multiplier, depth)
-                continue
-            if isinstance(node, InlineFragmentNode):
-                condition = schema.type_map[node.type_condition.name.value] \
-                    if node.type_condition else parent
-                walk(node.selection_set, condition, multiplier, depth)
-                continue
-            field = getattr(parent, "fields", {}).get(node.name.value)
-            if field is None or node.selection_set is None:
-                continue
-            if depth == 0 and node.name.value == "repository":
-                repos.append(f"{argument(node, 'owner')}/{argument(node, 'name')}")
-            inner = multiplier
-            if get_named_type(field.type).name.endswith("Connection"):
-                requests += multiplier
-                inner = multiplier * int(argument(node, "first") or argument(node, "last") or 1)
-            walk(node.selection_set, get_named_type(field.type), inner, depth + 1)
+                walk(fragments[node.name.value].selection_set)
+            elif isinstance(node, InlineFragmentNode):
+                walk(node.selection_set)
+            elif isinstance(node, FieldNode) and node.name.value == "repository":
+                named = {a.name.value: value_from_ast_untyped(a.value, variables)
+                         for a in node.arguments or ()}
+                repos.append(f"{named.get('owner')}/{named.get('name')}")
 
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode):
-            walk(definition.selection_set, schema.query_type, 1, 0)
-    return max(1, math.floor(requests / 100 + 0.5)), repos
+            walk(definition.selection_set)
+    return repos
 
 
 def graphql(world: World, body: bytes, budget: dict[str, int], cost: int = 1, *,
-            renamed: dict[str, str] | None = None, blocked: set[str] | None = None) -> Answer:
+            renamed: dict[str, str] | None = None, blocked: set[str] | None = None,
+            timing_out: set[str] | None = None) -> Answer:
     """Execute a query on the emulator's schema subset; unknown fields fail as on GitHub.
 
     ``renamed`` (``{new: old}``, the world holding ``old``): either name resolves, as GitHub
     follows renames in GraphQL, with ``nameWithOwner`` the new one. A ``blocked`` repository
     answers like a missing one: ``null`` with a ``NOT_FOUND`` error beside the other
-    results (GitHub documents no GraphQL form of its REST 451).
+    results (GitHub documents no GraphQL form of its REST 451). A ``timing_out`` one is a
+    partial failure: ``null`` with GitHub's timeout error (no ``type``) beside the rest. A
+    query beyond the node limits is refused whole (``node_refusal``).
     """
     current = {old: new for new, old in (renamed or {}).items()}
     try:
@@ -580,6 +729,9 @@ def graphql(world: World, body: bytes, budget: dict[str, int], cost: int = 1, *,
         query = request["query"]
     except (ValueError, KeyError, TypeError):
         return 400, {}, {"message": "Problems parsing JSON"}
+    refusal = node_refusal(query, request.get("variables"))
+    if refusal is not None:
+        return 200, {}, refusal
 
     def resolve_repository(info: Any, owner: str, name: str,
                            followRenames: bool = True) -> dict[str, Any]:  # noqa: N803
@@ -587,6 +739,8 @@ def graphql(world: World, body: bytes, budget: dict[str, int], cost: int = 1, *,
         repo = (renamed or {}).get(asked, asked)
         if ("github", repo) not in world.repositories or asked in (blocked or ()):
             raise GraphQLError(f"Could not resolve to a Repository with the name '{asked}'.")
+        if asked in (timing_out or ()):
+            raise GraphQLError(GRAPHQL_TIMEOUT.format(id=f"{hex(stable_int(asked))[2:10]}"))
         return _graphql_repository(world, repo, current.get(repo))
 
     root = {"repository": resolve_repository,
@@ -600,7 +754,8 @@ def graphql(world: World, body: bytes, budget: dict[str, int], cost: int = 1, *,
     if result.data is not None:
         answer["data"] = result.data
     if result.errors:
-        answer["errors"] = [{"message": e.message, "path": e.path,
-                             "type": "NOT_FOUND" if "Could not resolve" in e.message
-                             else "INVALID"} for e in result.errors]
+        answer["errors"] = [{"message": e.message, "path": e.path, **(
+            {} if e.message.startswith("Something went wrong") else {
+                "type": "NOT_FOUND" if "Could not resolve" in e.message else "INVALID"})}
+            for e in result.errors]
     return 200, {}, answer

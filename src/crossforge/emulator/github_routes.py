@@ -1,12 +1,17 @@
 """GitHub's paths, routed to their answers (``github`` renders them from the world).
 
-A renamed repository's old name answers ``301`` to the new one's path and a blocked one
-``451``, as GitHub does; everything not served is GitHub's ``404``. The routes are methods of
+A repository is served at ``/repos/{owner}/{repo}/…`` and at ``/repositories/{id}/…``, and
+its listings' ``Link`` URLs use the second shape, as GitHub's do (so does an organization's
+members listing, at ``/organizations/{id}/members``). A renamed repository's old name answers
+``301`` to ``/repositories/{id}/…`` and a blocked one ``451``, as GitHub does; everything not
+served is GitHub's ``404``. The routes are methods of
 the emulator, so a test's emulator may answer one differently (say, ``_search``).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,6 +27,20 @@ def _not_found() -> Answer:
     return 404, {}, github.error(404, "Not Found")
 
 
+def invalid(field: str, resource: str) -> Answer:
+    """GitHub's 422 for a parameter whose value it refuses."""
+    return 422, {}, {**github.error(422, "Validation Failed"), "errors": [
+        {"resource": resource, "field": field, "code": "invalid"}]}
+
+
+def _last_modified(when: str | None) -> dict[str, str]:
+    """``Last-Modified`` (an HTTP date) of an object's ``updated_at``, as GitHub sends."""
+    if when is None:
+        return {}
+    moment = datetime.fromisoformat(when.replace("Z", "+00:00"))
+    return {"Last-Modified": format_datetime(moment, usegmt=True)}
+
+
 class GitHubRoutes:
     """The emulator's GitHub side: what it serves, at which URL, and which repositories are
     renamed (``{new: old}``) or blocked."""
@@ -30,6 +49,7 @@ class GitHubRoutes:
     url: str
     renamed: dict[str, str]
     blocked: set[str]
+    timing_out: set[str]
 
     def _github(self, method: str, path: str, query: dict[str, Any], body: bytes,
                 budget: Budget, cost: int = 1) -> Answer:
@@ -39,7 +59,7 @@ class GitHubRoutes:
         segments = path.strip("/").split("/")
         if method == "POST" and path == "/graphql":
             return github.graphql(world, body, budget, cost, renamed=self.renamed,
-                                  blocked=self.blocked)
+                                  blocked=self.blocked, timing_out=self.timing_out)
         if segments == ["repositories"]:
             since = int(query.get("since", 0))
             listed = sorted((i, r) for r, i in world.github_ids.items() if i > since)[:100]
@@ -51,13 +71,23 @@ class GitHubRoutes:
         if segments[:1] == ["orgs"] and len(segments) == 2:
             if not world.is_organization("github", segments[1]):
                 return _not_found()
-            return 200, {}, {**(github.user(world, segments[1]) or {}), "type": "Organization",
-                             "url": f"{github.API}/orgs/{segments[1]}"}
+            answer = github.organization(world, segments[1])
+            return 200, _last_modified(answer["updated_at"]), answer
+        if segments[:1] == ["organizations"] and len(segments) == 3:
+            segments = ["orgs", github.organization_login(world, segments[1]) or "",
+                        segments[2]]
         if segments[:1] == ["orgs"] and len(segments) == 3 and segments[2] == "members":
             logins = world.members.get(("github", segments[1]))
             if logins is None:
                 return _not_found()
-            return paged(path, query, [github.user(world, u) for u in logins], url)
+            listing = f"/organizations/{github.account_id(segments[1])}/members"
+            return paged(listing, query, [github.user(world, u) for u in logins], url)
+        if segments[:1] == ["repositories"] and len(segments) >= 2:
+            repo = world.github_repository(segments[1])
+            if repo is None:
+                return _not_found()
+            return self._moved(repo, [], {}, blocked_only=True) \
+                or self._github_repository(repo, segments[2:], query)
         if segments[:1] != ["repos"] or len(segments) < 3:
             return _not_found()
         repo = f"{segments[1]}/{segments[2]}"
@@ -67,14 +97,16 @@ class GitHubRoutes:
         repo = self.renamed.get(repo, repo)
         if ("github", repo) not in world.repositories:
             return _not_found()
-        return self._github_repository(repo, segments[3:], path, query)
+        return self._github_repository(repo, segments[3:], query)
 
-    def _github_repository(self, repo: str, rest: list[str], path: str,
-                           query: dict[str, Any]) -> Answer:
-        """``/repos/{owner}/{repo}`` and the paths under it, for a repository the world holds."""
+    def _github_repository(self, repo: str, rest: list[str], query: dict[str, Any]) -> Answer:
+        """``/repos/{owner}/{repo}`` and the paths under it, for a repository the world holds
+        (``repo`` is its name there); listings link pages by the repository's id."""
         world, url = self.world, self.url
+        path = "/".join([f"/repositories/{world.github_ids[repo]}", *rest])
         if not rest:
-            return 200, {}, github.repository(world, repo)
+            answer = github.repository(world, repo)
+            return 200, _last_modified(answer["updated_at"]), answer
         if rest == ["commits"]:
             commits = world.commits.get(("github", repo), [])
             if not commits:
@@ -82,7 +114,9 @@ class GitHubRoutes:
             return paged(path, query, commits, url,
                          convert=lambda c: github.commit(world, repo, c))
         if rest == ["issues"]:
-            threads = world.threads.get(("github", repo), [])
+            threads = github.listed_issues(world, repo, query)
+            if isinstance(threads, str):
+                return invalid(threads, "Issue")
             return paged(path, query, threads, url,
                          convert=lambda t: github.issue(world, repo, t))
         if rest == ["issues", "comments"]:
@@ -108,8 +142,7 @@ class GitHubRoutes:
         try:
             hits = github.search_repositories(world, query.get("q", ""))
         except ValueError:
-            return 422, {}, {**github.error(422, "Validation Failed"), "errors": [
-                {"resource": "Search", "field": "q", "code": "invalid"}]}
+            return invalid("q", "Search")
         page, size = page_of(query)
         if page * size > github.SEARCH_CAP:
             return 422, {}, github.error(422, "Only the first 1000 search results are available")
@@ -118,16 +151,19 @@ class GitHubRoutes:
         return 200, page_links(path, query, page, size, shown, base=self.url), {
             "total_count": len(hits), "incomplete_results": False, "items": items}
 
-    def _moved(self, repo: str, rest: list[str], query: dict[str, Any]) -> Answer | None:
-        """A renamed repository's old name (301 to the new one) or a blocked one (451)."""
+    def _moved(self, repo: str, rest: list[str], query: dict[str, Any], *,
+               blocked_only: bool = False) -> Answer | None:
+        """A renamed repository's old name (301 to its id's path, as GitHub redirects) or a
+        blocked one (451)."""
         if repo in self.blocked:
             return 451, {}, {"message": "Repository access blocked",
                              "block": {"reason": "dmca", "created_at": "2024-01-01T00:00:00Z",
                                        "html_url": "https://github.com/github/dmca"}}
         new = next((n for n, old in self.renamed.items() if old == repo), None)
-        if new is None or new == repo:
+        if blocked_only or new is None or new == repo or repo not in self.world.github_ids:
             return None
-        target = "/".join(["/repos", new, *rest]) + (f"?{urlencode(query)}" if query else "")
+        target = "/".join([f"/repositories/{self.world.github_ids[repo]}", *rest]) + (
+            f"?{urlencode(query, doseq=True)}" if query else "")
         return 301, {"Location": f"{self.url}{target}"}, {
             "message": "Moved Permanently", "url": f"{self.url}{target}",
             "documentation_url": "https://docs.github.com/rest/guides/best-practices-for-"

@@ -22,7 +22,17 @@ from crossforge.emulator.world import World, stable_int
 from crossforge.records import HUB_CREATED_AT_FLOOR, Repository, Thread
 
 EXPANDABLE = ("author", "createdAt", "lastModified", "downloads", "likes", "cardData", "tags",
-              "baseModels", "library_name", "pipeline_tag", "gated", "childrenModelCount")
+              "baseModels", "library_name", "pipeline_tag", "gated", "childrenModelCount",
+              "siblings", "config", "safetensors", "usedStorage", "downloadsAllTime",
+              "transformersInfo", "gguf", "spaces", "private", "disabled", "sha")
+#: The library the Hub infers from a model's files when its card names none.
+LIBRARIES = {"adapter": "peft", "quantized": "gguf"}
+#: The files a model's weights come in, by its relation to its parent: what the Hub lists
+#: as ``siblings`` (and ``infer_relation`` reads: adapter weights, GGUF files).
+WEIGHTS = {"adapter": ("adapter_config.json", "adapter_model.safetensors"),
+           "quantized": ("model.Q4_K_M.gguf",),
+           "model": ("config.json", "generation_config.json", "model.safetensors",
+                     "tokenizer.json", "tokenizer_config.json")}
 
 
 #: A card's YAML front matter: between ``---`` lines at the very start of the text.
@@ -89,30 +99,76 @@ def model_info(world: World, repo: str, expand: list[str] | None = None) -> dict
         return _other_info(world, repo, expand)
     links = world.parents.get(repo, [])
     parents = list(dict.fromkeys(d.parent for d in links))
+    relation = links[0].relation if links else None
     # the card's front matter is its card data; the world's own fields take precedence
     card = card_data(world.document("huggingface", repo))
     if record.license:
         card["license"] = record.license
     if parents:
         card["base_model"] = parents[0] if len(parents) == 1 else parents
-        card["base_model_relation"] = links[0].relation
+        if links[0].relation_source != "inferred":  # else the files and library tell it
+            card["base_model_relation"] = relation
     tags = [f"base_model:{d.relation}:{d.parent}" for d in links if d.relation_source == "tag"]
     tags += [f"base_model:{p}" for p in parents]
+    if relation == "merge":
+        tags += ["merge", "mergekit"]
     if record.license:
         tags.append(f"license:{record.license}")
+    # the card's library, else the one the Hub infers from the files
+    library = card.get("library_name") or LIBRARIES.get(relation or "", "transformers")
+    if isinstance(library, str) and library not in tags:
+        tags.insert(0, library)
     full = {
         "_id": hex_id(repo), "id": repo, "modelId": repo, "author": record.owner,
         "createdAt": created_at(record),
         "lastModified": iso(record.last_modified) or created_at(record),
         "likes": record.popularity or 0, "downloads": record.downloads or 0,
         "private": False, "gated": False, "disabled": False, "tags": tags,
-        "cardData": card, "sha": hex_id(repo + "@main", 40),
+        "cardData": card, "sha": hex_id(repo + "@main", 40), "spaces": [],
+        **_files(repo, relation, library, card.get("pipeline_tag")),
     }
+    if parents:
+        full["baseModels"] = {"relation": relation, "models": [{"id": p} for p in parents]}
     if not expand:
         return full
     if "childrenModelCount" in expand:  # only when asked for, as on the Hub
         full["childrenModelCount"] = children(world, record)
+    if "downloadsAllTime" in expand:  # the world holds the last 30 days: a lower bound
+        full["downloadsAllTime"] = record.downloads or 0
     return {k: v for k, v in full.items() if k in ("_id", "id") or k in expand}
+
+
+def _files(repo: str, relation: str | None, library: Any, pipeline: Any) -> dict[str, Any]:
+    """What the Hub derives from a model's files: ``siblings``, ``config``, ``safetensors``,
+    ``gguf``, ``usedStorage``, the library's ``transformersInfo`` and ``pipeline_tag``; the
+    files are those of its relation's weights (``WEIGHTS``), sizes fixed by its name."""
+    weights = WEIGHTS.get(relation or "", WEIGHTS["model"])
+    names = [".gitattributes", "README.md", *weights]
+    parameters = 1_000_000 + stable_int(repo) % 7_000_000_000
+    answer: dict[str, Any] = {
+        "siblings": [{"rfilename": name} for name in names],
+        "usedStorage": 1_519 + (parameters * (2 if relation != "quantized" else 1) // (
+            100 if relation == "adapter" else 1))}
+    answer["config"] = {"architectures": ["LlamaForCausalLM"], "model_type": "llama"} \
+        if "config.json" in names else {"model_type": "llama"}
+    if relation == "adapter":
+        answer["config"]["peft"] = {"task_type": "CAUSAL_LM"}
+    if not isinstance(pipeline, str) and library in ("transformers", "peft", "gguf"):
+        pipeline = "text-generation"  # what the Hub infers for a causal language model
+    if any(name.endswith(".safetensors") for name in names):
+        count = parameters // (100 if relation == "adapter" else 1)
+        answer["safetensors"] = {"parameters": {"BF16": count}, "total": count}
+    if any(name.endswith(".gguf") for name in names):
+        answer["gguf"] = {"total": parameters, "architecture": "llama", "context_length": 4096}
+    if isinstance(pipeline, str):
+        answer["pipeline_tag"] = pipeline
+    if isinstance(library, str):
+        answer["library_name"] = library
+        if library == "transformers":
+            answer["transformersInfo"] = {
+                "auto_model": "AutoModelForCausalLM", "processor": "AutoTokenizer",
+                **({"pipeline_tag": pipeline} if isinstance(pipeline, str) else {})}
+    return answer
 
 
 def _other_info(world: World, repo: str, expand: list[str] | None) -> dict[str, Any]:
@@ -168,14 +224,28 @@ def discussion(world: World, repo: str, item: Thread) -> dict[str, Any]:
     return answer
 
 
-def discussion_details(world: World, repo: str, item: Thread) -> dict[str, Any]:
+def discussion_details(world: World, repo: str, item: Thread, *,
+                       diff: bool = False) -> dict[str, Any]:
+    """A discussion with its events, of the Hub's four types: comments, status changes,
+    and for a pull request its commit and, for some (SYNTHETIC: one in four, fixed by the
+    thread), a title change from the Hub's default upload title; a pull request's unified
+    ``diff`` when asked (``?diff=1``, as ``huggingface_hub`` asks)."""
     answer = discussion(world, repo, item)
-    events: list[dict[str, Any]] = [_comment(world, hex_id(f"{repo}#{item.number}"),
-                                             item.author, item.created_at, item.body)]
+    key = f"{repo}#{item.number}"
+    events: list[dict[str, Any]] = [_comment(world, key, item.author, item.created_at,
+                                             item.body)]
+    if item.kind == "pull_request" and item.created_at is not None:
+        events.append(_event(world, f"{key}:commit", "commit", item.author, item.created_at,
+                             {"subject": item.title or "Upload folder using huggingface_hub",
+                              "oid": hex_id(f"{key}:head", 40)}))
+        if stable_int(key) % 4 == 0 and item.title:
+            events.append(_event(world, f"{key}:title", "title-change", item.author,
+                                 item.created_at, {"from": "Upload folder using "
+                                                   "huggingface_hub", "to": item.title}))
     for c in world.comments.get(("huggingface", repo), []):
         if c.thread_number == item.number:
-            events.append(_comment(world, hex_id(f"{repo}#{item.number}/{c.comment_id}"),
-                                   c.author, c.created_at, c.body))
+            events.append(_comment(world, f"{key}/{c.comment_id}", c.author, c.created_at,
+                                   c.body))
     change = item.merged_at or item.closed_at
     if change is not None:
         events.append({"id": hex_id(f"{repo}#{item.number}:status"), "type": "status-change",
@@ -188,18 +258,28 @@ def discussion_details(world: World, repo: str, item: Thread) -> dict[str, Any]:
         if item.merged_at:
             answer["changes"]["mergeCommitId"] = hex_id(f"{repo}#{item.number}:merge", 40)
         answer["filesWithConflicts"] = []
+        if diff:
+            answer["diff"] = (f"diff --git a/README.md b/README.md\n--- a/README.md\n"
+                              f"+++ b/README.md\n@@ -1 +1 @@\n-\n+{item.title or ''}\n")
     return answer
 
 
-def _comment(world: World, event_id: str, login: str | None, when: Any,
-             body: str | None) -> dict[str, Any]:
-    event: dict[str, Any] = {"id": event_id, "type": "comment", "createdAt": iso(when),
-                             "data": {"edited": False, "hidden": False,
-                                      "latest": {"raw": body or "", "html": ""}}}
+def _event(world: World, key: str, kind: str, login: str | None, when: Any,
+           data: dict[str, Any]) -> dict[str, Any]:
+    """A discussion event of ``kind`` (its id fixed by ``key``); a deleted account's comes
+    without an author, as on the Hub."""
+    event: dict[str, Any] = {"id": hex_id(key), "type": kind, "createdAt": iso(when),
+                             "data": data}
     who = author(world, login)
     if who is not None:
         event["author"] = who
     return event
+
+
+def _comment(world: World, key: str, login: str | None, when: Any,
+             body: str | None) -> dict[str, Any]:
+    return _event(world, key, "comment", login, when, {
+        "edited": False, "hidden": False, "latest": {"raw": body or "", "html": ""}})
 
 
 def members(world: World, org: str) -> list[dict[str, Any]]:

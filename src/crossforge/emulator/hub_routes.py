@@ -107,7 +107,8 @@ class HubRoutes:
             thread = threads.get(int(rest[1]))
             if thread is None:
                 return 404, {}, {"error": "Discussion not found"}
-            return 200, {}, hub.discussion_details(world, repo, thread)
+            return 200, {}, hub.discussion_details(
+                world, repo, thread, diff=str(query.get("diff", "")) in ("1", "true"))
         return 404, {}, {"error": "Not Found"}
 
     def _hub_file(self, owner: str, name: str, revision: str, file: str) -> Answer:

@@ -61,6 +61,7 @@ class RateLimits:
         self.anonymous_limit = anonymous_limit
         self.search_limit = search_limit
         self.search_window = SEARCH_WINDOW
+        self.hub_window = HUB_WINDOW
         self.hub_limit = hub_limit
         self.hub_resolver_limit = hub_resolver_limit
         self.github_apps = github_apps
@@ -113,7 +114,7 @@ class RateLimits:
         installation = apps.installation_of(token) if apps else None
         key = f"{platform}:{resource}:{f'installation {installation}' if installation else token}"
         if platform == "huggingface":
-            limit, window = self.hub_quota(resource), HUB_WINDOW
+            limit, window = self.hub_quota(resource), self.hub_window
         elif resource == "search":
             limit = self.search_limit if token else SEARCH_ANONYMOUS_LIMIT
             window = self.search_window
@@ -124,7 +125,7 @@ class RateLimits:
         budget = self._budgets.get(key)
         if budget is None or budget["reset"] <= now:
             budget = self._budgets[key] = {"limit": limit, "remaining": limit,
-                                           "reset": now + window}
+                                           "reset": now + window, "window": window}
         return budget
 
 
@@ -137,7 +138,9 @@ def github_resource(method: str, path: str) -> str:
 
 def limit_headers(platform: str, budget: Budget, now: int,
                   resource: str = "core") -> dict[str, str]:
-    """GitHub's ``X-RateLimit-*`` headers, or the Hub's ``RateLimit`` and policy headers."""
+    """GitHub's ``X-RateLimit-*`` headers, or the Hub's ``RateLimit`` and policy headers
+    (the IETF draft's, which the Hub sends on every answer, so a client can pace itself
+    before a 429: ``"api";r=REMAINING;t=SECONDS`` and ``"fixed window";"api";q=LIMIT;w=300``)."""
     if platform == "github":
         return {"X-RateLimit-Limit": str(budget["limit"]),
                 "X-RateLimit-Remaining": str(max(budget["remaining"], 0)),
@@ -147,7 +150,7 @@ def limit_headers(platform: str, budget: Budget, now: int,
     return {"RateLimit": f'"{resource}";r={budget["remaining"]};'
                          f't={max(budget["reset"] - now, 0)}',
             "RateLimit-Policy": f'"fixed window";"{resource}";q={budget["limit"]};'
-                                f'w={HUB_WINDOW}'}
+                                f'w={budget.get("window", HUB_WINDOW)}'}
 
 
 def rate_limited(platform: str, headers: dict[str, str]) -> Answer:

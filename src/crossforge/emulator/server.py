@@ -93,6 +93,9 @@ class Emulator(GitHubRoutes, HubRoutes):
             answers 401 without a token, 403 with one (``X-Error-Code: GatedRepo``).
         hub_hides_missing: a Hub repository the world does not hold answers a caller
             without a token 401, not 404, as huggingface.co does.
+        timing_out: GitHub repositories whose GraphQL ``repository`` fails as GitHub's
+            partial failures do: ``null`` with a timeout error beside the batch's other
+            results.
     """
 
     github_limit = _RateLimitSetting()
@@ -101,6 +104,7 @@ class Emulator(GitHubRoutes, HubRoutes):
     search_window = _RateLimitSetting()
     hub_limit = _RateLimitSetting()
     hub_resolver_limit = _RateLimitSetting()
+    hub_window = _RateLimitSetting()
 
     def __init__(self, world: World, *, github_limit: int = GITHUB_LIMIT,
                  hub_limit: int = HUB_LIMIT, hub_resolver_limit: int = HUB_RESOLVER_LIMIT,
@@ -111,8 +115,10 @@ class Emulator(GitHubRoutes, HubRoutes):
                  max_concurrent: int = GITHUB_CONCURRENCY,
                  renamed: dict[str, str] | None = None,
                  blocked: Iterable[str] = (), github_apps: GitHubApps | None = None,
-                 gated: Iterable[str] = (), hub_hides_missing: bool = False) -> None:
+                 gated: Iterable[str] = (), hub_hides_missing: bool = False,
+                 timing_out: Iterable[str] = ()) -> None:
         self.world = world
+        self.timing_out = set(timing_out)
         self.gated = set(gated)
         self.hub_hides_missing = hub_hides_missing
         self.github_apps = github_apps
@@ -133,6 +139,7 @@ class Emulator(GitHubRoutes, HubRoutes):
         self.log: list[Charge] = []
         self._lock = threading.Lock()
         self._in_flight = 0
+        self._answered = 0
         self._server: _Server | None = None
         self.url = ""
 
@@ -171,20 +178,49 @@ class Emulator(GitHubRoutes, HubRoutes):
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Answer:
         """Answer one request without a socket: status and pagination faults are drawn and
         applied; transport faults (reset, truncate, invalid, slow) need the socket handler."""
-        fault = self.faults.draw(method, target) if self.faults else None
+        fault = self.faults.draw(method, self.canonical(target)) if self.faults else None
         return self.answer(method, target, headers, body, fault)
+
+    def canonical(self, target: str) -> str:
+        """``target`` with GitHub's id paths (``/repositories/{id}/…``,
+        ``/organizations/{id}/…``) named as ``/repos/{owner}/{repo}/…`` (a renamed
+        repository's current name) and ``/orgs/{org}/…``:
+        one endpoint for request counts, and fault rules that name a repository reach every
+        page of its listings."""
+        parts = target.split("/", 3)
+        if len(parts) < 3 or parts[1] not in ("repositories", "organizations"):
+            return target
+        number, _, query = parts[2].partition("?")
+        name = self.world.github_repository(number) if parts[1] == "repositories" \
+            else github.organization_login(self.world, number)
+        if name is None:
+            return target
+        name = next((new for new, old in self.renamed.items() if old == name), name)
+        rest = ("/" + parts[3]) if len(parts) > 3 else (f"?{query}" if query else "")
+        return f"/{'repos' if parts[1] == 'repositories' else 'orgs'}/{name}{rest}"
 
     def answer(self, method: str, target: str, headers: dict[str, str], body: bytes,
                fault: Fault | None = None) -> Answer:
         """Answer one request; ``fault`` replaces or bends the answer (transport faults are
-        the socket handler's)."""
+        the socket handler's). Every GitHub answer carries an ``X-GitHub-Request-Id``."""
+        status, extra, payload = self._answer(method, target, headers, body, fault)
+        if platform_of(urlsplit(target).path) == "github":
+            with self._lock:
+                self._answered += 1
+                number = self._answered
+            extra = {**extra, "X-GitHub-Request-Id": _request_id(self.port, number)}
+        return status, extra, payload
+
+    def _answer(self, method: str, target: str, headers: dict[str, str], body: bytes,
+                fault: Fault | None) -> Answer:
         parts = urlsplit(target)
         path = parts.path.rstrip("/")
+        named = urlsplit(self.canonical(target)).path.rstrip("/")
         query = {k: v if k.endswith("[]") or k == "expand" else v[-1]
                  for k, v in parse_qs(parts.query).items()}
         token = _token(headers)
         platform = platform_of(path)
-        resource, cost, about = "core", 1, subjects(path)
+        resource, cost, about = "core", 1, subjects(named)
         if platform == "huggingface":
             resource = "resolvers" if HUB_RESOLVER.match(path) else "api"
         elif method == "POST" and path == "/graphql":
@@ -196,7 +232,7 @@ class Emulator(GitHubRoutes, HubRoutes):
                 repos = []
             resource, about = "graphql", tuple(repos)
         with self._lock:
-            self.requests[endpoint(path)] += 1
+            self.requests[endpoint(named)] += 1
         if token in self.rejected_tokens:
             if platform == "github":
                 return 401, {}, github.error(401, "Bad credentials")
@@ -215,11 +251,14 @@ class Emulator(GitHubRoutes, HubRoutes):
             return 200, limit_headers("github", overview["rate"], 0), overview
         if platform == "github" and resource == "core":
             resource = github_resource(method, path)
+        malformed = _malformed(platform, path, query)
+        if malformed is not None:  # refused before it is counted against the budget
+            return malformed
         budget, spent_headers = self.rate_limits.spend(platform, resource, token, cost)
         if budget is None:
             return rate_limited(platform, spent_headers)
         with self._lock:
-            self.log.append(Charge(platform, resource, endpoint(path), cost, about))
+            self.log.append(Charge(platform, resource, endpoint(named), cost, about))
         route = self._hub if platform == "huggingface" else self._github
         status, extra, payload = route(method, path, query, body, budget, cost)
         if fault is not None and status == 200:
@@ -227,14 +266,17 @@ class Emulator(GitHubRoutes, HubRoutes):
                 fault, path, query, extra, payload, self.url,
                 lambda earlier: route(method, path, earlier, body, budget, cost)[2])
         if platform == "huggingface":
-            return status, extra, payload
-        if method == "GET" and status == 200:
+            limits = limit_headers(platform, budget, int(time.time()), resource)
+            return status, {**limits, **extra}, payload
+        if method == "GET" and status == 200 and resource == "search":
+            extra = {**extra, "Cache-Control": "no-cache"}  # no ETag: never a free 304
+        elif method == "GET" and status == 200:
             etag = _etag(payload)
             if etag in _if_none_match(headers):
                 self.rate_limits.refund(budget)
                 limits = limit_headers(platform, budget, int(time.time()), resource)
                 return 304, {**limits, **extra, "ETag": etag}, None
-            extra = {**extra, "ETag": etag}
+            extra = {**extra, "ETag": etag, "Cache-Control": CACHED}
         limits = limit_headers(platform, budget, int(time.time()), resource)
         return status, {**limits, **extra}, payload
 
@@ -249,6 +291,33 @@ class Emulator(GitHubRoutes, HubRoutes):
             return hub_rate_limited(self.rate_limits.hub_quota(resource),
                                     int(fault.retry_after or 60), resource)
         return secondary_limit(status, fault.retry_after)
+
+
+#: GitHub's ``Cache-Control`` on an authenticated answer that may be revalidated.
+CACHED = "private, max-age=60, s-maxage=60"
+#: Parameters that must be whole numbers, by platform (GitHub's pages; ``since`` of
+#: ``/repositories`` is an id; the Hub's ``p`` pages and listing ``limit``).
+NUMERIC = {"github": ("page", "per_page"), "huggingface": ("p", "limit")}
+
+
+def _malformed(platform: str, path: str, query: dict[str, Any]) -> Answer | None:
+    """GitHub's 422 (the Hub's 400) for a page number, page size or id that is not a whole
+    number, as the platforms refuse it, instead of a dropped connection."""
+    names = NUMERIC[platform] + (("since",) if path == "/repositories" else ())
+    bad = next((name for name in names if name in query
+                and not str(query[name]).isdigit()), None)
+    if bad is None:
+        return None
+    if platform == "github":
+        return 422, {}, {**github.error(422, "Validation Failed"), "errors": [
+            {"resource": "Request", "field": bad, "code": "invalid"}]}
+    return 400, {}, {"error": f"Invalid value for '{bad}': expected a whole number"}
+
+
+def _request_id(port: int, number: int) -> str:
+    """An ``X-GitHub-Request-Id`` in GitHub's shape (five hex fields), unique per answer."""
+    return f"{port & 0xFFFF:04X}:{number:X}:{number * 7919 & 0xFFFFFF:X}:" \
+           f"{number * 104729 & 0xFFFFFFF:X}:{0x65000000 + number:X}"
 
 
 def _token(headers: dict[str, str]) -> str | None:
@@ -295,7 +364,8 @@ def _handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
         def _serve(self, method: str) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            fault = emulator.faults.draw(method, self.path) if emulator.faults else None
+            fault = emulator.faults.draw(method, emulator.canonical(self.path)) \
+                if emulator.faults else None
             if fault is not None and fault.kind == "reset":
                 self._reset()
                 return

@@ -124,6 +124,14 @@ class World:
             self._indexes[key] = {parent: len(c) for parent, c in counts.items()}
         return self._indexes[key].get(repo, 0)  # type: ignore[attr-defined]
 
+    def github_repository(self, number: str) -> str | None:
+        """The GitHub repository whose id is ``number`` (indexed once: every page after the
+        first is asked by id)."""
+        key = ("github", "", "ids")
+        if key not in self._indexes:
+            self._indexes[key] = {str(i): repo for repo, i in self.github_ids.items()}
+        return self._indexes[key].get(number)  # type: ignore[attr-defined]
+
     def account_type(self, platform: str, login: str) -> str:
         account = self.accounts.get((platform, login))
         return account.type if account else "user"

@@ -169,13 +169,16 @@ def renames(response: RawResponse) -> dict[str, str]:
 
 
 def batch_error(response: RawResponse, repo: str) -> str | None:
-    """The error a stored batch answer gives for ``repo``, if it names one."""
+    """The error a stored batch answer gives for ``repo``: its own (a partial failure beside
+    the others' data), else one that refused the whole query (a node limit, a timeout)."""
     if response.status != 200:
         return None
     alias = f"r{response.context['repos'].index(repo)}"
-    return next((f"GraphQL: {error.get('message')}" for error in
-                 (response.json() or {}).get("errors") or ()
-                 if (error.get("path") or [None])[0] == alias), None)
+    errors = (response.json() or {}).get("errors") or ()
+    return next((f"GraphQL: {error.get('message')}" for error in errors
+                 if (error.get("path") or [None])[0] == alias), None) or next(
+        (f"GraphQL: {error.get('message')}" for error in errors if not error.get("path")),
+        None)
 
 
 def _readme(item: dict[str, Any]) -> tuple[str | None, str]:

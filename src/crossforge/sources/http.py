@@ -10,7 +10,9 @@ collector asks for a path and gets a ``RawResponse`` that is already in the raw 
   before they expire and after a 401.
 - Primary rate limits: when ``X-RateLimit-Remaining`` is 0 (GitHub) or a 429 arrives (both),
   wait until the reset the headers name (``X-RateLimit-Reset``, ``Retry-After``, the Hub's
-  ``RateLimit: …;t=SECONDS``), or 60 s when none is given (GitHub's documented floor).
+  ``RateLimit: …;t=SECONDS``), or 60 s when none is given (GitHub's documented floor). The
+  Hub sends its ``RateLimit`` header with every answer: one that leaves nothing (``r=0``)
+  holds every Hub client until the window resets, before any 429.
 - 5xx answers, transport errors (timeouts, resets, bodies cut short) and 2xx answers whose
   body is not valid JSON are retried with exponential backoff; a bad body is never stored.
   A body that stops short of its ``Content-Length``, or a file (a model card) whose content
@@ -55,6 +57,7 @@ if TYPE_CHECKING:
 
 SECONDARY_LIMIT_FLOOR = 60.0
 _HUB_RESET = re.compile(r"t=(\d+)")
+_HUB_REMAINING = re.compile(r"r=(\d+)")
 #: The bucket's name, first in the Hub's ``RateLimit`` header: ``"api";r=0;t=189``.
 _HUB_POLICY = re.compile(r'\s*"([^"]+)"')
 #: Header crossforge adds to a stored answer whose own ``rel="next"`` looped: the next page
@@ -126,6 +129,12 @@ class Breaker:
                                    f"{self.max_total_wait:.0f} s")
         self.sleep(waited)
         return waited
+
+    def hold(self, seconds: float) -> None:
+        """Hold every client, this one too, for ``seconds`` from now, from its next request
+        on (``wait_turn``): a bucket the platform says is spent."""
+        with self._lock:
+            self._until = max(self._until, self.clock() + seconds)
 
     def wait_turn(self) -> float:
         """Before a request: wait out a hold another client started."""
@@ -250,6 +259,9 @@ class ApiClient:
               start: str | None = None) -> Iterator[RawResponse]:
         """Every page, following ``Link: rel="next"``; ``start`` resumes from a saved URL.
 
+        A page whose items are those of a page already walked (a repeated page) is asked
+        again, and fails the walk if it keeps repeating: the items identify a page, whatever
+        shape its URL has (GitHub's ``Link`` URLs name the repository by id from page 2 on).
         A page whose next link points to a page already visited (or, in a page-numbered
         listing, to a page number not after its own: what a resumed walk has not visited in
         this run) is asked again; if it keeps looping, the walk goes on with the explicit
@@ -258,6 +270,14 @@ class ApiClient:
         compare with: the collector checks it against the store.)
         """
         visited: set[str] = set()
+        listed: dict[str, str] = {}  # each page's items (digest) → which page listed them
+
+        def repeating(answer: httpx.Response) -> str | None:
+            earlier = listed.get(_items_digest(answer) or "")
+            if earlier is None:
+                return None
+            return f"{_page_name(answer, self.platform, len(listed) + 1)} repeats the items " \
+                   f"of {earlier}"
 
         def looping(answer: httpx.Response) -> str | None:
             following = _link_next(answer.headers.get("link", ""))
@@ -276,7 +296,7 @@ class ApiClient:
         while True:
             try:
                 response = self._send("GET", url, kind=kind, context=context, params=query,
-                                      check=looping)
+                                      check=lambda a: repeating(a) or looping(a))
             except UnusableAnswer as unusable:
                 if not unusable.problem.startswith("pagination loops"):
                     raise
@@ -291,6 +311,8 @@ class ApiClient:
                 response = self._store(unusable.answer, kind, context, "GET",
                                        {NEXT_OVERRIDE: fallback})
             visited.add(_normal(response.url, self.platform))
+            if digest := _items_digest(response):
+                listed.setdefault(digest, _page_name(response, self.platform, len(listed) + 1))
             yield response
             following = next_link(response)
             if following is None or response.status != 200:
@@ -380,6 +402,7 @@ class ApiClient:
                                      f": {problem} (after {attempt} attempts)", answer, problem)
             self.breaker.success()
             self._remember_page(answer)
+            self._pace(answer)
             return self._store(answer, kind, context, method)
 
     @property
@@ -465,7 +488,7 @@ class ApiClient:
             bucket = self.budget.resources.setdefault(name.group(1) if name else "api",
                                                       Allowance())
             match = _HUB_RESET.search(headers["ratelimit"])
-            remaining = re.search(r"r=(\d+)", headers["ratelimit"])
+            remaining = _HUB_REMAINING.search(headers["ratelimit"])
             quota = re.search(r"q=(\d+)", headers.get("ratelimit-policy", ""))
             if match:
                 bucket.reset_at = time.time() + int(match.group(1))
@@ -473,6 +496,20 @@ class ApiClient:
                 bucket.remaining = int(remaining.group(1))
             if quota:
                 bucket.limit = int(quota.group(1))
+
+    def _pace(self, answer: httpx.Response) -> None:
+        """After an answer that spends the Hub's bucket (``RateLimit: "api";r=0;t=SECONDS``,
+        sent with every answer), hold every client until the window resets, so the next
+        request is not refused with a 429. A reset beyond ``max_wait`` is left to that 429,
+        which fails with the wait named."""
+        header = answer.headers.get("ratelimit", "")
+        remaining, reset = _HUB_REMAINING.search(header), _HUB_RESET.search(header)
+        if self.platform != "huggingface" or remaining is None or reset is None:
+            return
+        seconds = float(reset.group(1))
+        if int(remaining.group(1)) == 0 and 0 < seconds <= self.max_wait:
+            assert self.breaker is not None
+            self.breaker.hold(seconds)
 
     def _rate_limit_wait(self, answer: httpx.Response) -> float | None:
         """Seconds to wait before retrying, or ``None`` when the answer is not a limit."""
@@ -603,6 +640,27 @@ def _items(body: Any) -> list[Any]:
     if isinstance(body, dict):
         return next((v for v in body.values() if isinstance(v, list) and v), [])
     return []
+
+
+def _items_digest(answer: httpx.Response | RawResponse) -> str | None:
+    """What identifies a successful page of a listing: a digest of its items (``None`` for
+    an empty page or an answer that is not a listing)."""
+    status = answer.status_code if isinstance(answer, httpx.Response) else answer.status
+    if status != 200:
+        return None
+    try:
+        items = _items(json.loads(answer.text if isinstance(answer, httpx.Response)
+                                  else answer.body))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    return _digest(json.dumps(items, sort_keys=True).encode()) if items else None
+
+
+def _page_name(answer: httpx.Response | RawResponse, platform: str, ordinal: int) -> str:
+    """``page N`` by the URL's page number, or by its place in the walk (cursor listings)."""
+    url = str(answer.request.url) if isinstance(answer, httpx.Response) else answer.url
+    position = _page_position(url, platform)
+    return f"page {position[1] if position else ordinal}"
 
 
 def _digest(content: bytes) -> str:
