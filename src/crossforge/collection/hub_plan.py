@@ -134,7 +134,7 @@ class HubPlan:
             return
         run.tried_once(key)
         # their details are stored (an earlier cap, or a crash)
-        held = run.store.thread_numbers("huggingface", repo)
+        held = run.thread_numbers("huggingface", repo)
         try:
             answers = list(source.discussions(repo, limit=cap, skip=held))
         except UnusableAnswer as unusable:
@@ -197,7 +197,7 @@ class HubPlan:
         """
         state = states.get(("huggingface", owner, "members"), ("",))[0]
         if state not in FINISHED:
-            origin = self.run.store.author_origin("huggingface", owner, hub.SOURCE)
+            origin = self.run.author_origin("huggingface", owner, hub.SOURCE)
             if origin:
                 return "user", origin
         source = self.source
