@@ -409,9 +409,10 @@ def main() -> None:
             "paper-scale time = repositories x cost per repository / units per hour, one "
             "token (GitHub) or free account (Hub); GitHub's REST and GraphQL budgets are "
             "separate, so adding them up, as here, is conservative",
-            "wall time is on loopback: crossforge's is mostly its durable storage (a DuckDB "
-            "transaction and an fsynced raw record per answer), the naive client stores "
-            "nothing; against the real APIs the rate limit dominates",
+            "wall time is on loopback: crossforge's includes its durable storage (a group "
+            "commit: the raw records of up to 500 answers fsynced, then one DuckDB "
+            "transaction), the naive client stores nothing; against the real APIs the rate "
+            "limit dominates; wall_ms_per_repo is the goal's figure (at most 2x naive)",
         ],
     }
     rows = []
@@ -427,7 +428,8 @@ def main() -> None:
             "cost_per_repo": {"crossforge": mine["cost_per_repo"],
                               "naive": theirs["cost_per_repo"]},
             "ratios": {k: mine[k] / theirs[k] for k in (
-                "requests_per_repo", "cost_per_repo", "median_repo_cost", "wall_seconds")},
+                "requests_per_repo", "cost_per_repo", "median_repo_cost", "wall_seconds",
+                "wall_ms_per_repo")},
         }
         if name == "huggingface":
             floor = hub_floor(records, frames[name])
@@ -461,6 +463,10 @@ def main() -> None:
             over = floor["crossforge_over_floor"]
             print(f"{name:<12} {'cf/floor':<11} {'':>9} {over['cost_per_repo']:>10.3f} "
                   f"{over['median_repo_cost']:>7.3f}")
+    for name, mine, theirs, ratios in rows:
+        print(f"{name:<12} wall ms per repository: naive {theirs['wall_ms_per_repo']:.1f}, "
+              f"crossforge {mine['wall_ms_per_repo']:.1f}, ratio "
+              f"{ratios['wall_ms_per_repo']:.2f} (goal: at most 2)")
     print("(cost: GitHub REST requests + GraphQL points; Hub API calls. Hub floor: the fewest "
           "documented calls any client needs, computed from the world. Paper scale: "
           f"{PAPER_SCALE['github']:,} GitHub + {PAPER_SCALE['huggingface']:,} Hub "

@@ -32,6 +32,7 @@ import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 from urllib.parse import urlsplit
 
 from crossforge.collection.answers import (
@@ -64,7 +65,10 @@ RESUME_ATTEMPTS = 3
 #: one fsync and one transaction serve them all, and a kill costs at most this much work
 #: asked again.
 GROUP_ANSWERS = 500
-GROUP_SECONDS = 2.0
+GROUP_SECONDS = 5.0
+#: Keys one read of the store answers ahead (``Collector.read_ahead``).
+READ_AHEAD = 1_000
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -157,6 +161,10 @@ class Collector:
         self._unrecorded: dict[str, list[tuple[RawResponse, tuple]]] = {}
         self._gathered: list[tuple[Provenance, list[object], list[Checkpoint]]] = []
         self._gathered_since = 0.0
+        self._threads: _ReadAhead[set[int]] | None = None
+        self._origins: _ReadAhead[str | None] | None = None
+        self._origin_source = ""
+        self._ahead_platform = ""
 
     @property
     def store(self) -> Store:
@@ -303,26 +311,65 @@ class Collector:
         """Hold an answer's records and checkpoints for the next group commit."""
         if not self._gathered:
             self._gathered_since = time.monotonic()
-        self._gathered.append((provenance(response), list(records), list(tasks)))
+        origin, listed = provenance(response), list(records)
+        self._gathered.append((origin, listed, list(tasks)))
+        for record in listed:   # what the read-ahead holds follows what is gathered
+            if getattr(record, "platform", None) != self._ahead_platform:
+                continue
+            if type(record) is Thread and self._threads is not None:
+                self._threads.change(record.repo, lambda numbers, r=record: numbers | {r.number})
+            elif type(record) is Account and self._origins is not None:
+                self._origins.change(record.login,
+                                     lambda _, a=record: self._proof(a, origin))
+
+    def read_ahead(self, platform: str, repos: list[str], owners: list[str]) -> None:
+        """The order a plan asks ``thread_numbers`` (``repos``) and ``author_origin``
+        (``owners``) in: each then reads the store for the next ``READ_AHEAD`` of them in one
+        query, not one query each."""
+        self._ahead_platform = platform
+        self._threads = _ReadAhead(repos, lambda chunk: self._read_threads(platform, chunk))
+        self._origins = _ReadAhead(owners, lambda chunk: self._read_origins(platform, chunk))
 
     def thread_numbers(self, platform: str, repo: str) -> set[int]:
         """The numbers of a repository's stored threads, gathered ones included, without a
         commit (threads are only ever added, so the union is what a commit would give)."""
-        return self._store.thread_numbers(platform, repo) | {
-            r.number for _, records, _ in self._gathered for r in records
-            if type(r) is Thread and r.platform == platform and r.repo == repo}
+        if self._threads is None:
+            return self._read_threads(platform, [repo])[repo]
+        return set(self._threads.get(repo))
 
     def author_origin(self, platform: str, login: str, source: str) -> str | None:
-        """``Store.author_origin``, gathered answers included, without a commit: the last
-        account record of ``login`` gathered is the one a commit would keep."""
-        for origin, records, _ in reversed(self._gathered):
-            for record in reversed(records):
+        """``Store.author_origins`` for one login, gathered answers included, without a
+        commit: the last account record of ``login`` gathered is the one a commit keeps."""
+        self._origin_source = source
+        if self._origins is None:
+            return self._read_origins(platform, [login]).get(login)
+        return self._origins.get(login)
+
+    def _read_threads(self, platform: str, repos: list[str]) -> dict[str, set[int]]:
+        held = self._store.thread_numbers(platform, repos)
+        for _, records, _ in self._gathered:
+            for record in records:
+                if type(record) is Thread and record.platform == platform \
+                        and record.repo in held:
+                    held[record.repo].add(record.number)
+        return held
+
+    def _read_origins(self, platform: str, logins: list[str]) -> dict[str, str | None]:
+        held: dict[str, str | None] = dict.fromkeys(logins)
+        held.update(self._store.author_origins(platform, logins, self._origin_source))
+        wanted = set(logins)
+        for origin, records, _ in self._gathered:
+            for record in records:
                 if type(record) is Account and record.platform == platform \
-                        and record.login == login:
-                    return origin.origin if (
-                        record.type != "organization" and origin.source == source
-                        and origin.origin.startswith("raw:")) else None
-        return self._store.author_origin(platform, login, source)
+                        and record.login in wanted:
+                    held[record.login] = self._proof(record, origin)
+        return held
+
+    def _proof(self, account: Account, origin: Provenance) -> str | None:
+        """The raw answer an account record proves its login a user by, if it does."""
+        return origin.origin if (account.type != "organization"
+                                 and origin.source == self._origin_source
+                                 and origin.origin.startswith("raw:")) else None
 
     def paged(self, platform: str, key: str, task: str,
               pages: Callable[[str | None], Iterator[RawResponse]],
@@ -462,6 +509,29 @@ class Collector:
         unseen = set(inaccessible) - stored - set(failed)
         self.summary.repositories[platform] = len(wanted) - len(failed) - len(
             set(self.summary.missing.get(platform, ())) - set(failed)) - len(unseen)
+
+
+class _ReadAhead(Generic[V]):
+    """A store read per key, for keys asked in a known order: a key not held reads it and
+    the next ``READ_AHEAD - 1`` keys in one query (replacing what was held, so memory stays
+    flat); ``change`` keeps held values in step with what the run gathers since."""
+
+    def __init__(self, order: list[str], read: Callable[[list[str]], dict[str, V]]) -> None:
+        self._order = order
+        self._position = {key: i for i, key in enumerate(order)}
+        self._read = read
+        self._held: dict[str, V] = {}
+
+    def get(self, key: str) -> V:
+        if key not in self._held:
+            start = self._position.get(key)
+            chunk = [key] if start is None else self._order[start:start + READ_AHEAD]
+            self._held = self._read(chunk)
+        return self._held.get(key)  # type: ignore[return-value]
+
+    def change(self, key: str, how: Callable[[V], V]) -> None:
+        if key in self._held:
+            self._held[key] = how(self._held[key])
 
 
 @dataclass

@@ -46,6 +46,8 @@ class HubPlan:
         owners: dict[str, list[str]] = {}
         for repo in repos:
             owners.setdefault(hub.owner(repo), []).append(repo)
+        run.read_ahead("huggingface", [r for owned in owners.values() for r in owned],
+                       list(owners))
         missing: list[str] = []
         for owner, owned in owners.items():
             answers: dict[str, tuple[RawResponse, dict] | None] = {}

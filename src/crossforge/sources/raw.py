@@ -20,7 +20,7 @@ import mmap
 import os
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
@@ -65,6 +65,10 @@ class RawResponse:
 
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
+
+
+#: A stored response's fields, in the order a segment's lines hold them.
+_FIELDS = tuple(f.name for f in fields(RawResponse))
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,9 +141,10 @@ class RawStore:
         """Write ``response`` and return it with its id; durably, unless in ``grouped``
         (then ``sync`` makes it durable)."""
         self._count += 1
-        stored = RawResponse(**{**asdict(response), "url": redacted_url(response.url),
-                                "id": f"{self._segment.name}#{self._count}"})
-        line = json.dumps(asdict(stored), ensure_ascii=False) + "\n"
+        stored = replace(response, url=redacted_url(response.url),
+                         id=f"{self._segment.name}#{self._count}")
+        line = json.dumps({name: getattr(stored, name) for name in _FIELDS},
+                          ensure_ascii=False) + "\n"
         try:
             if self._handle is None:
                 self._handle = self._segment.open("ab")

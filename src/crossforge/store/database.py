@@ -499,20 +499,25 @@ class Store:
             "SELECT login FROM accounts WHERE platform = ? AND type = 'organization'",
             [platform]).fetchall()]
 
-    def thread_numbers(self, platform: str, repo: str) -> set[int]:
-        """The numbers of a repository's stored threads (their details need no new call)."""
-        return {n for (n,) in self.query(
-            "SELECT number FROM threads WHERE platform = ? AND repo = ?",
-            [platform, repo]).fetchall()}
+    def thread_numbers(self, platform: str, repos: list[str]) -> dict[str, set[int]]:
+        """The numbers of each repository's stored threads (their details need no new call),
+        in one query."""
+        found: dict[str, set[int]] = {repo: set() for repo in repos}
+        for repo, number in self.query(
+                "SELECT repo, number FROM threads WHERE platform = ? "
+                "AND repo IN (SELECT unnest(?::VARCHAR[]))", [platform, repos]).fetchall():
+            found[repo].add(number)
+        return found
 
-    def author_origin(self, platform: str, login: str, source: str) -> str | None:
-        """The raw answer (``raw:ID``, read from ``source``) that stored ``login`` as an
-        account other than an organisation: proof it is a user, without another call."""
-        row = self.query(
-            "SELECT p.origin FROM accounts a JOIN provenance p ON p.id = a.provenance_id "
-            "WHERE a.platform = ? AND a.login = ? AND a.type <> 'organization' "
-            "AND p.source = ? AND p.origin LIKE 'raw:%'", [platform, login, source]).fetchone()
-        return row[0] if row else None
+    def author_origins(self, platform: str, logins: list[str], source: str) -> dict[str, str]:
+        """For each of ``logins`` stored as an account other than an organisation, the raw
+        answer (``raw:ID``, read from ``source``) that stored it: proof it is a user, without
+        another call. Logins without one are left out. One query."""
+        return dict(self.query(
+            "SELECT a.login, p.origin FROM accounts a JOIN provenance p "
+            "ON p.id = a.provenance_id WHERE a.platform = ? "
+            "AND a.login IN (SELECT unnest(?::VARCHAR[])) AND a.type <> 'organization' "
+            "AND p.source = ? AND p.origin LIKE 'raw:%'", [platform, logins, source]).fetchall())
 
     def frame_metadata(self, frame: str, platform: str) -> list[tuple[Any, ...]]:
         """A frame's repositories in frame order with the metadata collected for them
