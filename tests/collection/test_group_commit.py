@@ -11,7 +11,15 @@ from crossforge.collection import collector
 from crossforge.sources import raw as raw_module
 from crossforge.sources.raw import RawResponse, RawStore
 from crossforge.store import Store
-from tests.reliability.helpers import TABLES, collect, contents, duplicates, rows, served
+from tests.reliability.helpers import (
+    FRAME,
+    TABLES,
+    collect,
+    contents,
+    duplicates,
+    rows,
+    served,
+)
 
 
 class Killed(BaseException):
@@ -114,3 +122,17 @@ def test_grouped_appends_wait_for_one_sync_and_stay_readable(
     assert len(synced) == 3                      # the block's end syncs the rest
     raw.close()
     assert [r.url[-1] for r in RawStore(tmp_path / "raw")] == [str(n) for n in range(7)]
+
+
+def test_hub_collection_reads_thread_numbers_and_owners_ahead_not_per_repository(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[int] = []
+    threads, origins = Store.thread_numbers, Store.author_origins
+    monkeypatch.setattr(Store, "thread_numbers", lambda store, platform, repos: (
+        asked.append(len(repos)), threads(store, platform, repos))[1])
+    monkeypatch.setattr(Store, "author_origins", lambda store, platform, logins, source: (
+        asked.append(len(logins)), origins(store, platform, logins, source))[1])
+    hub_frame = [(p, r) for p, r in FRAME if p == "huggingface"]
+    with served() as emulator:
+        collect(emulator.url, tmp_path, hub_frame)
+    assert len(asked) == 2 and asked[0] == len(hub_frame), asked    # one query each
