@@ -17,21 +17,22 @@ from crossforge import api
 from crossforge.cli import app
 from crossforge.sources.http import ApiClient
 from crossforge.store import SCHEMA_VERSION
-from tests.reliability.helpers import FRAME, contents, framed_db, mounted_tmpfs, served
+from tests.reliability.helpers import (
+    FRAME,
+    contents,
+    error_lines,
+    framed_db,
+    mounted_tmpfs,
+    served,
+)
 
 RUNNER = CliRunner()
-
-
-#: How ``collect``'s notices start (the credentials found, a rate-limit wait): said before
-#: any error, they are not part of it.
-NOTICES = ("github: ", "huggingface: ")
 
 
 def one_line_error(result: object, *phrases: str) -> None:
     output = result.output  # type: ignore[attr-defined]
     assert result.exit_code == 2, output  # type: ignore[attr-defined]
-    error = [line for line in output.splitlines() if line.strip() and not line.startswith(NOTICES)]
-    assert "Traceback" not in output and len(error) == 1, output
+    assert "Traceback" not in output and len(error_lines(output)) == 1, output
     for phrase in phrases:
         assert phrase in output, output
 
