@@ -38,6 +38,7 @@ import argparse
 import hashlib
 import json
 import math
+import os
 import platform
 import random
 import statistics
@@ -51,6 +52,8 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
+
+from result_file import machine_load  # noqa: E402
 
 from crossforge.collection import frames  # noqa: E402
 from crossforge.collection.collector import Collector  # noqa: E402
@@ -378,6 +381,7 @@ def main() -> None:
     parser.add_argument("--repositories", type=int, help="repositories per platform")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     size = args.repositories or (100 if args.quick else 1000)
     cap = 600 if args.quick else 3000
     records = generate_world(size, args.seed, cap)
@@ -401,7 +405,7 @@ def main() -> None:
                   "seed": args.seed, "quick": args.quick,
                   "repositories_per_platform": size, "cap": cap,
                   "records": len(records)},
-        "machine": {"python": platform.python_version()},
+        "machine": {"python": platform.python_version(), **machine_load(load_before)},
         "cost_units": {"github": "REST requests + GraphQL points (GitHub's documented score)",
                        "huggingface": "Hub API calls"},
         "limits": LIMITS, "paper_scale": PAPER_SCALE, "baseline": "naive", "platforms": {},
