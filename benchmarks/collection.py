@@ -38,6 +38,7 @@ import argparse
 import hashlib
 import json
 import math
+import os
 import platform
 import random
 import statistics
@@ -51,6 +52,8 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
+
+from result_file import machine_load  # noqa: E402
 
 from crossforge.collection import frames  # noqa: E402
 from crossforge.collection.collector import Collector  # noqa: E402
@@ -378,6 +381,7 @@ def main() -> None:
     parser.add_argument("--repositories", type=int, help="repositories per platform")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     size = args.repositories or (100 if args.quick else 1000)
     cap = 600 if args.quick else 3000
     records = generate_world(size, args.seed, cap)
@@ -401,7 +405,7 @@ def main() -> None:
                   "seed": args.seed, "quick": args.quick,
                   "repositories_per_platform": size, "cap": cap,
                   "records": len(records)},
-        "machine": {"python": platform.python_version()},
+        "machine": {"python": platform.python_version(), **machine_load(load_before)},
         "cost_units": {"github": "REST requests + GraphQL points (GitHub's documented score)",
                        "huggingface": "Hub API calls"},
         "limits": LIMITS, "paper_scale": PAPER_SCALE, "baseline": "naive", "platforms": {},
@@ -409,9 +413,10 @@ def main() -> None:
             "paper-scale time = repositories x cost per repository / units per hour, one "
             "token (GitHub) or free account (Hub); GitHub's REST and GraphQL budgets are "
             "separate, so adding them up, as here, is conservative",
-            "wall time is on loopback: crossforge's is mostly its durable storage (a DuckDB "
-            "transaction and an fsynced raw record per answer), the naive client stores "
-            "nothing; against the real APIs the rate limit dominates",
+            "wall time is on loopback: crossforge's includes its durable storage (a group "
+            "commit: the raw records of up to 500 answers fsynced, then one DuckDB "
+            "transaction), the naive client stores nothing; against the real APIs the rate "
+            "limit dominates; wall_ms_per_repo is the goal's figure (at most 2x naive)",
         ],
     }
     rows = []
@@ -427,7 +432,8 @@ def main() -> None:
             "cost_per_repo": {"crossforge": mine["cost_per_repo"],
                               "naive": theirs["cost_per_repo"]},
             "ratios": {k: mine[k] / theirs[k] for k in (
-                "requests_per_repo", "cost_per_repo", "median_repo_cost", "wall_seconds")},
+                "requests_per_repo", "cost_per_repo", "median_repo_cost", "wall_seconds",
+                "wall_ms_per_repo")},
         }
         if name == "huggingface":
             floor = hub_floor(records, frames[name])
@@ -461,6 +467,10 @@ def main() -> None:
             over = floor["crossforge_over_floor"]
             print(f"{name:<12} {'cf/floor':<11} {'':>9} {over['cost_per_repo']:>10.3f} "
                   f"{over['median_repo_cost']:>7.3f}")
+    for name, mine, theirs, ratios in rows:
+        print(f"{name:<12} wall ms per repository: naive {theirs['wall_ms_per_repo']:.1f}, "
+              f"crossforge {mine['wall_ms_per_repo']:.1f}, ratio "
+              f"{ratios['wall_ms_per_repo']:.2f} (goal: at most 2)")
     print("(cost: GitHub REST requests + GraphQL points; Hub API calls. Hub floor: the fewest "
           "documented calls any client needs, computed from the world. Paper scale: "
           f"{PAPER_SCALE['github']:,} GitHub + {PAPER_SCALE['huggingface']:,} Hub "

@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -44,6 +44,24 @@ from crossforge.study import Step, Study, write_template
 from crossforge.worlds import corpus as corpus_source
 from crossforge.worlds import synthetic
 from crossforge.worlds.files import read_world, unobserved_values
+
+
+class Stage(NamedTuple):
+    """How far a step of a long command has come, for a progress display: ``done`` of
+    ``total`` (``None`` when unknown beforehand) ``unit``. A stage ends when the next one
+    starts, or the command returns."""
+
+    name: str
+    done: int
+    total: int | None
+    unit: str
+
+
+#: GitHub's documented primary rate limits, requests an hour.
+GITHUB_HOURLY = {"anonymous": 60, "token": 5_000, "app": 5_000}
+#: The Hub's documented API limits, calls per 5 minutes.
+HUB_PER_5_MINUTES = {"anonymous": 500, "token": 1_000}
+
 
 if TYPE_CHECKING:  # imported where used: scikit-learn, SciPy, igraph and matplotlib are slow
     from crossforge.collection.collector import RebuildSummary
@@ -379,18 +397,30 @@ def measure(
 
 
 def report(db: str | Path = DEFAULT_DB, out: str | Path = "crossforge-out", *,
-           kinds: Sequence[str] = COMPARED_KINDS, frame: str | None = None) -> dict[str, Path]:
+           kinds: Sequence[str] = COMPARED_KINDS, frame: str | None = None,
+           figure_formats: Sequence[str] = ("svg",),
+           on_stage: Callable[[Stage], None] | None = None) -> dict[str, Path]:
     """Measure the store and write the report into ``out``: ``report.html`` (self-contained),
-    ``report.md``, LaTeX tables in ``tables/`` and figures (SVG, PNG, PDF) in ``figures/``.
-    ``kinds`` and ``frame`` as for ``measure`` (the study's code and models by default)."""
+    ``report.md``, LaTeX tables in ``tables/`` and figures in ``figures/`` (SVG, plus PNG
+    and PDF when ``figure_formats`` names them). ``kinds`` and ``frame`` as for ``measure``
+    (the study's code and models by default). ``on_stage`` hears the stages ``measure``,
+    ``figures`` (a count per figure drawn) and ``report``."""
     from crossforge.measures.engine import restrict_repositories
     from crossforge.report import write_report
+    from crossforge.report.figures import report_formats
 
+    formats = report_formats(figure_formats)
+    tell = on_stage or (lambda stage: None)
+    tell(Stage("measure", 0, None, "repositories"))
     result = measure(db, out, kinds=kinds, frame=frame)
+    tell(Stage("measure", len(result.repositories), len(result.repositories), "repositories"))
     with Store(db, read_only=True) as store:
         restrict_repositories(store, kinds=tuple(kinds), frame=frame)
         sources = queries.provenance_summary(store)
-    return {**result.paths, **write_report(Path(out), result, sources=sources)}
+    return {**result.paths, **write_report(
+        Path(out), result, sources=sources, figure_formats=formats,
+        on_file=lambda stage, done: tell(Stage(stage, done, None, "figures" if stage == "figures"
+                                               else "files")))}
 
 
 def sample(platform: str, *, db: str | Path = DEFAULT_DB, frame: str = "main",
@@ -485,7 +515,8 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
             shard: str | None = None, conditional: bool = False,
             github_app: GitHubApp | None = None,
             max_commits: int | None = None, max_threads: int | None = None,
-            max_comments: int | None = None) -> CollectionSummary:
+            max_comments: int | None = None,
+            on_notice: Callable[[str], None] | None = None) -> CollectionSummary:
     """Collect every repository of a stored frame; re-running continues where it stopped.
 
     Tokens are read from the environment variables named (default ``GITHUB_TOKEN``, which
@@ -504,7 +535,9 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
     (default: no cap); a repository stopped at a cap is listed in ``summary.truncated`` and
     the store's ``collection_truncations``. A repository whose answers stay unusable is
     listed in ``summary.failed`` (and ``collection_failures``) while the others are
-    collected; running again retries it from its checkpoint.
+    collected; running again retries it from its checkpoint. ``on_notice`` gets one line per
+    platform at the start (the credentials found, the budget they give, how to add one) and
+    one before every wait for a rate limit's reset (how long, from when until when).
     """
     caps = Caps(max_commits, max_threads, max_comments)
     part = shards.parse_shard(shard) if shard else None
@@ -518,9 +551,54 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
         with _clients(raw, github_url=github_url, hub_url=hub_url,
                       github_token_env=github_token_env, hf_token_env=hf_token_env,
                       conditional=conditional, github_app=github_app) as (gh, hb):
+            if on_notice is not None:
+                platforms = {p for p, _ in repos}
+                for client, variable in ((gh, github_token_env or "GITHUB_TOKEN"),
+                                         (hb, hf_token_env or "HF_TOKEN")):
+                    if client.platform in platforms:
+                        on_notice(credential_notice(client, variable))
+                    client.on_wait = lambda platform, seconds: on_notice(
+                        wait_notice(platform, seconds))
             collector = Collector(store, github_source=GitHubSource(gh),
                                   hub_source=HubSource(hb), on_progress=on_progress, caps=caps)
             return collector.collect(repos)
+
+
+def credential_notice(client: ApiClient, variable: str) -> str:
+    """What a platform's client authenticates with, the budget that gives, and how to add
+    more: one line, naming the variable, never a token."""
+    if client.platform == "github":
+        tokens = sum(1 for t in client.tokens if t)
+        if client.app is not None:
+            return (f"github: a GitHub App installation: {GITHUB_HOURLY['app']:,} requests an "
+                    "hour or more (it grows with the installation's repositories and users)")
+        if tokens:
+            return (f"github: {tokens} token{'s' if tokens > 1 else ''} from ${variable}: "
+                    f"{GITHUB_HOURLY['token'] * tokens:,} requests an hour"
+                    + (f" ({GITHUB_HOURLY['token']:,} each)" if tokens > 1 else "")
+                    + "; several tokens, comma-separated, add up")
+        return (f"github: no token (${variable} is empty): {GITHUB_HOURLY['anonymous']} "
+                "requests an hour, then a wait of up to an hour; add one with "
+                f"export {variable}=<token> (a token with no scopes reads public data: "
+                f"{GITHUB_HOURLY['token']:,} an hour; several, comma-separated, add up) or "
+                "collect as a GitHub App (--github-app-id)")
+    if any(client.tokens):
+        return (f"huggingface: a token from ${variable}: {HUB_PER_5_MINUTES['token']:,} API "
+                "calls per 5 minutes (a free account; PRO and Enterprise accounts more)")
+    return (f"huggingface: no token (${variable} is empty): {HUB_PER_5_MINUTES['anonymous']} "
+            f"API calls per 5 minutes from this address; add one with export "
+            f"{variable}=<token> (a read token from huggingface.co/settings/tokens: "
+            f"{HUB_PER_5_MINUTES['token']:,} per 5 minutes)")
+
+
+def wait_notice(platform: str, seconds: float, now: datetime | None = None) -> str:
+    """The line said before waiting for a rate limit's reset: how long, from when, until
+    when (UTC)."""
+    start = now or datetime.now(UTC)
+    until = start + timedelta(seconds=seconds)
+    day = f" on {until:%Y-%m-%d}" if until.date() != start.date() else ""
+    return (f"{platform}: rate limit spent; waiting {seconds:,.0f} s for its reset, from "
+            f"{start:%H:%M:%S} until {until:%H:%M:%S} UTC{day}")
 
 
 def merge(shard_dbs: list[str | Path], db: str | Path, *, raw_from: list[str | Path] = (),
@@ -597,23 +675,31 @@ def _clients(raw: str | Path, *, github_url: str | None, hub_url: str | None,
 
 
 def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
-         repositories_per_platform: int = 150) -> dict[str, Path]:
+         repositories_per_platform: int = 150, figure_formats: Sequence[str] = ("svg",),
+         on_stage: Callable[[Stage], None] | None = None) -> dict[str, Path]:
     """Run the offline demo study end to end on a SYNTHETIC world and write its report.
 
     The world is generated (``crossforge.worlds.synthetic``) and served by the API emulator
     on loopback; crossforge samples and collects it through its real collectors (raw store
-    in ``OUT/raw``), classifies the threads, measures, and reports.
+    in ``OUT/raw``), classifies the threads, measures, and reports. ``on_stage`` hears each
+    stage with its count: ``generate``, ``serve``, ``collect GitHub``, ``collect Hub``,
+    ``classify``, ``measure``, ``figures``, ``report``; ``figure_formats`` as for ``report``.
     """
     from crossforge.emulator import Emulator
+    from crossforge.report.figures import report_formats
 
+    report_formats(figure_formats)  # a bad format fails before the minutes of work
+    tell = on_stage or (lambda stage: None)
     out = Path(out)
     with writing_into(out):
         out.mkdir(parents=True, exist_ok=True)
     db, raw = out / "demo.duckdb", out / "raw"
     db.unlink(missing_ok=True)
     shutil.rmtree(raw, ignore_errors=True)
+    tell(Stage("generate", 0, None, "records"))
     world = list(synthetic.generate_world(repositories_per_platform, seed))
     world += list(synthetic.generate_documents(world, seed))
+    tell(Stage("generate", len(world), len(world), "records"))
     with Store(db) as store:
         store.write(_provenance(synthetic.SOURCE, f"seed={seed}, served by the emulator"), [])
         for platform in ("github", "huggingface"):
@@ -621,13 +707,21 @@ def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
                 r.repo for r in world if isinstance(r, Repository) and r.platform == platform),
                 {"method": "synthetic world", "seed": seed})
     # generous budgets: the demo shows the pipeline; rate limiting has its own tests
+    tell(Stage("serve", 0, None, "repositories"))
     with Emulator.from_records(world, anonymous_limit=10**6, hub_limit=10**6) as emulator:
+        served = sum(1 for r in world if isinstance(r, Repository))
+        tell(Stage("serve", served, served, "repositories"))
+        names = {"github": "collect GitHub", "huggingface": "collect Hub"}
         collect(db, raw=raw, github_url=emulator.url, hub_url=emulator.url,
                 github_token_env="CROSSFORGE_DEMO_NO_TOKEN",
                 hf_token_env="CROSSFORGE_DEMO_NO_TOKEN",
-                github_app=GitHubApp(environment=False))
-    classify_store(db)
-    return report(db, out)
+                github_app=GitHubApp(environment=False), on_progress=lambda progress: tell(
+                    Stage(names[progress.platform], progress.finished, progress.total,
+                          "repositories")))
+    tell(Stage("classify", 0, None, "threads"))
+    labels = classify_store(db)
+    tell(Stage("classify", sum(labels.values()), sum(labels.values()), "threads"))
+    return report(db, out, figure_formats=figure_formats, on_stage=tell)
 
 
 def emulate(world: str | Path, *, port: int = 8000, faults: str | None = None,

@@ -9,6 +9,7 @@ import functools
 import importlib.util
 import signal
 import sys
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -96,6 +97,68 @@ MeasuredFrameOption = Annotated[str | None, typer.Option(
                     "git imports, or everything stored when there is no frame).")]
 
 F = TypeVar("F", bound=Callable[..., Any])
+FigureFormatsOption = Annotated[str, typer.Option(
+    "--figure-formats", help="Figure files to write, comma-separated: svg (always; the "
+                             "report's pages use it), png, pdf (for a paper).")]
+
+
+class StageDisplay:
+    """One line per stage of a long command with its count: a live bar each on a terminal;
+    elsewhere (a pipe, a log) a plain line on stderr as each stage ends, with its seconds."""
+
+    def __init__(self) -> None:
+        self._progress = Progress(
+            SpinnerColumn(), TextColumn("{task.description:<15}", markup=False), BarColumn(),
+            TextColumn("{task.fields[count]}", markup=False), TimeElapsedColumn(),
+            console=console) if console.is_terminal else None
+        self._stage: api.Stage | None = None
+        self._task: TaskID | None = None
+        self._started = 0.0
+
+    def __enter__(self) -> StageDisplay:
+        if self._progress is not None:
+            self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            self._end()
+        if self._progress is not None:
+            self._progress.stop()
+
+    def __call__(self, stage: api.Stage) -> None:
+        if self._stage is not None and self._stage.name != stage.name:
+            self._end()
+        if self._stage is None:
+            self._started = time.monotonic()
+            if self._progress is not None:
+                self._task = self._progress.add_task(stage.name, total=stage.total, count="")
+        self._stage = stage
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, completed=stage.done, total=stage.total,
+                                  count=_stage_count(stage))
+
+    def notice(self, line: str) -> None:
+        """A line said between the bars (or on stderr when not on a terminal)."""
+        (self._progress.console if self._progress is not None else err_console).print(
+            line, highlight=False, soft_wrap=True)
+
+    def _end(self) -> None:
+        stage, self._stage = self._stage, None
+        if stage is None:
+            return
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, total=stage.done, completed=stage.done,
+                                  count=_stage_count(stage._replace(total=stage.done)))
+            self._progress.stop_task(self._task)
+        else:
+            err_console.print(f"{stage.name}: {_stage_count(stage)} "
+                              f"({time.monotonic() - self._started:.1f} s)", highlight=False)
+
+
+def _stage_count(stage: api.Stage) -> str:
+    total = f"/{stage.total:,}" if stage.total is not None and stage.total != stage.done else ""
+    return f"{stage.done:,}{total} {stage.unit}"
 
 
 def _kinds(text: str) -> tuple[str, ...]:
@@ -251,9 +314,12 @@ def measure(
 @app.command()
 @_one_line_errors
 def report(db: DbOption = Path(DEFAULT_DB), out: OutOption = Path("crossforge-out"),
-           kinds: KindsOption = "code,model", frame: MeasuredFrameOption = None) -> None:
+           kinds: KindsOption = "code,model", frame: MeasuredFrameOption = None,
+           figure_formats: FigureFormatsOption = "svg") -> None:
     """Measure the store and write report.html, report.md, tables/*.tex and figures/ into OUT."""
-    paths = api.report(db, out, kinds=_kinds(kinds), frame=frame)
+    with StageDisplay() as stages:
+        paths = api.report(db, out, kinds=_kinds(kinds), frame=frame,
+                           figure_formats=_kinds(figure_formats), on_stage=stages)
     console.print(f"report: {paths['html']}")
 
 
@@ -469,9 +535,15 @@ def collect_command(
             progress.update(bars[state.platform], completed=state.finished,
                             budget=budget_text(state.budget), subject=state.subject)
 
+        def on_notice(line: str) -> None:
+            """Credentials at the start, rate-limit waits: above the bars on a terminal,
+            otherwise plain lines on stderr (a log shows why a run sits still)."""
+            (progress.console if console.is_terminal else err_console).print(
+                line, highlight=False, soft_wrap=True)
+
         summary = api.collect(db, frame=frame, raw=raw, github_url=github_url, hub_url=hub_url,
                               github_token_env=github_token_env, hf_token_env=hf_token_env,
-                              on_progress=on_progress, shard=shard,
+                              on_progress=on_progress, on_notice=on_notice, shard=shard,
                               conditional=conditional, github_app=api.GitHubApp(
                                   github_app_id, github_app_installation, github_app_key),
                               max_commits=max_commits, max_threads=max_threads,
@@ -791,10 +863,12 @@ def demo(
     out: OutOption = Path("crossforge-demo"),
     seed: Annotated[int, typer.Option(help="Seed of the synthetic world.")] = 2026,
     repositories: Annotated[int, typer.Option(help="Repositories per platform.")] = 150,
+    figure_formats: FigureFormatsOption = "svg",
 ) -> None:
     """Run the offline demo study on a SYNTHETIC world, end to end, and write its report."""
-    with console.status("generating, storing, measuring and reporting a synthetic world"):
-        paths = api.demo(out, seed=seed, repositories_per_platform=repositories)
+    with StageDisplay() as stages:
+        paths = api.demo(out, seed=seed, repositories_per_platform=repositories,
+                         figure_formats=_kinds(figure_formats), on_stage=stages)
     console.print("[bold yellow]SYNTHETIC DEMO DATA[/]: not from GitHub or the Hub.", markup=True)
     console.print(f"report: {paths['html']}\nmarkdown: {paths['md']}")
 

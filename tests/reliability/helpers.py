@@ -101,6 +101,17 @@ def duplicates(db: Path) -> int:
                                ).fetchone()[0] for table, key in keys.items())
 
 
+#: How ``collect``'s notices start (the credentials found, a rate-limit wait): said on stderr
+#: before any error, they are not part of it.
+NOTICES = ("github: ", "huggingface: ")
+
+
+def error_lines(output: str) -> list[str]:
+    """The non-blank lines of a command's output that are not ``collect``'s notices."""
+    return [line for line in output.splitlines() if line.strip()
+            and not line.startswith(NOTICES)]
+
+
 def served(**options: object) -> Emulator:
     return Emulator.from_records(WORLD, **options)  # type: ignore[arg-type]
 

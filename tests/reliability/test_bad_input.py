@@ -17,7 +17,14 @@ from crossforge import api
 from crossforge.cli import app
 from crossforge.sources.http import ApiClient
 from crossforge.store import SCHEMA_VERSION
-from tests.reliability.helpers import FRAME, contents, framed_db, mounted_tmpfs, served
+from tests.reliability.helpers import (
+    FRAME,
+    contents,
+    error_lines,
+    framed_db,
+    mounted_tmpfs,
+    served,
+)
 
 RUNNER = CliRunner()
 
@@ -25,7 +32,7 @@ RUNNER = CliRunner()
 def one_line_error(result: object, *phrases: str) -> None:
     output = result.output  # type: ignore[attr-defined]
     assert result.exit_code == 2, output  # type: ignore[attr-defined]
-    assert "Traceback" not in output and output.strip().count("\n") == 0, output
+    assert "Traceback" not in output and len(error_lines(output)) == 1, output
     for phrase in phrases:
         assert phrase in output, output
 

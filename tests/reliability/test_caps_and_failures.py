@@ -189,7 +189,7 @@ def test_cli_reports_failures_in_one_line_and_a_rerun_completes(tmp_path: Path) 
                                      str(tmp_path / "raw"), "--github-url", url, "--hub-url",
                                      url], env={"GITHUB_TOKEN": "t", "HF_TOKEN": "t"})
         assert "Traceback" not in result.output
-        return result.exit_code, [line for line in result.output.splitlines() if line.strip()]
+        return result.exit_code, [line for line in result.stdout.splitlines() if line.strip()]
 
     framed_db(tmp_path / "db.duckdb")
     with Emulator.from_records(WORLD, faults="502:1@/graphql") as emulator:

@@ -18,7 +18,7 @@ from crossforge.records import Repository, Thread
 from crossforge.sources.raw import RawStore
 from crossforge.store import Store
 from crossforge.worlds import synthetic
-from tests.reliability.helpers import FRAME, WORLD, collect, contents, framed_db
+from tests.reliability.helpers import FRAME, WORLD, collect, contents, error_lines, framed_db
 
 RUNNER = CliRunner()
 #: The reliability world with a SYNTHETIC model card for every Hub model.
@@ -98,7 +98,7 @@ def test_a_wrong_hub_url_stops_the_run_and_marks_nothing_missing(
         bad = emulator.url + wrong
         code, output = cli_collect(tmp_path, emulator.url, bad)
         assert code == 2, output
-        assert output.strip().count("\n") == 0 and "Traceback" not in output
+        assert len(error_lines(output)) == 1 and "Traceback" not in output
         assert f"none of the frame's repositories was found at {bad.rstrip('/')}" in output
         assert "nothing was recorded as missing" in output
         states = task_states(tmp_path / "db.duckdb")
@@ -158,7 +158,7 @@ def test_a_refused_hub_token_stops_the_run(tmp_path: Path) -> None:
     with Emulator.from_records(CARDS, rejected_tokens={"hf-revoked"}) as emulator:
         code, output = cli_collect(tmp_path, emulator.url, emulator.url,
                                    hub_token="hf-revoked")
-    assert code == 2 and output.strip().count("\n") == 0
+    assert code == 2 and len(error_lines(output)) == 1
     assert "huggingface refused the credentials (401 Invalid credentials in Authorization " \
            "header)" in output and "hf-revoked" not in output
     assert "missing" not in task_states(tmp_path / "db.duckdb").values()

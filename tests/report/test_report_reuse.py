@@ -13,6 +13,7 @@ import pytest
 import crossforge
 from crossforge.measures import CollaborationNetworks
 from crossforge.measures.networks import describe_networks
+from crossforge.report import figures as figures_module
 from crossforge.report import write_report
 from crossforge.report.manifest import MANIFEST, replace_manifest
 
@@ -31,7 +32,7 @@ def test_report_builds_the_networks_once_and_draws_those_measure_described(
                         lambda self, store: built.append(1) or graphs(self, store))
     drawn = {}
 
-    def spy(out, result, *, sources, graphs=None):
+    def spy(out, result, *, sources, graphs=None, **options):
         drawn.update(result=result, graphs=graphs)
         return {}
 
@@ -49,7 +50,7 @@ def test_a_rewritten_report_removes_only_its_own_stale_files(demo_db, tmp_path):
     study = crossforge.open_study(demo_db, n_bootstrap=20)
     result = dataclasses.replace(study.result, graphs={})   # no network pictures: quicker
     out = tmp_path / "out"
-    write_report(out, result, sources=[])
+    write_report(out, result, sources=[], figure_formats=figures_module.FORMATS)
     figures = out / "figures"
     assert (figures / "ecdf_derivatives.pdf").is_file()
     mine = [out / "notes.txt", figures / "my_plot.png"]    # the user's own files
@@ -60,7 +61,8 @@ def test_a_rewritten_report_removes_only_its_own_stale_files(demo_db, tmp_path):
     os.utime(edited, ns=(1, 1))
 
     fewer = result.repositories.drop(columns=["derivatives", "tree_size"])
-    paths = write_report(out, dataclasses.replace(result, repositories=fewer), sources=[])
+    paths = write_report(out, dataclasses.replace(result, repositories=fewer), sources=[],
+                         figure_formats=figures_module.FORMATS)
 
     assert not any(figures.glob("ecdf_derivatives.*"))     # the measure is gone: so are they
     assert all(path.read_text() == "mine" for path in mine)

@@ -5,8 +5,12 @@ Each repository's work is split into tasks (``metadata``, ``commits``, ``issues`
 for models, ``card`` on the Hub; ``members`` per owning account). Every page is written to the
 raw store first, then parsed, and its records land in the database in one transaction with the
 task's checkpoint (the next page's URL), so a re-run continues where the last one stopped and
-never stores a page twice. ``rebuild`` re-parses the raw store into a fresh database and
-says what of it was damaged (skipped, every readable answer around it kept).
+never stores a page twice. Pages are stored as a group commit: the raw records of up to
+``GROUP_ANSWERS`` answers (or ``GROUP_SECONDS`` of work) are fsynced together, then their
+records and checkpoints land in one transaction; a kill in between leaves raw records nothing
+cites, and the next run asks those pages again. Every read of the store commits first.
+``rebuild`` re-parses the raw store into a fresh database and says what of it was damaged
+(skipped, every readable answer around it kept).
 
 A task whose answers stay unusable (a 5xx past the retries, a body that never parses, a
 listing that keeps repeating) is recorded as ``failed`` with its reason
@@ -24,8 +28,11 @@ This module is the driver (checkpoints, caps, failures, progress); ``github_plan
 
 from __future__ import annotations
 
+import contextlib
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 from urllib.parse import urlsplit
 
 from crossforge.collection.answers import (
@@ -40,12 +47,12 @@ from crossforge.collection.answers import (
 from crossforge.collection.github_plan import GitHubPlan
 from crossforge.collection.hub_plan import HubPlan
 from crossforge.errors import CollectError, ConfigError
-from crossforge.records import Comment, Commit, Membership, Thread
+from crossforge.records import Account, Comment, Commit, Membership, Provenance, Thread
 from crossforge.sources import github, hub
 from crossforge.sources.http import Budget, UnusableAnswer, next_link
 from crossforge.sources.raw import Damage, RawResponse, RawStore, redacted_url
 from crossforge.store import Store, provenance_key
-from crossforge.store.database import KEYS
+from crossforge.store.database import KEYS, Checkpoint
 
 #: The resource (and table) each capped task fills; other tasks have no cap.
 CAPPED = {"commits": "commits", "issues": "threads", "comments": "comments",
@@ -54,6 +61,14 @@ CAPPED = {"commits": "commits", "issues": "threads", "comments": "comments",
 LISTED = frozenset({Commit, Thread, Comment, Membership})
 #: Times a resumed walk's first page is asked while it repeats what is stored.
 RESUME_ATTEMPTS = 3
+#: Answers gathered for one group commit, and the longest the first of them waits for it:
+#: one fsync and one transaction serve them all, and a kill costs at most this much work
+#: asked again.
+GROUP_ANSWERS = 500
+GROUP_SECONDS = 5.0
+#: Keys one read of the store answers ahead (``Collector.read_ahead``).
+READ_AHEAD = 1_000
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -133,7 +148,7 @@ class Collector:
                  hub_source: hub.HubSource | None = None,
                  on_progress: Callable[[CollectionProgress], None] | None = None,
                  caps: Caps | None = None) -> None:
-        self.store = store
+        self._store = store
         self.github = github_source
         self.hub = hub_source
         self.on_progress = on_progress or (lambda progress: None)
@@ -144,6 +159,19 @@ class Collector:
         self._failed_now: dict[tuple[str, str, str], str] = {}
         self._found: set[str] = set()
         self._unrecorded: dict[str, list[tuple[RawResponse, tuple]]] = {}
+        self._gathered: list[tuple[Provenance, list[object], list[Checkpoint]]] = []
+        self._gathered_since = 0.0
+        self._threads: _ReadAhead[set[int]] | None = None
+        self._origins: _ReadAhead[str | None] | None = None
+        self._origin_source = ""
+        self._ahead_platform = ""
+
+    @property
+    def store(self) -> Store:
+        """The database, with every answer gathered so far committed (what is read from it
+        then includes them)."""
+        self.commit()
+        return self._store
 
     def collect(self, frame: list[tuple[str, str]]) -> CollectionSummary:
         """Collect every ``(platform, repo)`` of ``frame`` not yet complete."""
@@ -152,17 +180,38 @@ class Collector:
         self._totals = {"github": len(github_repos), "huggingface": len(hub_repos)}
         self._finished = {}
         self._failed_now = {}
-        if github_repos and self.github:
-            self._answered_before("github", github_repos)
-            GitHubPlan(self, self.github).collect(github_repos)
-            self._none_found("github")
-            self._outcome("github", github_repos)
-        if hub_repos and self.hub:
-            self._answered_before("huggingface", hub_repos)
-            HubPlan(self, self.hub).collect(hub_repos)
-            self._none_found("huggingface")
-            self._outcome("huggingface", hub_repos)
+        with contextlib.ExitStack() as grouped:
+            for raw in self._raw_stores():
+                grouped.enter_context(raw.grouped())
+            try:
+                if github_repos and self.github:
+                    self._answered_before("github", github_repos)
+                    GitHubPlan(self, self.github).collect(github_repos)
+                    self._none_found("github")
+                    self._outcome("github", github_repos)
+                if hub_repos and self.hub:
+                    self._answered_before("huggingface", hub_repos)
+                    HubPlan(self, self.hub).collect(hub_repos)
+                    self._none_found("huggingface")
+                    self._outcome("huggingface", hub_repos)
+            finally:  # a stop (Ctrl-C, a rate limit past --max-wait) keeps what was gathered
+                self.commit()
         return self.summary
+
+    def _raw_stores(self) -> list[RawStore]:
+        """The raw stores the platforms' clients write to (often one)."""
+        stores = {id(s.client.raw): s.client.raw for s in (self.github, self.hub) if s}
+        return list(stores.values())
+
+    def commit(self) -> None:
+        """Make the answers gathered so far durable: their raw records fsynced, then their
+        records and checkpoints in one transaction (a group commit)."""
+        if not self._gathered:
+            return
+        pages, self._gathered = self._gathered, []
+        for raw in self._raw_stores():
+            raw.sync()
+        self._store.write_pages(pages)
 
     def ending(self, response: RawResponse) -> str | None:
         """How an answer ends its task without data (``missing``, ``inaccessible``), or
@@ -200,8 +249,7 @@ class Collector:
         and the missing ones held back are recorded."""
         self._found.add(platform)
         for response, tasks in self._unrecorded.pop(platform, []):
-            self.store.write(provenance(response), [],
-                             tasks=[(*task, "missing", None) for task in tasks])
+            self._gather(response, [], [(*task, "missing", None) for task in tasks])
 
     def _answered_before(self, platform: str, repos: list[str]) -> None:
         """An earlier run that stored a repository of the frame (a task done, partial,
@@ -247,13 +295,81 @@ class Collector:
 
     def store_page(self, response: RawResponse, tasks: Iterable[tuple],
                    records: list[object] | None = None) -> None:
-        """Store an answer's records (parsed unless given) with checkpoints, atomically."""
-        self.store.write(provenance(response),
-                         parse(response) if records is None else records, tasks=tasks)
+        """Store an answer's records (parsed unless given) with checkpoints, atomically, in
+        the next group commit."""
+        self._gather(response, parse(response) if records is None else records, tasks)
+        if len(self._gathered) >= GROUP_ANSWERS \
+                or time.monotonic() - self._gathered_since >= GROUP_SECONDS:
+            self.commit()
         platform = "github" if response.kind.startswith("github.") else "huggingface"
         self.summary.pages[platform] = self.summary.pages.get(platform, 0) + 1
         self._report(platform, str(response.context.get("repo") or response.context.get(
             "org") or response.context.get("name") or ""))
+
+    def _gather(self, response: RawResponse, records: list[object],
+                tasks: Iterable[tuple]) -> None:
+        """Hold an answer's records and checkpoints for the next group commit."""
+        if not self._gathered:
+            self._gathered_since = time.monotonic()
+        origin, listed = provenance(response), list(records)
+        self._gathered.append((origin, listed, list(tasks)))
+        for record in listed:   # what the read-ahead holds follows what is gathered
+            if getattr(record, "platform", None) != self._ahead_platform:
+                continue
+            if type(record) is Thread and self._threads is not None:
+                self._threads.change(record.repo, lambda numbers, r=record: numbers | {r.number})
+            elif type(record) is Account and self._origins is not None:
+                self._origins.change(record.login,
+                                     lambda _, a=record: self._proof(a, origin))
+
+    def read_ahead(self, platform: str, repos: list[str], owners: list[str]) -> None:
+        """The order a plan asks ``thread_numbers`` (``repos``) and ``author_origin``
+        (``owners``) in: each then reads the store for the next ``READ_AHEAD`` of them in one
+        query, not one query each."""
+        self._ahead_platform = platform
+        self._threads = _ReadAhead(repos, lambda chunk: self._read_threads(platform, chunk))
+        self._origins = _ReadAhead(owners, lambda chunk: self._read_origins(platform, chunk))
+
+    def thread_numbers(self, platform: str, repo: str) -> set[int]:
+        """The numbers of a repository's stored threads, gathered ones included, without a
+        commit (threads are only ever added, so the union is what a commit would give)."""
+        if self._threads is None:
+            return self._read_threads(platform, [repo])[repo]
+        return set(self._threads.get(repo))
+
+    def author_origin(self, platform: str, login: str, source: str) -> str | None:
+        """``Store.author_origins`` for one login, gathered answers included, without a
+        commit: the last account record of ``login`` gathered is the one a commit keeps."""
+        self._origin_source = source
+        if self._origins is None:
+            return self._read_origins(platform, [login]).get(login)
+        return self._origins.get(login)
+
+    def _read_threads(self, platform: str, repos: list[str]) -> dict[str, set[int]]:
+        held = self._store.thread_numbers(platform, repos)
+        for _, records, _ in self._gathered:
+            for record in records:
+                if type(record) is Thread and record.platform == platform \
+                        and record.repo in held:
+                    held[record.repo].add(record.number)
+        return held
+
+    def _read_origins(self, platform: str, logins: list[str]) -> dict[str, str | None]:
+        held: dict[str, str | None] = dict.fromkeys(logins)
+        held.update(self._store.author_origins(platform, logins, self._origin_source))
+        wanted = set(logins)
+        for origin, records, _ in self._gathered:
+            for record in records:
+                if type(record) is Account and record.platform == platform \
+                        and record.login in wanted:
+                    held[record.login] = self._proof(record, origin)
+        return held
+
+    def _proof(self, account: Account, origin: Provenance) -> str | None:
+        """The raw answer an account record proves its login a user by, if it does."""
+        return origin.origin if (account.type != "organization"
+                                 and origin.source == self._origin_source
+                                 and origin.origin.startswith("raw:")) else None
 
     def paged(self, platform: str, key: str, task: str,
               pages: Callable[[str | None], Iterator[RawResponse]],
@@ -393,6 +509,29 @@ class Collector:
         unseen = set(inaccessible) - stored - set(failed)
         self.summary.repositories[platform] = len(wanted) - len(failed) - len(
             set(self.summary.missing.get(platform, ())) - set(failed)) - len(unseen)
+
+
+class _ReadAhead(Generic[V]):
+    """A store read per key, for keys asked in a known order: a key not held reads it and
+    the next ``READ_AHEAD - 1`` keys in one query (replacing what was held, so memory stays
+    flat); ``change`` keeps held values in step with what the run gathers since."""
+
+    def __init__(self, order: list[str], read: Callable[[list[str]], dict[str, V]]) -> None:
+        self._order = order
+        self._position = {key: i for i, key in enumerate(order)}
+        self._read = read
+        self._held: dict[str, V] = {}
+
+    def get(self, key: str) -> V:
+        if key not in self._held:
+            start = self._position.get(key)
+            chunk = [key] if start is None else self._order[start:start + READ_AHEAD]
+            self._held = self._read(chunk)
+        return self._held.get(key)  # type: ignore[return-value]
+
+    def change(self, key: str, how: Callable[[V], V]) -> None:
+        if key in self._held:
+            self._held[key] = how(self._held[key])
 
 
 @dataclass

@@ -46,6 +46,8 @@ class HubPlan:
         owners: dict[str, list[str]] = {}
         for repo in repos:
             owners.setdefault(hub.owner(repo), []).append(repo)
+        run.read_ahead("huggingface", [r for owned in owners.values() for r in owned],
+                       list(owners))
         missing: list[str] = []
         for owner, owned in owners.items():
             answers: dict[str, tuple[RawResponse, dict] | None] = {}
@@ -134,7 +136,7 @@ class HubPlan:
             return
         run.tried_once(key)
         # their details are stored (an earlier cap, or a crash)
-        held = run.store.thread_numbers("huggingface", repo)
+        held = run.thread_numbers("huggingface", repo)
         try:
             answers = list(source.discussions(repo, limit=cap, skip=held))
         except UnusableAnswer as unusable:
@@ -197,7 +199,7 @@ class HubPlan:
         """
         state = states.get(("huggingface", owner, "members"), ("",))[0]
         if state not in FINISHED:
-            origin = self.run.store.author_origin("huggingface", owner, hub.SOURCE)
+            origin = self.run.author_origin("huggingface", owner, hub.SOURCE)
             if origin:
                 return "user", origin
         source = self.source

@@ -38,10 +38,16 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter
 
+from crossforge.errors import ConfigError
+
 PLATFORM_LABELS = {"github": "GitHub (OSS)", "huggingface": "Hugging Face Hub (OSM)"}
 PLATFORM_COLORS = {"github": "#1f6feb", "huggingface": "#d97706"}
 SYNTHETIC_MARK = "SYNTHETIC DEMO DATA"
 FORMATS = ("svg", "png", "pdf")
+#: What a report writes unless asked for more: the HTML inlines SVG and the Markdown links
+#: it. PNG (slides) and PDF (a paper; a third of the report's time when always drawn) are
+#: drawn only when asked for (``crossforge report --figure-formats svg,png,pdf``).
+REPORT_FORMATS = ("svg",)
 #: Largest number of people a network picture draws; bigger networks show their best connected.
 NETWORK_NODES = 400
 #: Above this many people and ties, a network is embedded as one image (small SVG and PDF).
@@ -237,6 +243,21 @@ def _best_connected(graph: ig.Graph, limit: int) -> ig.Graph:
     degree = graph.degree()
     order = sorted(range(graph.vcount()), key=lambda v: (-degree[v], str(names[v])))
     return graph.induced_subgraph(sorted(order[:limit]))
+
+
+def report_formats(formats: Iterable[str]) -> tuple[str, ...]:
+    """The figure formats a report writes: SVG (its pages need it), then the others asked
+    for, each once, in ``FORMATS`` order.
+
+    Raises:
+        ConfigError: a format crossforge does not write.
+    """
+    asked = {f.strip().lower().lstrip(".") for f in formats if f.strip()}
+    unknown = sorted(asked - set(FORMATS))
+    if unknown:
+        raise ConfigError(f"figure format {', '.join(unknown)} is not one of "
+                          f"{', '.join(FORMATS)}")
+    return tuple(f for f in FORMATS if f == "svg" or f in asked)
 
 
 def save(figure: Figure, folder: str | Path, name: str,

@@ -7,7 +7,7 @@ user's own numbers; they are never presented as crossforge's results.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -347,7 +347,9 @@ def report_figures(result: MeasureResult, graphs: dict[str, dict[str, ig.Graph]]
 
 
 def write_report(out: Path, result: MeasureResult, *, sources: list[dict],
-                 graphs: dict[str, dict[str, ig.Graph]] | None = None) -> dict[str, Path]:
+                 graphs: dict[str, dict[str, ig.Graph]] | None = None,
+                 figure_formats: Sequence[str] = figures.REPORT_FORMATS,
+                 on_file: Callable[[str, int], None] | None = None) -> dict[str, Path]:
     """Render ``report.html``, ``report.md``, ``tables/*.tex`` and ``figures/*`` into ``out``,
     and record them in ``crossforge-files.json``: what an earlier report wrote there and this
     one did not is removed (``crossforge.report.manifest``).
@@ -359,16 +361,23 @@ def write_report(out: Path, result: MeasureResult, *, sources: list[dict],
         sources: provenance rows (source, origin, fetched_at, tool_version).
         graphs: the collaboration networks for the network pictures (default: those in
             ``result.graphs``, which ``measure`` built).
+        figure_formats: the figure files' formats besides SVG, which is always written
+            (``figures.report_formats``).
+        on_file: told ``("figures", n)`` after each figure's files, then ``("report", n)``
+            after each table, page and the manifest (progress displays).
 
     Raises:
         ConfigError: ``out`` cannot be created or written (read-only, full, not a folder).
     """
     with writing_into(out):
-        return _write_report(out, result, sources=sources, graphs=graphs)
+        return _write_report(out, result, sources=sources, graphs=graphs,
+                             formats=figures.report_formats(figure_formats),
+                             on_file=on_file or (lambda stage, done: None))
 
 
 def _write_report(out: Path, result: MeasureResult, *, sources: list[dict],
-                  graphs: dict[str, dict[str, ig.Graph]] | None) -> dict[str, Path]:
+                  graphs: dict[str, dict[str, ig.Graph]] | None, formats: tuple[str, ...],
+                  on_file: Callable[[str, int], None]) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     summary, statistics = result.summary, result.statistics
     synthetic = bool(summary.get("synthetic"))
@@ -383,8 +392,9 @@ def _write_report(out: Path, result: MeasureResult, *, sources: list[dict],
     inline = {name for names in REPORT_ECDFS.values() for name in names}
     svgs: dict[str, str] = {}
     paths: dict[str, Path] = {}
-    for name, figure in report_figures(result, graphs):
-        written = figures.save(figure, out / "figures", name)
+    for drawn, (name, figure) in enumerate(report_figures(result, graphs), 1):
+        written = figures.save(figure, out / "figures", name, formats)
+        on_file("figures", drawn)
         paths |= {f"figure_{name}_{p.suffix[1:]}": p for p in written}
         if not name.startswith("ecdf_") or name.removeprefix("ecdf_") in inline:
             svg = next(p for p in written if p.suffix == ".svg")
@@ -432,15 +442,21 @@ def _write_report(out: Path, result: MeasureResult, *, sources: list[dict],
         "ecdfs": {section: [c for c in names if f"ecdf_{c}" in svgs]
                   for section, names in REPORT_ECDFS.items()},
         "figure_files": sorted({p.stem for p in paths.values()}),
+        "figure_formats": formats,
         "table_files": sorted(LATEX_TABLES),
         "fmt": _format,
     }
     tables = latex_tables(result, sections, references, synthetic=synthetic)
-    paths |= {f"table_{k}": v for k, v in write_tables(out / "tables", tables).items()}
+    written_tables = write_tables(out / "tables", tables)
+    paths |= {f"table_{k}": v for k, v in written_tables.items()}
+    done = len(written_tables)
+    on_file("report", done)
     for name in ("html", "md"):
         paths[name] = out / f"report.{name}"
         template = _environment(html=name == "html").get_template(f"report.{name}.j2")
         paths[name].write_text(template.render(context), encoding="utf-8")
+        done += 1
+        on_file("report", done)
     paths["manifest"], _ = replace_manifest(out, [*paths.values(), *result.paths.values()])
     return paths
 

@@ -206,6 +206,8 @@ class ApiClient:
         breaker: shared with the platform's other clients (one is made when not given).
         conditional: ask with the ETag of answers already in the raw store (see above).
         app: a GitHub App installation whose tokens replace ``tokens``.
+        on_wait: told the platform and the seconds before it waits for a rate limit's reset
+            (so a person watching knows the run is waiting, not stuck).
     """
 
     base_url: str
@@ -220,6 +222,7 @@ class ApiClient:
     breaker: Breaker | None = None
     conditional: bool = False
     app: InstallationAuth | None = None
+    on_wait: Callable[[str, float], None] | None = None
 
     def __post_init__(self) -> None:
         self._tokens = [t for t in self.tokens if t]
@@ -381,6 +384,8 @@ class ApiClient:
                 if wait > self.max_wait:
                     raise CollectError(f"{self.platform} rate limit resets in {wait:.0f} s, "
                                        f"beyond --max-wait {self.max_wait:.0f} s")
+                if self.on_wait is not None:
+                    self.on_wait(self.platform, wait)
                 self._wait(wait)
                 attempt = 0
                 continue

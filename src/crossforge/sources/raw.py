@@ -20,10 +20,10 @@ import mmap
 import os
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from crossforge.errors import StoreError
@@ -65,6 +65,10 @@ class RawResponse:
 
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
+
+
+#: A stored response's fields, in the order a segment's lines hold them.
+_FIELDS = tuple(f.name for f in fields(RawResponse))
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,27 +131,61 @@ class RawStore:
         self._segment = _new_segment(self.path)
         self._handle: Any = None
         self._count = 0
+        self._grouped = 0
+        self._unsynced = False
         self._reader: tuple[str, int, Iterator[RawResponse]] | None = None
         #: What the last walk over every response (``iter``) could not read.
         self.damage: list[Damage] = []
 
     def append(self, response: RawResponse) -> RawResponse:
-        """Write ``response`` durably and return it with its id."""
+        """Write ``response`` and return it with its id; durably, unless in ``grouped``
+        (then ``sync`` makes it durable)."""
         self._count += 1
-        stored = RawResponse(**{**asdict(response), "url": redacted_url(response.url),
-                                "id": f"{self._segment.name}#{self._count}"})
-        line = json.dumps(asdict(stored), ensure_ascii=False) + "\n"
+        stored = replace(response, url=redacted_url(response.url),
+                         id=f"{self._segment.name}#{self._count}")
+        line = json.dumps({name: getattr(stored, name) for name in _FIELDS},
+                          ensure_ascii=False) + "\n"
         try:
             if self._handle is None:
                 self._handle = self._segment.open("ab")
             self._handle.write(gzip.compress(line.encode(), compresslevel=6))
+        except OSError as exc:
+            self._failed(exc)
+        self._unsynced = True
+        if not self._grouped:
+            self.sync()
+        return stored
+
+    @contextlib.contextmanager
+    def grouped(self) -> Iterator[None]:
+        """Append without waiting for the disk in the block: a caller that commits what
+        cites these responses calls ``sync`` first (a group commit, one fsync for many
+        responses). The block's end syncs what is left. A crash loses only responses not
+        yet synced, which nothing cites, and cuts at most the segment's last one."""
+        self._grouped += 1
+        try:
+            yield
+        finally:
+            self._grouped -= 1
+            if not self._grouped:
+                self.sync()
+
+    def sync(self) -> None:
+        """Make every response appended so far durable (written and fsynced)."""
+        if self._handle is None or not self._unsynced:
+            return
+        try:
             self._handle.flush()
             os.fsync(self._handle.fileno())
         except OSError as exc:
-            segment = self._segment
-            self._abandon_segment()
-            raise StoreError(f"cannot write raw store {segment}: {exc.strerror}") from None
-        return stored
+            self._failed(exc)
+        self._unsynced = False
+
+    def _failed(self, exc: OSError) -> NoReturn:
+        """Raise a write's failure (a full disk) as one line, the segment abandoned."""
+        segment = self._segment
+        self._abandon_segment()
+        raise StoreError(f"cannot write raw store {segment}: {exc.strerror}") from None
 
     def _abandon_segment(self) -> None:
         """After a failed write (a full disk): close the segment, ignoring the error its final
@@ -158,10 +196,12 @@ class RawStore:
             with contextlib.suppress(OSError):
                 self._handle.close()
         self._handle = None
+        self._unsynced = False
         self._segment = _new_segment(self.path)
         self._count = 0
 
     def close(self) -> None:
+        self.sync()
         if self._handle is not None:
             self._handle.close()
             self._handle = None
@@ -171,6 +211,7 @@ class RawStore:
         so asking for responses in the order they were written costs one pass."""
         name, _, number = raw_id.partition("#")
         position = int(number)
+        self._readable()
         if self._reader is None or self._reader[0] != name or self._reader[1] >= position:
             self._reader = (name, 0, _read_segment(self.path / name, []))
         name, seen, reader = self._reader
@@ -186,8 +227,18 @@ class RawStore:
         """Every readable stored response, segment by segment in the order they were
         written; what could not be read is listed in ``self.damage`` once the walk ends."""
         self.damage = []
+        self._readable()
         for segment in sorted(self.path.glob("responses-*.jsonl.gz")):
             yield from _read_segment(segment, self.damage)
+
+
+    def _readable(self) -> None:
+        """Hand what this store has appended to the OS, so reading its segment sees it."""
+        if self._handle is not None and self._unsynced:
+            try:
+                self._handle.flush()
+            except OSError as exc:
+                self._failed(exc)
 
 
 def _new_segment(folder: Path) -> Path:

@@ -27,6 +27,8 @@ from crossforge.records import Derivation, Provenance
 from crossforge.store.schema import KEYS, MIGRATIONS, SCHEMA_VERSION, TABLES
 
 _BATCH_ROWS = 20_000
+#: A collection checkpoint: platform, repository (or account), task, state, cursor.
+Checkpoint = tuple[str, str, str, str, str | None]
 
 #: Authority of a derivation's relation source: lower wins when one link is reported twice.
 SOURCE_RANK: dict[str, int] = {"tag": 0, "git": 0, "api": 1, "card": 2, "inferred": 3}
@@ -156,7 +158,7 @@ class Store:
             self.query(f"DROP TABLE IF EXISTS temp.{name}")
 
     def write(self, provenance: Provenance, records: Iterable[object], *,
-              tasks: Iterable[tuple[str, str, str, str, str | None]] = ()) -> dict[str, int]:
+              tasks: Iterable[Checkpoint] = ()) -> dict[str, int]:
         """Upsert ``records`` on their natural keys, stamped with ``provenance``, atomically.
 
         Records are consumed lazily and written in batches, so memory stays flat for
@@ -167,33 +169,79 @@ class Store:
         Returns:
             Rows written per table.
         """
+        return self.write_pages([(provenance, records, tasks)])
+
+    def write_pages(self, pages: Iterable[tuple[Provenance, Iterable[object],
+                                                Iterable[Checkpoint]]]) -> dict[str, int]:
+        """``write`` for several answers in one transaction: a group commit.
+
+        Each answer's records are stamped with its own provenance; a record a later answer
+        repeats (the same natural key) replaces the earlier one, and a later checkpoint of
+        the same task replaces the earlier one, as separate writes in this order would.
+        Every table takes one statement per batch of rows rather than one per answer, which
+        is what makes a group cheaper than its answers written one by one.
+
+        Returns:
+            Rows written per table.
+        """
         counts: dict[str, int] = {}
-        pending: dict[type, list[object]] = {}
+        pending: dict[type, list[tuple[object, str]]] = {}
+        checkpoints: dict[tuple[str, str, str], tuple[str, str | None]] = {}
+        sources: dict[str, Provenance] = {}
         try:
             with self.transaction():
-                provenance_id = self._write_provenance(provenance)
-                for record in records:
-                    kind = type(record)
-                    if kind not in TABLES:
-                        raise StoreError(f"cannot store a {kind.__name__}")
-                    batch = pending.setdefault(kind, [])
-                    batch.append(record)
-                    if len(batch) >= _BATCH_ROWS:
-                        counts[TABLES[kind]] = counts.get(TABLES[kind], 0) + len(batch)
-                        self._upsert(kind, batch, provenance_id)
-                        batch.clear()
+                for provenance, records, tasks in pages:
+                    provenance_id = provenance_key(provenance.source, provenance.origin)
+                    sources[provenance_id] = provenance
+                    for record in records:
+                        kind = type(record)
+                        if kind not in TABLES:
+                            raise StoreError(f"cannot store a {kind.__name__}")
+                        batch = pending.setdefault(kind, [])
+                        batch.append((record, provenance_id))
+                        if len(batch) >= _BATCH_ROWS:
+                            counts[TABLES[kind]] = counts.get(TABLES[kind], 0) + len(batch)
+                            self._upsert(kind, batch)
+                            batch.clear()
+                    for platform, repo, task, state, cursor in tasks:
+                        checkpoints[(platform, repo, task)] = (state, cursor)
                 for kind, batch in pending.items():
                     if batch:
                         counts[TABLES[kind]] = counts.get(TABLES[kind], 0) + len(batch)
-                        self._upsert(kind, batch, provenance_id)
-                for task in tasks:
-                    self._con.execute(
-                        "INSERT OR REPLACE INTO collection_tasks "
-                        "(platform, repo, task, state, cursor, updated_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?)", [*task, datetime.now(UTC)])
+                        self._upsert(kind, batch)
+                self._write_provenances(sources)
+                self._write_checkpoints(checkpoints)
         except duckdb.Error as exc:
             raise StoreError(f"write to {self.path} failed: {first_line(exc)}") from exc
         return counts
+
+    def _write_checkpoints(self, checkpoints: dict[tuple[str, str, str],
+                                                   tuple[str, str | None]]) -> None:
+        """Upsert collection checkpoints (inside the caller's transaction), one statement."""
+        if not checkpoints:
+            return
+        keys = list(checkpoints)
+        rows = pa.table({
+            "platform": [k[0] for k in keys], "repo": [k[1] for k in keys],
+            "task": [k[2] for k in keys], "state": [checkpoints[k][0] for k in keys],
+            "cursor": pa.array([checkpoints[k][1] for k in keys], pa.string()),
+            "updated_at": [datetime.now(UTC)] * len(keys)})
+        with self._registered("_checkpoints", rows):
+            self._con.execute("INSERT OR REPLACE INTO collection_tasks "
+                              "(platform, repo, task, state, cursor, updated_at) "
+                              "SELECT platform, repo, task, state, cursor, updated_at "
+                              "FROM _checkpoints")
+
+    def _write_provenances(self, sources: dict[str, Provenance]) -> None:
+        """Upsert provenance rows by id (inside the caller's transaction), one statement."""
+        if not sources:
+            return
+        names = [f.name for f in dataclasses.fields(Provenance)]
+        rows = pa.table({"id": list(sources), **{
+            name: [getattr(p, name) for p in sources.values()] for name in names}})
+        with self._registered("_provenance", rows):
+            self._con.execute(f"INSERT OR REPLACE INTO provenance (id, {', '.join(names)}) "
+                              f"SELECT id, {', '.join(names)} FROM _provenance")
 
     def _write_provenance(self, provenance: Provenance) -> str:
         """Upsert the provenance row of ``provenance`` (inside the caller's transaction).
@@ -202,31 +250,32 @@ class Store:
             Its id, which the rows it stamps carry as ``provenance_id``.
         """
         key = provenance_key(provenance.source, provenance.origin)
-        names = [f.name for f in dataclasses.fields(Provenance)]
-        self._con.execute(
-            f"INSERT OR REPLACE INTO provenance (id, {', '.join(names)}) "
-            f"VALUES (?{', ?' * len(names)})",
-            [key, *(getattr(provenance, name) for name in names)],
-        )
+        self._write_provenances({key: provenance})
         return key
 
-    def _upsert(self, kind: type, batch: list[object], provenance_id: str) -> None:
+    def _upsert(self, kind: type, batch: list[tuple[object, str]]) -> None:
+        """Upsert ``(record, provenance id)`` pairs of one kind; of rows with the same
+        natural key the last wins."""
         if kind is Derivation:
-            self._upsert_derivations(batch, provenance_id)  # type: ignore[arg-type]
+            self._upsert_derivations(batch)  # type: ignore[arg-type]
             return
         keys = KEYS[kind]
-        batch = list({tuple(getattr(r, k) for k in keys): r for r in batch}.values())
+        batch = list({tuple(getattr(r, k) for k in keys): (r, p) for r, p in batch}.values())
+        self._insert(kind, batch, "INSERT OR REPLACE INTO {table} ({columns}) "
+                                  "SELECT {columns} FROM _batch")
+
+    def _insert(self, kind: type, batch: list[tuple[object, str]], statement: str) -> None:
+        """Run ``statement`` (with ``{table}`` and ``{columns}`` to fill) over ``batch`` as
+        the view ``_batch``: the record's fields and its ``provenance_id``."""
         names = [f.name for f in dataclasses.fields(kind)]
-        columns = {name: [getattr(r, name) for r in batch] for name in names}
+        columns = {name: [getattr(r, name) for r, _ in batch] for name in names}
         for listed in ("co_authors", "sections"):
             if listed in columns:
                 columns[listed] = [list(v) for v in columns[listed]]
-        columns["provenance_id"] = [provenance_id] * len(batch)
+        columns["provenance_id"] = [p for _, p in batch]
         with self._registered("_batch", pa.table(columns)):
-            self._con.execute(
-                f"INSERT OR REPLACE INTO {TABLES[kind]} ({', '.join(columns)}) "
-                f"SELECT {', '.join(columns)} FROM _batch"
-            )
+            self._con.execute(statement.format(table=TABLES[kind],
+                                               columns=", ".join(columns)))
 
     def forget_values(self, column: str, repositories: list[tuple[str, str]]) -> int:
         """Make ``column`` unknown (NULL) for these (platform, repository) pairs: values a
@@ -271,8 +320,9 @@ class Store:
                               "(step, config_hash, finished_at, outcome) VALUES (?, ?, ?, ?)",
                               [step, config_hash, datetime.now(UTC), outcome])
 
-    def _upsert_derivations(self, batch: list[Derivation], provenance_id: str) -> None:
-        """Upsert derivation links, keeping the most authoritative ``relation_source``.
+    def _upsert_derivations(self, batch: list[tuple[Derivation, str]]) -> None:
+        """Upsert ``(derivation link, provenance id)`` pairs, keeping the most authoritative
+        ``relation_source``.
 
         One link can be reported twice (a child's relation tag and its parent's lineage
         list, or two dumps): the child's own tag outranks the Hub's lineage listing, which
@@ -280,28 +330,21 @@ class Store:
         take the newer report.
         """
         keys = KEYS[Derivation]
-        best: dict[tuple[str, ...], Derivation] = {}
-        for d in batch:
+        best: dict[tuple[str, ...], tuple[Derivation, str]] = {}
+        for d, provenance_id in batch:
             key = tuple(getattr(d, k) for k in keys)
             held = best.get(key)
             if held is None or (SOURCE_RANK.get(d.relation_source, 9)
-                                <= SOURCE_RANK.get(held.relation_source, 9)):
-                best[key] = d
-        rows = list(best.values())
-        names = [f.name for f in dataclasses.fields(Derivation)]
-        columns = {name: [getattr(r, name) for r in rows] for name in names}
-        columns["provenance_id"] = [provenance_id] * len(rows)
+                                <= SOURCE_RANK.get(held[0].relation_source, 9)):
+                best[key] = (d, provenance_id)
         rank = " ".join(f"WHEN '{k}' THEN {v}" for k, v in SOURCE_RANK.items())
-        with self._registered("_batch", pa.table(columns)):
-            self._con.execute(
-                f"INSERT INTO derivations ({', '.join(columns)}) "
-                f"SELECT {', '.join(columns)} FROM _batch "
-                f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
-                "relation_source = EXCLUDED.relation_source, "
-                "provenance_id = EXCLUDED.provenance_id "
-                f"WHERE (CASE EXCLUDED.relation_source {rank} ELSE 9 END) "
-                f"<= (CASE derivations.relation_source {rank} ELSE 9 END)"
-            )
+        self._insert(Derivation, list(best.values()), (
+            "INSERT INTO {table} ({columns}) SELECT {columns} FROM _batch "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+            "relation_source = EXCLUDED.relation_source, "
+            "provenance_id = EXCLUDED.provenance_id "
+            f"WHERE (CASE EXCLUDED.relation_source {rank} ELSE 9 END) "
+            f"<= (CASE derivations.relation_source {rank} ELSE 9 END)"))
 
     def write_thread_labels(self, labels: pd.DataFrame, model: str) -> int:
         """Replace the type labels of the given threads (``platform, repo, number, label,
@@ -483,20 +526,25 @@ class Store:
             "SELECT login FROM accounts WHERE platform = ? AND type = 'organization'",
             [platform]).fetchall()]
 
-    def thread_numbers(self, platform: str, repo: str) -> set[int]:
-        """The numbers of a repository's stored threads (their details need no new call)."""
-        return {n for (n,) in self.query(
-            "SELECT number FROM threads WHERE platform = ? AND repo = ?",
-            [platform, repo]).fetchall()}
+    def thread_numbers(self, platform: str, repos: list[str]) -> dict[str, set[int]]:
+        """The numbers of each repository's stored threads (their details need no new call),
+        in one query."""
+        found: dict[str, set[int]] = {repo: set() for repo in repos}
+        for repo, number in self.query(
+                "SELECT repo, number FROM threads WHERE platform = ? "
+                "AND repo IN (SELECT unnest(?::VARCHAR[]))", [platform, repos]).fetchall():
+            found[repo].add(number)
+        return found
 
-    def author_origin(self, platform: str, login: str, source: str) -> str | None:
-        """The raw answer (``raw:ID``, read from ``source``) that stored ``login`` as an
-        account other than an organisation: proof it is a user, without another call."""
-        row = self.query(
-            "SELECT p.origin FROM accounts a JOIN provenance p ON p.id = a.provenance_id "
-            "WHERE a.platform = ? AND a.login = ? AND a.type <> 'organization' "
-            "AND p.source = ? AND p.origin LIKE 'raw:%'", [platform, login, source]).fetchone()
-        return row[0] if row else None
+    def author_origins(self, platform: str, logins: list[str], source: str) -> dict[str, str]:
+        """For each of ``logins`` stored as an account other than an organisation, the raw
+        answer (``raw:ID``, read from ``source``) that stored it: proof it is a user, without
+        another call. Logins without one are left out. One query."""
+        return dict(self.query(
+            "SELECT a.login, p.origin FROM accounts a JOIN provenance p "
+            "ON p.id = a.provenance_id WHERE a.platform = ? "
+            "AND a.login IN (SELECT unnest(?::VARCHAR[])) AND a.type <> 'organization' "
+            "AND p.source = ? AND p.origin LIKE 'raw:%'", [platform, logins, source]).fetchall())
 
     def frame_metadata(self, frame: str, platform: str) -> list[tuple[Any, ...]]:
         """A frame's repositories in frame order with the metadata collected for them
