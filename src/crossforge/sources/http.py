@@ -514,6 +514,8 @@ class ApiClient:
         seconds = float(reset.group(1))
         if int(remaining.group(1)) == 0 and 0 < seconds <= self.max_wait:
             assert self.breaker is not None
+            if self.on_wait is not None:
+                self.on_wait(self.platform, seconds)
             self.breaker.hold(seconds)
 
     def _rate_limit_wait(self, answer: httpx.Response) -> float | None:
