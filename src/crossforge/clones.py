@@ -133,6 +133,8 @@ def import_clones(
     if on_progress:
         for done, (label, _) in enumerate(summary.failed, 1):
             on_progress(done, total, label)
+    if not clones:
+        return summary  # nothing to import: the store is not even created
     workers = min(jobs or os.cpu_count() or 1, len(clones))
     with _readers(clones, workers) as read, Store(db) as store:
         for clone, records in read:
