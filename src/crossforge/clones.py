@@ -1,8 +1,8 @@
 """Importing local clones: one, or many in one command with parallel readers.
 
 A façade beside ``api`` that imports only the clone reader and the store, so ``crossforge
-import git`` starts without pandas, SciPy, HTTP clients or the analysis stages; ``api``
-re-exports its functions.
+import git`` starts without pandas, SciPy, HTTP clients or the analysis stages (``api``
+re-exports its functions); the store (DuckDB) and the worker pool are imported once needed.
 
 Example:
     >>> summary = import_clones(["clones/"], db="study.duckdb")      # doctest: +SKIP
@@ -12,10 +12,8 @@ Example:
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,7 +31,6 @@ from crossforge.sources.git import (
     remote_url,
     repo_from_remote,
 )
-from crossforge.store import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +86,11 @@ def import_git(
     """
     check_repo_id(repo)
     clone = GitRepository(path, repo, check_platform(platform))
-    with Store(db) as store:
-        return store.write(_provenance(Path(path)), clone.list_records())
+    with clone.reading() as records:
+        from crossforge.store import Store  # DuckDB's import overlaps git's reading
+
+        with Store(db) as store:
+            return store.write(_provenance(Path(path)), records)
 
 
 def import_clones(
@@ -136,6 +136,8 @@ def import_clones(
     if not clones:
         return summary  # nothing to import: the store is not even created
     workers = min(jobs or os.cpu_count() or 1, len(clones))
+    from crossforge.store import Store
+
     with _readers(clones, workers) as read, Store(db) as store:
         for clone, records in read:
             try:
@@ -200,6 +202,9 @@ def _readers(clones: list[Clone], workers: int
     if workers <= 1:
         yield ((clone, _streamed(clone)) for clone in clones)
         return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     start = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(start)) as pool:
         futures = {pool.submit(_read, clone): clone for clone in clones}

@@ -89,3 +89,16 @@ def test_not_a_repository_is_a_git_error(tmp_path: Path):
         GitRepository(tmp_path, "acme/none", "github")
     with pytest.raises(GitError, match="does not exist"):
         GitRepository(tmp_path / "missing", "acme/none", "github")
+
+
+def test_reading_started_early_yields_what_list_records_yields(git_builder):
+    """``reading`` starts git log before the store opens; the records must not change."""
+    _history(git_builder)
+    clone = GitRepository(git_builder.path, "acme/widget", "github")
+    with clone.reading() as records:
+        early = list(records)
+    assert early == list(GitRepository(git_builder.path, "acme/widget", "github")
+                         .list_records())
+    with clone.reading() as unread:  # left without reading: git log is ended, not leaked
+        pass
+    assert unread is not None

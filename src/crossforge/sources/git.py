@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -87,23 +88,31 @@ class GitRepository:
 
     def list_commits(self) -> Iterator[Commit]:
         """Every commit reachable from ``HEAD``, newest first, streamed with flat memory."""
+        log = self._start_log()
+        if log is not None:
+            yield from self._read_log(log)
+
+    def _start_log(self) -> subprocess.Popen[str] | None:
+        """``git log`` started (``None`` when there is no commit), its output unread."""
         if not self.has_commits():
-            return
+            return None
         cmd = ["git", "-C", str(self.path), "-c", "core.quotepath=off", "log", "--numstat",
                "--no-renames", "--no-color", f"--format={_FORMAT}", "HEAD", "--"]
         try:
-            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                     env=_ENV, encoding="utf-8", errors="replace",
                                     bufsize=1 << 20)
         except OSError as exc:
             raise GitError(f"cannot run git: {exc}") from exc
-        assert proc.stdout is not None
+
+    def _read_log(self, log: subprocess.Popen[str]) -> Iterator[Commit]:
+        assert log.stdout is not None
         try:
-            yield from self._parse_log(proc.stdout)
+            yield from self._parse_log(log.stdout)
         finally:
-            proc.stdout.close()
-            stderr = proc.stderr.read() if proc.stderr else ""
-            if proc.wait() != 0 and stderr:
+            log.stdout.close()
+            stderr = log.stderr.read() if log.stderr else ""
+            if log.wait() != 0 and stderr:
                 raise GitError(f"git log failed in {self.path}: {stderr.strip()[:200]}")
 
     def _parse_log(self, lines: Iterator[str]) -> Iterator[Commit]:
@@ -183,6 +192,27 @@ class GitRepository:
         yield from self.list_commits()
         yield from self.list_pull_requests()
         yield from self.list_accounts()
+
+    @contextmanager
+    def reading(self) -> Iterator[Iterator[Repository | Commit | Thread | Account]]:
+        """``list_records`` with ``git log`` started now: git reads the history while the
+        caller gets ready (imports and opens the store), on the machine's other core. The
+        log is ended on leaving the block, read or not."""
+        log = self._start_log()
+
+        def records() -> Iterator[Repository | Commit | Thread | Account]:
+            yield self.repository()
+            if log is not None:
+                yield from self._read_log(log)
+            yield from self.list_pull_requests()
+            yield from self.list_accounts()
+
+        try:
+            yield records()
+        finally:
+            if log is not None and log.poll() is None:
+                log.kill()
+                log.communicate()
 
 
 def _run_git(path: Path, *args: str, stdin: str | None = None) -> str:
