@@ -46,6 +46,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import IO
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -55,34 +56,52 @@ RESULTS = HERE / "results" / "git_mining.json"
 PYDRILLER_PREFIX = 3000
 
 
+def authors_of(count: int) -> tuple[list[tuple[str, str]], list[float]]:
+    """``count`` people and their heavy-tailed activity weights (1/rank)."""
+    return ([(f"Dev {i}", f"dev{i}@example.org") for i in range(count)],
+            [1 / (i + 1) for i in range(count)])
+
+
+def fast_import(path: Path) -> tuple[subprocess.Popen, IO[bytes]]:
+    """A new repository at ``path`` and a running ``git fast-import`` into it."""
+    path.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
+    proc = subprocess.Popen(["git", "-C", str(path), "fast-import", "--quiet"],
+                            stdin=subprocess.PIPE)
+    assert proc.stdin is not None
+    return proc, proc.stdin
+
+
+def write_commit_header(out: IO[bytes], rng: random.Random, people: list[tuple[str, str]],
+                        weights: list[float], n: int, clock: int, branch: str) -> int:
+    """Commit ``n``'s fast-import header: a heavy-tailed author, 5% co-authored; returns the
+    commit's time."""
+    name, email = rng.choices(people, weights)[0]
+    clock += rng.randrange(60, 7200)
+    message = f"change {n}"
+    if rng.random() < 0.05:
+        co_name, co_email = rng.choice(people)
+        message += f"\n\nCo-authored-by: {co_name} <{co_email}>"
+    data = message.encode()
+    out.write(f"commit {branch}\nmark :{n}\n".encode())
+    out.write(f"author {name} <{email}> {clock} +0000\n".encode())
+    out.write(f"committer {name} <{email}> {clock} +0000\n".encode())
+    out.write(f"data {len(data)}\n".encode() + data + b"\n")
+    return clock
+
+
 def generate_repository(path: Path, commits: int, authors: int = 400, seed: int = 7) -> Path:
     """A linear-with-merges history with real numstat work, built with git fast-import."""
     if (path / ".git").exists():
         return path
-    path.mkdir(parents=True)
-    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
     rng = random.Random(seed)
-    people = [(f"Dev {i}", f"dev{i}@example.org") for i in range(authors)]
-    weights = [1 / (i + 1) for i in range(authors)]  # heavy-tailed activity
-    proc = subprocess.Popen(["git", "-C", str(path), "fast-import", "--quiet"],
-                            stdin=subprocess.PIPE)
-    assert proc.stdin is not None
-    out = proc.stdin
+    people, weights = authors_of(authors)
+    proc, out = fast_import(path)
     clock = 1_500_000_000
     side_mark = None
     for n in range(1, commits + 1):
-        name, email = rng.choices(people, weights)[0]
-        clock += rng.randrange(60, 7200)
-        message = f"change {n}"
-        if rng.random() < 0.05:
-            co_name, co_email = rng.choice(people)
-            message += f"\n\nCo-authored-by: {co_name} <{co_email}>"
-        data = message.encode()
         branch = "refs/heads/side" if n % 50 == 25 else "refs/heads/main"
-        out.write(f"commit {branch}\nmark :{n}\n".encode())
-        out.write(f"author {name} <{email}> {clock} +0000\n".encode())
-        out.write(f"committer {name} <{email}> {clock} +0000\n".encode())
-        out.write(f"data {len(data)}\n".encode() + data + b"\n")
+        clock = write_commit_header(out, rng, people, weights, n, clock, branch)
         if n == 1:
             pass
         elif branch == "refs/heads/side":
@@ -110,29 +129,13 @@ def generate_edited_repository(path: Path, commits: int, *, seed: int = 11,
     written whole, so git computes real diffs), repacked as a clone from a server is."""
     if (path / ".git").exists():
         return path
-    path.mkdir(parents=True)
-    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
     rng = random.Random(seed)
-    people = [(f"Dev {i}", f"dev{i}@example.org") for i in range(authors)]
-    weights = [1 / (i + 1) for i in range(authors)]
+    people, weights = authors_of(authors)
     files: dict[str, list[str]] = {}
-    proc = subprocess.Popen(["git", "-C", str(path), "fast-import", "--quiet"],
-                            stdin=subprocess.PIPE)
-    assert proc.stdin is not None
-    out = proc.stdin
+    proc, out = fast_import(path)
     clock = 1_500_000_000
     for n in range(1, commits + 1):
-        name, email = rng.choices(people, weights)[0]
-        clock += rng.randrange(60, 7200)
-        message = f"change {n}"
-        if rng.random() < 0.05:
-            co_name, co_email = rng.choice(people)
-            message += f"\n\nCo-authored-by: {co_name} <{co_email}>"
-        data = message.encode()
-        out.write(f"commit refs/heads/main\nmark :{n}\n".encode())
-        out.write(f"author {name} <{email}> {clock} +0000\n".encode())
-        out.write(f"committer {name} <{email}> {clock} +0000\n".encode())
-        out.write(f"data {len(data)}\n".encode() + data + b"\n")
+        clock = write_commit_header(out, rng, people, weights, n, clock, "refs/heads/main")
         if n > 1:
             out.write(f"from :{n - 1}\n".encode())
         for file in rng.sample(range(150), rng.randint(2, 8)):
