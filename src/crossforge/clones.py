@@ -12,16 +12,18 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crossforge._version import __version__
 from crossforge.defaults import DEFAULT_DB
-from crossforge.errors import ConfigError, CrossforgeError, first_line
+from crossforge.errors import ConfigError, CrossforgeError, GitError, first_line
 from crossforge.records import Platform, Provenance, check_platform, check_repo_id
 from crossforge.sources.git import (
     GitRepository,
@@ -31,6 +33,9 @@ from crossforge.sources.git import (
     remote_url,
     repo_from_remote,
 )
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,9 +214,21 @@ def _readers(clones: list[Clone], workers: int
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(start)) as pool:
         futures = {pool.submit(_read, clone): clone for clone in clones}
         try:
-            yield ((futures[future], future.result) for future in as_completed(futures))
+            yield ((futures[future], functools.partial(_result, future, futures[future]))
+                   for future in as_completed(futures))
         finally:
             pool.shutdown(cancel_futures=True)
+
+
+def _result(future: Future[list[object]], clone: Clone) -> list[object]:
+    """A worker's records; a worker that died (killed, out of memory) fails its clone, and
+    the clones still queued with it, instead of the whole import."""
+    from concurrent.futures import BrokenExecutor
+
+    try:
+        return future.result()
+    except BrokenExecutor as exc:
+        raise GitError(f"the worker reading {clone.path} died: {exc}") from exc
 
 
 def _streamed(clone: Clone) -> Callable[[], Iterable[object]]:

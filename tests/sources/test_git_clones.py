@@ -3,11 +3,13 @@ directory holds, and importing them together with the failures kept apart."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from crossforge.clones import import_clones
+from crossforge import clones as clones_module
+from crossforge.clones import _read, import_clones
 from crossforge.errors import ConfigError
 from crossforge.sources.git import find_clones, read_clone_map, repo_from_remote
 from crossforge.store import Store
@@ -116,3 +118,22 @@ def test_a_mapping_names_clones_and_a_mapped_path_that_is_no_clone_fails_alone(t
     assert [path for path, _ in summary.failed] == [str((tmp_path / "missing").resolve())]
     with Store(db, read_only=True) as store:
         assert store.counts()["commits"] == 4
+
+
+def _dying_reader(clone):
+    """A worker that dies on one clone, as one killed for its memory would."""
+    if clone.repo == "acme/dies":
+        os._exit(9)
+    return _read(clone)
+
+
+def test_a_worker_that_dies_fails_its_clone_not_the_import(tmp_path, monkeypatch):
+    monkeypatch.setattr(clones_module, "_read", _dying_reader)  # forked workers inherit it
+    _clone(tmp_path, "dies", "https://github.com/acme/dies")
+    _clone(tmp_path, "lives", "https://github.com/acme/lives")
+    summary = import_clones([tmp_path], db=tmp_path / "s.duckdb", jobs=2)
+    failed = dict(summary.failed)
+    assert "worker reading" in failed[str((tmp_path / "dies").resolve())]
+    assert summary.total == 2
+    with Store(tmp_path / "s.duckdb", read_only=True) as store:
+        assert store.counts()["commits"] == 2 * len(summary.imported)
