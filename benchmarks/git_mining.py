@@ -50,6 +50,7 @@ from typing import IO
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(ROOT / "src"))  # this checkout's crossforge, not an installed one
 SHARED = ROOT.parent / "shared"
 CACHE = HERE / ".cache"
 RESULTS = HERE / "results" / "git_mining.json"
