@@ -259,7 +259,7 @@ def git_log_seconds(path: Path) -> float:
     return seconds
 
 
-def child_import(path: Path, repo: str, platform_name: str) -> dict:
+def child_import(path: Path, repo: str, platform_name: str, src: Path = ROOT / "src") -> dict:
     """Import in a fresh child process; returns its time, commit count and peak RSS."""
     code = (
         "import json, resource, sys, tempfile, time, os\n"
@@ -276,7 +276,7 @@ def child_import(path: Path, repo: str, platform_name: str) -> dict:
         " 'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+                          check=True, env={**os.environ, "PYTHONPATH": str(src)})
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -328,7 +328,7 @@ def measure(path: Path, repo: str, platform_name: str) -> dict:
     return result
 
 
-def histories(commits: int, tmp: str) -> dict:
+def histories(commits: int, tmp: str, baseline: Path | None) -> dict:
     """The earlier measures: commits per second on long histories, and flat memory."""
     inputs: dict[str, dict] = {}
     replay = SHARED / "tools" / "replay-history"
@@ -343,6 +343,11 @@ def histories(commits: int, tmp: str) -> dict:
     big = generate_repository(CACHE / f"generated-{commits}", commits)
     flat_small = child_import(small, "bench/generated", "github")
     inputs[f"generated {commits:,} commits"] = measure(big, "bench/generated", "github")
+    if baseline is not None:
+        old = child_import(big, "bench/generated", "github", baseline)
+        inputs[f"generated {commits:,} commits"]["baseline_import"] = {
+            "seconds": old["seconds"], "commits_per_s": commits / old["seconds"],
+            "peak_rss_mb": old["peak_rss_mb"]}
     big_result = inputs[f"generated {commits:,} commits"]
     memory = {"import_20000_peak_rss_mb": flat_small["peak_rss_mb"],
               f"import_{commits}_peak_rss_mb": big_result["crossforge_import"]["peak_rss_mb"],
@@ -397,7 +402,7 @@ def main() -> int:
         result["whole_process"] = whole_process(edited, codes, args.runs, Path(tmp))
         result["many_clones"] = many_clones(args.clones, codes, Path(tmp))
         if not args.no_histories:
-            result.update(histories(commits, tmp))
+            result.update(histories(commits, tmp, codes.get("baseline")))
     whole = result["whole_process"]
     result["goals_issue_20"] = {
         "whole_process_at_least_half_git_log (new store)":
