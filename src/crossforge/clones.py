@@ -179,18 +179,29 @@ def _resolve(paths: Iterable[str | Path], named: dict[Path, str], platform: Plat
 
 
 def _name(path: Path, repo: str | None, platform: Platform | None) -> Clone:
-    """The clone at ``path`` named by the mapping, else by its remote URL."""
+    """The clone at ``path`` named by the mapping, else by its remote URL; the platform is
+    the one given, else the remote's host."""
     if repo is not None and platform is not None:
         return Clone(path, repo, platform)
+    if not path.exists():
+        raise GitError(f"{path} does not exist")
     url = remote_url(path)
-    if url is None:
+    host_platform: Platform | None = None
+    if url is not None:
+        try:
+            host_platform, remote_repo = repo_from_remote(url)
+        except ConfigError:
+            if repo is None:
+                raise
+        else:
+            repo = repo or remote_repo
+    if repo is None:
         raise ConfigError(f"{path} has no remote to name it: use --map or --repo")
-    host_platform, remote_repo = repo_from_remote(url)
     platform = platform or host_platform
     if platform is None:
-        raise ConfigError(f"{path}: the remote's host is neither GitHub's nor the Hub's: "
-                          "pass --platform")
-    return Clone(path, repo or remote_repo, platform)
+        raise ConfigError(f"{path}: its remote does not say the platform (GitHub's or the "
+                          "Hub's host): pass --platform")
+    return Clone(path, repo, platform)
 
 
 def _read(clone: Clone) -> list[object]:

@@ -137,3 +137,16 @@ def test_a_worker_that_dies_fails_its_clone_not_the_import(tmp_path, monkeypatch
     assert summary.total == 2
     with Store(tmp_path / "s.duckdb", read_only=True) as store:
         assert store.counts()["commits"] == 2 * len(summary.imported)
+
+
+def test_a_mapped_clone_takes_its_platform_from_its_remote_or_asks_for_it(tmp_path):
+    _clone(tmp_path, "hub", "https://huggingface.co/acme/old-name")
+    _clone(tmp_path, "bare", None)
+    mapping = tmp_path / "map.txt"
+    mapping.write_text("hub acme/new-name\nbare acme/bare\nmissing acme/missing\n")
+    summary = import_clones(mapping=mapping, db=tmp_path / "s.duckdb", jobs=1)
+    assert [(c.repo, c.platform) for c, _ in summary.imported] == [
+        ("acme/new-name", "huggingface")]
+    failed = {Path(path).name: reason for path, reason in summary.failed}
+    assert "pass --platform" in failed["bare"]
+    assert "does not exist" in failed["missing"]
