@@ -1,9 +1,12 @@
 import json
+import subprocess
+import sys
 
 import pandas as pd
 from typer.testing import CliRunner
 
 from crossforge.cli import app
+from tests.conftest import GitBuilder
 
 runner = CliRunner()
 
@@ -50,6 +53,63 @@ def _assert_one_line_error(result, needle: str):
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0], result.output
     assert "Traceback" not in result.output
+
+
+def test_import_git_takes_a_directory_of_clones_and_names_the_ones_that_failed(tmp_path):
+    clones = tmp_path / "clones"
+    for name, remote in [("flask", "https://github.com/pallets/flask.git"),
+                         ("requests", "git@github.com:psf/requests.git"), ("local", None)]:
+        (clones / name).mkdir(parents=True)
+        builder = GitBuilder(clones / name)
+        builder.commit("Ann", "ann@example.org", f"{name} one")
+        if remote:
+            builder.run("remote", "add", "origin", remote)
+    db = tmp_path / "s.duckdb"
+    result = _run("import", "git", str(clones), "--db", str(db))
+    assert result.exit_code == 2, result.output
+    assert "imported pallets/flask (github)" in result.output
+    assert "imported psf/requests (github)" in result.output
+    assert "2 of 3 clones imported" in result.output and "1 failed" in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "local has no remote" in errors[0], result.output
+    again = _run("import", "git", str(clones / "flask"), str(clones / "requests"),
+                 "--jobs", "1", "--db", str(db))
+    assert again.exit_code == 0, again.output
+    assert "2 of 2 clones imported" in again.output
+
+
+def test_import_git_bad_clone_lists_give_one_line_and_exit_2(tmp_path, git_builder):
+    git_builder.commit("Ann", "ann@example.org", "one")
+    db = tmp_path / "s.duckdb"
+    mapping = tmp_path / "map.txt"
+    mapping.write_text(f"{git_builder.path} acme/w\n{git_builder.path}\n")
+    _assert_one_line_error(_run("import", "git", "--map", str(mapping), "--db", str(db)),
+                           "map.txt:2: expected PATH OWNER/NAME")
+    _assert_one_line_error(_run("import", "git", str(git_builder.path), str(tmp_path),
+                                "--repo", "acme/w", "--platform", "github", "--db", str(db)),
+                           "--repo names one clone")
+    _assert_one_line_error(_run("import", "git", str(git_builder.path), "--db", str(db)),
+                           "has no remote to name it")
+    git_builder.run("remote", "add", "origin", "https://huggingface.co/gpt2")
+    _assert_one_line_error(_run("import", "git", str(git_builder.path), "--db", str(db)),
+                           "does not name OWNER/NAME")
+    _assert_one_line_error(_run("import", "git", "--db", str(db)), "no clone given")
+    assert not db.exists()
+
+
+def test_import_git_loads_neither_pandas_nor_the_api(tmp_path, git_builder):
+    """The whole process of a small import is mostly imports: pandas alone took 0.3 s."""
+    git_builder.commit("Ann", "ann@example.org", "one")
+    code = ("import sys\nfrom crossforge.cli import app\ntry:\n"
+            f"    app(['import', 'git', {str(git_builder.path)!r}, '--repo', 'acme/w', "
+            f"'--platform', 'github', '--db', {str(tmp_path / 's.duckdb')!r}])\n"
+            "except SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('pandas', 'pyarrow', 'httpx', 'crossforge.collection') "
+            "if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert "imported acme/w" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout
 
 
 def test_bad_input_gives_one_line_and_exit_2(tmp_path, git_builder):

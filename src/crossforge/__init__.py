@@ -20,12 +20,13 @@ from crossforge._version import __version__
 _EXPORTS = {
     **dict.fromkeys((
         "classify_csv", "classify_store", "code_interviews", "collect", "demo",
-        "evaluate_classifier", "export", "export_labelling_sample", "import_git",
+        "evaluate_classifier", "export", "export_labelling_sample",
         "import_hub_metadata", "import_labels", "import_snapshot", "init", "measure", "rebuild",
         "report", "sample", "serve_labelling", "study", "train_classifier",
         "validate_relations", "write_records"), "crossforge.api"),
     **dict.fromkeys(("ConfigError", "CrossforgeError", "GitError", "StoreError"),
                     "crossforge.errors"),
+    **dict.fromkeys(("import_clones", "import_git"), "crossforge.clones"),
     "MeasureResult": "crossforge.measures.result",
     "OpenStudy": "crossforge.notebook",
     "open_study": "crossforge.notebook",
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
         evaluate_classifier,
         export,
         export_labelling_sample,
-        import_git,
         import_hub_metadata,
         import_labels,
         import_snapshot,
@@ -57,6 +57,7 @@ if TYPE_CHECKING:
         validate_relations,
         write_records,
     )
+    from crossforge.clones import import_clones, import_git
     from crossforge.errors import ConfigError, CrossforgeError, GitError, StoreError
     from crossforge.measures.result import MeasureResult
     from crossforge.notebook import OpenStudy, open_study
@@ -105,6 +106,7 @@ __all__ = [
     "evaluate_classifier",
     "export",
     "export_labelling_sample",
+    "import_clones",
     "import_git",
     "import_hub_metadata",
     "import_labels",

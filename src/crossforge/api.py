@@ -22,6 +22,9 @@ from typing import TYPE_CHECKING, NamedTuple
 import pandas as pd
 
 from crossforge._version import __version__
+from crossforge.clones import ClonesSummary as ClonesSummary
+from crossforge.clones import import_clones as import_clones
+from crossforge.clones import import_git
 from crossforge.collection import frames
 from crossforge.collection.collector import Caps, CollectionProgress, CollectionSummary, Collector
 from crossforge.collection.collector import rebuild as rebuild_store
@@ -30,7 +33,6 @@ from crossforge.defaults import COMPARED_KINDS, DEFAULT_RAW
 from crossforge.errors import ConfigError, writing_into
 from crossforge.records import Provenance, Repository, check_platform, check_repo_id
 from crossforge.sources import hub_metadata
-from crossforge.sources.git import GitRepository
 from crossforge.sources.github import GitHubSource
 from crossforge.sources.github_app import AppCredentials, InstallationAuth
 from crossforge.sources.http import ApiClient
@@ -86,31 +88,6 @@ class GitHubApp(NamedTuple):
 def _provenance(source: str, origin: str) -> Provenance:
     return Provenance(source=source, origin=origin, fetched_at=datetime.now(UTC),
                       tool_version=__version__)
-
-
-def import_git(
-    path: str | Path, *, repo: str, platform: str, db: str | Path = DEFAULT_DB
-) -> dict[str, int]:
-    """Import a local clone's default-branch history and pull-request refs into the store.
-
-    Args:
-        path: a git work tree or bare clone (Hub clones with ``GIT_LFS_SKIP_SMUDGE=1`` work).
-        repo: the ``OWNER/NAME`` the clone stands for.
-        platform: ``github`` or ``huggingface``; selects the no-reply rules for identities.
-        db: the DuckDB store.
-
-    Returns:
-        Rows written per table. Importing the same clone twice changes nothing.
-
-    Raises:
-        ConfigError: malformed ``repo`` or unknown ``platform``.
-        GitError: ``path`` is not a git repository.
-        StoreError: the store cannot be opened or written.
-    """
-    check_repo_id(repo)
-    clone = GitRepository(path, repo, check_platform(platform))
-    with Store(db) as store:
-        return store.write(_provenance("git", str(Path(path).resolve())), clone.list_records())
 
 
 def import_hub_metadata(path: str | Path, *, db: str | Path = DEFAULT_DB) -> dict[str, int]:

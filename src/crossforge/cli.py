@@ -60,9 +60,10 @@ def _lazy_module(name: str) -> ModuleType:
 
 
 if TYPE_CHECKING:
-    from crossforge import api
+    from crossforge import api, clones
 else:
     api = _lazy_module("crossforge.api")
+    clones = _lazy_module("crossforge.clones")  # import git needs neither pandas nor api
 
 app = typer.Typer(
     name="crossforge",
@@ -186,15 +187,60 @@ def _one_line_errors(func: F) -> F:
 @import_app.command("git")
 @_one_line_errors
 def import_git(
-    path: Annotated[Path, typer.Argument(help="A local clone (work tree or bare).")],
-    repo: Annotated[str, typer.Option("--repo", help="OWNER/NAME the clone stands for.")],
-    platform: Annotated[str, typer.Option("--platform", help="github or huggingface.")],
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Local clones (work trees or bare), or directories of clones.",
+        show_default=False)] = None,
+    repo: Annotated[str | None, typer.Option(
+        "--repo", help="OWNER/NAME of the one clone given (default: from its remote "
+                       "URL).")] = None,
+    platform: Annotated[str | None, typer.Option(
+        "--platform", help="github or huggingface (default: from each remote's host).")
+    ] = None,
+    mapping: Annotated[Path | None, typer.Option(
+        "--map", help="File of 'PATH OWNER/NAME' lines naming clones (relative paths are "
+                      "relative to the file); the clones it lists are imported.")] = None,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", help="Clones read at once (default: the number of cores).")] = None,
     db: DbOption = Path(DEFAULT_DB),
 ) -> None:
-    """Import a local git clone: commits, identities, pull-request refs."""
-    with console.status(Text(f"reading {path}")):
-        counts = api.import_git(path, repo=repo, platform=platform, db=db)
-    console.print(f"imported {repo}: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
+    """Import local git clones: commits, identities, pull-request refs.
+
+    Each clone is named by --repo (one clone), a --map file, or its remote URL
+    (github.com or huggingface.co OWNER/NAME). A clone that fails is named in the summary
+    and the others are still imported; the exit code is then 2.
+    """
+    given = paths or []
+    if repo is not None:
+        if len(given) != 1 or mapping is not None:
+            raise ConfigError("--repo names one clone: give one path and no --map")
+        if platform is None:
+            raise ConfigError("--repo needs --platform (github or huggingface)")
+        with console.status(Text(f"reading {given[0]}")):
+            counts = clones.import_git(given[0], repo=repo, platform=platform, db=db)
+        console.print(f"imported {repo}: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
+        return
+    with Progress(SpinnerColumn(), TextColumn("clones"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), TextColumn("{task.fields[subject]}", markup=False),
+                  console=err_console, transient=True) as progress:
+        bar = progress.add_task("clones", total=None, subject="")
+
+        def on_progress(done: int, total: int, path: str) -> None:
+            progress.update(bar, completed=done, total=total, subject=path)
+
+        summary = clones.import_clones(given, mapping=mapping, platform=platform,
+                                       db=db, jobs=jobs, on_progress=on_progress)
+    for clone, counts in summary.imported:
+        console.print(f"imported {clone.repo} ({clone.platform}) from {clone.path}: "
+                      + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
+    for path, reason in summary.failed:
+        err_console.print(f"[bold red]error:[/] {escape(reason)}"
+                          + ("" if path in reason else f" ({escape(path)})"),
+                          markup=True, highlight=False)
+    if summary.imported and summary.total > 1:
+        console.print(f"{len(summary.imported):,} of {summary.total:,} clones imported into "
+                      f"{db}" + (f"; {len(summary.failed):,} failed" if summary.failed else ""))
+    if summary.failed:
+        raise typer.Exit(2)
 
 
 @import_app.command("hub-metadata")

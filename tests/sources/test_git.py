@@ -109,3 +109,16 @@ def test_commit_naming_nobody_has_an_unknown_author_not_a_shared_one(git_builder
     authors = {c.subject: c.author for c in clone.list_commits()}
     assert authors == {"init": "ann@example.org", "imported one": None, "imported two": None}
     assert {a.login for a in clone.list_accounts()} == {"ann@example.org"}
+
+
+def test_reading_started_early_yields_what_list_records_yields(git_builder):
+    """``reading`` starts git log before the store opens; the records must not change."""
+    _history(git_builder)
+    clone = GitRepository(git_builder.path, "acme/widget", "github")
+    with clone.reading() as records:
+        early = list(records)
+    assert early == list(GitRepository(git_builder.path, "acme/widget", "github")
+                         .list_records())
+    with clone.reading() as unread:  # left without reading: git log is ended, not leaked
+        pass
+    assert unread is not None

@@ -107,3 +107,34 @@ def test_forget_values_makes_placeholders_unknown_and_nothing_else(tmp_path):
         with pytest.raises(StoreError, match="cannot be made unknown"):
             store.forget_values("repo", [("github", "solo/app")])
     assert rows == [("acme/w", "organization", None, 7), ("solo/app", None, 0, None)]
+
+
+def test_small_and_full_batches_store_the_same_rows(tmp_path, monkeypatch):
+    """A batch below the full size goes as list parameters, a full one as an Arrow table:
+    both must store the same values (unknowns stay NULL, co-author lists stay lists)."""
+    from crossforge.records import Derivation
+    from crossforge.store import database
+
+    commits = [Commit("github", "acme/w", f"{n:040x}", "ann" if n % 3 else None,
+                      "Ann" if n % 3 else None, None,
+                      datetime(2025, 1, 1 + n, 12, tzinfo=UTC) if n % 4 else None,
+                      "ann", "Ann", "ann@example.org", datetime(2025, 2, 1, tzinfo=UTC),
+                      co_authors=("bob", "cy") if n % 2 else (), files_changed=n,
+                      lines_added=None if n == 5 else 10 * n, lines_deleted=n,
+                      is_merge=n == 6, subject=f"change {n}") for n in range(7)]
+    links = [Derivation("huggingface", f"acme/m{n}", "acme/base", "finetune", "tag")
+             for n in range(4)] + [Derivation("huggingface", "acme/m0", "acme/base",
+                                              "finetune", "card")]
+    stored = []
+    for batch_rows in (database._BATCH_ROWS, 3):  # all small batches, then mostly full ones
+        monkeypatch.setattr(database, "_BATCH_ROWS", batch_rows)
+        with Store(tmp_path / f"s{batch_rows}.duckdb") as store:
+            store.write(PROV, [*commits, *links])
+            stored.append((store.query("SELECT * FROM commits ORDER BY sha").fetchall(),
+                           store.query("SELECT * FROM derivations ORDER BY child").fetchall()))
+    assert stored[0] == stored[1]
+    rows, derivations = stored[0]
+    assert len(rows) == 7 and len(derivations) == 4
+    assert rows[1][11] == ["bob", "cy"] and rows[0][11] == [] and rows[0][3] is None
+    assert rows[5][13] is None and rows[0][6] is None
+    assert {d[4] for d in derivations} == {"tag"}  # the tag outranks the card's report

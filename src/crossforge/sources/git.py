@@ -3,6 +3,8 @@
 A Hub repository cloned with ``GIT_LFS_SKIP_SMUDGE=1`` reads the same way. The history is the
 default branch (everything reachable from ``HEAD``), as GitHub's and the Hub's commit lists are.
 Pull-request refs (GitHub ``refs/pull/N/head``, Hub ``refs/pr/N``) become pull-request threads.
+A clone names its repository through its remote URL (``repo_from_remote``) or a mapping file
+(``read_clone_map``); ``find_clones`` lists the clones a directory holds.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ import os
 import re
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crossforge.errors import GitError
+from crossforge.errors import ConfigError, GitError
 from crossforge.identity import identity_key, is_bot, parse_person
-from crossforge.records import Account, Commit, Platform, Repository, Thread
+from crossforge.records import Account, Commit, Platform, Repository, Thread, check_repo_id
 
 _RS, _US, _GS = "\x1e", "\x1f", "\x1d"
 _FORMAT = _RS + _US.join([
@@ -27,6 +30,15 @@ _PULL_REF = re.compile(r"^refs/(?:pull/(\d+)/head|pr/(\d+))$")
 _ENV = {**os.environ, "LANG": "C", "LC_ALL": "C", "PAGER": "", "GIT_PAGER": "cat"}
 
 KIND_BY_PLATFORM = {"github": "code", "huggingface": "model"}
+PLATFORM_BY_HOST: dict[str, Platform] = {
+    "github.com": "github", "www.github.com": "github",
+    "huggingface.co": "huggingface", "hf.co": "huggingface",
+}
+# scheme://[user[:password]@]host[:port]/path, or scp-like [user@]host:path.
+_URL_REMOTE = re.compile(r"^[a-z][a-z0-9+.-]*://(?:[^@/]*@)?(?P<host>[^/:]+)(?::\d*)?/(?P<path>.*)$",
+                         re.IGNORECASE)
+_SCP_REMOTE = re.compile(r"^(?:[^@/:]+@)?(?P<host>[^/:]+):(?!/)(?P<path>.+)$")
+_CREDENTIALS = re.compile(r"(?<=://)[^@/]*@")
 
 
 class GitRepository:
@@ -57,16 +69,7 @@ class GitRepository:
             raise GitError(f"{self.path} is not a git repository") from exc
 
     def _git(self, *args: str, stdin: str | None = None) -> str:
-        try:
-            done = subprocess.run(
-                ["git", "-C", str(self.path), *args], capture_output=True, text=True,
-                encoding="utf-8", errors="replace", env=_ENV, input=stdin, check=False,
-            )
-        except OSError as exc:
-            raise GitError(f"cannot run git: {exc}") from exc
-        if done.returncode != 0:
-            raise GitError(f"git {args[0]} failed in {self.path}: {done.stderr.strip()[:200]}")
-        return done.stdout
+        return _run_git(self.path, *args, stdin=stdin)
 
     def has_commits(self) -> bool:
         """False for a freshly initialised repository whose ``HEAD`` points nowhere."""
@@ -85,23 +88,31 @@ class GitRepository:
 
     def list_commits(self) -> Iterator[Commit]:
         """Every commit reachable from ``HEAD``, newest first, streamed with flat memory."""
+        log = self._start_log()
+        if log is not None:
+            yield from self._read_log(log)
+
+    def _start_log(self) -> subprocess.Popen[str] | None:
+        """``git log`` started (``None`` when there is no commit), its output unread."""
         if not self.has_commits():
-            return
+            return None
         cmd = ["git", "-C", str(self.path), "-c", "core.quotepath=off", "log", "--numstat",
                "--no-renames", "--no-color", f"--format={_FORMAT}", "HEAD", "--"]
         try:
-            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                     env=_ENV, encoding="utf-8", errors="replace",
                                     bufsize=1 << 20)
         except OSError as exc:
             raise GitError(f"cannot run git: {exc}") from exc
-        assert proc.stdout is not None
+
+    def _read_log(self, log: subprocess.Popen[str]) -> Iterator[Commit]:
+        assert log.stdout is not None
         try:
-            yield from self._parse_log(proc.stdout)
+            yield from self._parse_log(log.stdout)
         finally:
-            proc.stdout.close()
-            stderr = proc.stderr.read() if proc.stderr else ""
-            if proc.wait() != 0 and stderr:
+            log.stdout.close()
+            stderr = log.stderr.read() if log.stderr else ""
+            if log.wait() != 0 and stderr:
                 raise GitError(f"git log failed in {self.path}: {stderr.strip()[:200]}")
 
     def _parse_log(self, lines: Iterator[str]) -> Iterator[Commit]:
@@ -186,6 +197,133 @@ class GitRepository:
         yield from self.list_commits()
         yield from self.list_pull_requests()
         yield from self.list_accounts()
+
+    @contextmanager
+    def reading(self) -> Iterator[Iterator[Repository | Commit | Thread | Account]]:
+        """``list_records`` with ``git log`` started now: git reads the history while the
+        caller gets ready (imports and opens the store), on the machine's other core. The
+        log is ended on leaving the block, read or not."""
+        log = self._start_log()
+
+        def records() -> Iterator[Repository | Commit | Thread | Account]:
+            yield self.repository()
+            if log is not None:
+                yield from self._read_log(log)
+            yield from self.list_pull_requests()
+            yield from self.list_accounts()
+
+        try:
+            yield records()
+        finally:
+            if log is not None and log.poll() is None:
+                log.kill()
+                log.communicate()
+
+
+def _run_git(path: Path, *args: str, stdin: str | None = None) -> str:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(path), *args], capture_output=True, text=True,
+            encoding="utf-8", errors="replace", env=_ENV, input=stdin, check=False,
+        )
+    except OSError as exc:
+        raise GitError(f"cannot run git: {exc}") from exc
+    if done.returncode != 0:
+        raise GitError(f"git {args[0]} failed in {path}: {done.stderr.strip()[:200]}")
+    return done.stdout
+
+
+def remote_url(path: Path) -> str | None:
+    """The URL of the clone's remote ``origin``, or of its only remote; ``None`` without
+    one (or when ``path`` is no clone: reading it then says so)."""
+    try:
+        listed = _run_git(path, "config", "--get-regexp", r"^remote\..*\.url$")
+    except GitError:  # git config exits 1 when nothing matches
+        return None
+    urls = dict(line.split(" ", 1) for line in listed.splitlines() if " " in line)
+    if "remote.origin.url" in urls:
+        return urls["remote.origin.url"]
+    return next(iter(urls.values())) if len(urls) == 1 else None
+
+
+def repo_from_remote(url: str) -> tuple[Platform | None, str]:
+    """``(platform, OWNER/NAME)`` a remote URL names; the platform is ``None`` for a host
+    other than GitHub's or the Hub's (a mirror: the caller names the platform).
+
+    >>> repo_from_remote("git@github.com:psf/requests.git")
+    ('github', 'psf/requests')
+    >>> repo_from_remote("https://huggingface.co/google-bert/bert-base-uncased")
+    ('huggingface', 'google-bert/bert-base-uncased')
+
+    Raises:
+        ConfigError: the URL names no ``OWNER/NAME`` (a local path, a Hub dataset or space, a
+            model without an owner); the message never repeats credentials the URL holds.
+    """
+    shown = _CREDENTIALS.sub("", url)
+    match = _URL_REMOTE.match(url) or _SCP_REMOTE.match(url)
+    if not match:
+        raise ConfigError(f"remote URL {shown!r} does not name OWNER/NAME")
+    platform = PLATFORM_BY_HOST.get(match.group("host").lower())
+    parts = [p for p in match.group("path").split("/") if p]
+    if parts and parts[-1].endswith(".git"):
+        parts[-1] = parts[-1][:-4]
+    if platform == "huggingface" and parts and parts[0] in ("datasets", "spaces"):
+        raise ConfigError(f"remote URL {shown!r} is a Hub {parts[0][:-1]}: import git "
+                          "reads Hub model clones")
+    repo = "/".join(parts)
+    if len(parts) != 2:
+        raise ConfigError(f"remote URL {shown!r} does not name OWNER/NAME")
+    try:
+        return platform, check_repo_id(repo)
+    except ConfigError:
+        raise ConfigError(f"remote URL {shown!r} does not name OWNER/NAME") from None
+
+
+def is_clone(path: Path) -> bool:
+    """A work tree (``.git`` directory or file) or a bare clone, told apart without git."""
+    return (path / ".git").exists() or ((path / "HEAD").is_file() and (path / "objects").is_dir())
+
+
+def find_clones(directory: Path) -> list[Path]:
+    """The clones directly inside ``directory``, by name."""
+    try:
+        children = sorted(directory.iterdir())
+    except OSError as exc:
+        raise GitError(f"cannot list {directory}: {exc.strerror}") from exc
+    return [child for child in children if child.is_dir() and is_clone(child)]
+
+
+def read_clone_map(path: Path) -> dict[Path, str]:
+    """A mapping file's clones and the ``OWNER/NAME`` each stands for.
+
+    One clone a line, ``PATH OWNER/NAME`` (the last word is the repository, so a path may hold
+    spaces); a relative path is relative to the file; blank lines and ``#`` comments are
+    skipped.
+
+    Raises:
+        ConfigError: the file cannot be read, or a line is not ``PATH OWNER/NAME`` (the first
+            bad line is named, so a typo never imports half a list).
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read clone map {path}: {getattr(exc, 'strerror', exc)}"
+                          ) from exc
+    clones: dict[Path, str] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        words = line.rsplit(None, 1)
+        try:
+            if len(words) != 2:
+                raise ConfigError("no OWNER/NAME")
+            repo = check_repo_id(words[1])
+        except ConfigError:
+            raise ConfigError(f"{path}:{number}: expected PATH OWNER/NAME, got {line!r}"
+                              ) from None
+        clones[(path.parent / words[0]).resolve()] = repo
+    return clones
 
 
 def _epoch(value: str) -> datetime | None:
