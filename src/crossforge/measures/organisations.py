@@ -11,8 +11,9 @@ import pandas as pd
 
 from crossforge.measures.engine import Engine
 from crossforge.measures.roles import person_roles_table
+from crossforge.measures.statistics import ratio_estimate
 
-_SQL = """
+_HUMAN_SQL = """
 WITH contributions AS (     -- counted per person and repository first: joins see people
     SELECT platform, repo, author AS login, 'commit' AS kind, count(*) AS n
     FROM commits WHERE author IS NOT NULL GROUP BY platform, repo, author
@@ -28,7 +29,9 @@ human AS (
     LEFT JOIN person_roles pr USING (platform, repo, login)
     LEFT JOIN accounts a ON a.platform = c.platform AND a.login = c.login
     WHERE coalesce(a.type, 'user') <> 'bot'
-),
+)"""
+
+_SQL = _HUMAN_SQL + """,
 repos AS (
     SELECT platform, count(*) AS repositories,
            count(*) FILTER (WHERE owner_type IS NOT NULL) AS repositories_known_owner,
@@ -65,6 +68,22 @@ ORDER BY platform
 """
 
 
+#: Per repository: its owner type and the human contributions to it (all; by members of
+#: the owner), the units the shares' bootstrap resamples.
+_BY_REPOSITORY_SQL = _HUMAN_SQL + """
+SELECT r.platform, r.repo, r.owner_type,
+       CAST(coalesce(sum(h.n), 0) AS BIGINT) AS contributions,
+       CAST(coalesce(sum(h.n) FILTER (WHERE h.role IN ('owner', 'member')), 0) AS BIGINT)
+           AS by_members
+FROM repositories r LEFT JOIN human h USING (platform, repo)
+GROUP BY ALL ORDER BY r.platform, r.repo
+"""
+
+#: The shares given an interval (``share_intervals``).
+SHARES = ("organisation_repository_share", "organisation_contribution_share",
+          "organisation_member_contribution_share")
+
+
 class Organisations:
     """Per-platform shares of repositories and contributions under organisations."""
 
@@ -72,3 +91,51 @@ class Organisations:
         """One row per platform; columns are defined in ``docs/measures.md``."""
         with person_roles_table(store):
             return store.frame(_SQL)
+
+    def by_repository(self, store: Engine) -> pd.DataFrame:
+        """One row per repository: ``platform, repo, owner_type, contributions,
+        by_members`` (human contributions, as ``compute`` counts them)."""
+        with person_roles_table(store):
+            return store.frame(_BY_REPOSITORY_SQL)
+
+
+def share_intervals(by_repository: pd.DataFrame, weights: pd.Series | None = None, *,
+                    n_bootstrap: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """Per platform, each of ``SHARES`` with its percentile bootstrap interval
+    (repositories with a known owner type resampled), its n (those repositories), and,
+    where ``weights`` (design weights aligned with ``by_repository``) apply, the
+    design-weighted share with its interval."""
+    rows = []
+    known = by_repository["owner_type"].notna()
+    organisation = (by_repository["owner_type"] == "organization").astype(float)
+    parts = {"organisation_repository_share": (organisation, known.astype(float)),
+             "organisation_contribution_share": (
+                 organisation * by_repository["contributions"],
+                 known * by_repository["contributions"]),
+             "organisation_member_contribution_share": (
+                 organisation * by_repository["by_members"],
+                 known * by_repository["contributions"])}
+    for platform, group in by_repository.groupby("platform", sort=True):
+        index = group.index[known[group.index]]
+        row: dict[str, object] = {"platform": platform, "known_owner_repositories": len(index)}
+        platform_weights = None if weights is None else weights.loc[index]
+        weighted = bool(len(index)) and platform_weights is not None and bool(
+            platform_weights.notna().all())
+        for column, (numerator, denominator) in parts.items():
+            estimate = ratio_estimate(numerator.loc[index], denominator.loc[index],
+                                      key=f"{column}:{platform}", n_bootstrap=n_bootstrap,
+                                      seed=seed)
+            row[f"{column}_ci_low"], row[f"{column}_ci_high"] = (estimate["ci_low"],
+                                                                 estimate["ci_high"])
+            row[f"weighted_{column}"] = row[f"weighted_{column}_ci_low"] = \
+                row[f"weighted_{column}_ci_high"] = None
+            if weighted:
+                estimate = ratio_estimate(numerator.loc[index], denominator.loc[index],
+                                          weights=platform_weights,
+                                          key=f"weighted {column}:{platform}",
+                                          n_bootstrap=n_bootstrap, seed=seed)
+                row[f"weighted_{column}"] = estimate["value"]
+                row[f"weighted_{column}_ci_low"] = estimate["ci_low"]
+                row[f"weighted_{column}_ci_high"] = estimate["ci_high"]
+        rows.append(row)
+    return pd.DataFrame(rows)
