@@ -228,6 +228,8 @@ class PlatformComparison:
         platform = repositories["platform"].to_numpy()
         groups = tuple(np.flatnonzero(platform == g) for g in GROUPS)
         cells = self._cells(platform, strata) if strata is not None else None
+        weight_values = (None if weights is None
+                         else weights.to_numpy(dtype=float, na_value=np.nan))
         rows = []
         for measure in measures:
             if measure not in repositories:
@@ -242,8 +244,8 @@ class PlatformComparison:
                                                                       na_value=np.nan)
             rows.append(self._raw(values, groups, measure, binary, rng))
             if weights is not None:
-                rows[-1].update(self._weighted(
-                    values, weights.to_numpy(dtype=float, na_value=np.nan), groups, measure))
+                rows[-1].update(self._weighted(values, weight_values, groups, measure,
+                                               rows[-1]))
             if cells is not None:
                 rows.append(self._stratified(values, cells, measure, binary, rng))
         table = pd.DataFrame(rows)
@@ -288,29 +290,35 @@ class PlatformComparison:
         return row
 
     def _weighted(self, values: np.ndarray, weights: np.ndarray,
-                  groups: tuple[np.ndarray, np.ndarray], measure: str) -> dict:
+                  groups: tuple[np.ndarray, np.ndarray], measure: str,
+                  unweighted: dict) -> dict:
         """Design-weighted means, medians and ratio of means (with a percentile bootstrap
         interval, repositories resampled within each platform). A platform without design
-        weights counts each repository once, as its design does."""
+        weights counts each repository once, as its design does: its figures are those of
+        ``unweighted`` (the raw row)."""
         row: dict[str, object] = {"weights": "none", "weighted_ratio_of_means": np.nan,
                                   "weighted_ratio_of_means_ci_low": np.nan,
                                   "weighted_ratio_of_means_ci_high": np.nan}
-        sides, weighted = [], []
-        for group, positions in zip(GROUPS, groups, strict=True):
-            v, w = values[positions], weights[positions]
-            weighted.append(bool(len(w)) and not np.isnan(w).any())
-            w = w if weighted[-1] else np.ones_like(v)
-            known = ~np.isnan(v)
-            sides.append((v[known], w[known]))
+        for group in GROUPS:
             row[f"weighted_mean_{group}"] = row[f"weighted_median_{group}"] = np.nan
+        weighted = [bool(len(positions)) and not np.isnan(weights[positions]).any()
+                    for positions in groups]
         if not any(weighted):
             return row
+        sides = []
+        for positions, applied in zip(groups, weighted, strict=True):
+            v = values[positions]
+            known = ~np.isnan(v)
+            sides.append((v[known], weights[positions][known] if applied
+                          else np.ones(int(known.sum()))))
         row["weights"] = "design: " + ", ".join(
             g for g, applied in zip(GROUPS, weighted, strict=True) if applied)
-        for group, (v, w) in zip(GROUPS, sides, strict=True):
-            if len(v):
-                row[f"weighted_mean_{group}"] = float(np.dot(v, w) / w.sum())
-                row[f"weighted_median_{group}"] = weighted_median(v, w)
+        for group, (v, w), applied in zip(GROUPS, sides, weighted, strict=True):
+            if len(v):   # without weights, the unweighted mean and median of the row
+                row[f"weighted_mean_{group}"] = (float(np.dot(v, w) / w.sum()) if applied
+                                                 else unweighted[f"mean_{group}"])
+                row[f"weighted_median_{group}"] = (weighted_median(v, w) if applied
+                                                   else unweighted[f"median_{group}"])
         (x, wx), (y, wy) = sides
         if not (len(x) and len(y)) or not row[f"weighted_mean_{GROUPS[0]}"]:
             return row

@@ -53,9 +53,10 @@ def _platform_weights(rows: pd.DataFrame, repos: pd.DataFrame
         if lists:
             return _none("list", f"frame {', '.join(frames)}: a list of repositories, not a "
                          "probability sample: weights do not apply"), None
-        return _none("simple", f"frame {', '.join(frames)}: a simple random sample, in which "
-                     "every repository has the same weight: weights do not apply "
-                     "(weighted and unweighted estimates are equal)"), None
+        methods = sorted({str(params[name].get("method")) for name in frames})
+        return _none("simple", f"frame {', '.join(frames)}: an unstratified draw "
+                     f"({', '.join(methods)}), in which every repository has the same weight: "
+                     "weights do not apply (weighted and unweighted estimates are equal)"), None
     if len(frames) > 1:
         return _none("mixed", f"repositories from several frames ({', '.join(frames)}): "
                      "weights do not apply; measure one stratified frame with --frame"), None

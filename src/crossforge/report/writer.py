@@ -565,9 +565,14 @@ def latex_tables(result: MeasureResult, sections: dict[str, list[str]],
                           .map(lambda p: PLATFORM_LABELS.get(p, p)),
                           "repositories": organisations.get("repositories",
                                                             pd.Series(dtype=int)).map(_format),
-                          **{title: organisations.get(column, pd.Series(dtype=float))
-                             .map(_format) for column, title in org_columns.items()}}),
-            "organisations", "Organisations: shares of repositories and contributions"),
+                          "n (owner type known)": organisations.get(
+                              "known_owner_repositories", pd.Series(dtype=float)).map(_format),
+                          **{title: [_ci_of(r, column) if f"{column}_ci_low" in r else
+                                     _format(r.get(column))
+                                     for r in organisations.to_dict("records")]
+                             for column, title in org_columns.items()}}),
+            "organisations", "Organisations: shares of repositories and contributions, with "
+            "95% bootstrap intervals (repositories with a known owner type resampled)"),
         "type_shares": table(
             pd.DataFrame({"platform": shares.get("group", pd.Series(dtype=str))
                           .map(lambda p: PLATFORM_LABELS.get(p, p)),
