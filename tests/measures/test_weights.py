@@ -154,6 +154,7 @@ def test_measure_reports_weighted_beside_unweighted(stratified_store: Path,
     out = tmp_path / "out"
     result = api.measure(stratified_store, out, n_bootstrap=50)
     statistics = json.loads((out / "statistics.json").read_text(encoding="utf-8"))
+    assert statistics["shown"].startswith("unweighted")
     assert statistics["weights"]["huggingface"]["applies"]
     assert not statistics["weights"]["github"]["applies"]
     row = next(r for r in statistics["comparisons"]

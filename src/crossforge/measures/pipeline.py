@@ -198,6 +198,8 @@ def _write_outputs(out: Path, repositories: pd.DataFrame, organisations: pd.Data
         _write_json(paths["networks"], {"synthetic": synthetic_data, "platforms": networks})
         _write_json(paths["statistics"], {
             "synthetic": synthetic_data,
+            "shown": "unweighted: each measured repository counts once; the weighted_* "
+                     "columns give design-weighted estimates beside them where weights apply",
             "weights": summary["weights"],
             "comparisons": json.loads(statistics.to_json(orient="records"))})
         _write_json(paths["summary"], summary)
