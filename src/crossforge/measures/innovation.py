@@ -14,7 +14,7 @@ import pandas as pd
 
 from crossforge.measures.engine import Engine
 from crossforge.measures.roles import person_roles_table
-from crossforge.measures.statistics import ratio_estimate
+from crossforge.measures.statistics import ratio_estimates
 from crossforge.measures.weights import WEIGHT_COLUMN
 
 #: Descendants of every parent, with their distance; paths never revisit a node, so
@@ -145,15 +145,12 @@ def _pooled_index(known: pd.DataFrame, *, n_bootstrap: int, seed: int) -> dict[s
     derivatives = known["derivatives"].to_numpy(dtype=float)
     both = derivatives + pd.to_numeric(known["external_contributions"]).to_numpy(dtype=float)
     platform = str(known["platform"].iloc[0])
-    plain = ratio_estimate(derivatives, both, key=f"pooled_adaptation_index:{platform}",
-                           n_bootstrap=n_bootstrap, seed=seed)
-    out = {"ci_low": plain["ci_low"], "ci_high": plain["ci_high"], "weighted": None,
-           "weighted_ci_low": None, "weighted_ci_high": None}
     weights = known.get(WEIGHT_COLUMN)
-    if weights is not None and weights.notna().all():
-        weighted = ratio_estimate(derivatives, both, weights=weights.to_numpy(dtype=float),
-                                  key=f"weighted pooled_adaptation_index:{platform}",
-                                  n_bootstrap=n_bootstrap, seed=seed)
-        out.update(weighted=weighted["value"], weighted_ci_low=weighted["ci_low"],
-                   weighted_ci_high=weighted["ci_high"])
+    estimate = ratio_estimates(derivatives, both, key=f"pooled_adaptation_index:{platform}",
+                               weights=None if weights is None else weights.to_numpy(float),
+                               n_bootstrap=n_bootstrap, seed=seed)
+    out = {"ci_low": estimate["ci_low"], "ci_high": estimate["ci_high"],
+           "weighted": estimate["weighted_value"],
+           "weighted_ci_low": estimate["weighted_ci_low"],
+           "weighted_ci_high": estimate["weighted_ci_high"]}
     return {k: float("nan") if v is None else float(v) for k, v in out.items()}

@@ -11,7 +11,7 @@ import pandas as pd
 
 from crossforge.measures.engine import Engine
 from crossforge.measures.roles import person_roles_table
-from crossforge.measures.statistics import ratio_estimate
+from crossforge.measures.statistics import ratio_estimates
 
 _HUMAN_SQL = """
 WITH contributions AS (     -- counted per person and repository first: joins see people
@@ -118,24 +118,15 @@ def share_intervals(by_repository: pd.DataFrame, weights: pd.Series | None = Non
     for platform, group in by_repository.groupby("platform", sort=True):
         index = group.index[known[group.index]]
         row: dict[str, object] = {"platform": platform, "known_owner_repositories": len(index)}
-        platform_weights = None if weights is None else weights.loc[index]
-        weighted = bool(len(index)) and platform_weights is not None and bool(
-            platform_weights.notna().all())
         for column, (numerator, denominator) in parts.items():
-            estimate = ratio_estimate(numerator.loc[index], denominator.loc[index],
-                                      key=f"{column}:{platform}", n_bootstrap=n_bootstrap,
-                                      seed=seed)
+            estimate = ratio_estimates(
+                numerator.loc[index], denominator.loc[index], key=f"{column}:{platform}",
+                weights=None if weights is None else weights.loc[index],
+                n_bootstrap=n_bootstrap, seed=seed)
             row[f"{column}_ci_low"], row[f"{column}_ci_high"] = (estimate["ci_low"],
                                                                  estimate["ci_high"])
-            row[f"weighted_{column}"] = row[f"weighted_{column}_ci_low"] = \
-                row[f"weighted_{column}_ci_high"] = None
-            if weighted:
-                estimate = ratio_estimate(numerator.loc[index], denominator.loc[index],
-                                          weights=platform_weights,
-                                          key=f"weighted {column}:{platform}",
-                                          n_bootstrap=n_bootstrap, seed=seed)
-                row[f"weighted_{column}"] = estimate["value"]
-                row[f"weighted_{column}_ci_low"] = estimate["ci_low"]
-                row[f"weighted_{column}_ci_high"] = estimate["ci_high"]
+            row[f"weighted_{column}"] = estimate["weighted_value"]
+            row[f"weighted_{column}_ci_low"] = estimate["weighted_ci_low"]
+            row[f"weighted_{column}_ci_high"] = estimate["weighted_ci_high"]
         rows.append(row)
     return pd.DataFrame(rows)

@@ -44,7 +44,7 @@ from crossforge.measures import (
 from crossforge.measures.engine import open_engine
 from crossforge.measures.networks import NullModel, describe_networks
 from crossforge.measures.organisations import share_intervals
-from crossforge.measures.statistics import PlatformComparison, ratio_estimate
+from crossforge.measures.statistics import PlatformComparison, ratio_estimates
 from crossforge.measures.weights import WEIGHT_COLUMN, design_weights
 from crossforge.spreadsheet import neutralise, write_csv
 from crossforge.store import Store
@@ -147,20 +147,11 @@ def _migration_shares(migration: pd.DataFrame, repositories: pd.DataFrame, *,
     repositories with its bootstrap interval and n (upstream repositories), and the
     design-weighted share where the platform's design has weights."""
     weights = _aligned_weights(migration, repositories)
-    shares = {}
-    for platform, group in migration.groupby("platform", sort=True):
-        entry = ratio_estimate(group["migrated"], group["participants"],
-                               key=f"migration_share:{platform}", n_bootstrap=n_bootstrap,
-                               seed=seed)
-        weighted: dict = {"value": None, "ci_low": None, "ci_high": None}
-        if weights.loc[group.index].notna().all():
-            weighted = ratio_estimate(group["migrated"], group["participants"],
-                                      weights=weights.loc[group.index],
-                                      key=f"weighted migration_share:{platform}",
-                                      n_bootstrap=n_bootstrap, seed=seed)
-        shares[str(platform)] = entry | {f"weighted_{k}": weighted[k]
-                                         for k in ("value", "ci_low", "ci_high")}
-    return shares
+    return {str(platform): ratio_estimates(group["migrated"], group["participants"],
+                                           key=f"migration_share:{platform}",
+                                           weights=weights.loc[group.index],
+                                           n_bootstrap=n_bootstrap, seed=seed)
+            for platform, group in migration.groupby("platform", sort=True)}
 
 
 def _collection_limits(store: Store) -> dict[str, dict[str, int]]:

@@ -180,6 +180,22 @@ def ratio_estimate(numerator: Sequence[float] | np.ndarray,
     return result
 
 
+def ratio_estimates(numerator: Sequence[float] | np.ndarray,
+                    denominator: Sequence[float] | np.ndarray, *, key: str,
+                    weights: Sequence[float] | np.ndarray | None = None,
+                    n_bootstrap: int = 1000, seed: int = 0) -> dict[str, float | int | None]:
+    """``ratio_estimate`` unweighted (``value``, ``ci_low``, ``ci_high``, ``n``) and, when
+    every unit has a design weight, design-weighted (``weighted_value``,
+    ``weighted_ci_low``, ``weighted_ci_high``; None otherwise)."""
+    out = ratio_estimate(numerator, denominator, key=key, n_bootstrap=n_bootstrap, seed=seed)
+    weighted: dict[str, float | int | None] = dict.fromkeys(("value", "ci_low", "ci_high"))
+    design = None if weights is None else np.asarray(weights, dtype=float)
+    if design is not None and len(design) and not np.isnan(design).any():
+        weighted = ratio_estimate(numerator, denominator, weights=design, key=f"weighted {key}",
+                                  n_bootstrap=n_bootstrap, seed=seed)
+    return out | {f"weighted_{k}": weighted[k] for k in ("value", "ci_low", "ci_high")}
+
+
 def _or_none(value: float) -> float | None:
     return None if math.isnan(value) else value
 
