@@ -16,8 +16,9 @@ def test_organisations(roles_store):
 
 
 def test_share_intervals_resample_the_repositories_behind_each_share(roles_store):
-    shares = Organisations().compute(roles_store).set_index("platform")
-    by_repository = Organisations().by_repository(roles_store)
+    shares, by_repository = Organisations().compute_with_repositories(roles_store)
+    shares = shares.set_index("platform")
+    assert shares.equals(Organisations().compute(roles_store).set_index("platform"))
     intervals = share_intervals(by_repository, n_bootstrap=200).set_index("platform")
     assert intervals["known_owner_repositories"].to_dict() == {"github": 1, "huggingface": 1}
     for platform in shares.index:

@@ -85,8 +85,7 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
             on=["platform", "repo"], how="left")
         pairs, project_links = ProjectPairs().compute(sql), ProjectPairs().links(sql)
         dataset_edges = DatasetProvenance().compute(sql)
-        organisations = Organisations().compute(sql)
-        owners = Organisations().by_repository(sql)
+        organisations, owners = Organisations().compute_with_repositories(sql)
         repositories[WEIGHT_COLUMN], designs = design_weights(
             store, repositories[["platform", "repo"]], frame)
         graphs = CollaborationNetworks().graphs(sql)  # kept: the report draws them
