@@ -15,6 +15,7 @@ from crossforge import api
 from crossforge.collection.candidates import Candidate
 from crossforge.collection.design import Design, stratum_of
 from crossforge.collection.frames import Filters, build_frame
+from crossforge.measures.engine import restrict_repositories
 from crossforge.measures.statistics import PlatformComparison, ratio_estimate, weighted_median
 from crossforge.measures.weights import design_weights
 from crossforge.records import Commit, Provenance, Repository
@@ -85,7 +86,9 @@ def test_weights_do_not_apply_to_simple_random_or_unrecorded_strata(tmp_path: Pa
                                                              "design": "simple"})
         both = pd.DataFrame({"platform": ["huggingface"] * 2, "repo": ["a/m", "b/m"]})
         _, mixed = design_weights(store, both)
+        restrict_repositories(store, frame="random")    # as ``measure --frame`` does
         _, simple = design_weights(store, both.iloc[1:], frame="random")
+        restrict_repositories(store, frame="old")
         _, old = design_weights(store, both.iloc[:1], frame="old")
     assert "several frames (old, random)" in mixed["huggingface"]["reason"]
     assert "same weight: weights do not apply" in simple["huggingface"]["reason"]
