@@ -64,6 +64,13 @@ def simple_random(population: list[str], size: int | None, seed: int) -> list[st
     return chosen if size is None else chosen[:size]
 
 
+def stratum_of(candidate: Candidate, design: Design) -> str | None:
+    """The stratum a candidate is drawn from (None in an unstratified design)."""
+    if not design.strata:
+        return None
+    return "|".join(f"{name}={STRATA[name][1](candidate)}" for name in design.strata)
+
+
 def draw(population: Iterable[Candidate], design: Design) -> tuple[list[str], dict[str, Any]]:
     """The drawn repositories and what to store about the draw.
 
@@ -76,8 +83,7 @@ def draw(population: Iterable[Candidate], design: Design) -> tuple[list[str], di
         return simple_random(list(candidates), design.size, design.seed), {"design": "simple"}
     groups: dict[str, list[str]] = {}
     for repo in sorted(candidates):
-        key = "|".join(f"{name}={STRATA[name][1](candidates[repo])}" for name in design.strata)
-        groups.setdefault(key, []).append(repo)
+        groups.setdefault(str(stratum_of(candidates[repo], design)), []).append(repo)
     keys = sorted(groups)
     sizes = {k: len(groups[k]) for k in keys}
     total = min(design.size if design.size is not None else len(candidates), len(candidates))

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from crossforge.collection.candidates import KNOWN, Candidate
-from crossforge.collection.design import Design, draw
+from crossforge.collection.design import Design, draw, stratum_of
 from crossforge.collection.gharchive import (
     archive_params,
     gharchive_activity,
@@ -216,8 +216,10 @@ def sample_frame(db: str | Path, frame: str, population: Population, filters: Fi
         raise ConfigError(f"the draw is empty ({params['population']:,} in the population, "
                           f"{params['eligible']:,} eligible{asked}): frame {frame!r} is left "
                           f"as it was in {db}")
+    by_repo = {c.repo: c for c in candidates}
     with Store(db) as store:
-        store.write_frame(frame, population.platform, repos, params, replace=replace)
+        store.write_frame(frame, population.platform, repos, params, replace=replace,
+                          strata=[stratum_of(by_repo[r], design) for r in repos])
     return SampledFrame(repos, params, replaced=held if replace else 0)
 
 

@@ -14,6 +14,8 @@ import pandas as pd
 
 from crossforge.measures.engine import Engine
 from crossforge.measures.roles import person_roles_table
+from crossforge.measures.statistics import ratio_estimates
+from crossforge.measures.weights import WEIGHT_COLUMN
 
 #: Descendants of every parent, with their distance; paths never revisit a node, so
 #: cycles in dirty lineage data terminate.
@@ -103,10 +105,13 @@ class UserInnovation:
         return frame
 
 
-def adaptation_summary(frame: pd.DataFrame) -> pd.DataFrame:
+def adaptation_summary(frame: pd.DataFrame, *, n_bootstrap: int = 1000,
+                       seed: int = 0) -> pd.DataFrame:
     """Per platform: Σ derivatives and the pooled index Σ derivatives ÷ Σ (derivatives +
     contributions back) over the repositories whose derivatives the platform counted (an
-    unknown count is left out, not taken as 0), the share of those with any derivative, and
+    unknown count is left out, not taken as 0), with its percentile bootstrap interval
+    (those repositories resampled) and, where ``frame`` has design weights
+    (``design_weight``), the weighted index; the share of those with any derivative, and
     the relation mix of the derivatives within the store."""
     frame = frame.assign(derivatives=pd.to_numeric(frame["derivatives"]).astype("float64"))
     known = frame[frame["derivatives"].notna()]
@@ -124,7 +129,28 @@ def adaptation_summary(frame: pd.DataFrame) -> pd.DataFrame:
     out["derivatives"] = out["derivatives"].where(out["derivatives_n"] > 0)  # none counted
     both = out["derivatives"] + counted["external_contributions"].sum()
     out["pooled_adaptation_index"] = (out["derivatives"] / both).where(both > 0)
+    intervals = {platform: _pooled_index(group, n_bootstrap=n_bootstrap, seed=seed)
+                 for platform, group in known.groupby("platform")}
+    for column in ("ci_low", "ci_high", "weighted", "weighted_ci_low", "weighted_ci_high"):
+        out[f"pooled_adaptation_index_{column}"] = pd.Series(
+            {p: i[column] for p, i in intervals.items()}, dtype="float64")
     in_store = grouped["derivatives_in_store"].sum()
     for relation in ("finetunes", "adapters", "quantizations", "merges"):
         out[f"{relation}_share"] = (grouped[relation].sum() / in_store).where(in_store > 0)
     return out.reset_index()
+
+
+def _pooled_index(known: pd.DataFrame, *, n_bootstrap: int, seed: int) -> dict[str, float]:
+    """One platform's pooled adaptation index interval, unweighted and design-weighted."""
+    derivatives = known["derivatives"].to_numpy(dtype=float)
+    both = derivatives + pd.to_numeric(known["external_contributions"]).to_numpy(dtype=float)
+    platform = str(known["platform"].iloc[0])
+    weights = known.get(WEIGHT_COLUMN)
+    estimate = ratio_estimates(derivatives, both, key=f"pooled_adaptation_index:{platform}",
+                               weights=None if weights is None else weights.to_numpy(float),
+                               n_bootstrap=n_bootstrap, seed=seed)
+    out = {"ci_low": estimate["ci_low"], "ci_high": estimate["ci_high"],
+           "weighted": estimate["weighted_value"],
+           "weighted_ci_low": estimate["weighted_ci_low"],
+           "weighted_ci_high": estimate["weighted_ci_high"]}
+    return {k: float("nan") if v is None else float(v) for k, v in out.items()}

@@ -7,12 +7,19 @@ repositories and that are made by members of the owning organisation.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pandas as pd
 
 from crossforge.measures.engine import Engine
 from crossforge.measures.roles import person_roles_table
+from crossforge.measures.statistics import ratio_estimates
 
-_SQL = """
+#: Human contributions per person, repository and kind, with the repository's owner type
+#: and the person's role there (bots and unknown authors left out): the rows both the
+#: platform shares and the per-repository units read, computed once.
+_CONTRIBUTIONS_SQL = """
 WITH contributions AS (     -- counted per person and repository first: joins see people
     SELECT platform, repo, author AS login, 'commit' AS kind, count(*) AS n
     FROM commits WHERE author IS NOT NULL GROUP BY platform, repo, author
@@ -20,16 +27,17 @@ WITH contributions AS (     -- counted per person and repository first: joins se
     FROM threads WHERE author IS NOT NULL GROUP BY platform, repo, author
     UNION ALL SELECT platform, repo, author, 'comment', count(*)
     FROM comments WHERE author IS NOT NULL GROUP BY platform, repo, author
-),
-human AS (
-    SELECT c.*, r.owner_type, coalesce(pr.role, 'unknown') AS role
-    FROM contributions c
-    JOIN repositories r USING (platform, repo)
-    LEFT JOIN person_roles pr USING (platform, repo, login)
-    LEFT JOIN accounts a ON a.platform = c.platform AND a.login = c.login
-    WHERE coalesce(a.type, 'user') <> 'bot'
-),
-repos AS (
+)
+SELECT c.*, r.owner_type, coalesce(pr.role, 'unknown') AS role
+FROM contributions c
+JOIN repositories r USING (platform, repo)
+LEFT JOIN person_roles pr USING (platform, repo, login)
+LEFT JOIN accounts a ON a.platform = c.platform AND a.login = c.login
+WHERE coalesce(a.type, 'user') <> 'bot'
+"""
+
+_SQL = """
+WITH repos AS (
     SELECT platform, count(*) AS repositories,
            count(*) FILTER (WHERE owner_type IS NOT NULL) AS repositories_known_owner,
            count(*) FILTER (WHERE owner_type = 'organization') AS organisation_repositories
@@ -48,7 +56,7 @@ work AS (
            CAST(coalesce(sum(n) FILTER (WHERE kind = 'commit'
                                         AND owner_type = 'organization'), 0) AS BIGINT)
                AS commits_to_organisation_repositories
-    FROM human GROUP BY ALL
+    FROM organisation_contributions GROUP BY ALL
 )
 SELECT platform, repositories, organisation_repositories,
        organisation_repositories / nullif(repositories_known_owner, 0)
@@ -65,10 +73,72 @@ ORDER BY platform
 """
 
 
+#: Per repository: its owner type and the human contributions to it (all; by members of
+#: the owner), the units the shares' bootstrap resamples.
+_BY_REPOSITORY_SQL = """
+SELECT r.platform, r.repo, r.owner_type,
+       CAST(coalesce(sum(h.n), 0) AS BIGINT) AS contributions,
+       CAST(coalesce(sum(h.n) FILTER (WHERE h.role IN ('owner', 'member')), 0) AS BIGINT)
+           AS by_members
+FROM repositories r LEFT JOIN organisation_contributions h USING (platform, repo)
+GROUP BY ALL ORDER BY r.platform, r.repo
+"""
+
+#: The shares given an interval (``share_intervals``).
+SHARES = ("organisation_repository_share", "organisation_contribution_share",
+          "organisation_member_contribution_share")
+
+
 class Organisations:
     """Per-platform shares of repositories and contributions under organisations."""
 
     def compute(self, store: Engine) -> pd.DataFrame:
         """One row per platform; columns are defined in ``docs/measures.md``."""
-        with person_roles_table(store):
+        with self._contributions(store):
             return store.frame(_SQL)
+
+    def compute_with_repositories(self, store: Engine) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``compute``'s rows, and one row per repository (``platform, repo, owner_type,
+        contributions, by_members``: the units ``share_intervals`` resamples), from one
+        pass over the contributions."""
+        with self._contributions(store):
+            return store.frame(_SQL), store.frame(_BY_REPOSITORY_SQL)
+
+    @contextmanager
+    def _contributions(self, store: Engine) -> Iterator[None]:
+        with person_roles_table(store), store.temp_table("organisation_contributions",
+                                                         _CONTRIBUTIONS_SQL):
+            yield
+
+
+def share_intervals(by_repository: pd.DataFrame, weights: pd.Series | None = None, *,
+                    n_bootstrap: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """Per platform, each of ``SHARES`` with its percentile bootstrap interval
+    (repositories with a known owner type resampled), its n (those repositories), and,
+    where ``weights`` (design weights aligned with ``by_repository``) apply, the
+    design-weighted share with its interval."""
+    rows = []
+    known = by_repository["owner_type"].notna()
+    organisation = (by_repository["owner_type"] == "organization").astype(float)
+    parts = {"organisation_repository_share": (organisation, known.astype(float)),
+             "organisation_contribution_share": (
+                 organisation * by_repository["contributions"],
+                 known * by_repository["contributions"]),
+             "organisation_member_contribution_share": (
+                 organisation * by_repository["by_members"],
+                 known * by_repository["contributions"])}
+    for platform, group in by_repository.groupby("platform", sort=True):
+        index = group.index[known[group.index]]
+        row: dict[str, object] = {"platform": platform, "known_owner_repositories": len(index)}
+        for column, (numerator, denominator) in parts.items():
+            estimate = ratio_estimates(
+                numerator.loc[index], denominator.loc[index], key=f"{column}:{platform}",
+                weights=None if weights is None else weights.loc[index],
+                n_bootstrap=n_bootstrap, seed=seed)
+            row[f"{column}_ci_low"], row[f"{column}_ci_high"] = (estimate["ci_low"],
+                                                                 estimate["ci_high"])
+            row[f"weighted_{column}"] = estimate["weighted_value"]
+            row[f"weighted_{column}_ci_low"] = estimate["weighted_ci_low"]
+            row[f"weighted_{column}_ci_high"] = estimate["weighted_ci_high"]
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -43,7 +43,9 @@ from crossforge.measures import (
 )
 from crossforge.measures.engine import open_engine
 from crossforge.measures.networks import NullModel, describe_networks
-from crossforge.measures.statistics import PlatformComparison
+from crossforge.measures.organisations import share_intervals
+from crossforge.measures.statistics import PlatformComparison, ratio_estimates
+from crossforge.measures.weights import WEIGHT_COLUMN, design_weights
 from crossforge.spreadsheet import neutralise, write_csv
 from crossforge.store import Store
 
@@ -83,7 +85,9 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
             on=["platform", "repo"], how="left")
         pairs, project_links = ProjectPairs().compute(sql), ProjectPairs().links(sql)
         dataset_edges = DatasetProvenance().compute(sql)
-        organisations = Organisations().compute(sql)
+        organisations, owners = Organisations().compute_with_repositories(sql)
+        repositories[WEIGHT_COLUMN], designs = design_weights(
+            store, repositories[["platform", "repo"]], frame)
         graphs = CollaborationNetworks().graphs(sql)  # kept: the report draws them
         networks = describe_networks(graphs, NullModel(seed=seed))
         survival = survival_curves(ActivitySurvival().compute(sql))
@@ -93,26 +97,31 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
         collection = _collection_limits(store)
         type_shares = stored_type_shares(store, n_bootstrap=n_bootstrap, seed=seed)
     statistics = PlatformComparison(n_bootstrap=n_bootstrap, seed=seed).compute(
-        repositories, COMPARED_MEASURES)
-    innovation = adaptation_summary(repositories)
+        repositories, COMPARED_MEASURES, weights=repositories[WEIGHT_COLUMN])
+    innovation = adaptation_summary(repositories, n_bootstrap=n_bootstrap, seed=seed)
+    organisations = organisations.merge(share_intervals(
+        owners, _aligned_weights(owners, repositories), n_bootstrap=n_bootstrap, seed=seed),
+        on="platform", how="left")
     pairs = paired_sides(pairs, repositories)
     paired_tests = paired_comparison(pairs)
     evolution = {"trends": trends_by_year(repositories), "survival": survival,
                  "migration": migration, "type_shares": type_shares, "pairs": pairs,
                  "paired_tests": paired_tests, "documentation": documentation_summary(documents),
                  "datasets": dataset_table(dataset_edges)}
-    pooled = migration.groupby("platform")[["migrated", "participants"]].sum()
+    migration_shares = _migration_shares(migration, repositories, n_bootstrap=n_bootstrap,
+                                         seed=seed)
     summary = {
         "synthetic": synthetic,
         "n_bootstrap": n_bootstrap,
         "seed": seed,
+        "weights": designs,
         "collection": collection,
         "platforms": summarize(repositories),
         "organisations": json.loads(organisations.to_json(orient="records")),
         "innovation": json.loads(innovation.to_json(orient="records")),
         "median_maintenance_days": median_survival(survival),
-        "migration_share": {str(p): float(r.migrated / r.participants) if r.participants else None
-                            for p, r in pooled.iterrows()},
+        "migration_share": {p: m["value"] for p, m in migration_shares.items()},
+        "migration": migration_shares,
         "project_links": json.loads(project_links.to_json(orient="records")),
         "complete_pairs": int((pairs["hub_stored"] & pairs["github_stored"]).sum())
         if len(pairs) else 0,
@@ -122,6 +131,26 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
                            networks, statistics, summary, evolution)
     return MeasureResult(repositories, organisations, innovation, networks, evolution,
                          statistics, summary, paths, graphs=graphs)
+
+
+def _aligned_weights(rows: pd.DataFrame, repositories: pd.DataFrame) -> pd.Series:
+    """The design weights of ``rows``' repositories (NaN where none), aligned with ``rows``."""
+    keyed = repositories.set_index(["platform", "repo"])[WEIGHT_COLUMN]
+    return pd.Series(keyed.reindex(pd.MultiIndex.from_frame(rows[["platform", "repo"]]))
+                     .to_numpy(), index=rows.index, dtype="float64")
+
+
+def _migration_shares(migration: pd.DataFrame, repositories: pd.DataFrame, *,
+                      n_bootstrap: int, seed: int) -> dict[str, dict]:
+    """Per platform, the pooled migration share Σ migrated ÷ Σ participants over upstream
+    repositories with its bootstrap interval and n (upstream repositories), and the
+    design-weighted share where the platform's design has weights."""
+    weights = _aligned_weights(migration, repositories)
+    return {str(platform): ratio_estimates(group["migrated"], group["participants"],
+                                           key=f"migration_share:{platform}",
+                                           weights=weights.loc[group.index],
+                                           n_bootstrap=n_bootstrap, seed=seed)
+            for platform, group in migration.groupby("platform", sort=True)}
 
 
 def _collection_limits(store: Store) -> dict[str, dict[str, int]]:
@@ -159,6 +188,9 @@ def _write_outputs(out: Path, repositories: pd.DataFrame, organisations: pd.Data
         _write_json(paths["networks"], {"synthetic": synthetic_data, "platforms": networks})
         _write_json(paths["statistics"], {
             "synthetic": synthetic_data,
+            "shown": "unweighted: each measured repository counts once; the weighted_* "
+                     "columns give design-weighted estimates beside them where weights apply",
+            "weights": summary["weights"],
             "comparisons": json.loads(statistics.to_json(orient="records"))})
         _write_json(paths["summary"], summary)
         return paths

@@ -105,6 +105,101 @@ def _van_elteren(strata: list[tuple[int, int, float, float]]) -> float:
     return float(2 * stats.norm.sf(abs(total - expected) / np.sqrt(variance)))
 
 
+def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    """The smallest value whose cumulative weight reaches half the total weight (the lower
+    weighted median; with equal weights, the lower of the two middle values).
+
+    >>> weighted_median(np.array([1.0, 2.0, 3.0]), np.array([1.0, 1.0, 10.0]))
+    3.0
+    """
+    if not len(values):
+        return float("nan")
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
+
+
+def _resampled_ratios(numerator: np.ndarray, denominator: np.ndarray, n_bootstrap: int,
+                      rng: np.random.Generator, max_n: int) -> np.ndarray:
+    """Σ numerator ÷ Σ denominator over ``n_bootstrap`` resamples of the units (with
+    replacement; a random subsample of ``max_n`` units first when there are more): index
+    draws in chunks of at most 4M, so memory and time stay bounded at any scale."""
+    if len(numerator) > max_n:
+        keep = rng.choice(len(numerator), max_n, replace=False)
+        numerator, denominator = numerator[keep], denominator[keep]
+    n = len(numerator)
+    out = np.empty(n_bootstrap)
+    chunk = max(1, 4_000_000 // max(n, 1))
+    for start in range(0, n_bootstrap, chunk):
+        size = min(chunk, n_bootstrap - start)
+        drawn = rng.integers(0, n, size=(size, n))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            totals = denominator[drawn].sum(axis=1)
+            out[start:start + size] = np.where(totals > 0, numerator[drawn].sum(axis=1)
+                                               / np.where(totals > 0, totals, 1.0), np.nan)
+    return out
+
+
+def percentile_interval(estimates: np.ndarray, confidence: float = 0.95
+                        ) -> tuple[float, float]:
+    """Percentile interval of bootstrap estimates (NaN resamples left out)."""
+    estimates = estimates[~np.isnan(estimates)]
+    if not len(estimates):
+        return float("nan"), float("nan")
+    alpha = (1 - confidence) / 2
+    return float(np.quantile(estimates, alpha)), float(np.quantile(estimates, 1 - alpha))
+
+
+def ratio_estimate(numerator: Sequence[float] | np.ndarray,
+                   denominator: Sequence[float] | np.ndarray, *, key: str,
+                   weights: Sequence[float] | np.ndarray | None = None,
+                   n_bootstrap: int = 1000, seed: int = 0, confidence: float = 0.95,
+                   max_bootstrap_n: int = 5_000) -> dict[str, float | int | None]:
+    """A pooled share Σ w·numerator ÷ Σ w·denominator over units (repositories) with its
+    percentile bootstrap interval (units resampled; ``docs/statistics.md`` § Pooled shares).
+
+    Units whose numerator or denominator is unknown are left out; ``n`` counts the rest.
+    ``key`` names the quantity: with ``seed`` it seeds the generator, so each interval is
+    reproducible and independent of what else was computed. Unknown (None) when no unit
+    has a positive denominator.
+    """
+    num = np.asarray(numerator, dtype=float)
+    den = np.asarray(denominator, dtype=float)
+    w = np.ones_like(num) if weights is None else np.asarray(weights, dtype=float)
+    known = ~(np.isnan(num) | np.isnan(den) | np.isnan(w))
+    num, den = num[known] * w[known], den[known] * w[known]
+    result: dict[str, float | int | None] = {"value": None, "ci_low": None, "ci_high": None,
+                                             "n": int(known.sum())}
+    if not len(den) or den.sum() <= 0:
+        return result
+    rng = np.random.default_rng([seed, zlib.crc32(key.encode())])
+    low, high = percentile_interval(
+        _resampled_ratios(num, den, n_bootstrap, rng, max_bootstrap_n), confidence)
+    result.update(value=float(num.sum() / den.sum()), ci_low=_or_none(low),
+                  ci_high=_or_none(high))
+    return result
+
+
+def ratio_estimates(numerator: Sequence[float] | np.ndarray,
+                    denominator: Sequence[float] | np.ndarray, *, key: str,
+                    weights: Sequence[float] | np.ndarray | None = None,
+                    n_bootstrap: int = 1000, seed: int = 0) -> dict[str, float | int | None]:
+    """``ratio_estimate`` unweighted (``value``, ``ci_low``, ``ci_high``, ``n``) and, when
+    every unit has a design weight, design-weighted (``weighted_value``,
+    ``weighted_ci_low``, ``weighted_ci_high``; None otherwise)."""
+    out = ratio_estimate(numerator, denominator, key=key, n_bootstrap=n_bootstrap, seed=seed)
+    weighted: dict[str, float | int | None] = dict.fromkeys(("value", "ci_low", "ci_high"))
+    design = None if weights is None else np.asarray(weights, dtype=float)
+    if design is not None and len(design) and not np.isnan(design).any():
+        weighted = ratio_estimate(numerator, denominator, weights=design, key=f"weighted {key}",
+                                  n_bootstrap=n_bootstrap, seed=seed)
+    return out | {f"weighted_{k}": weighted[k] for k in ("value", "ci_low", "ci_high")}
+
+
+def _or_none(value: float) -> float | None:
+    return None if math.isnan(value) else value
+
+
 @dataclass
 class PlatformComparison:
     """Compare GitHub (OSS) with the Hub (OSM) on every per-repository measure.
@@ -128,7 +223,8 @@ class PlatformComparison:
     strata: int = 3
     seed: int = 0
 
-    def compute(self, repositories: pd.DataFrame, measures: Sequence[str]) -> pd.DataFrame:
+    def compute(self, repositories: pd.DataFrame, measures: Sequence[str],
+                weights: pd.Series | None = None) -> pd.DataFrame:
         """A tidy table: one row per (measure, comparison) with tests, effects and intervals.
 
         ``repositories`` needs ``platform`` and the ``measures`` columns; ``age_months`` and
@@ -136,6 +232,11 @@ class PlatformComparison:
         Boolean measures are compared as proportions (chi-square, Cramér's V), the rest
         with Mann–Whitney U and Cliff's delta. Holm's correction runs across each family
         (all raw tests; all stratified tests).
+
+        ``weights`` (design weights aligned with ``repositories``, NaN on a platform whose
+        design has none) adds weighted means, medians and ratio of means beside the
+        unweighted ones in each raw row, and ``weights`` names the platforms weighted; the
+        tests stay unweighted (``docs/statistics.md`` § Design weights).
         """
         strata = self._strata(repositories)
         # Row positions of each platform, and of each platform in each stratum, found once:
@@ -143,6 +244,8 @@ class PlatformComparison:
         platform = repositories["platform"].to_numpy()
         groups = tuple(np.flatnonzero(platform == g) for g in GROUPS)
         cells = self._cells(platform, strata) if strata is not None else None
+        weight_values = (None if weights is None
+                         else weights.to_numpy(dtype=float, na_value=np.nan))
         rows = []
         for measure in measures:
             if measure not in repositories:
@@ -156,6 +259,9 @@ class PlatformComparison:
             values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float,
                                                                       na_value=np.nan)
             rows.append(self._raw(values, groups, measure, binary, rng))
+            if weights is not None:
+                rows[-1].update(self._weighted(values, weight_values, groups, measure,
+                                               rows[-1]))
             if cells is not None:
                 rows.append(self._stratified(values, cells, measure, binary, rng))
         table = pd.DataFrame(rows)
@@ -197,6 +303,50 @@ class PlatformComparison:
                    effect_value=_delta_from_u(float(result.statistic), len(x), len(y)))
         row["effect_ci_low"], row["effect_ci_high"] = self._interval(
             self._bootstrap_deltas(x, y, rng))
+        return row
+
+    def _weighted(self, values: np.ndarray, weights: np.ndarray,
+                  groups: tuple[np.ndarray, np.ndarray], measure: str,
+                  unweighted: dict) -> dict:
+        """Design-weighted means, medians and ratio of means (with a percentile bootstrap
+        interval, repositories resampled within each platform). A platform without design
+        weights counts each repository once, as its design does: its figures are those of
+        ``unweighted`` (the raw row)."""
+        row: dict[str, object] = {"weights": "none", "weighted_ratio_of_means": np.nan,
+                                  "weighted_ratio_of_means_ci_low": np.nan,
+                                  "weighted_ratio_of_means_ci_high": np.nan}
+        for group in GROUPS:
+            row[f"weighted_mean_{group}"] = row[f"weighted_median_{group}"] = np.nan
+        weighted = [bool(len(positions)) and not np.isnan(weights[positions]).any()
+                    for positions in groups]
+        if not any(weighted):
+            return row
+        sides = []
+        for positions, applied in zip(groups, weighted, strict=True):
+            v = values[positions]
+            known = ~np.isnan(v)
+            sides.append((v[known], weights[positions][known] if applied
+                          else np.ones(int(known.sum()))))
+        row["weights"] = "design: " + ", ".join(
+            g for g, applied in zip(GROUPS, weighted, strict=True) if applied)
+        for group, (v, w), applied in zip(GROUPS, sides, weighted, strict=True):
+            if len(v):   # without weights, the unweighted mean and median of the row
+                row[f"weighted_mean_{group}"] = (float(np.dot(v, w) / w.sum()) if applied
+                                                 else unweighted[f"mean_{group}"])
+                row[f"weighted_median_{group}"] = (weighted_median(v, w) if applied
+                                                   else unweighted[f"median_{group}"])
+        (x, wx), (y, wy) = sides
+        if not (len(x) and len(y)) or not row[f"weighted_mean_{GROUPS[0]}"]:
+            return row
+        row["weighted_ratio_of_means"] = (row[f"weighted_mean_{GROUPS[1]}"]  # type: ignore[operator]
+                                          / row[f"weighted_mean_{GROUPS[0]}"])
+        rng = np.random.default_rng([self.seed, zlib.crc32(measure.encode()), 2])
+        mean_x, mean_y = (_resampled_ratios(v * w, w, self.n_bootstrap, rng,
+                                            self.max_bootstrap_n) for v, w in ((x, wx), (y, wy)))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratios = np.where(mean_x > 0, mean_y / np.where(mean_x > 0, mean_x, 1.0), np.nan)
+        row["weighted_ratio_of_means_ci_low"], row["weighted_ratio_of_means_ci_high"] = (
+            self._interval(ratios))
         return row
 
     def _stratified(self, values: np.ndarray, strata: list[tuple[np.ndarray, np.ndarray]],
@@ -318,11 +468,7 @@ class PlatformComparison:
 
     def _interval(self, estimates: np.ndarray) -> tuple[float, float]:
         """Percentile interval of bootstrap estimates."""
-        estimates = estimates[~np.isnan(estimates)]
-        if not len(estimates):
-            return float("nan"), float("nan")
-        alpha = (1 - self.confidence) / 2
-        return float(np.quantile(estimates, alpha)), float(np.quantile(estimates, 1 - alpha))
+        return percentile_interval(estimates, self.confidence)
 
     def _cap(self, values: np.ndarray, rng: np.random.Generator,
              share: float = 1.0) -> np.ndarray:

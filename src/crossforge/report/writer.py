@@ -183,16 +183,24 @@ def seed_comparison(summary: dict, organisations: pd.DataFrame, statistics: pd.D
         interval = ("" if low is None or pd.isna(low) else
                     f" (95% interval {_relative(low, fold=fold)} to "
                     f"{_relative(high, fold=fold)})")
+        weighted = ("" if r.get("weights") in (None, "none")
+                    or pd.isna(r.get("weighted_ratio_of_means")) else
+                    f"; design-weighted ({r.weights}) Hub ÷ GitHub = "
+                    f"{_ci_of(r, 'weighted_ratio_of_means')}")
         return (f"{quantity} (`{column}`): {_relative(r.ratio_of_means, fold=fold)}{interval}; "
                 f"Hub ÷ GitHub = {_ci(r.ratio_of_means, low, high)}, "
-                f"n = {int(r.n_github):,} / {int(r.n_huggingface):,}")
+                f"n = {int(r.n_github):,} / {int(r.n_huggingface):,}{weighted}")
 
-    org = organisations.set_index("platform")["organisation_contribution_share"] if len(
-        organisations) else pd.Series(dtype=float)
-    hub_org = org.get("huggingface")
-    org_text = (f"{hub_org * 100:.1f}% (contributions to organisation-owned Hub repositories, "
-                "`organisation_contribution_share`)"
-                if hub_org is not None and not pd.isna(hub_org) else "no Hub data")
+    hub = organisations.set_index("platform").to_dict("index").get("huggingface", {}) if len(
+        organisations) else {}
+    hub_org = hub.get("organisation_contribution_share")
+    org_text = (f"{_percent_ci(hub, 'organisation_contribution_share')} (contributions to "
+                "organisation-owned Hub repositories, `organisation_contribution_share`; n = "
+                f"{_format(hub.get('known_owner_repositories'))} Hub repositories with a known "
+                "owner type)" if hub_org is not None and not pd.isna(hub_org) else "no Hub data")
+    if not pd.isna(hub.get("weighted_organisation_contribution_share", float("nan"))):
+        org_text += ("; design-weighted "
+                     f"{_percent_ci(hub, 'weighted_organisation_contribution_share')}")
     unknown_owner = _quality_share(quality, "owner_type", "huggingface")
     if unknown_owner is not None and unknown_owner > MAX_UNKNOWN_SHARE:
         org_text = (f"not shown as a finding: the owner type is unknown for "
@@ -208,15 +216,17 @@ def seed_comparison(summary: dict, organisations: pd.DataFrame, statistics: pd.D
             return f"no classified {platform} threads"
         r = row.iloc[0]
         return (f"{r.adjusted_share * 100:.1f}% [{r.ci_low * 100:.1f}, {r.ci_high * 100:.1f}] "
-                f"corrected for classifier error (raw {r.raw_share * 100:.1f}%, n = {r.n:,})")
+                f"corrected for classifier error (raw {r.raw_share * 100:.1f}%, n = {r.n:,}; "
+                f"`adjusted_share` of `{cls}` threads, type_shares.csv)")
 
     pooled = "" if innovation is None or innovation.empty else "; pooled adaptation index " + \
-        "(`pooled_adaptation_index`): " + ", ".join(
-            f"{PLATFORM_LABELS.get(i.platform, i.platform)} {_format(i.pooled_adaptation_index)}"
-            for i in innovation.itertuples())
+        "(`pooled_adaptation_index`, Σ derivatives ÷ Σ (derivatives + contributions back)): " \
+        + ", ".join(f"{PLATFORM_LABELS.get(i.platform, i.platform)} {_pooled_text(i._asdict())}"
+                    for i in innovation.itertuples())
     not_in_writeups = "compared in the study; no headline figure in the secondary write-ups"
     return [
-        ReferenceFigure("Repositories studied (GitHub / Hub)", "1,428,792 / 1,440,527", counts),
+        ReferenceFigure("Repositories studied (GitHub / Hub)", "1,428,792 / 1,440,527",
+                        f"{counts} (repositories measured, `repositories`)"),
         ReferenceFigure("Contributors per repository, OSM vs OSS", "about 40% fewer in OSM",
                         ratio("contributors", "mean contributors per repository",
                               fold=False)),
@@ -241,6 +251,24 @@ def seed_comparison(summary: dict, organisations: pd.DataFrame, statistics: pd.D
         ReferenceFigure("Usage questions among OSM threads", "40.0%",
                         share("huggingface", "usage")),
     ]
+
+
+def _pooled_text(row: dict) -> str:
+    """A pooled adaptation index with its interval and n, and the weighted one if any."""
+    text = (f"{_ci_of(row, 'pooled_adaptation_index')} "
+            f"(n = {_format(row.get('derivatives_n'))})")
+    weighted = row.get("pooled_adaptation_index_weighted")
+    if weighted is not None and not pd.isna(weighted):
+        text += f", design-weighted {_ci_of(row, 'pooled_adaptation_index_weighted')}"
+    return text
+
+
+def _percent_ci(row: dict, column: str) -> str:
+    """``row[column]`` as a percentage with its ``_ci_low``/``_ci_high`` interval."""
+    def percent(value: object) -> str:
+        return "–" if value is None or pd.isna(value) else f"{float(value) * 100:.1f}%"  # type: ignore[arg-type]
+    return (f"{percent(row.get(column))} [{percent(row.get(f'{column}_ci_low'))}, "
+            f"{percent(row.get(f'{column}_ci_high'))}]")
 
 
 def unattributed_commits(repositories: pd.DataFrame) -> list[dict[str, object]]:
@@ -432,6 +460,10 @@ def _write_report(out: Path, result: MeasureResult, *, sources: list[dict],
                           if c not in ("platform", "year")],
         "network_rows": NETWORK_ROWS,
         "statistics": [r for r in stats_rows if r["comparison"] == "raw"],
+        "weights": summary.get("weights", {}),
+        "weighted_rows": [r for r in stats_rows if r["comparison"] == "raw"
+                          and r.get("weights") not in (None, "none")
+                          and any(_known(r.get(f"weighted_mean_{p}")) for p in platforms)],
         "stratified": {r["measure"]: r for r in stats_rows if r["comparison"] == "stratified"},
         "references": references,
         "type_shares": result.evolution["type_shares"].to_dict("records"),
@@ -445,6 +477,11 @@ def _write_report(out: Path, result: MeasureResult, *, sources: list[dict],
         "figure_formats": formats,
         "table_files": sorted(LATEX_TABLES),
         "fmt": _format,
+        "ci": _ci_of,
+        "known": _known,
+        "migration": summary.get("migration") or {
+            p: {"value": v, "ci_low": None, "ci_high": None, "n": None, "weighted_value": None}
+            for p, v in summary.get("migration_share", {}).items()},
     }
     tables = latex_tables(result, sections, references, synthetic=synthetic)
     written_tables = write_tables(out / "tables", tables)
@@ -544,9 +581,14 @@ def latex_tables(result: MeasureResult, sections: dict[str, list[str]],
                           .map(lambda p: PLATFORM_LABELS.get(p, p)),
                           "repositories": organisations.get("repositories",
                                                             pd.Series(dtype=int)).map(_format),
-                          **{title: organisations.get(column, pd.Series(dtype=float))
-                             .map(_format) for column, title in org_columns.items()}}),
-            "organisations", "Organisations: shares of repositories and contributions"),
+                          "n (owner type known)": organisations.get(
+                              "known_owner_repositories", pd.Series(dtype=float)).map(_format),
+                          **{title: [_ci_of(r, column) if f"{column}_ci_low" in r else
+                                     _format(r.get(column))
+                                     for r in organisations.to_dict("records")]
+                             for column, title in org_columns.items()}}),
+            "organisations", "Organisations: shares of repositories and contributions, with "
+            "95% bootstrap intervals (repositories with a known owner type resampled)"),
         "type_shares": table(
             pd.DataFrame({"platform": shares.get("group", pd.Series(dtype=str))
                           .map(lambda p: PLATFORM_LABELS.get(p, p)),
@@ -582,6 +624,17 @@ def _records(frame: pd.DataFrame | None) -> list[dict]:
 
 def _ci(value: object, low: object, high: object) -> str:
     return f"{_format(value)} [{_format(low)}, {_format(high)}]"
+
+
+def _ci_of(row: dict | pd.Series, column: str) -> str:
+    """``row[column]`` with its ``_ci_low``/``_ci_high`` interval."""
+    return _ci(row.get(column), row.get(f"{column}_ci_low"), row.get(f"{column}_ci_high"))
+
+
+def _known(value: object) -> bool:
+    """Whether a template value is a number or text, not missing (None, NaN, undefined)."""
+    return isinstance(value, (int, float, str)) and not (isinstance(value, float)
+                                                          and math.isnan(value))
 
 
 def _has(summary: dict, column: str) -> bool:

@@ -408,15 +408,18 @@ class Store:
                               "another --frame")
 
     def write_frame(self, frame: str, platform: str, repos: list[str], params: dict, *,
-                    replace: bool = False) -> int:
+                    replace: bool = False, strata: list[str | None] | None = None) -> int:
         """Store a sampling frame. One of the same name and platform is replaced only with
-        ``replace``; otherwise ``check_frame_free`` refuses and nothing changes."""
+        ``replace``; otherwise ``check_frame_free`` refuses and nothing changes. ``strata``:
+        each repository's stratum in a stratified frame (its design weight needs it)."""
         import pandas as pd
 
         rows = pd.DataFrame({"frame": frame, "platform": platform, "repo": repos,
                              "position": range(len(repos)),
                              "params": json.dumps(params, sort_keys=True),
-                             "created_at": datetime.now(UTC)})
+                             "created_at": datetime.now(UTC),
+                             "stratum": pd.Series(strata if strata is not None
+                                                  else [None] * len(repos), dtype=object)})
         try:
             with self.transaction():
                 if not replace:

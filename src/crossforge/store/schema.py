@@ -136,6 +136,11 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE repositories ADD COLUMN children_count BIGINT;
     """,
+    # A stratified frame keeps each repository's stratum, so its design weight N_h/n_h can be
+    # found at measure time (docs/statistics.md, design weights); NULL in unstratified frames.
+    """
+    ALTER TABLE frames ADD COLUMN stratum VARCHAR;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
