@@ -8,6 +8,7 @@ import pytest
 
 from crossforge.measures.networks import (
     CollaborationNetworks,
+    NullModel,
     core_periphery,
     describe_network,
     gini,
@@ -112,3 +113,13 @@ def test_describing_a_network_leaves_it_as_it_was():
         size, fit = core_periphery(active)
         assert size > 0 and (summary["core_size"], summary["core_periphery_fit"]) == (
             size, pytest.approx(fit))
+
+
+def test_components_are_counted_as_igraph_counts_them():
+    # A sparse reply network: many isolates, pairs and small groups around one large part.
+    graph = ig.Graph.Erdos_Renyi(n=3000, m=1800, directed=True)
+    undirected = graph.as_undirected()
+    reference = undirected.connected_components()
+    summary = describe_network(graph, NullModel(graphs=0))
+    assert summary["components"] == len(reference) > 100
+    assert summary["largest_component_share"] == max(reference.sizes()) / 3000

@@ -3,8 +3,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from crossforge.measures import statistics
 from crossforge.measures.statistics import (
     PlatformComparison,
+    _multinomial,
+    _support,
     cliffs_delta,
     cramers_v,
     holm,
@@ -89,3 +92,34 @@ def test_bootstrap_interval_matches_naive_resampling():
     naive = [cliffs_delta(rng.choice(x, len(x)), rng.choice(y, len(y))) for _ in range(2000)]
     assert np.quantile(fast, [0.025, 0.975]) == pytest.approx(
         np.quantile(naive, [0.025, 0.975]), abs=0.03)
+
+
+@pytest.mark.parametrize("last_is_zero", [True, False])
+def test_multinomial_over_the_support_draws_what_numpy_draws(last_is_zero):
+    # A Cliff's delta resample of one group over the values of both: most categories are
+    # the other group's values, with probability zero, among them (or not) the last one.
+    rng = np.random.default_rng(8)
+    x, y = rng.poisson(4, 500).astype(float), rng.poisson(9, 400) + 0.5
+    values = np.unique(np.concatenate([x, y]))
+    n, group = (len(x), x) if last_is_zero else (len(y), y)
+    p = np.bincount(np.searchsorted(values, group), minlength=len(values)) / n
+    assert (p[-1] == 0) == last_is_zero and (p == 0).sum() >= 10
+    reference, fast = np.random.default_rng(3), np.random.default_rng(3)
+    expected = reference.multinomial(n, p, size=250)
+    drawn = _multinomial(fast, n, p, _support(p), 250)
+    assert np.array_equal(drawn, expected)
+    assert fast.random(5).tolist() == reference.random(5).tolist()   # the same stream after
+
+
+def test_comparison_on_threads_equals_one_at_a_time(monkeypatch):
+    rng = np.random.default_rng(6)
+    frame = _frame(rng, 1)
+    frame["stars"] = np.where(rng.random(len(frame)) < 0.1, np.nan,
+                              np.floor(rng.lognormal(1, 2, len(frame))))
+    measures = ["contributors", "multi", "stars"]
+    comparison = PlatformComparison(n_bootstrap=300, max_bootstrap_n=200, seed=2)
+    monkeypatch.setattr(statistics, "_WORKERS", 1)
+    one_at_a_time = comparison.compute(frame, measures)
+    monkeypatch.setattr(statistics, "_WORKERS", 3)
+    pd.testing.assert_frame_equal(comparison.compute(frame, measures), one_at_a_time)
+    assert one_at_a_time.measure.tolist() == [m for m in measures for _ in range(2)]

@@ -7,8 +7,10 @@ caveats: ``docs/statistics.md``.
 from __future__ import annotations
 
 import math
+import os
 import zlib
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +18,8 @@ import pandas as pd
 from scipy import stats
 
 GROUPS = ("github", "huggingface")
+#: Threads comparing measures side by side (the suite's goal is set on 2 cores).
+_WORKERS = min(2, os.cpu_count() or 1)
 
 
 def cliffs_delta(x: np.ndarray, y: np.ndarray) -> float:
@@ -246,24 +250,27 @@ class PlatformComparison:
         cells = self._cells(platform, strata) if strata is not None else None
         weight_values = (None if weights is None
                          else weights.to_numpy(dtype=float, na_value=np.nan))
-        rows = []
-        for measure in measures:
-            if measure not in repositories:
-                continue
+
+        def compare(measure: str) -> list[dict]:
             # One generator per measure: a measure's intervals do not depend on which
-            # other measures were compared, or in what order.
+            # other measures were compared, in what order or on which thread.
             rng = np.random.default_rng([self.seed, zlib.crc32(measure.encode())])
             column = repositories[measure]
             binary = column.dropna().isin([True, False, 0, 1]).all() and (
                 column.dtype == bool or str(column.dtype) == "boolean")
             values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float,
                                                                       na_value=np.nan)
-            rows.append(self._raw(values, groups, measure, binary, rng))
+            rows = [self._raw(values, groups, measure, binary, rng)]
             if weights is not None:
-                rows[-1].update(self._weighted(values, weight_values, groups, measure,
-                                               rows[-1]))
+                rows[0].update(self._weighted(values, weight_values, groups, measure, rows[0]))
             if cells is not None:
                 rows.append(self._stratified(values, cells, measure, binary, rng))
+            return rows
+
+        # The bootstraps' draws release the GIL, so measures run side by side on threads.
+        with ThreadPoolExecutor(_WORKERS) as pool:
+            rows = [row for measure_rows in pool.map(
+                compare, [m for m in measures if m in repositories]) for row in measure_rows]
         table = pd.DataFrame(rows)
         if table.empty:
             return table
@@ -449,12 +456,13 @@ class PlatformComparison:
         values = np.unique(np.concatenate([x, y]))
         px = np.bincount(np.searchsorted(values, x), minlength=len(values)) / len(x)
         py = np.bincount(np.searchsorted(values, y), minlength=len(values)) / len(y)
+        support_x, support_y = _support(px), _support(py)
         out = np.empty(self.n_bootstrap)
         chunk = max(1, 4_000_000 // max(len(values), 1))
         for start in range(0, self.n_bootstrap, chunk):
             size = min(chunk, self.n_bootstrap - start)
-            cx = rng.multinomial(len(x), px, size=size) / len(x)
-            cy = rng.multinomial(len(y), py, size=size) / len(y)
+            cx = _multinomial(rng, len(x), px, support_x, size) / len(x)
+            cy = _multinomial(rng, len(y), py, support_y, size) / len(y)
             below = np.cumsum(cy, axis=1) - cy          # share of y strictly below each value
             above = 1.0 - below - cy                     # share of y strictly above
             out[start:start + size] = (cx * (below - above)).sum(axis=1)
@@ -493,6 +501,30 @@ class PlatformComparison:
         for key in keys[1:]:
             label = label + "/" + key
         return label
+
+
+def _support(p: np.ndarray) -> np.ndarray:
+    """Positions of ``p``'s non-zero probabilities, and its last position whatever it holds."""
+    keep = p > 0
+    keep[-1:] = True
+    return np.flatnonzero(keep)
+
+
+def _multinomial(rng: np.random.Generator, n: int, p: np.ndarray, support: np.ndarray,
+                 size: int) -> np.ndarray:
+    """``rng.multinomial(n, p, size)``, drawn over ``support`` (``_support(p)``) only.
+
+    The same counts and the same generator state after: numpy draws a category's binomial
+    from p ÷ (what is left), a zero probability draws nothing and leaves that unchanged, and
+    the last category takes the rest without a draw, so leaving out the zeros before the
+    last one changes no draw. Half the categories of a Cliff's delta resample are the other
+    group's values, with probability zero.
+    """
+    if len(support) == len(p):
+        return rng.multinomial(n, p, size=size)
+    counts = np.zeros((size, len(p)), dtype=np.int64)
+    counts[:, support] = rng.multinomial(n, p[support], size=size)
+    return counts
 
 
 def _phi(successes_x: np.ndarray, n: int, successes_y: np.ndarray, m: int) -> np.ndarray:
