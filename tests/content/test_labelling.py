@@ -33,7 +33,7 @@ def world_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SYNTHETIC world's store whose threads the shipped model has classified."""
     db = tmp_path_factory.mktemp("world") / "world.duckdb"
     with Store(db) as store:
-        store.write(api._provenance(synthetic.SOURCE, "seed=3"), synthetic.generate_world(40, 3))
+        store.write(api._provenance(synthetic.SOURCE, "seed=3"), synthetic.generate_world(60, 3))
     api.classify_store(db)
     return db
 
@@ -54,7 +54,8 @@ def test_sample_is_reproducible_stratified_with_a_minimum_and_weighted(world_db:
     assert len(sample) == 60 and sample["id"].is_unique
     population = threads.assign(stratum=[
         f"platform={p}|kind={k}|label={label}" for p, k, label in
-        threads[["platform", "kind", "predicted"]].itertuples(index=False)])
+        threads[["platform", "kind", "predicted"]].fillna("unclassified")
+        .itertuples(index=False)])
     sizes = population.groupby("stratum").size()
     drawn = sample.groupby("stratum").size().reindex(sizes.index, fill_value=0)
     assert (drawn >= np.minimum(5, sizes)).all()
@@ -284,11 +285,12 @@ def _store_human_labels(db: Path, labels: pd.DataFrame) -> None:
 
 def _study_with_agreeing_github_labels(world_db: Path, tmp_path: Path
                                        ) -> tuple[Path, pd.DataFrame, pd.DataFrame]:
-    """A copy of the world whose GitHub threads all carry a human label equal to the
-    prediction; returns the store, the GitHub threads and every thread."""
+    """A copy of the world whose classified GitHub threads (issues; pull requests are not
+    classified) all carry a human label equal to the prediction; returns the store, those
+    GitHub threads and every classified thread."""
     db = tmp_path / "study.duckdb"
     db.write_bytes(world_db.read_bytes())
-    threads = _threads(db)
+    threads = _threads(db).dropna(subset=["predicted"])
     github = threads[threads["platform"] == "github"]
     _store_human_labels(db, github.rename(columns={"predicted": "label"}))
     return db, github, threads
@@ -339,7 +341,7 @@ def test_classify_train_and_evaluate_from_store(world_db: Path, tmp_path: Path,
     db.write_bytes(world_db.read_bytes())
     result = RUNNER.invoke(app, ["classify", "evaluate", "--from-store", "--db", str(db)])
     assert result.exit_code == 2 and "no human labels" in result.output
-    threads = _threads(db)
+    threads = _threads(db).dropna(subset=["predicted"]).reset_index(drop=True)
     # humans disagree with the model on every fifth thread
     labels = threads["predicted"].where(threads.index % 5 != 0, "documentation")
     _store_human_labels(db, threads.assign(label=labels))
