@@ -223,7 +223,7 @@ def stored_type_shares(store: Store, *, n_bootstrap: int, seed: int,
         return pd.DataFrame(columns=columns)
     name = labelled["model"].mode().iloc[0]
     model = classify.load_model(None if name == "default" else name)
-    classes = [str(c) for c in model.classes_]
+    classes = [str(c) for c in model.classes_] + classify.ruled_types(model)
     card = pd.DataFrame({"true": model.card_.get("cv_true", []),
                          "predicted": model.card_.get("cv_predicted", [])})
     if len(model.card_.get("cv_repo", [])) == len(card):

@@ -1,0 +1,87 @@
+"""The report's type-share section: what the shares are of, which confusion matrix corrected
+each platform (in the text), flagged corrections shown as raw shares, and answered_share
+compared between the platforms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import crossforge
+from crossforge.report.writer import seed_comparison, type_share_notes
+
+SCOPE = "issues and discussions (pull requests excluded); bot-authored threads excluded"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The SYNTHETIC demo study, small."""
+    return crossforge.demo(tmp_path_factory.mktemp("demo"), repositories_per_platform=30)
+
+
+def _shares(flag: str = "") -> pd.DataFrame:
+    """Type shares as ``measure`` writes them: GitHub's bug correction flagged."""
+    rows = []
+    for group, validation, n in (("github", "model card cross-validation", 1500),
+                                 ("huggingface", "model card cross-validation", 1500)):
+        for cls, raw, adjusted in (("bug", 0.55, 0.9), ("usage", 0.2, 0.0),
+                                   ("feature", 0.25, 0.1)):
+            rows.append({"group": group, "class": cls, "n": 200, "clusters": 20,
+                         "raw_share": raw, "raw_ci_low": raw - 0.05, "raw_ci_high": raw + 0.05,
+                         "adjusted_share": adjusted, "ci_low": adjusted, "ci_high": adjusted,
+                         "validation_n": n, "condition_number": 3.0,
+                         "flag": flag if group == "github" and cls == "usage" else "",
+                         "validation": validation, "scope": SCOPE,
+                         "excluded_pull_requests": 40, "excluded_bot_threads": 7})
+    return pd.DataFrame(rows)
+
+
+def test_the_notes_say_what_was_classified_and_how_the_hub_was_corrected() -> None:
+    notes = type_share_notes(_shares("correction pushed the share to 0"))
+    assert notes[0] == (f"Threads classified: {SCOPE} — 40 pull requests and 7 bot-authored "
+                        "threads left out.")
+    hub = next(n for n in notes if n.startswith("Hugging Face Hub (OSM)"))
+    assert "corrected with GitHub's confusion matrix" in hub and "fewer than 50" in hub
+    flagged = [n for n in notes if "not a finding" in n]
+    assert flagged == ["GitHub (OSS), usage: raw share 0.2 shown; the corrected share (0) is not a "
+                       "finding: correction pushed the share to 0."]
+
+
+def test_a_flagged_correction_is_not_a_headline_figure() -> None:
+    figures = seed_comparison({"platforms": {}}, pd.DataFrame(), pd.DataFrame(),
+                              _shares("correction pushed the share to 0"))
+    usage_hub = figures[-1].yours
+    bug_github = figures[-2].yours
+    assert bug_github.startswith("90.0% [90.0, 90.0] corrected")  # not flagged: shown
+    flagged = seed_comparison({"platforms": {}}, pd.DataFrame(), pd.DataFrame(),
+                              _shares("near-singular").assign(flag="near-singular"))
+    assert flagged[-2].yours.startswith("raw 55.0% (n = 200); the correction")
+    assert "near-singular" in flagged[-2].yours
+    assert "corrected for classifier error" in usage_hub
+
+
+def test_the_demo_report_has_no_unflagged_degenerate_correction(demo: dict[str, Path]) -> None:
+    shares = pd.read_csv(demo["html"].parent / "type_shares.csv", keep_default_na=False)
+    assert (shares["scope"] == SCOPE).all()
+    degenerate = (shares["raw_share"].between(0, 1, inclusive="neither")
+                  & shares["adjusted_share"].isin([0.0, 1.0]))
+    assert (shares.loc[degenerate, "flag"] != "").all()
+    markdown = demo["md"].read_text(encoding="utf-8")
+    assert f"Threads classified: {SCOPE}" in markdown
+    assert "Hugging Face Hub (OSM): corrected with GitHub's confusion matrix" in markdown
+    for row in shares[shares["flag"] != ""].itertuples():
+        assert f"{row._2}: raw share" in markdown
+    assert markdown.count("flagged: raw share only") == (shares["flag"] != "").sum()
+
+
+def test_answered_share_is_compared_between_platforms_and_reported(
+        demo: dict[str, Path]) -> None:
+    statistics = pd.read_parquet(demo["statistics_parquet"])
+    answered = statistics[(statistics["measure"] == "answered_share")
+                          & (statistics["comparison"] == "raw")]
+    assert len(answered) == 1 and answered.iloc[0]["n_github"] > 0
+    markdown = demo["md"].read_text(encoding="utf-8")
+    assert "answered_share" in markdown
+    assert "mean share of threads answered" in markdown
