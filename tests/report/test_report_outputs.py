@@ -149,7 +149,10 @@ def test_open_study_gives_dataframes_and_the_reports_own_figures(demo, tmp_path)
         ("github", "co_contribution"), "nodes"] == study.graphs["github"][
         "co_contribution"].vcount()
     threads = study.threads
-    assert len(threads) and threads["label"].notna().all()  # the demo classified every thread
+    pull_request = threads["kind"] == "pull_request"
+    # the demo classified every issue and discussion, and no pull request
+    assert len(threads) and threads.loc[~pull_request, "label"].notna().all()
+    assert pull_request.any() and threads.loc[pull_request, "label"].isna().all()
     assert set(threads["platform"]) == {"github", "huggingface"}
     # one implementation: the notebook's figure is byte for byte the report's file
     for name, figure in [("ecdf_contributors", study.plot_ecdf("contributors")),
