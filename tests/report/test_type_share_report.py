@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import crossforge
+from crossforge.report import figures
 from crossforge.report.writer import seed_comparison, type_share_notes
 
 SCOPE = "issues and discussions (pull requests excluded); bot-authored threads excluded"
@@ -85,3 +86,10 @@ def test_answered_share_is_compared_between_platforms_and_reported(
     markdown = demo["md"].read_text(encoding="utf-8")
     assert "answered_share" in markdown
     assert "mean share of threads answered" in markdown
+
+
+def test_the_figure_draws_no_bar_for_a_flagged_correction() -> None:
+    shares = _shares("correction pushed the share to 0").assign(adjusted_share=0.3)
+    bars = [p for p in figures.type_shares_figure(shares).axes[0].patches
+            if p.get_height() > 0]
+    assert len(bars) == len(shares) - 1  # GitHub's usage is flagged: its raw dot only
