@@ -224,6 +224,18 @@ def throughput(frame: pd.DataFrame, kind: str, workers: int = 1) -> float:
     return len(threads) / (time.perf_counter() - start)
 
 
+def _earlier_figures(missing: set[str]) -> dict[str, dict[str, object]]:
+    """The previous results of models this run could not measure (an optional package is
+    absent), kept and marked as such rather than lost."""
+    if not missing or not RESULTS.exists():
+        return {}
+    previous = json.loads(RESULTS.read_text())
+    return {kind: {**figures, "measured_in_an_earlier_run": True,
+                   "earlier_run_crossforge_version": previous.get("crossforge_version")}
+            for kind, figures in previous.get("models", {}).items()
+            if kind in missing and not figures.get("measured_in_an_earlier_run")}
+
+
 def main() -> None:
     if not CORPUS.exists():
         sys.exit(f"{CORPUS} is absent: this benchmark needs the shared labelled issues")
@@ -271,11 +283,13 @@ def main() -> None:
             figures["threads_per_second_2_processes"] = round(throughput(frame, kind, 2), 1)
         results["models"][kind] = figures
         print(kind, json.dumps(figures), flush=True)
+    earlier = _earlier_figures(set(MODELS) - set(kinds))
     base = results["models"]["baseline_tfidf_logistic"]
     results["ratios_over_baseline"] = {
         kind: {k: round(figures[k] / base[k], 3) for k in base if isinstance(base[k], float)}
         for kind, figures in results["models"].items() if kind != "baseline_tfidf_logistic"}
     print("ratios", json.dumps(results["ratios_over_baseline"]))
+    results["models"] |= earlier
     results["load_average_1min_at_end"] = round(os.getloadavg()[0], 2)  # other jobs slow it
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
