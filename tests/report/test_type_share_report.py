@@ -1,29 +1,19 @@
 """The report's type-share section: what the shares are of, which confusion matrix corrected
-each platform (in the text), flagged corrections shown as raw shares, and answered_share
-compared between the platforms."""
+each platform (in the text), flagged corrections shown as raw shares (the demo report's own
+checks are in ``test_report_outputs.py``, which builds the demo once)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
-import pytest
 
-import crossforge
 from crossforge.report import figures
 from crossforge.report.writer import seed_comparison, type_share_notes
 
 SCOPE = "issues and discussions (pull requests excluded); bot-authored threads excluded"
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The SYNTHETIC demo study, small."""
-    return crossforge.demo(tmp_path_factory.mktemp("demo"), repositories_per_platform=30)
-
-
 def _shares(flag: str = "") -> pd.DataFrame:
-    """Type shares as ``measure`` writes them: GitHub's bug correction flagged."""
+    """Type shares as ``measure`` writes them, GitHub's usage correction flagged with ``flag``."""
     rows = []
     for group, validation, n in (("github", "model card cross-validation", 1500),
                                  ("huggingface", "model card cross-validation", 1500)):
@@ -61,31 +51,6 @@ def test_a_flagged_correction_is_not_a_headline_figure() -> None:
     assert flagged[-2].yours.startswith("raw 55.0% (n = 200); the correction")
     assert "near-singular" in flagged[-2].yours
     assert "corrected for classifier error" in usage_hub
-
-
-def test_the_demo_report_has_no_unflagged_degenerate_correction(demo: dict[str, Path]) -> None:
-    shares = pd.read_csv(demo["html"].parent / "type_shares.csv", keep_default_na=False)
-    assert (shares["scope"] == SCOPE).all()
-    degenerate = (shares["raw_share"].between(0, 1, inclusive="neither")
-                  & shares["adjusted_share"].isin([0.0, 1.0]))
-    assert (shares.loc[degenerate, "flag"] != "").all()
-    markdown = demo["md"].read_text(encoding="utf-8")
-    assert f"Threads classified: {SCOPE}" in markdown
-    assert "Hugging Face Hub (OSM): corrected with GitHub's confusion matrix" in markdown
-    for row in shares[shares["flag"] != ""].itertuples():
-        assert f"{row._2}: raw share" in markdown
-    assert markdown.count("flagged: raw share only") == (shares["flag"] != "").sum()
-
-
-def test_answered_share_is_compared_between_platforms_and_reported(
-        demo: dict[str, Path]) -> None:
-    statistics = pd.read_parquet(demo["statistics_parquet"])
-    answered = statistics[(statistics["measure"] == "answered_share")
-                          & (statistics["comparison"] == "raw")]
-    assert len(answered) == 1 and answered.iloc[0]["n_github"] > 0
-    markdown = demo["md"].read_text(encoding="utf-8")
-    assert "answered_share" in markdown
-    assert "mean share of threads answered" in markdown
 
 
 def test_the_figure_draws_no_bar_for_a_flagged_correction() -> None:
