@@ -171,6 +171,14 @@ def classify_store(db: str | Path = DEFAULT_DB, *, labels: list[str] | None = No
         return classify_threads(store, classifier, str(model or "default"), labels, scope)
 
 
+def thread_scope(include: Sequence[str] = ()) -> str:
+    """In words, which threads ``classify_store`` labels and type shares count with
+    ``include`` (``pull_requests``, ``bots``)."""
+    from crossforge.content.classify.stored import ThreadScope
+
+    return ThreadScope.including(include).describe()
+
+
 def train_classifier(labelled: str | Path | None, out: str | Path, *,
                      embeddings: bool = False,
                      from_store: str | Path | None = None) -> classify.Evaluation:

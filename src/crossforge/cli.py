@@ -643,7 +643,7 @@ def classify_command(
         console.print(f"labelled {len(result):,} threads into {target}")
     else:
         counts = api.classify_store(db, labels=subset, model=model, include=_kinds(include))
-        console.print("labelled threads in the store: "
+        console.print(f"labelled {api.thread_scope(_kinds(include))} in the store: "
                       + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
 
 

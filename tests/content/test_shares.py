@@ -126,10 +126,14 @@ def test_type_shares_are_of_issues_and_discussions_by_people_unless_widened(
     assert again.groupby("group")["n"].first().to_dict() == {"github": 2, "huggingface": 1}
 
 
-def test_an_unknown_inclusion_is_a_one_line_error(tmp_path: Path) -> None:
+def test_the_cli_says_what_it_labelled_and_an_unknown_inclusion_is_one_line(tmp_path: Path) -> None:
     db = _scope_store(tmp_path / "scope.duckdb")
     with pytest.raises(ConfigError, match="cannot include forks in type shares"):
         api.classify_store(db, include=["forks"])
+    said = CliRunner().invoke(app, ["classify", "--db", str(db)])
+    assert said.exit_code == 0
+    assert ("labelled issues and discussions (pull requests excluded); bot-authored threads "
+            "excluded in the store: ") in " ".join(said.output.split())
     result = CliRunner().invoke(app, ["classify", "--db", str(db), "--include", "forks"])
     assert result.exit_code != 0 and "cannot include forks" in result.output
     assert "Traceback" not in result.output
