@@ -171,14 +171,25 @@ def classify_csv(path: str | Path, output: str | Path, *, labels: list[str] | No
 
 
 def classify_store(db: str | Path = DEFAULT_DB, *, labels: list[str] | None = None,
-                   model: str | Path | None = None) -> dict[str, int]:
-    """Label every thread in the store (table ``thread_labels``); returns counts per type."""
+                   model: str | Path | None = None,
+                   include: Sequence[str] = ()) -> dict[str, int]:
+    """Label the store's issues and discussions by people (table ``thread_labels``), plus
+    ``pull_requests`` and/or ``bots`` when ``include`` names them; returns counts per type."""
     from crossforge.content import classify
-    from crossforge.content.classify.stored import classify_threads
+    from crossforge.content.classify.stored import ThreadScope, classify_threads
 
+    scope = ThreadScope.including(include)
     classifier = classify.load_model(model)
     with Store(db) as store:
-        return classify_threads(store, classifier, str(model or "default"), labels)
+        return classify_threads(store, classifier, str(model or "default"), labels, scope)
+
+
+def thread_scope(include: Sequence[str] = ()) -> str:
+    """In words, which threads ``classify_store`` labels and type shares count with
+    ``include`` (``pull_requests``, ``bots``)."""
+    from crossforge.content.classify.stored import ThreadScope
+
+    return ThreadScope.including(include).describe()
 
 
 def train_classifier(labelled: str | Path | None, out: str | Path, *,
@@ -327,6 +338,7 @@ def measure(
     memory_limit: str | None = None,
     kinds: Sequence[str] = COMPARED_KINDS,
     frame: str | None = None,
+    type_shares_include: Sequence[str] = (),
 ) -> MeasureResult:
     """Compute every measure and the platform comparison, and write them into ``out``.
 
@@ -355,14 +367,18 @@ def measure(
             frame's plus those ``import git`` brought, or everything stored when the store
             holds no frame (so a Hub metadata dump adds lineage, not measured repositories);
             lineage reads every stored derivation either way.
+        type_shares_include: thread-type shares are of issues and discussions by people;
+            ``pull_requests`` and/or ``bots`` add those threads.
 
     Raises:
         StoreError: the store does not exist or cannot be read.
         ConfigError: ``out`` exists and is not a directory, the engine is unknown or
             not installed, or the store holds no such frame.
     """
+    from crossforge.content.classify.stored import ThreadScope
     from crossforge.measures.pipeline import run_measures
 
+    scope = ThreadScope.including(type_shares_include)
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"output path {out} exists and is not a directory")
@@ -370,7 +386,7 @@ def measure(
         return run_measures(store, out, synthetic=queries.has_source(store, synthetic.SOURCE),
                             n_bootstrap=n_bootstrap, seed=seed, engine=engine,
                             threads=threads, memory_limit=memory_limit, kinds=kinds,
-                            frame=frame)
+                            frame=frame, type_share_scope=scope)
 
 
 def report(db: str | Path = DEFAULT_DB, out: str | Path = "crossforge-out", *,

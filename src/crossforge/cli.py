@@ -345,10 +345,14 @@ def measure(
         "the machine; see docs/measures.md for what the paper's scale needs).")] = None,
     threads: Annotated[int | None, typer.Option(
         "--threads", min=1, help="Threads the engine may use (default: all cores).")] = None,
+    type_shares_include: Annotated[str, typer.Option(
+        "--type-shares-include", help="Thread-type shares are of issues and discussions by "
+        "people; add pull_requests and/or bots (comma-separated).")] = "",
 ) -> None:
     """Compute per-repository measures into OUT (CSV, Parquet, summary.json)."""
     result = api.measure(db, out, engine=engine, kinds=_kinds(kinds), frame=frame,
-                         threads=threads, memory_limit=memory_limit)
+                         threads=threads, memory_limit=memory_limit,
+                         type_shares_include=_kinds(type_shares_include))
     for platform, entry in result.summary["platforms"].items():
         console.print(
             f"{platform}: {entry['repositories']:,} repositories, median contributors "
@@ -735,6 +739,9 @@ def classify_command(
     from_store: Annotated[bool, typer.Option(
         "--from-store", help="With 'train': also (or only) learn from the human labels in "
                              "--db; with 'evaluate': score --model against them.")] = False,
+    include: Annotated[str, typer.Option(
+        "--include", help="Labelling the store labels issues and discussions by people; add "
+                          "pull_requests and/or bots (comma-separated).")] = "",
 ) -> None:
     """Classify issues and discussions by type (bug, usage, feature, documentation, other)."""
     args = arguments or []
@@ -765,8 +772,8 @@ def classify_command(
         result = api.classify_csv(args[0], target, labels=subset, model=model)
         console.print(f"labelled {len(result):,} threads into {target}")
     else:
-        counts = api.classify_store(db, labels=subset, model=model)
-        console.print("labelled threads in the store: "
+        counts = api.classify_store(db, labels=subset, model=model, include=_kinds(include))
+        console.print(f"labelled {api.thread_scope(_kinds(include))} in the store: "
                       + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
 
 

@@ -101,7 +101,8 @@ class OpenStudy:
 
     @cached_property
     def threads(self) -> pd.DataFrame:
-        """Every issue, pull request and discussion, with its type label when classified."""
+        """Every issue, pull request and discussion, with its type label when classified (pull
+        requests and bot threads are not, unless ``classify --include`` asked for them)."""
         with Store(self.db, read_only=True) as store:
             return store.frame(_THREADS_SQL)
 

@@ -18,6 +18,8 @@ from crossforge.report import figures, write_report
 from crossforge.report.tables import latex_table, tex
 from crossforge.report.writer import LATEX_TABLES
 
+SCOPE = "issues and discussions (pull requests excluded); bot-authored threads excluded"
+
 HOSTILE = r"bug_&%#$ {x} ~^\ <script>|"
 
 
@@ -150,7 +152,10 @@ def test_open_study_gives_dataframes_and_the_reports_own_figures(demo, tmp_path)
         ("github", "co_contribution"), "nodes"] == study.graphs["github"][
         "co_contribution"].vcount()
     threads = study.threads
-    assert len(threads) and threads["label"].notna().all()  # the demo classified every thread
+    pull_request = threads["kind"] == "pull_request"
+    # the demo classified every issue and discussion, and no pull request
+    assert len(threads) and threads.loc[~pull_request, "label"].notna().all()
+    assert pull_request.any() and threads.loc[pull_request, "label"].isna().all()
     assert set(threads["platform"]) == {"github", "huggingface"}
     # one implementation: the notebook's figure is byte for byte the report's file
     for name, figure in [("ecdf_contributors", study.plot_ecdf("contributors")),
@@ -183,3 +188,27 @@ def test_open_study_rejects_what_is_not_a_study(tmp_path):
     (tmp_path / "bad.toml").write_text("[study\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         crossforge.open_study(tmp_path / "bad.toml")
+
+
+def test_the_demo_report_has_no_unflagged_degenerate_correction(demo) -> None:
+    shares = pd.read_csv(demo["html"].parent / "type_shares.csv", keep_default_na=False)
+    assert (shares["scope"] == SCOPE).all()
+    degenerate = (shares["raw_share"].between(0, 1, inclusive="neither")
+                  & shares["adjusted_share"].isin([0.0, 1.0]))
+    assert (shares.loc[degenerate, "flag"] != "").all()
+    markdown = demo["md"].read_text(encoding="utf-8")
+    assert f"Threads classified: {SCOPE}" in markdown
+    assert "Hugging Face Hub (OSM): corrected with GitHub's confusion matrix" in markdown
+    for row in shares[shares["flag"] != ""].to_dict("records"):
+        assert f"{row['class']}: raw share {row['raw_share']:.3g}" in markdown
+    assert markdown.count("flagged: raw share only") == (shares["flag"] != "").sum()
+
+
+def test_answered_share_is_compared_between_platforms_and_reported(demo) -> None:
+    statistics = pd.read_parquet(demo["statistics_parquet"])
+    answered = statistics[(statistics["measure"] == "answered_share")
+                          & (statistics["comparison"] == "raw")]
+    assert len(answered) == 1 and answered.iloc[0]["n_github"] > 0
+    markdown = demo["md"].read_text(encoding="utf-8")
+    assert "answered_share" in markdown
+    assert "mean share of threads answered" in markdown

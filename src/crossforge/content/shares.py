@@ -5,15 +5,18 @@ a labelled sample of threads with the classifier's predictions, the confusion ma
 ``M[i, j] = P(predicted i | true j)`` is estimated, and the corrected shares ``q`` solve
 ``M q = p`` for the observed predicted shares ``p`` with ``q`` on the simplex (adjusted
 classify-and-count, Forman 2008; Buonaccorsi 2010 for misclassification in proportions).
-Percentile intervals come from a bootstrap that resamples the labelled sample (so ``M``
-varies) and the classified threads (so ``p`` varies). ``stored_type_shares`` applies this to
-a store's classified threads, choosing the labelled sample per platform. Definitions:
+Percentile intervals come from a cluster bootstrap that resamples whole repositories of
+the labelled sample (so ``M`` varies) and of the classified threads (so ``p`` varies):
+threads of one repository share its conventions and are not independent. A correction its
+confusion matrix cannot support is flagged, not reported as a finding.
+``stored_type_shares`` applies this to a store's classified threads within a scope (issues
+and discussions by people, by default), choosing the labelled sample per platform. Definitions:
 ``docs/content.md``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +24,7 @@ import pandas as pd
 from scipy.optimize import minimize
 
 from crossforge.content import classify
+from crossforge.content.classify.stored import ThreadScope, scoped_threads
 from crossforge.errors import ConfigError
 from crossforge.store import Store
 
@@ -66,6 +70,11 @@ def adjusted_shares(observed: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     return q / q.sum()
 
 
+#: Condition number of the confusion matrix above which a correction is flagged: a 1-point
+#: error in the raw shares can then move the corrected shares by more than 10 points.
+MAX_CONDITION = 10.0
+
+
 @dataclass
 class TypeShares:
     """Per-group shares of thread types, raw and corrected for classifier error.
@@ -75,28 +84,37 @@ class TypeShares:
         n_bootstrap: bootstrap resamples for the intervals.
         confidence: interval level.
         seed: random seed.
+        cluster: the column whose values are resampled as clusters (threads of one
+            repository are not independent); threads are resampled one by one when a frame
+            lacks it.
+        min_validation: labelled threads a correction needs before it is reported as one.
     """
 
     classes: Sequence[str] = ("bug", "usage", "feature", "documentation", "other")
     n_bootstrap: int = 1000
     confidence: float = 0.95
     seed: int = 0
+    cluster: str = "repo"
+    min_validation: int = MIN_HUMAN_VALIDATION
 
     def compute(self, predicted: pd.DataFrame, validation: pd.DataFrame, *,
                 group: str = "platform", label: str = "label") -> pd.DataFrame:
         """A tidy table: one row per (group, class).
 
         Args:
-            predicted: classified threads with a ``group`` column and a ``label`` column.
+            predicted: classified threads with a ``group`` column and a ``label`` column
+                (and the ``cluster`` column, usually ``repo``).
             validation: a labelled sample with ``true`` and ``predicted`` columns (and
                 ``group``: when present, each group is corrected with its own confusion
                 matrix, since a classifier errs differently on GitHub issues and on Hub
-                discussions; otherwise one matrix serves all groups; and ``weight``: the
-                design weights of a stratified sample, 1 when absent).
+                discussions; otherwise one matrix serves all groups; ``weight``: the
+                design weights of a stratified sample, 1 when absent; and the ``cluster``
+                column, resampled by cluster when present).
 
         Returns:
-            Columns: group, class, n, raw_share, adjusted_share, ci_low, ci_high,
-            validation_n.
+            Columns: group, class, n, clusters, raw_share, raw_ci_low, raw_ci_high,
+            adjusted_share, ci_low, ci_high, validation_n, condition_number, flag (why the
+            correction is not to be trusted, empty when it is).
         """
         missing = {"true", "predicted"} - set(validation.columns)
         if missing:
@@ -115,19 +133,31 @@ class TypeShares:
             true, pred = sample["true"].to_numpy(), sample["predicted"].to_numpy()
             weight = (sample["weight"].to_numpy(dtype=float) if "weight" in sample
                       else np.ones(len(sample)))
-            point = adjusted_shares(observed, confusion(true, pred, classes, weight))
+            matrix = confusion(true, pred, classes, weight)
+            point = adjusted_shares(observed, matrix)
+            thread_draw = _resampler(threads, self.cluster)
+            sample_draw = _resampler(sample, self.cluster)
             boots = np.empty((self.n_bootstrap, len(classes)))
+            raw_boots = np.empty((self.n_bootstrap, len(classes)))
             for b in range(self.n_bootstrap):
-                v = rng.integers(0, len(sample), len(sample))
-                counts = rng.multinomial(len(labels), observed)
-                boots[b] = adjusted_shares(counts / len(labels),
+                v = sample_draw(rng)
+                raw_boots[b] = _shares(labels[thread_draw(rng)], classes)
+                boots[b] = adjusted_shares(raw_boots[b],
                                            confusion(true[v], pred[v], classes, weight[v]))
             low, high = np.quantile(boots, [alpha, 1 - alpha], axis=0)
+            raw_low, raw_high = np.quantile(raw_boots, [alpha, 1 - alpha], axis=0)
+            condition = float(np.linalg.cond(matrix))
+            flags = _flags(observed, point, matrix, raw_low, raw_high, condition, len(sample),
+                           self.min_validation)
+            clusters = (threads[self.cluster].nunique() if self.cluster in threads
+                        else len(threads))
             for i, cls in enumerate(classes):
                 rows.append({"group": name, "class": cls, "n": len(labels),
-                             "raw_share": observed[i], "adjusted_share": point[i],
-                             "ci_low": low[i], "ci_high": high[i],
-                             "validation_n": len(sample)})
+                             "clusters": int(clusters), "raw_share": observed[i],
+                             "raw_ci_low": raw_low[i], "raw_ci_high": raw_high[i],
+                             "adjusted_share": point[i], "ci_low": low[i], "ci_high": high[i],
+                             "validation_n": len(sample), "condition_number": condition,
+                             "flag": flags[i]})
         return pd.DataFrame(rows)
 
 
@@ -136,26 +166,75 @@ def _shares(labels: np.ndarray, classes: list[str]) -> np.ndarray:
     return counts / counts.sum() if counts.sum() else np.full(len(classes), 1 / len(classes))
 
 
-def stored_type_shares(store: Store, *, n_bootstrap: int, seed: int) -> pd.DataFrame:
-    """Per-platform thread-type shares of the store's classified threads, corrected for the
-    labelling model's errors measured on human labels or, failing enough of them, on the
-    model card's cross-validation (column ``validation`` says which)."""
-    labelled = store.frame("SELECT t.platform, l.label, l.model FROM thread_labels l "
-                           "JOIN threads t USING (platform, repo, number)")
-    columns = ["group", "class", "n", "raw_share", "adjusted_share", "ci_low", "ci_high",
-               "validation_n", "validation"]
+def _resampler(frame: pd.DataFrame,
+               cluster: str) -> Callable[[np.random.Generator], np.ndarray]:
+    """A function drawing row indices of ``frame``: whole clusters with replacement when
+    ``frame`` has the ``cluster`` column, single rows otherwise."""
+    if cluster not in frame or frame[cluster].isna().all():
+        size = len(frame)
+        return lambda rng: rng.integers(0, size, size)
+    codes, _ = pd.factorize(frame[cluster].astype(str))
+    members = [np.flatnonzero(codes == c) for c in range(codes.max() + 1)]
+    return lambda rng: np.concatenate(
+        [members[c] for c in rng.integers(0, len(members), len(members))])
+
+
+def _flags(observed: np.ndarray, adjusted: np.ndarray, matrix: np.ndarray,
+           raw_low: np.ndarray, raw_high: np.ndarray, condition: float, validation_n: int,
+           min_validation: int) -> list[str]:
+    """Per class, why its corrected share is not a finding ("" when nothing is wrong)."""
+    common = []
+    if validation_n < min_validation:
+        common.append(f"only {validation_n} labelled threads measure the confusion "
+                      f"(needs {min_validation})")
+    if condition > MAX_CONDITION:
+        common.append(f"near-singular confusion matrix (condition number {condition:.0f} > "
+                      f"{MAX_CONDITION:.0f})")
+    residual = np.abs(matrix @ adjusted - observed)
+    half_width = (raw_high - raw_low) / 2
+    if np.any(residual > np.maximum(half_width, 1e-9)):
+        common.append("no mixture of types this confusion matrix describes yields the "
+                      "observed raw shares (fit residual beyond the raw shares' interval)")
+    flags = []
+    for i in range(len(observed)):
+        own = list(common)
+        if 0 < observed[i] < 1 and adjusted[i] in (0.0, 1.0):
+            own.append(f"correction pushed the share to {adjusted[i]:.0f}")
+        flags.append("; ".join(own))
+    return flags
+
+
+def stored_type_shares(store: Store, *, n_bootstrap: int, seed: int,
+                       scope: ThreadScope | None = None) -> pd.DataFrame:
+    """Per-platform thread-type shares of the store's classified threads within ``scope``
+    (issues and discussions by people, by default), corrected for the labelling model's
+    errors measured on human labels or, failing enough of them, on the model card's
+    cross-validation (column ``validation`` says which)."""
+    scope = scope or ThreadScope()
+    selected = scoped_threads(store, scope)
+    labels = store.frame("SELECT platform, repo, number, label, model FROM thread_labels")
+    labelled = labels.merge(selected.threads[["platform", "repo", "number"]],
+                            on=["platform", "repo", "number"])
+    columns = ["group", "class", "n", "clusters", "raw_share", "raw_ci_low", "raw_ci_high",
+               "adjusted_share", "ci_low", "ci_high", "validation_n", "condition_number",
+               "flag", "validation", "scope", "excluded_pull_requests",
+               "excluded_bot_threads"]
     if labelled.empty:
         return pd.DataFrame(columns=columns)
     name = labelled["model"].mode().iloc[0]
     model = classify.load_model(None if name == "default" else name)
-    classes = [str(c) for c in model.classes_]
+    classes = [str(c) for c in model.classes_] + classify.ruled_types(model)
     card = pd.DataFrame({"true": model.card_.get("cv_true", []),
                          "predicted": model.card_.get("cv_predicted", [])})
+    if len(model.card_.get("cv_repo", [])) == len(card):
+        card["repo"] = model.card_["cv_repo"]
     validation, sources = _validation_sample(store, name, classes, card,
                                              sorted(labelled["platform"].unique()))
     shares = TypeShares(classes=classes, n_bootstrap=n_bootstrap,
                         seed=seed).compute(labelled, validation)
-    return shares.assign(validation=shares["group"].map(sources))
+    return shares.assign(validation=shares["group"].map(sources), scope=scope.describe(),
+                         excluded_pull_requests=selected.excluded_pull_requests,
+                         excluded_bot_threads=selected.excluded_bot_threads)
 
 
 def _validation_sample(store: Store, model: str, classes: list[str], card: pd.DataFrame,
@@ -163,7 +242,8 @@ def _validation_sample(store: Store, model: str, classes: list[str], card: pd.Da
     """Per platform, the labelled sample that measures the model's errors: the store's
     human labels against the model's predictions on the same threads when the platform has
     at least ``MIN_HUMAN_VALIDATION`` of them, else the model card's cross-validation."""
-    human = store.frame("SELECT h.platform, h.label AS true, l.label AS predicted, h.weight "
+    human = store.frame("SELECT h.platform, h.repo, h.label AS true, l.label AS predicted, "
+                        "h.weight "
                         "FROM human_labels h JOIN thread_labels l "
                         "USING (platform, repo, number) WHERE l.model = ?", [model])
     human = human[human["true"].isin(classes)]

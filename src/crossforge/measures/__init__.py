@@ -38,7 +38,7 @@ COMPARED_MEASURES: tuple[str, ...] = (
     "participants_per_month", "external_commit_share", "external_merged_pr_share",
     "has_external_contribution", "external_pr_acceptance", "external_pr_days_to_merge",
     "external_thread_share", "external_participant_share", "hours_to_first_response",
-    "derivatives", "tree_size", "external_contributions", "adaptation_index",
+    "answered_share", "derivatives", "tree_size", "external_contributions", "adaptation_index",
     "doc_completeness", "doc_words",
 )
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from crossforge.content.classify.stored import ThreadScope
 from crossforge.content.shares import stored_type_shares
 from crossforge.defaults import COMPARED_KINDS
 from crossforge.errors import ConfigError, first_line, writing_into
@@ -54,7 +55,8 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
                  seed: int = 0, engine: str = "duckdb", threads: int | None = None,
                  memory_limit: str | None = None,
                  kinds: Sequence[str] = COMPARED_KINDS,
-                 frame: str | None = None) -> MeasureResult:
+                 frame: str | None = None,
+                 type_share_scope: ThreadScope | None = None) -> MeasureResult:
     """Compute every measure on ``store`` and write them into ``out`` (created if needed).
 
     Args:
@@ -63,6 +65,8 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
         synthetic: the data come from a generated world; every output file says so.
         n_bootstrap, seed: bootstrap resamples and seed of the intervals.
         engine, threads, memory_limit, kinds, frame: as for ``crossforge.measure``.
+        type_share_scope: the threads type shares are about (issues and discussions by
+            people, by default).
 
     Raises:
         ConfigError: ``out`` cannot be created or written (read-only, full, not a folder);
@@ -95,7 +99,8 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
         derivations = sql.frame("SELECT child, parent, relation, relation_source, platform "
                                 "FROM derivations ORDER BY ALL")
         collection = _collection_limits(store)
-        type_shares = stored_type_shares(store, n_bootstrap=n_bootstrap, seed=seed)
+        type_shares = stored_type_shares(store, n_bootstrap=n_bootstrap, seed=seed,
+                                         scope=type_share_scope)
     statistics = PlatformComparison(n_bootstrap=n_bootstrap, seed=seed).compute(
         repositories, COMPARED_MEASURES, weights=repositories[WEIGHT_COLUMN])
     innovation = adaptation_summary(repositories, n_bootstrap=n_bootstrap, seed=seed)

@@ -159,7 +159,8 @@ def _finish_share_axes(figure: Figure, axes: Axes, ylabel: str, legend: str,
 @_styled
 def type_shares_figure(type_shares: pd.DataFrame, *, synthetic: bool = False) -> Figure:
     """Thread types per platform: corrected shares as bars with 95% intervals, raw shares as
-    dots (columns ``group, class, raw_share, adjusted_share, ci_low, ci_high``)."""
+    dots (columns ``group, class, raw_share, adjusted_share, ci_low, ci_high``, and ``flag``:
+    a flagged correction is no finding, so it gets no bar, only its raw dot)."""
     figure, axes = _figure(5.6, 3.4)
     classes = sorted(type_shares["class"].astype(str).unique()) if len(type_shares) else []
     groups = sorted(type_shares["group"].astype(str).unique()) if len(type_shares) else []
@@ -168,9 +169,12 @@ def type_shares_figure(type_shares: pd.DataFrame, *, synthetic: bool = False) ->
         rows = (type_shares[type_shares["group"].astype(str) == group]
                 .assign(cls=lambda f: f["class"].astype(str)).set_index("cls").reindex(classes))
         x = np.arange(len(classes)) + (i - (len(groups) - 1) / 2) * width
-        share = rows["adjusted_share"].to_numpy(float)
+        flagged = (rows["flag"].fillna("").astype(str).ne("").to_numpy() if "flag" in rows
+                   else np.zeros(len(rows), dtype=bool))
+        share = np.where(flagged, 0.0, rows["adjusted_share"].to_numpy(float))
         errors = np.vstack([share - rows["ci_low"].to_numpy(float),
                             rows["ci_high"].to_numpy(float) - share]).clip(min=0)
+        errors[:, flagged] = 0.0
         color = PLATFORM_COLORS.get(group, "#666")
         axes.bar(x, share, width, color=color, alpha=0.8, label=f"{_label(group)} corrected",
                  yerr=np.nan_to_num(errors), capsize=2, error_kw={"linewidth": 0.8})

@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader
 from matplotlib.figure import Figure
 
 from crossforge._version import __version__
+from crossforge.content.shares import MIN_HUMAN_VALIDATION
 from crossforge.errors import writing_into
 from crossforge.measures.networks import NULL_MODEL_STATISTICS
 from crossforge.measures.result import MeasureResult
@@ -155,6 +156,47 @@ def _relative(ratio: float, *, fold: bool) -> str:
             else f"{(ratio - 1) * 100:.1f}% more in OSM")
 
 
+def _flag(value: object) -> str:
+    """A type share's flag, "" when there is none (or the table predates flags)."""
+    return value if isinstance(value, str) else ""
+
+
+def type_share_notes(type_shares: pd.DataFrame | None) -> list[str]:
+    """What the type shares are of, which confusion matrix corrected each platform, and
+    every correction not shown as a finding (with its raw share and the reason)."""
+    if type_shares is None or type_shares.empty:
+        return []
+    notes = []
+    first = type_shares.iloc[0]
+    if "scope" in type_shares:
+        notes.append(f"Threads classified: {first.scope} — {int(first.excluded_pull_requests):,} "
+                     f"pull requests and {int(first.excluded_bot_threads):,} bot-authored "
+                     "threads left out.")
+    for platform, rows in type_shares.groupby("group", sort=True):
+        name = PLATFORM_LABELS.get(str(platform), str(platform))
+        r = rows.iloc[0]
+        if r.get("validation") == "human labels":
+            notes.append(f"{name}: corrected with the confusion matrix of its own "
+                         f"{int(r.validation_n):,} human-labelled threads.")
+        elif str(platform) == "github":
+            notes.append(f"{name}: corrected with the confusion matrix of the model card's "
+                         f"cross-validation on {int(r.validation_n):,} labelled GitHub issues "
+                         f"of other projects (fewer than {MIN_HUMAN_VALIDATION} of this "
+                         "store's threads carry human labels).")
+        else:
+            notes.append(f"{name}: corrected with GitHub's confusion matrix (the model card's "
+                         f"cross-validation on {int(r.validation_n):,} labelled GitHub issues), "
+                         f"because fewer than {MIN_HUMAN_VALIDATION} of its threads carry human "
+                         "labels: this assumes the classifier errs on its threads as on GitHub "
+                         "issues, which is not validated.")
+        for t in rows.to_dict("records"):
+            if _flag(t.get("flag")):
+                notes.append(f"{name}, {t['class']}: raw share {_format(t['raw_share'])} shown; "
+                             f"the corrected share ({_format(t['adjusted_share'])}) is not a "
+                             f"finding: {t['flag']}.")
+    return notes
+
+
 def seed_comparison(summary: dict, organisations: pd.DataFrame, statistics: pd.DataFrame,
                     type_shares: pd.DataFrame | None = None,
                     innovation: pd.DataFrame | None = None,
@@ -215,6 +257,9 @@ def seed_comparison(summary: dict, organisations: pd.DataFrame, statistics: pd.D
         if row.empty:
             return f"no classified {platform} threads"
         r = row.iloc[0]
+        if _flag(r.get("flag")):
+            return (f"raw {r.raw_share * 100:.1f}% (n = {r.n:,}); the correction for classifier "
+                    f"error is not shown as a finding: {r.flag}")
         return (f"{r.adjusted_share * 100:.1f}% [{r.ci_low * 100:.1f}, {r.ci_high * 100:.1f}] "
                 f"corrected for classifier error (raw {r.raw_share * 100:.1f}%, n = {r.n:,}; "
                 f"`adjusted_share` of `{cls}` threads, type_shares.csv)")
@@ -241,7 +286,9 @@ def seed_comparison(summary: dict, organisations: pd.DataFrame, statistics: pd.D
                             fold=False)
                         + "; knowledge exchange: " + ratio(
                             "external_participant_share", "mean external participant share",
-                            fold=False)),
+                            fold=False)
+                        + "; " + ratio("answered_share", "mean share of threads answered",
+                                       fold=False)),
         ReferenceFigure("User innovation: adaptive utilisation vs collaborative improvement",
                         f"adaptive utilisation over collaborative improvement ({not_in_writeups})",
                         ratio("derivatives", "mean derivatives per repository", fold=True)
@@ -302,6 +349,7 @@ INTENSITY_COLUMNS = (
 OPENNESS_COLUMNS = (
     "external_commit_share", "external_merged_pr_share", "has_external_contribution",
     "external_thread_share", "external_participant_share", "hours_to_first_response",
+    "answered_share",
 )
 NETWORK_ROWS = (
     "nodes", "edges", "density", "components", "largest_component_share", "isolate_share",
@@ -466,7 +514,9 @@ def _write_report(out: Path, result: MeasureResult, *, sources: list[dict],
                           and any(_known(r.get(f"weighted_mean_{p}")) for p in platforms)],
         "stratified": {r["measure"]: r for r in stats_rows if r["comparison"] == "stratified"},
         "references": references,
-        "type_shares": result.evolution["type_shares"].to_dict("records"),
+        "type_shares": [r | {"flag": _flag(r.get("flag"))}
+                        for r in result.evolution["type_shares"].to_dict("records")],
+        "type_share_notes": type_share_notes(result.evolution.get("type_shares")),
         "paired_tests": _records(result.evolution.get("paired_tests")),
         "documentation": _records(result.evolution.get("documentation")),
         "sources": sources,
@@ -597,7 +647,8 @@ def latex_tables(result: MeasureResult, sections: dict[str, list[str]],
                           "raw share": shares.get("raw_share", pd.Series(dtype=float))
                           .map(_format),
                           "corrected share [95% CI]": [
-                              _ci(r.adjusted_share, r.ci_low, r.ci_high)
+                              "flagged: raw share only" if _flag(getattr(r, "flag", ""))
+                              else _ci(r.adjusted_share, r.ci_low, r.ci_high)
                               for r in shares.itertuples()] if len(shares) else [],
                           "corrected with": [
                               f"{r.validation} (n = {_format(r.validation_n)})"

@@ -21,6 +21,7 @@ from sklearn.base import clone
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 
+from crossforge.content.classify import open_set
 from crossforge.content.classify.chat import ChatClassifier
 from crossforge.content.classify.model import ThreadClassifier, thread_texts
 from crossforge.errors import ConfigError
@@ -33,7 +34,7 @@ SHIPPED_MODELS = {"default": DEFAULT_MODEL, "embeddings": EMBEDDINGS_MODEL}
 
 __all__ = ["ChatClassifier", "DEFAULT_MODEL", "EMBEDDINGS_MODEL", "SHIPPED_MODELS", "TAXONOMY",
            "Evaluation", "ThreadClassifier", "classify_frame", "evaluate", "load_model",
-           "read_labelled", "read_threads", "score", "train"]
+           "read_labelled", "read_threads", "ruled_types", "score", "train"]
 
 
 def read_threads(path: str | Path) -> pd.DataFrame:
@@ -83,11 +84,18 @@ def evaluate(frame: pd.DataFrame, *, folds: int = 5, seed: int = 0,
         splits = StratifiedKFold(folds, shuffle=True, random_state=seed).split(texts, labels)
         scheme = f"stratified, {folds} folds"
     predicted = np.empty(len(labels), dtype=object)
+    confidence = np.empty(len(labels))
     for train_index, test_index in splits:
         fitted = clone(model or ThreadClassifier())
         fitted.fit(texts[train_index], labels[train_index])
-        predicted[test_index] = fitted.predict(texts[test_index])
-    return score(labels, predicted, scheme)
+        probabilities = fitted.predict_proba(texts[test_index])
+        predicted[test_index] = fitted.classes_[probabilities.argmax(axis=1)]
+        confidence[test_index] = probabilities.max(axis=1)
+    evaluation = score(labels, predicted, scheme)
+    evaluation.predictions["confidence"] = confidence
+    if "repo" in frame:
+        evaluation.predictions["repo"] = frame["repo"].to_numpy(dtype=object)
+    return evaluation
 
 
 def score(true: Sequence[str], predicted: Sequence[str], scheme: str) -> Evaluation:
@@ -119,12 +127,42 @@ def train(frame: pd.DataFrame, out: str | Path, *, seed: int = 0,
     """
     evaluation = evaluate(frame, seed=seed, model=ThreadClassifier(embeddings=embeddings))
     model = ThreadClassifier(embeddings=embeddings).fit(frame, frame["label"])
-    card = {"trained_on": int(len(frame)), "classes": [str(c) for c in model.classes_],
-            "evaluation": evaluation.scheme, "macro_f1": round(evaluation.macro_f1, 4),
-            "per_class": evaluation.per_class.round(4).to_dict("records"),
-            "cv_true": [str(v) for v in evaluation.predictions["true"]],
-            "cv_predicted": [str(v) for v in evaluation.predictions["predicted"]]}
+    classes = [str(c) for c in model.classes_]
+    cv = evaluation.predictions
+    card: dict[str, object] = {
+        "trained_on": int(len(frame)), "classes": classes,
+        "evaluation": evaluation.scheme, "macro_f1": round(evaluation.macro_f1, 4),
+        "per_class": evaluation.per_class.round(4).to_dict("records"),
+        "cv_true": [str(v) for v in cv["true"]],
+        "cv_confidence": [round(float(v), 4) for v in cv["confidence"]]}
+    if open_set.OTHER not in classes:
+        threshold = open_set.abstention_threshold(
+            (cv["true"] == cv["predicted"]).to_numpy(), cv["confidence"].to_numpy())
+        card["abstain_below"] = round(threshold, 4)
+    ruled = open_set.open_set_labels(
+        cv["predicted"].to_numpy(dtype=object), cv["confidence"].to_numpy(),
+        frame["title"].tolist(), abstain_below=card.get("abstain_below"),
+        chosen=list(TAXONOMY))
+    card["cv_predicted"] = [str(v) for v in ruled]
+    card["open_set"] = _open_set_summary(cv, ruled)
+    if "repo" in cv:
+        card["cv_repo"] = [str(v) for v in cv["repo"]]
     return model.save(out, card=card), evaluation
+
+
+def _open_set_summary(cv: pd.DataFrame, ruled: np.ndarray) -> dict[str, float | None]:
+    """What the two rules did to the cross-validated predictions, for the model card."""
+    other = ruled == open_set.OTHER
+    kept = ~np.isin(ruled, [open_set.OTHER, open_set.DOCUMENTATION])
+    correct = (cv["true"] == cv["predicted"]).to_numpy()
+
+    def accuracy(mask: np.ndarray) -> float | None:  # unknown, not 0, for an empty set
+        return round(float(correct[mask].mean()), 4) if mask.any() else None
+
+    return {"other_share": round(float(other.mean()), 4),
+            "documentation_share": round(float((ruled == open_set.DOCUMENTATION).mean()), 4),
+            "accuracy_of_other": accuracy(other), "accuracy_kept": accuracy(kept),
+            "accuracy_forced": accuracy(np.ones(len(ruled), dtype=bool))}
 
 
 def load_model(path: str | Path | None = None) -> ThreadClassifier | ChatClassifier:
@@ -135,28 +173,51 @@ def load_model(path: str | Path | None = None) -> ThreadClassifier | ChatClassif
     return ThreadClassifier.load(SHIPPED_MODELS.get(str(path or "default"), path))
 
 
+def ruled_types(model: ThreadClassifier | ChatClassifier) -> list[str]:
+    """The taxonomy's types ``model`` cannot predict but its rules give (``documentation``
+    by title; ``other`` when its card carries an abstention threshold)."""
+    classes = {str(c) for c in model.classes_}
+    abstains = getattr(model, "card_", {}).get("abstain_below") is not None
+    return [t for t in (open_set.DOCUMENTATION, open_set.OTHER)
+            if t not in classes and (t == open_set.DOCUMENTATION or abstains)]
+
+
 def classify_frame(frame: pd.DataFrame, model: ThreadClassifier | ChatClassifier,
                    labels: list[str] | None = None) -> pd.DataFrame:
-    """``frame`` with a ``label`` column and one ``p_<class>`` column per class.
+    """``frame`` with a ``label`` column and one ``p_<class>`` column per class the model
+    predicts.
+
+    A model that cannot predict ``documentation`` or ``other`` gets them from the rules of
+    ``crossforge.content.classify.open_set`` (``other`` only when its card carries an
+    abstention threshold), so no thread is forced into a type it does not fit.
 
     Args:
         labels: restrict the prediction to these classes; their probabilities are
-            renormalised to sum to one.
+            renormalised to sum to one, and a rule applies only when its type is named.
     """
     classes = [str(c) for c in model.classes_]
-    chosen = labels or classes
-    unknown = sorted(set(chosen) - set(classes))
+    abstain_below = getattr(model, "card_", {}).get("abstain_below")
+    ruled = ruled_types(model)
+    chosen = labels or classes + ruled
+    unknown = sorted(set(chosen) - set(classes) - set(ruled))
     if unknown:
         raise ConfigError(f"the model does not know {', '.join(unknown)}; "
-                          f"it knows {', '.join(classes)}")
+                          f"it knows {', '.join(classes + ruled)}")
+    predicted = [c for c in chosen if c in classes]
+    if not predicted:
+        raise ConfigError(f"name at least one of the types the model predicts: "
+                          f"{', '.join(classes)}")
     probabilities = model.predict_proba(frame) if len(frame) else np.zeros((0, len(classes)))
-    keep = [classes.index(c) for c in chosen]
-    subset = probabilities[:, keep]
+    subset = probabilities[:, [classes.index(c) for c in predicted]]
     totals = subset.sum(axis=1, keepdims=True)
-    subset = np.divide(subset, totals, out=np.full_like(subset, 1 / len(keep)),
+    subset = np.divide(subset, totals, out=np.full_like(subset, 1 / len(predicted)),
                        where=totals > 0)
     out = frame.copy()
-    out["label"] = [chosen[i] for i in subset.argmax(axis=1)] if len(frame) else []
-    for i, name in enumerate(chosen):
+    forced = np.array(predicted, dtype=object)[subset.argmax(axis=1)] if len(frame) else []
+    titles = frame["title"].tolist() if "title" in frame else [""] * len(frame)
+    out["label"] = open_set.open_set_labels(np.asarray(forced, dtype=object),
+                                            subset.max(axis=1, initial=0.0), titles,
+                                            abstain_below=abstain_below, chosen=chosen)
+    for i, name in enumerate(predicted):
         out[f"p_{name}"] = subset[:, i]
     return out
