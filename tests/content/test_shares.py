@@ -75,7 +75,8 @@ def test_validation_sample_must_have_true_and_predicted():
 def _scope_store(path: Path) -> Path:
     """A store holding the thread kinds type shares must tell apart: issues and discussions
     by people, pull requests, and bot threads (the Hub's librarian-bot and SFconvertbot
-    pull requests, a discussion by an account stored as a bot)."""
+    pull requests, a discussion by an account stored as a bot), and an issue whose author
+    deleted their account (GitHub's ``ghost``, stored with no author): a person's."""
     hub = "meta-llama/Llama-2-7b-hf"
     threads = [
         Thread("github", "psf/requests", 1, "issue", "Crash when posting a file",
@@ -86,6 +87,8 @@ def _scope_store(path: Path) -> Path:
                "member"),
         Thread("github", "psf/requests", 4, "pull_request", "Bump urllib3", "",
                "dependabot[bot]", "external"),
+        Thread("github", "psf/requests", 5, "issue", "Upload fails with a 413", "", None,
+               "unknown"),
         Thread("huggingface", hub, 1, "discussion", "Please release a GGUF version", "",
                "dave", "external"),
         Thread("huggingface", hub, 2, "pull_request", "Adding `safetensors` variant", "",
@@ -104,26 +107,26 @@ def _scope_store(path: Path) -> Path:
 def test_type_shares_are_of_issues_and_discussions_by_people_unless_widened(
         tmp_path: Path) -> None:
     db = _scope_store(tmp_path / "scope.duckdb")
-    assert sum(api.classify_store(db).values()) == 3  # two GitHub issues, one Hub discussion
+    assert sum(api.classify_store(db).values()) == 4  # three GitHub issues, one Hub discussion
     with Store(db, read_only=True) as store:
         shares = stored_type_shares(store, n_bootstrap=20, seed=0)
     counts = shares.groupby("group")["n"].first().to_dict()
-    assert counts == {"github": 2, "huggingface": 1}
+    assert counts == {"github": 3, "huggingface": 1}
     first = shares.iloc[0]
     assert (first.excluded_pull_requests, first.excluded_bot_threads) == (4, 1)
     assert first.scope == "issues and discussions (pull requests excluded); " \
                           "bot-authored threads excluded"
 
-    assert sum(api.classify_store(db, include=["pull_requests", "bots"]).values()) == 8
+    assert sum(api.classify_store(db, include=["pull_requests", "bots"]).values()) == 9
     with Store(db, read_only=True) as store:
         wide = stored_type_shares(store, n_bootstrap=20, seed=0,
                                   scope=ThreadScope.including(["pull_requests", "bots"]))
-    assert wide.groupby("group")["n"].first().to_dict() == {"github": 4, "huggingface": 4}
+    assert wide.groupby("group")["n"].first().to_dict() == {"github": 5, "huggingface": 4}
     assert (wide["excluded_pull_requests"] == 0).all()
     # labels written for the wider scope do not leak into the default shares
     with Store(db, read_only=True) as store:
         again = stored_type_shares(store, n_bootstrap=20, seed=0)
-    assert again.groupby("group")["n"].first().to_dict() == {"github": 2, "huggingface": 1}
+    assert again.groupby("group")["n"].first().to_dict() == {"github": 3, "huggingface": 1}
 
 
 def test_the_cli_says_what_it_labelled_and_an_unknown_inclusion_is_one_line(tmp_path: Path) -> None:

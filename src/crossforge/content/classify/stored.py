@@ -67,11 +67,13 @@ class ScopedThreads:
 
 def scoped_threads(store: Store, scope: ThreadScope) -> ScopedThreads:
     """The store's threads within ``scope``; a pull request by a bot counts as a pull
-    request (the first rule that excludes a thread names it)."""
+    request (the first rule that excludes a thread names it). A thread whose author is
+    unknown (a deleted account) stays: a person wrote it."""
     threads = store.frame(_THREADS_SQL)
     pull_request = (threads["kind"] == "pull_request").to_numpy(dtype=bool)
     bot = (threads["bot_account"].fillna(False).to_numpy(dtype=bool)
-           | threads["author"].map(is_bot).to_numpy(dtype=bool))
+           | threads["author"].map(lambda author: isinstance(author, str) and is_bot(author))
+           .to_numpy(dtype=bool))
     drop_pr = pull_request & (not scope.pull_requests)
     drop_bot = bot & ~drop_pr & (not scope.bots)
     keep = ~(drop_pr | drop_bot)
