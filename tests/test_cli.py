@@ -134,3 +134,17 @@ def test_bad_input_gives_one_line_and_exit_2(tmp_path, git_builder):
                                 "--out", str(tmp_path / "o")), "does not exist")
     _assert_one_line_error(_run("measure", "--db", str(db), "--out", str(tmp_path / "o"),
                                 "--memory-limit", "lots"), "is not a size such as 4GB")
+
+
+def test_interviews_code_is_a_subcommand(tmp_path):
+    from tests.content.test_interviews import CODEBOOK, SEGMENTS
+
+    (tmp_path / "codebook.yaml").write_text(CODEBOOK)
+    (tmp_path / "segments.csv").write_text(SEGMENTS)
+    result = _run("interviews", "code", str(tmp_path / "codebook.yaml"),
+                  str(tmp_path / "segments.csv"), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    themes = pd.read_csv(tmp_path / "out" / "interview_themes.csv").set_index("name")
+    assert themes.loc["Adaptation", "interviews"] == 2
+    old_form = _run("interviews", str(tmp_path / "codebook.yaml"), str(tmp_path / "segments.csv"))
+    assert old_form.exit_code != 0

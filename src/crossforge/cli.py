@@ -79,6 +79,10 @@ app.add_typer(world_app, name="world")
 label_app = typer.Typer(help="Human labelling of thread types: sample, label, agreement.",
                         no_args_is_help=True)
 app.add_typer(label_app, name="label")
+interviews_app = typer.Typer(
+    help="Interview study: draw interviewees, write a guide and codebook, import and code "
+         "segments.", no_args_is_help=True)
+app.add_typer(interviews_app, name="interviews")
 
 # Markup is off: paths, repository names, queries and messages may hold brackets, which rich
 # would read as tags (a crash, or text that vanishes). A styled print passes markup=True and
@@ -856,7 +860,7 @@ def label_import(
                   f"in {db}")
 
 
-@app.command("interviews")
+@interviews_app.command("code")
 @_one_line_errors
 def code_interviews(
     codebook: Annotated[Path, typer.Argument(help="Codebook YAML (themes and codes).")],
