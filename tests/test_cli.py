@@ -148,3 +148,24 @@ def test_interviews_code_is_a_subcommand(tmp_path):
     assert themes.loc["Adaptation", "interviews"] == 2
     old_form = _run("interviews", str(tmp_path / "codebook.yaml"), str(tmp_path / "segments.csv"))
     assert old_form.exit_code != 0
+
+
+def test_interviews_draw_warns_and_keeps_handles_in_the_contact_file(tmp_path):
+    from crossforge.store import Store
+    from tests.content.test_interviewees import PROVENANCE, RECORDS
+
+    db = tmp_path / "s.duckdb"
+    with Store(db) as store:
+        store.write(PROVENANCE, RECORDS)
+    out = tmp_path / "interviews"
+    result = _run("interviews", "draw", "--db", str(db), "--out", str(out), "--seed", "3",
+                  "--platform", "github,huggingface")
+    assert result.exit_code == 0, result.output
+    assert "PERSONAL DATA" in result.output
+    contacts = (out / "contacts.csv").read_text()
+    assert contacts.startswith("# PERSONAL DATA")
+    listed = pd.read_csv(out / "interviewees.csv")
+    assert list(listed.columns) == ["pseudonym", "platform", "role", "stratum"]
+    assert len(listed) == 9 and "fay" in contacts and "fay" not in listed.to_csv()
+    bad = _run("interviews", "draw", "--db", str(db), "--out", str(out), "--role", "boss")
+    assert bad.exit_code != 0 and "unknown role" in bad.output and "Traceback" not in bad.output

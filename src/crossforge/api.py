@@ -780,6 +780,39 @@ def code_interviews(codebook: str | Path, segments: str | Path,
     return paths
 
 
+def draw_interviewees(db: str | Path = DEFAULT_DB, out: str | Path = "crossforge-interviews",
+                      *, per_cell: int = 3, seed: int = 0,
+                      platforms: Sequence[str] | None = None, roles: Sequence[str] | None = None,
+                      strata: Sequence[str] | None = None) -> dict[str, Path]:
+    """Draw interviewees by platform, role and stratum (``crossforge.content.interviewees``).
+
+    Writes ``contacts.csv`` (public handles: personal data the researcher keeps, headed by a
+    warning line) and ``interviewees.csv`` (pseudonyms only). Pseudonyms are keyed by
+    ``CROSSFORGE_PSEUDONYM_KEY`` when set (so they match an ``export``), otherwise by a
+    random key that is forgotten: the contact file is then the only link back.
+    """
+    from crossforge.content import interviewees
+
+    for platform in platforms or []:
+        check_platform(platform)
+    env_key = os.environ.get("CROSSFORGE_PSEUDONYM_KEY")
+    key = env_key.encode() if env_key else os.urandom(32)
+    with Store(db, read_only=True) as store:
+        people = interviewees.candidates(store)
+    drawn = interviewees.draw_interviewees(
+        people, per_cell=per_cell, seed=seed, key=key, platforms=list(platforms or []),
+        roles=list(roles or []), strata=list(strata or []))
+    out = Path(out)
+    paths = {"contacts": out / "contacts.csv", "interviewees": out / "interviewees.csv"}
+    with writing_into(out):
+        out.mkdir(parents=True, exist_ok=True)
+        with paths["contacts"].open("w", encoding="utf-8", newline="") as handle:
+            handle.write(f"# {interviewees.CONTACT_WARNING}\n")
+            write_csv(interviewees.contact_file(drawn), handle)
+        write_csv(interviewees.interviewee_list(drawn), paths["interviewees"])
+    return paths
+
+
 def init(path: str | Path = "study.toml") -> Path:
     """Write a commented ``study.toml`` template (never overwrites)."""
     return write_template(path)

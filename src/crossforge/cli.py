@@ -872,6 +872,37 @@ def code_interviews(
     console.print("wrote " + ", ".join(str(p) for p in paths.values()))
 
 
+@interviews_app.command("draw")
+@_one_line_errors
+def draw_interviewees(
+    db: DbOption = Path(DEFAULT_DB),
+    out: Annotated[Path, typer.Option("--out", help="Folder for contacts.csv and "
+                                                    "interviewees.csv.")] = Path("interviews"),
+    per_cell: Annotated[int, typer.Option(
+        "--per-cell", help="People drawn per platform, role and stratum.")] = 3,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the draw.")] = 0,
+    platform: Annotated[str | None, typer.Option(
+        "--platform",
+        help="Comma-separated platforms (github, huggingface); all if unset.")] = None,
+    role: Annotated[str | None, typer.Option(
+        "--role", help="Comma-separated roles: owner, member, adapter, external contributor, "
+                       "discussion participant; all if unset.")] = None,
+    stratum: Annotated[str | None, typer.Option(
+        "--stratum", help="Comma-separated strata of the stored frames; all if unset.")] = None,
+) -> None:
+    """Draw interviewees from the store; handles only in contacts.csv, pseudonyms elsewhere."""
+    def listed(value: str | None) -> list[str]:
+        return [item.strip() for item in value.split(",") if item.strip()] if value else []
+
+    paths = api.draw_interviewees(db, out, per_cell=per_cell, seed=seed,
+                                  platforms=listed(platform), roles=listed(role),
+                                  strata=listed(stratum))
+    rows = sum(1 for _ in paths["interviewees"].open(encoding="utf-8")) - 1
+    console.print(f"drew {rows:,} interviewees: {paths['interviewees']} (pseudonyms)")
+    err_console.print(f"warning: {paths['contacts']} holds PERSONAL DATA (public handles): "
+                      "keep it private and out of any shared or published folder")
+
+
 @app.command("emulate")
 @_one_line_errors
 def emulate_command(
