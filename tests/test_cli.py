@@ -169,3 +169,11 @@ def test_interviews_draw_warns_and_keeps_handles_in_the_contact_file(tmp_path):
     assert len(listed) == 9 and "fay" in contacts and "fay" not in listed.to_csv()
     bad = _run("interviews", "draw", "--db", str(db), "--out", str(out), "--role", "boss")
     assert bad.exit_code != 0 and "unknown role" in bad.output and "Traceback" not in bad.output
+
+
+def test_interviews_guide_writes_then_refuses_to_overwrite(tmp_path):
+    result = _run("interviews", "guide", "--out", str(tmp_path / "g"))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "g" / "interview_guide.md").exists()
+    again = _run("interviews", "guide", "--out", str(tmp_path / "g"))
+    assert again.exit_code != 0 and "not overwriting" in again.output

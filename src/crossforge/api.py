@@ -780,6 +780,16 @@ def code_interviews(codebook: str | Path, segments: str | Path,
     return paths
 
 
+def interview_guide(out: str | Path = "interviews") -> dict[str, Path]:
+    """Write an interview guide template (Markdown) and a starter codebook (YAML, the
+    format ``code_interviews`` reads) into ``out``; never overwrites."""
+    from crossforge.content import interviews
+
+    out = Path(out)
+    with writing_into(out):
+        return interviews.write_guide(out)
+
+
 def draw_interviewees(db: str | Path = DEFAULT_DB, out: str | Path = "crossforge-interviews",
                       *, per_cell: int = 3, seed: int = 0,
                       platforms: Sequence[str] | None = None, roles: Sequence[str] | None = None,

@@ -872,6 +872,17 @@ def code_interviews(
     console.print("wrote " + ", ".join(str(p) for p in paths.values()))
 
 
+@interviews_app.command("guide")
+@_one_line_errors
+def interview_guide(
+    out: Annotated[Path, typer.Option("--out", help="Folder for interview_guide.md and "
+                                                    "codebook.yaml.")] = Path("interviews"),
+) -> None:
+    """Write an interview guide template and a starter codebook (never overwrites)."""
+    paths = api.interview_guide(out)
+    console.print("wrote " + ", ".join(str(p) for p in paths.values()))
+
+
 @interviews_app.command("draw")
 @_one_line_errors
 def draw_interviewees(

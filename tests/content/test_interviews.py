@@ -91,3 +91,23 @@ def test_bad_inputs(tmp_path, coded):
         read_segments(tmp_path / "unknown.csv", codes)
     with pytest.raises(ConfigError, match="at least two coders"):
         agreement(pd.DataFrame({"unit": [1], "coder": ["a"], "label": ["x"]}))
+
+
+FACTORS = {"Black-box nature", "Compute", "Skills", "Licences and gating", "Platform features"}
+
+
+def test_guide_and_starter_codebook(tmp_path):
+    from crossforge.content.interviews import write_guide
+
+    paths = write_guide(tmp_path)
+    codes = read_codebook(paths["codebook"])
+    assert {code.theme for code in codes} == FACTORS
+    assert all(code.description and code.example for code in codes)
+    guide = paths["guide"].read_text(encoding="utf-8")
+    for heading in ("Collaboration intensity", "Openness", "User innovation", "Consent"):
+        assert heading in guide
+    # the starter codebook is the one `interviews code` reads: a segment coded with it passes
+    (tmp_path / "s.csv").write_text("interview,segment,coder,code\np-1,1,ana,compute-cost\n")
+    assert len(read_segments(tmp_path / "s.csv", codes)) == 1
+    with pytest.raises(ConfigError, match="not overwriting"):
+        write_guide(tmp_path)

@@ -9,6 +9,10 @@ Inputs:
           codes:
             - id: compute-cost
               description: Training or fine-tuning is too expensive to contribute back.
+              example: I cannot retrain a 7B model on my laptop.
+
+  ``example`` is optional. ``crossforge interviews guide`` writes a starter codebook
+  (``interview_templates/codebook.yaml``) and an interview guide beside it.
 
 - **coded segments** (CSV) with columns ``interview, segment, coder, code``: one row per
   code a coder applied to a segment (several rows for several codes; a segment a coder
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from shutil import copyfile
 
 import pandas as pd
 import yaml
@@ -32,6 +37,8 @@ from crossforge.content.agreement import agreement
 from crossforge.errors import ConfigError
 
 SEGMENT_COLUMNS = ("interview", "segment", "coder", "code")
+TEMPLATES = Path(__file__).parent / "interview_templates"
+GUIDE_FILES = {"guide": "interview_guide.md", "codebook": "codebook.yaml"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +48,7 @@ class Code:
     id: str
     theme: str
     description: str = ""
+    example: str = ""
 
 
 def read_codebook(path: str | Path) -> list[Code]:
@@ -48,7 +56,8 @@ def read_codebook(path: str | Path) -> list[Code]:
     path = Path(path)
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
-        codes = [Code(str(code["id"]), str(theme["name"]), str(code.get("description", "")))
+        codes = [Code(str(code["id"]), str(theme["name"]), str(code.get("description", "")),
+                      str(code.get("example", "")))
                  for theme in document["themes"] for code in theme["codes"]]
     except FileNotFoundError:
         raise ConfigError(f"codebook {path} does not exist") from None
@@ -112,3 +121,16 @@ def theme_frequencies(segments: pd.DataFrame, codes: list[Code]) -> pd.DataFrame
     frame["segment_share"] = frame["segments"] / total_segments if total_segments else None
     return frame.sort_values(["level", "segments"], ascending=[False, False],
                              ignore_index=True)
+
+
+def write_guide(out: Path) -> dict[str, Path]:
+    """Copy the interview guide and the starter codebook into ``out``, never overwriting:
+    a researcher's edited guide must not be lost to a second run."""
+    paths = {name: out / filename for name, filename in GUIDE_FILES.items()}
+    existing = [str(path) for path in paths.values() if path.exists()]
+    if existing:
+        raise ConfigError(f"{', '.join(existing)} exists; not overwriting it")
+    out.mkdir(parents=True, exist_ok=True)
+    copyfile(TEMPLATES / "guide.md", paths["guide"])
+    copyfile(TEMPLATES / "codebook.yaml", paths["codebook"])
+    return paths
