@@ -177,3 +177,26 @@ def test_interviews_guide_writes_then_refuses_to_overwrite(tmp_path):
     assert (tmp_path / "g" / "interview_guide.md").exists()
     again = _run("interviews", "guide", "--out", str(tmp_path / "g"))
     assert again.exit_code != 0 and "not overwriting" in again.output
+
+
+def test_interviews_import_then_code(tmp_path):
+    from tests.content.test_interviews import TAGUETTE_ANA, TAGUETTE_BOB
+
+    (tmp_path / "ana.csv").write_text(TAGUETTE_ANA)
+    (tmp_path / "bob.csv").write_text(TAGUETTE_BOB)
+    assert _run("interviews", "guide", "--out", str(tmp_path)).exit_code == 0
+    codebook = str(tmp_path / "codebook.yaml")
+    result = _run("interviews", "import", str(tmp_path / "ana.csv"), str(tmp_path / "bob.csv"),
+                  "--coders", "ana,bob", "--out", str(tmp_path / "segments.csv"),
+                  "--codebook", codebook)
+    assert result.exit_code == 0, result.output
+    assert "9 segment rows" in result.output
+    coded = _run("interviews", "code", codebook, str(tmp_path / "segments.csv"),
+                 "--out", str(tmp_path / "out"))
+    assert coded.exit_code == 0, coded.output
+    agreement = pd.read_csv(tmp_path / "out" / "interview_agreement.csv").set_index("code")
+    assert agreement.loc["compute-cost", "cohen_kappa"] == 0.5
+    (tmp_path / "odd.csv").write_text("id,document,tag,content\n1,p-1,made-up,x\n")
+    bad = _run("interviews", "import", str(tmp_path / "odd.csv"), "--coders", "ana",
+               "--codebook", codebook, "--out", str(tmp_path / "s2.csv"))
+    assert bad.exit_code != 0 and "made-up" in bad.output and "Traceback" not in bad.output

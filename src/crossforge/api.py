@@ -790,6 +790,29 @@ def interview_guide(out: str | Path = "interviews") -> dict[str, Path]:
         return interviews.write_guide(out)
 
 
+def import_coded_segments(exports: Sequence[str | Path], coders: Sequence[str],
+                          out: str | Path = "segments.csv", *,
+                          columns: str | None = None,
+                          codebook: str | Path | None = None) -> tuple[Path, int]:
+    """Turn one QDA export per coder (Taguette's highlights CSV, or another tool's CSV through
+    ``columns``, ``interview=COL,segment=COL,code=COL``) into the segments file
+    ``code_interviews`` reads; with ``codebook``, every code must be in it. Returns the
+    path and the number of rows."""
+    from crossforge.content import interviews
+
+    mapping = interviews.parse_column_mapping(columns or "")
+    segments = interviews.import_coded_csv([Path(e) for e in exports], list(coders), mapping)
+    if codebook is not None:
+        codes = {code.id for code in interviews.read_codebook(codebook)}
+        unknown = sorted(set(segments["code"]) - codes - {""})
+        if unknown:
+            raise ConfigError(f"exports use codes not in the codebook: {', '.join(unknown)}")
+    out = Path(out)
+    with writing_into(out.parent):
+        write_csv(segments, out)
+    return out, len(segments)
+
+
 def draw_interviewees(db: str | Path = DEFAULT_DB, out: str | Path = "crossforge-interviews",
                       *, per_cell: int = 3, seed: int = 0,
                       platforms: Sequence[str] | None = None, roles: Sequence[str] | None = None,

@@ -170,6 +170,11 @@ def _kinds(text: str) -> tuple[str, ...]:
     return tuple(k.strip() for k in text.split(",") if k.strip())
 
 
+def _listed(text: str | None) -> list[str]:
+    """The items of a comma-separated option; none when it is unset."""
+    return list(_kinds(text)) if text else []
+
+
 def _one_line_errors(func: F) -> F:
     """Turn crossforge's own errors into a one-line message and exit code 2."""
 
@@ -883,6 +888,28 @@ def interview_guide(
     console.print("wrote " + ", ".join(str(p) for p in paths.values()))
 
 
+@interviews_app.command("import")
+@_one_line_errors
+def import_coded_segments(
+    exports: Annotated[list[Path], typer.Argument(
+        help="One coder's QDA export each (Taguette highlights CSV: id, document, tag, "
+             "content).")],
+    coders: Annotated[str, typer.Option(
+        "--coders", help="Comma-separated coder names, one per export, in order.")],
+    out: Annotated[Path, typer.Option("--out", help="The segments CSV to write.")] = Path(
+        "segments.csv"),
+    columns: Annotated[str | None, typer.Option(
+        "--columns", help="Another tool's columns: interview=COL,segment=COL,code=COL "
+                          "(unnamed fields keep Taguette's).")] = None,
+    codebook: Annotated[Path | None, typer.Option(
+        "--codebook", help="Check every code is in this codebook YAML.")] = None,
+) -> None:
+    """Coded segments from QDA exports (Taguette's), in the format interviews code reads."""
+    path, rows = api.import_coded_segments(exports, _listed(coders), out, columns=columns,
+                                           codebook=codebook)
+    console.print(f"wrote {rows:,} segment rows to {path}")
+
+
 @interviews_app.command("draw")
 @_one_line_errors
 def draw_interviewees(
@@ -902,12 +929,9 @@ def draw_interviewees(
         "--stratum", help="Comma-separated strata of the stored frames; all if unset.")] = None,
 ) -> None:
     """Draw interviewees from the store; handles only in contacts.csv, pseudonyms elsewhere."""
-    def listed(value: str | None) -> list[str]:
-        return [item.strip() for item in value.split(",") if item.strip()] if value else []
-
     paths = api.draw_interviewees(db, out, per_cell=per_cell, seed=seed,
-                                  platforms=listed(platform), roles=listed(role),
-                                  strata=listed(stratum))
+                                  platforms=_listed(platform), roles=_listed(role),
+                                  strata=_listed(stratum))
     rows = sum(1 for _ in paths["interviewees"].open(encoding="utf-8")) - 1
     console.print(f"drew {rows:,} interviewees: {paths['interviewees']} (pseudonyms)")
     err_console.print(f"warning: {paths['contacts']} holds PERSONAL DATA (public handles): "
