@@ -166,7 +166,7 @@ def test_interviews_draw_warns_and_keeps_handles_in_the_contact_file(tmp_path):
     assert contacts.startswith("# PERSONAL DATA")
     listed = pd.read_csv(out / "interviewees.csv")
     assert list(listed.columns) == ["pseudonym", "platform", "role", "stratum"]
-    assert len(listed) == 9 and "fay" in contacts and "fay" not in listed.to_csv()
+    assert len(listed) == 11 and "fay" in contacts and "fay" not in listed.to_csv()
     bad = _run("interviews", "draw", "--db", str(db), "--out", str(out), "--role", "boss")
     assert bad.exit_code != 0 and "unknown role" in bad.output and "Traceback" not in bad.output
 

@@ -825,13 +825,14 @@ def draw_interviewees(db: str | Path = DEFAULT_DB, out: str | Path = "crossforge
     random key that is forgotten: the contact file is then the only link back.
     """
     from crossforge.content import interviewees
+    from crossforge.measures.roles import PERSON_ROLES_SQL
 
     for platform in platforms or []:
         check_platform(platform)
     env_key = os.environ.get("CROSSFORGE_PSEUDONYM_KEY")
     key = env_key.encode() if env_key else os.urandom(32)
     with Store(db, read_only=True) as store:
-        people = interviewees.candidates(store)
+        people = interviewees.candidates(store, PERSON_ROLES_SQL)
     drawn = interviewees.draw_interviewees(
         people, per_cell=per_cell, seed=seed, key=key, platforms=list(platforms or []),
         roles=list(roles or []), strata=list(strata or []))

@@ -10,9 +10,11 @@ from crossforge.content.interviewees import (
     interviewee_list,
 )
 from crossforge.errors import ConfigError
+from crossforge.measures.roles import PERSON_ROLES_SQL
 from crossforge.records import (
     Account,
     Comment,
+    Commit,
     Derivation,
     Membership,
     Provenance,
@@ -47,6 +49,10 @@ RECORDS = [
     _thread("github", "ann/tool", 1, "pull_request", "bob", "external"),
     _thread("huggingface", "lab/base", 1, "discussion", "hal", "unknown"),
     Comment("github", "acme/lib", 4, "c1", "ivy", None, "x", "external"),
+    # a commit on a user-owned repository: kim is external by the measures' roster rule
+    Commit("github", "ann/tool", "a1", "kim", None, None, None, None, None, None, None),
+    # a Hub pull request on an organisation without a collected roster: role unknown
+    _thread("huggingface", "cat/base-ft", 1, "pull_request", "lou", "unknown"),
     Comment("github", "acme/lib", 4, "c2", "fay", None, "x", "external"),
 ]
 
@@ -61,13 +67,15 @@ def store(tmp_path):
 
 
 def test_each_person_takes_one_role_and_bots_organisations_ghost_are_never_candidates(store):
-    people = candidates(store).set_index(["platform", "login"])
+    people = candidates(store, PERSON_ROLES_SQL).set_index(["platform", "login"])
     assert people["role"].to_dict() == {
         ("github", "ann"): "owner",
         ("github", "bob"): "member",  # also opened a pull request on ann/tool: member first
         ("github", "fay"): "external contributor",  # also commented
         ("github", "gus"): "discussion participant",
         ("github", "ivy"): "discussion participant",
+        ("github", "kim"): "external contributor",
+        ("huggingface", "lou"): "external contributor",  # cat/base-ft is user-owned
         ("huggingface", "cat"): "owner",  # owns the fine-tune: owner comes before adapter
         ("huggingface", "dan"): "member",
         ("huggingface", "eve"): "adapter",
@@ -78,12 +86,12 @@ def test_each_person_takes_one_role_and_bots_organisations_ghost_are_never_candi
 
 
 def test_draw_is_seeded_capped_per_cell_and_filtered(store):
-    people = candidates(store)
+    people = candidates(store, PERSON_ROLES_SQL)
     first = draw_interviewees(people, per_cell=1, seed=5, key=b"k")
     again = draw_interviewees(people, per_cell=1, seed=5, key=b"k")
     pd.testing.assert_frame_equal(first, again)
     assert first.groupby(["platform", "role"]).size().max() == 1
-    assert len(first) == 8  # four roles on each platform, one person each
+    assert len(first) == 9  # four roles on GitHub, five on the Hub, one person each
     only = draw_interviewees(people, per_cell=5, seed=5, key=b"k", platforms=["github"],
                              roles=["discussion participant"])
     assert sorted(only["login"]) == ["gus", "ivy"]
@@ -92,7 +100,7 @@ def test_draw_is_seeded_capped_per_cell_and_filtered(store):
 
 
 def test_handles_only_in_the_contact_file(store):
-    drawn = draw_interviewees(candidates(store), per_cell=5, seed=1, key=b"k")
+    drawn = draw_interviewees(candidates(store, PERSON_ROLES_SQL), per_cell=5, seed=1, key=b"k")
     shared = interviewee_list(drawn)
     text = shared.to_csv(index=False)
     for login in drawn["login"]:

@@ -27,28 +27,37 @@ PROFILE_URLS = {"github": "https://github.com/{}", "huggingface": "https://huggi
 CONTACT_WARNING = ("PERSONAL DATA: public handles of people drawn for interviews. Keep this "
                    "file private, share it with no one, delete it when recruitment ends.")
 
-# Every (platform, login, role, repo) a person holds; the role names are ROLES'.
+# Every (platform, login, role, repo) a person holds; the role names are ROLES'. It reads
+# ``person_roles`` (the measures' rule of who is an insider, docs/measures.md § Roles), whose
+# CTEs the caller passes in: content sits below measures and may not import them.
 CANDIDATES_SQL = """
-SELECT r.platform, r.owner AS login, 'owner' AS role, r.repo FROM repositories r
-WHERE coalesce(r.owner_type, '') <> 'organization'
+WITH {person_roles_sql},
+contributed AS (
+    SELECT platform, repo, author AS login FROM commits WHERE author IS NOT NULL
+    UNION SELECT platform, repo, unnest(co_authors) FROM commits
+    UNION SELECT platform, repo, author FROM threads WHERE kind = 'pull_request'
+),
+discussed AS (
+    SELECT platform, repo, author AS login FROM threads WHERE kind <> 'pull_request'
+    UNION SELECT platform, repo, author FROM comments
+)
+SELECT platform, owner AS login, 'owner' AS role, repo FROM repositories
+WHERE coalesce(owner_type, '') <> 'organization'
 UNION
 SELECT r.platform, m.login, 'member', r.repo FROM repositories r
 JOIN memberships m ON m.platform = r.platform AND m.organization = r.owner
 UNION
-SELECT platform, author, 'member', repo FROM threads WHERE author_role = 'member'
+SELECT platform, login, 'member', repo FROM person_roles WHERE role = 'member'
 UNION
 SELECT d.platform, split_part(d.child, '/', 1), 'adapter', d.parent FROM derivations d
 JOIN repositories p ON p.platform = d.platform AND p.repo = d.parent
 WHERE contains(d.child, '/')
 UNION
-SELECT platform, author, 'external contributor', repo FROM threads
-WHERE kind = 'pull_request' AND author_role = 'external'
+SELECT platform, login, 'external contributor', repo FROM person_roles
+JOIN contributed USING (platform, repo, login) WHERE role = 'external'
 UNION
-SELECT platform, author, 'discussion participant', repo FROM threads
-WHERE kind <> 'pull_request' AND author_role IN ('external', 'unknown')
-UNION
-SELECT platform, author, 'discussion participant', repo FROM comments
-WHERE author_role IN ('external', 'unknown')
+SELECT platform, login, 'discussion participant', repo FROM person_roles
+JOIN discussed USING (platform, repo, login) WHERE role IN ('external', 'unknown')
 """
 
 NOT_PEOPLE_SQL = "SELECT platform, login FROM accounts WHERE type IN ('bot', 'organization')"
@@ -56,9 +65,14 @@ STRATA_SQL = ("SELECT platform, repo, min(stratum) AS stratum FROM frames "
               "WHERE stratum IS NOT NULL GROUP BY platform, repo")
 
 
-def candidates(store: Store) -> pd.DataFrame:
-    """One row per person who could be drawn: ``platform, login, role, repo, stratum``."""
-    held = store.frame(CANDIDATES_SQL).dropna(subset=["login"])
+def candidates(store: Store, person_roles_sql: str) -> pd.DataFrame:
+    """One row per person who could be drawn: ``platform, login, role, repo, stratum``.
+
+    ``person_roles_sql`` is the measures' ``PERSON_ROLES_SQL`` (CTEs defining
+    ``person_roles``), so an interviewee's role is the one the openness measures count.
+    """
+    held = store.frame(CANDIDATES_SQL.format(person_roles_sql=person_roles_sql))
+    held = held.dropna(subset=["login"])
     held = held[held["login"] != ""]
     not_people = store.frame(NOT_PEOPLE_SQL)
     excluded = set(map(tuple, not_people[["platform", "login"]].to_numpy()))
