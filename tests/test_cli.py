@@ -200,3 +200,16 @@ def test_interviews_import_then_code(tmp_path):
     bad = _run("interviews", "import", str(tmp_path / "odd.csv"), "--coders", "ana",
                "--codebook", codebook, "--out", str(tmp_path / "s2.csv"))
     assert bad.exit_code != 0 and "made-up" in bad.output and "Traceback" not in bad.output
+
+
+def test_interviews_bad_input_is_one_line(tmp_path):
+    missing = tmp_path / "none.csv"
+    for args, phrase in (
+            (["import", str(missing), "--coders", "ana"], f"export {missing} does not exist"),
+            (["import", str(missing), str(missing), "--coders", "ana"], "one distinct coder"),
+            (["draw", "--db", str(tmp_path / "none.duckdb")], "does not exist"),
+            (["draw", "--db", str(tmp_path / "none.duckdb"), "--platform", "gitlab"],
+             "unknown platform")):
+        result = _run("interviews", *args)
+        assert result.exit_code != 0 and phrase in result.output, result.output
+        assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
