@@ -3,7 +3,8 @@
 A person (platform, login) takes one role, the first of ``ROLES`` they hold on any stored
 repository, so nobody is drawn twice; their stratum is that of the repository (by name,
 the first) where they hold it, from the stored frames (unknown when no stratified frame holds
-it). Bots, organisations and ``ghost`` (GitHub's deleted accounts) are never drawn.
+it). Bots, organisations, mannequins and ``ghost`` (GitHub's deleted accounts) are never
+drawn.
 
 Two outputs keep personal data apart: the *contact file* holds public handles and the
 repository each person was drawn through (the researcher keeps it and nothing else reads it);
@@ -60,7 +61,9 @@ SELECT platform, login, 'discussion participant', repo FROM person_roles
 JOIN discussed USING (platform, repo, login) WHERE role IN ('external', 'unknown')
 """
 
-NOT_PEOPLE_SQL = "SELECT platform, login FROM accounts WHERE type IN ('bot', 'organization')"
+# Mannequins stand in for people of an imported history who have no account to contact.
+NOT_PEOPLE_SQL = ("SELECT platform, login FROM accounts "
+                  "WHERE type IN ('bot', 'organization', 'mannequin')")
 STRATA_SQL = ("SELECT platform, repo, min(stratum) AS stratum FROM frames "
               "WHERE stratum IS NOT NULL GROUP BY platform, repo")
 
