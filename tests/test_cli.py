@@ -134,3 +134,82 @@ def test_bad_input_gives_one_line_and_exit_2(tmp_path, git_builder):
                                 "--out", str(tmp_path / "o")), "does not exist")
     _assert_one_line_error(_run("measure", "--db", str(db), "--out", str(tmp_path / "o"),
                                 "--memory-limit", "lots"), "is not a size such as 4GB")
+
+
+def test_interviews_code_is_a_subcommand(tmp_path):
+    from tests.content.test_interviews import CODEBOOK, SEGMENTS
+
+    (tmp_path / "codebook.yaml").write_text(CODEBOOK)
+    (tmp_path / "segments.csv").write_text(SEGMENTS)
+    result = _run("interviews", "code", str(tmp_path / "codebook.yaml"),
+                  str(tmp_path / "segments.csv"), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    themes = pd.read_csv(tmp_path / "out" / "interview_themes.csv").set_index("name")
+    assert themes.loc["Adaptation", "interviews"] == 2
+    old_form = _run("interviews", str(tmp_path / "codebook.yaml"), str(tmp_path / "segments.csv"))
+    assert old_form.exit_code != 0
+
+
+def test_interviews_draw_warns_and_keeps_handles_in_the_contact_file(tmp_path):
+    from crossforge.store import Store
+    from tests.content.test_interviewees import PROVENANCE, RECORDS
+
+    db = tmp_path / "s.duckdb"
+    with Store(db) as store:
+        store.write(PROVENANCE, RECORDS)
+    out = tmp_path / "interviews"
+    result = _run("interviews", "draw", "--db", str(db), "--out", str(out), "--seed", "3",
+                  "--platform", "github,huggingface")
+    assert result.exit_code == 0, result.output
+    assert "PERSONAL DATA" in result.output
+    contacts = (out / "contacts.csv").read_text()
+    assert contacts.startswith("# PERSONAL DATA")
+    listed = pd.read_csv(out / "interviewees.csv")
+    assert list(listed.columns) == ["pseudonym", "platform", "role", "stratum"]
+    assert len(listed) == 11 and "fay" in contacts and "fay" not in listed.to_csv()
+    bad = _run("interviews", "draw", "--db", str(db), "--out", str(out), "--role", "boss")
+    assert bad.exit_code != 0 and "unknown role" in bad.output and "Traceback" not in bad.output
+
+
+def test_interviews_guide_writes_then_refuses_to_overwrite(tmp_path):
+    result = _run("interviews", "guide", "--out", str(tmp_path / "g"))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "g" / "interview_guide.md").exists()
+    again = _run("interviews", "guide", "--out", str(tmp_path / "g"))
+    assert again.exit_code != 0 and "not overwriting" in again.output
+
+
+def test_interviews_import_then_code(tmp_path):
+    from tests.content.test_interviews import TAGUETTE_ANA, TAGUETTE_BOB
+
+    (tmp_path / "ana.csv").write_text(TAGUETTE_ANA)
+    (tmp_path / "bob.csv").write_text(TAGUETTE_BOB)
+    assert _run("interviews", "guide", "--out", str(tmp_path)).exit_code == 0
+    codebook = str(tmp_path / "codebook.yaml")
+    result = _run("interviews", "import", str(tmp_path / "ana.csv"), str(tmp_path / "bob.csv"),
+                  "--coders", "ana,bob", "--out", str(tmp_path / "segments.csv"),
+                  "--codebook", codebook)
+    assert result.exit_code == 0, result.output
+    assert "9 segment rows" in result.output
+    coded = _run("interviews", "code", codebook, str(tmp_path / "segments.csv"),
+                 "--out", str(tmp_path / "out"))
+    assert coded.exit_code == 0, coded.output
+    agreement = pd.read_csv(tmp_path / "out" / "interview_agreement.csv").set_index("code")
+    assert agreement.loc["compute-cost", "cohen_kappa"] == 0.5
+    (tmp_path / "odd.csv").write_text("id,document,tag,content\n1,p-1,made-up,x\n")
+    bad = _run("interviews", "import", str(tmp_path / "odd.csv"), "--coders", "ana",
+               "--codebook", codebook, "--out", str(tmp_path / "s2.csv"))
+    assert bad.exit_code != 0 and "made-up" in bad.output and "Traceback" not in bad.output
+
+
+def test_interviews_bad_input_is_one_line(tmp_path):
+    missing = tmp_path / "none.csv"
+    for args, phrase in (
+            (["import", str(missing), "--coders", "ana"], f"export {missing} does not exist"),
+            (["import", str(missing), str(missing), "--coders", "ana"], "one distinct coder"),
+            (["draw", "--db", str(tmp_path / "none.duckdb")], "does not exist"),
+            (["draw", "--db", str(tmp_path / "none.duckdb"), "--platform", "gitlab"],
+             "unknown platform")):
+        result = _run("interviews", *args)
+        assert result.exit_code != 0 and phrase in result.output, result.output
+        assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1

@@ -796,6 +796,73 @@ def code_interviews(codebook: str | Path, segments: str | Path,
     return paths
 
 
+def interview_guide(out: str | Path = "interviews") -> dict[str, Path]:
+    """Write an interview guide template (Markdown) and a starter codebook (YAML, the
+    format ``code_interviews`` reads) into ``out``; never overwrites."""
+    from crossforge.content import interviews
+
+    out = Path(out)
+    with writing_into(out):
+        return interviews.write_guide(out)
+
+
+def import_coded_segments(exports: Sequence[str | Path], coders: Sequence[str],
+                          out: str | Path = "segments.csv", *,
+                          columns: str | None = None,
+                          codebook: str | Path | None = None) -> tuple[Path, int]:
+    """Turn one QDA export per coder (Taguette's highlights CSV, or another tool's CSV through
+    ``columns``, ``interview=COL,segment=COL,code=COL``) into the segments file
+    ``code_interviews`` reads; with ``codebook``, every code must be in it. Returns the
+    path and the number of rows."""
+    from crossforge.content import interviews
+
+    mapping = interviews.parse_column_mapping(columns or "")
+    segments = interviews.import_coded_csv([Path(e) for e in exports], list(coders), mapping)
+    if codebook is not None:
+        codes = {code.id for code in interviews.read_codebook(codebook)}
+        unknown = sorted(set(segments["code"]) - codes - {""})
+        if unknown:
+            raise ConfigError(f"exports use codes not in the codebook: {', '.join(unknown)}")
+    out = Path(out)
+    with writing_into(out.parent):
+        write_csv(segments, out)
+    return out, len(segments)
+
+
+def draw_interviewees(db: str | Path = DEFAULT_DB, out: str | Path = "crossforge-interviews",
+                      *, per_cell: int = 3, seed: int = 0,
+                      platforms: Sequence[str] | None = None, roles: Sequence[str] | None = None,
+                      strata: Sequence[str] | None = None) -> dict[str, Path]:
+    """Draw interviewees by platform, role and stratum (``crossforge.content.interviewees``).
+
+    Writes ``contacts.csv`` (public handles: personal data the researcher keeps, headed by a
+    warning line) and ``interviewees.csv`` (pseudonyms only). Pseudonyms are keyed by
+    ``CROSSFORGE_PSEUDONYM_KEY`` when set (so they match an ``export``), otherwise by a
+    random key that is forgotten: the contact file is then the only link back.
+    """
+    from crossforge.content import interviewees
+    from crossforge.measures.roles import PERSON_ROLES_SQL
+
+    for platform in platforms or []:
+        check_platform(platform)
+    env_key = os.environ.get("CROSSFORGE_PSEUDONYM_KEY")
+    key = env_key.encode() if env_key else os.urandom(32)
+    with Store(db, read_only=True) as store:
+        people = interviewees.candidates(store, PERSON_ROLES_SQL)
+    drawn = interviewees.draw_interviewees(
+        people, per_cell=per_cell, seed=seed, key=key, platforms=list(platforms or []),
+        roles=list(roles or []), strata=list(strata or []))
+    out = Path(out)
+    paths = {"contacts": out / "contacts.csv", "interviewees": out / "interviewees.csv"}
+    with writing_into(out):
+        out.mkdir(parents=True, exist_ok=True)
+        with paths["contacts"].open("w", encoding="utf-8", newline="") as handle:
+            handle.write(f"# {interviewees.CONTACT_WARNING}\n")
+            write_csv(interviewees.contact_file(drawn), handle)
+        write_csv(interviewees.interviewee_list(drawn), paths["interviewees"])
+    return paths
+
+
 def init(path: str | Path = "study.toml") -> Path:
     """Write a commented ``study.toml`` template (never overwrites)."""
     return write_template(path)

@@ -79,6 +79,10 @@ app.add_typer(world_app, name="world")
 label_app = typer.Typer(help="Human labelling of thread types: sample, label, agreement.",
                         no_args_is_help=True)
 app.add_typer(label_app, name="label")
+interviews_app = typer.Typer(
+    help="Interview study: draw interviewees, write a guide and codebook, import and code "
+         "segments.", no_args_is_help=True)
+app.add_typer(interviews_app, name="interviews")
 
 # Markup is off: paths, repository names, queries and messages may hold brackets, which rich
 # would read as tags (a crash, or text that vanishes). A styled print passes markup=True and
@@ -164,6 +168,11 @@ def _stage_count(stage: api.Stage) -> str:
 
 def _kinds(text: str) -> tuple[str, ...]:
     return tuple(k.strip() for k in text.split(",") if k.strip())
+
+
+def _listed(text: str | None) -> list[str]:
+    """The items of a comma-separated option; none when it is unset."""
+    return list(_kinds(text)) if text else []
 
 
 def _one_line_errors(func: F) -> F:
@@ -863,7 +872,7 @@ def label_import(
                   f"in {db}")
 
 
-@app.command("interviews")
+@interviews_app.command("code")
 @_one_line_errors
 def code_interviews(
     codebook: Annotated[Path, typer.Argument(help="Codebook YAML (themes and codes).")],
@@ -873,6 +882,67 @@ def code_interviews(
     """Agreement per code and theme frequencies from coded interview segments."""
     paths = api.code_interviews(codebook, segments, out)
     console.print("wrote " + ", ".join(str(p) for p in paths.values()))
+
+
+@interviews_app.command("guide")
+@_one_line_errors
+def interview_guide(
+    out: Annotated[Path, typer.Option("--out", help="Folder for interview_guide.md and "
+                                                    "codebook.yaml.")] = Path("interviews"),
+) -> None:
+    """Write an interview guide template and a starter codebook (never overwrites)."""
+    paths = api.interview_guide(out)
+    console.print("wrote " + ", ".join(str(p) for p in paths.values()))
+
+
+@interviews_app.command("import")
+@_one_line_errors
+def import_coded_segments(
+    exports: Annotated[list[Path], typer.Argument(
+        help="One coder's QDA export each (Taguette highlights CSV: id, document, tag, "
+             "content).")],
+    coders: Annotated[str, typer.Option(
+        "--coders", help="Comma-separated coder names, one per export, in order.")],
+    out: Annotated[Path, typer.Option("--out", help="The segments CSV to write.")] = Path(
+        "segments.csv"),
+    columns: Annotated[str | None, typer.Option(
+        "--columns", help="Another tool's columns: interview=COL,segment=COL,code=COL "
+                          "(unnamed fields keep Taguette's).")] = None,
+    codebook: Annotated[Path | None, typer.Option(
+        "--codebook", help="Check every code is in this codebook YAML.")] = None,
+) -> None:
+    """Coded segments from QDA exports (Taguette's), in the format interviews code reads."""
+    path, rows = api.import_coded_segments(exports, _listed(coders), out, columns=columns,
+                                           codebook=codebook)
+    console.print(f"wrote {rows:,} segment rows to {path}")
+
+
+@interviews_app.command("draw")
+@_one_line_errors
+def draw_interviewees(
+    db: DbOption = Path(DEFAULT_DB),
+    out: Annotated[Path, typer.Option("--out", help="Folder for contacts.csv and "
+                                                    "interviewees.csv.")] = Path("interviews"),
+    per_cell: Annotated[int, typer.Option(
+        "--per-cell", help="People drawn per platform, role and stratum.")] = 3,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the draw.")] = 0,
+    platform: Annotated[str | None, typer.Option(
+        "--platform",
+        help="Comma-separated platforms (github, huggingface); all if unset.")] = None,
+    role: Annotated[str | None, typer.Option(
+        "--role", help="Comma-separated roles: owner, member, adapter, external contributor, "
+                       "discussion participant; all if unset.")] = None,
+    stratum: Annotated[str | None, typer.Option(
+        "--stratum", help="Comma-separated strata of the stored frames; all if unset.")] = None,
+) -> None:
+    """Draw interviewees from the store; handles only in contacts.csv, pseudonyms elsewhere."""
+    paths = api.draw_interviewees(db, out, per_cell=per_cell, seed=seed,
+                                  platforms=_listed(platform), roles=_listed(role),
+                                  strata=_listed(stratum))
+    rows = sum(1 for _ in paths["interviewees"].open(encoding="utf-8")) - 1
+    console.print(f"drew {rows:,} interviewees: {paths['interviewees']} (pseudonyms)")
+    err_console.print(f"warning: {paths['contacts']} holds PERSONAL DATA (public handles): "
+                      "keep it private and out of any shared or published folder")
 
 
 @app.command("emulate")

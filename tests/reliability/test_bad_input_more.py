@@ -82,10 +82,13 @@ def _output_commands(db: Path, target: Path) -> dict[str, list[str]]:
         "label export": ["label", "export", "--db", str(db), "--out", str(target / "l.csv"),
                          "--size", "40", "--min-per-stratum", "1"],
         "init": ["init", str(target / "study.toml")],
+        "interviews draw": ["interviews", "draw", "--db", str(db), "--out", str(target / "i")],
+        "interviews guide": ["interviews", "guide", "--out", str(target / "g")],
     }
 
 
-@pytest.mark.parametrize("command", ["measure", "report", "export", "label export", "init"])
+@pytest.mark.parametrize("command", ["measure", "report", "export", "label export", "init",
+                                     "interviews draw", "interviews guide"])
 def test_a_read_only_output_is_one_line_naming_it(command: str, world_db: Path,
                                                   read_only: Path) -> None:
     before = contents(world_db)
@@ -96,7 +99,8 @@ def test_a_read_only_output_is_one_line_naming_it(command: str, world_db: Path,
     assert contents(world_db) == before
 
 
-@pytest.mark.parametrize("command", ["measure", "report", "export", "label export", "init"])
+@pytest.mark.parametrize("command", ["measure", "report", "export", "label export", "init",
+                                     "interviews draw", "interviews guide"])
 def test_a_file_in_the_way_of_an_output_is_one_line_naming_it(command: str, world_db: Path,
                                                               tmp_path: Path) -> None:
     in_the_way = tmp_path / "a-file"

@@ -9,6 +9,10 @@ Inputs:
           codes:
             - id: compute-cost
               description: Training or fine-tuning is too expensive to contribute back.
+              example: I cannot retrain a 7B model on my laptop.
+
+  ``example`` is optional. ``crossforge interviews guide`` writes a starter codebook
+  (``interview_templates/codebook.yaml``) and an interview guide beside it.
 
 - **coded segments** (CSV) with columns ``interview, segment, coder, code``: one row per
   code a coder applied to a segment (several rows for several codes; a segment a coder
@@ -22,8 +26,11 @@ segment applied it.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from shutil import copyfile
 
 import pandas as pd
 import yaml
@@ -32,6 +39,13 @@ from crossforge.content.agreement import agreement
 from crossforge.errors import ConfigError
 
 SEGMENT_COLUMNS = ("interview", "segment", "coder", "code")
+TEMPLATES = Path(__file__).parent / "interview_templates"
+GUIDE_FILES = {"guide": "interview_guide.md", "codebook": "codebook.yaml"}
+# Taguette's highlights export (``id, document, tag, content``: one row per highlight and
+# tag, ``tag`` empty for an untagged highlight) read as segments: the interview is the
+# document, the segment is the highlighted text, the code is the tag.
+TAGUETTE_COLUMNS = {"interview": "document", "segment": "content", "code": "tag"}
+DOCUMENT_SUFFIXES = frozenset({".txt", ".md", ".doc", ".docx", ".odt", ".pdf", ".html", ".rtf"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +55,7 @@ class Code:
     id: str
     theme: str
     description: str = ""
+    example: str = ""
 
 
 def read_codebook(path: str | Path) -> list[Code]:
@@ -48,7 +63,8 @@ def read_codebook(path: str | Path) -> list[Code]:
     path = Path(path)
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
-        codes = [Code(str(code["id"]), str(theme["name"]), str(code.get("description", "")))
+        codes = [Code(str(code["id"]), str(theme["name"]), str(code.get("description", "")),
+                      str(code.get("example", "")))
                  for theme in document["themes"] for code in theme["codes"]]
     except FileNotFoundError:
         raise ConfigError(f"codebook {path} does not exist") from None
@@ -112,3 +128,83 @@ def theme_frequencies(segments: pd.DataFrame, codes: list[Code]) -> pd.DataFrame
     frame["segment_share"] = frame["segments"] / total_segments if total_segments else None
     return frame.sort_values(["level", "segments"], ascending=[False, False],
                              ignore_index=True)
+
+
+def write_guide(out: Path) -> dict[str, Path]:
+    """Copy the interview guide and the starter codebook into ``out``, never overwriting:
+    a researcher's edited guide must not be lost to a second run."""
+    paths = {name: out / filename for name, filename in GUIDE_FILES.items()}
+    existing = [str(path) for path in paths.values() if path.exists()]
+    if existing:
+        raise ConfigError(f"{', '.join(existing)} exists; not overwriting it")
+    out.mkdir(parents=True, exist_ok=True)
+    copyfile(TEMPLATES / "guide.md", paths["guide"])
+    copyfile(TEMPLATES / "codebook.yaml", paths["codebook"])
+    return paths
+
+
+def parse_column_mapping(text: str) -> dict[str, str]:
+    """``interview=Document,segment=Quote,code=Code`` as a mapping; the fields not named
+    keep Taguette's columns."""
+    mapping = dict(TAGUETTE_COLUMNS)
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        field, _, column = item.partition("=")
+        if field.strip() not in TAGUETTE_COLUMNS or not column.strip():
+            raise ConfigError(f"column mapping {item!r} is not FIELD=COLUMN with FIELD one of "
+                              f"{', '.join(TAGUETTE_COLUMNS)}")
+        mapping[field.strip()] = column.strip()
+    return mapping
+
+
+def segment_key(text: str) -> str:
+    """A stable id for a coded passage: the same passage (whitespace aside) highlighted by two
+    coders gets the same id, and the segments file carries no transcript text."""
+    normalised = re.sub(r"\s+", " ", text).strip()
+    return "s-" + hashlib.sha256(normalised.encode()).hexdigest()[:12]
+
+
+def interview_name(document: str) -> str:
+    """The interview a document holds: its name without a document file suffix, so
+    ``p-3f2a.docx`` is interview ``p-3f2a``."""
+    path = Path(document.strip())
+    return path.stem if path.suffix.lower() in DOCUMENT_SUFFIXES else document.strip()
+
+
+def import_coded_csv(exports: list[Path], coders: list[str],
+                     columns: dict[str, str] | None = None) -> pd.DataFrame:
+    """One QDA export per coder as segments (``interview, segment, coder, code``).
+
+    A passage one coder coded and another did not, in an interview both exported, becomes an
+    empty-code row for the other: coders read whole transcripts, so not coding a passage is
+    a judgement that none of the codes applies, and agreement must count it.
+    """
+    if len(exports) != len(coders) or len(set(coders)) != len(coders) or "" in coders:
+        raise ConfigError(f"give one distinct coder name per export: {len(exports)} exports, "
+                          f"coders {', '.join(coders) or 'none'}")
+    mapping = columns or TAGUETTE_COLUMNS
+    frames = []
+    for export, coder in zip(exports, coders, strict=True):
+        try:
+            frame = pd.read_csv(export, dtype=str, keep_default_na=False)
+        except FileNotFoundError:
+            raise ConfigError(f"export {export} does not exist") from None
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"export {export} is not a readable CSV: {exc}") from None
+        missing = [column for column in mapping.values() if column not in frame]
+        if missing:
+            raise ConfigError(f"export {export} lacks columns {', '.join(missing)} (has "
+                              f"{', '.join(frame.columns)}): map them with --columns")
+        frames.append(pd.DataFrame({
+            "interview": frame[mapping["interview"]].map(interview_name),
+            "segment": frame[mapping["segment"]].map(segment_key),
+            "coder": coder,
+            "code": frame[mapping["code"]].str.strip()}))
+    coded = pd.concat(frames, ignore_index=True).drop_duplicates()
+    units = coded[["interview", "segment"]].drop_duplicates()
+    exported = coded[["interview", "coder"]].drop_duplicates()
+    expected = units.merge(exported, on="interview")
+    seen = coded[["interview", "segment", "coder"]].drop_duplicates()
+    left_uncoded = (expected.merge(seen, how="left", indicator=True)
+              .query("_merge == 'left_only'").drop(columns="_merge").assign(code=""))
+    return (pd.concat([coded, left_uncoded], ignore_index=True)
+            .sort_values(["interview", "segment", "coder", "code"], ignore_index=True))
