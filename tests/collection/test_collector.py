@@ -44,7 +44,8 @@ CARRIED = {
                     "AND created_at < TIMESTAMPTZ '2022-03-02 23:30:00+00' "
                     "THEN TIMESTAMPTZ '2022-03-02 23:29:00+00' "
                     "ELSE date_trunc('second', created_at) END, popularity, "
-                    "CASE WHEN platform = 'github' THEN forks END, downloads, children_count",
+                    "CASE WHEN platform = 'github' THEN forks END, downloads, children_count, "
+                    "CASE WHEN platform = 'github' THEN storage_bytes END",
     "commits": "platform, repo, sha, "
                "CASE WHEN platform = 'github' OR author NOT LIKE '%@%' THEN author END, "
                "date_trunc('second', authored_at), is_merge, subject, co_authors",
