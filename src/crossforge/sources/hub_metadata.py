@@ -156,7 +156,8 @@ def model_entry(row: dict[str, Any]) -> ModelEntry:
         config=info.get("config") if isinstance(info.get("config"), dict) else {},
         lineage=lineage,
         card_text=row.get("card") if isinstance(row.get("card"), str) else None,
-        children_count=children_count, parameters=parameter_count(info.get("safetensors"), info.get("gguf")),
+        children_count=children_count,
+        parameters=parameter_count(info.get("safetensors"), info.get("gguf")),
         storage_bytes=_int(info.get("used_storage")),
     )
 
