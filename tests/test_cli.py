@@ -45,6 +45,10 @@ def test_import_then_measure(tmp_path, git_builder):
     rows = pd.read_csv(out / "repositories.csv")
     assert rows[["platform", "repo", "commits", "contributors"]].values.tolist() == [
         ["github", "acme/w", 2, 2]]
+    # each commit changed f.txt (class other); git gives no size and no parameter count
+    assert rows[["commits_with_paths", "weights_commit_share", "docs_only_commit_share"]
+                ].values.tolist() == [[2, 0.0, 0.0]]
+    assert rows[["parameters", "storage_bytes", "external_code_commit_share"]].isna().all(None)
     assert json.loads((out / "summary.json").read_text())["synthetic"] is False
 
 
