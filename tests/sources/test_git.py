@@ -147,3 +147,10 @@ def test_changed_paths_become_the_classes_each_commit_touches(git_builder):
     }
     names = git_builder.run("log", "--name-only", "--format=%s", "-1", "HEAD~1").split()
     assert names[0] == "retrain" and sorted(names[1:]) == ["model.safetensors", "train.py"]
+
+
+def test_a_path_git_quotes_is_classified_by_its_name(git_builder):
+    """git quotes a name holding a double quote even with ``core.quotepath=off``."""
+    git_builder.commit("Ann Lee", "ann@example.org", "quoted", files={'the "card".md': "x\n"})
+    [commit] = GitRepository(git_builder.path, "acme/m", "huggingface").list_commits()
+    assert commit.touched == ("documentation",)

@@ -130,7 +130,7 @@ class GitRepository:
             elif line != "\n" and header is not None:
                 a, _, rest = line.partition("\t")
                 d, _, path = rest.partition("\t")
-                paths.append(path.rstrip("\n"))
+                paths.append(_unquoted(path.rstrip("\n")))
                 if a != "-":
                     added += int(a)
                     deleted += int(d)
@@ -327,6 +327,12 @@ def read_clone_map(path: Path) -> dict[Path, str]:
                               ) from None
         clones[(path.parent / words[0]).resolve()] = repo
     return clones
+
+
+def _unquoted(path: str) -> str:
+    """A ``--numstat`` path without the quotes git puts around a name holding a quote, tab
+    or newline (its escapes are kept: the name's ending, which classifies it, is intact)."""
+    return path[1:-1] if len(path) > 1 and path[0] == path[-1] == '"' else path
 
 
 def _epoch(value: str) -> datetime | None:
