@@ -139,7 +139,10 @@ SELECT platform, owner || '/r' || i,
        CASE platform WHEN 'huggingface' THEN floor(exp(2 + 3 * gauss(i, platform, 'dl'))) END
            ::BIGINT,
        'mit', false, platform = 'github' AND unif(i, platform, 'fork') < 0.03, false,
-       'synthetic-bench', NULL
+       'synthetic-bench', NULL,
+       CASE platform WHEN 'huggingface' THEN floor(exp(19 + 2.5 * gauss(i, platform, 'par')))
+            END::BIGINT,
+       floor(exp(15 + 3 * gauss(i, platform, 'storage')))::BIGINT
 FROM bench_repos;
 INSERT INTO accounts
 SELECT platform, 'u' || k, 'user', NULL, NULL, 'synthetic-bench'
@@ -169,7 +172,13 @@ SELECT platform, repo, printf('%016x', hash(platform, i, k, 'sha')),
        1 + floor(exp(1.2 * gauss(i, platform, k || 'f')))::INTEGER,
        floor(exp(2 + 1.5 * gauss(i, platform, k || 'l')))::BIGINT,
        floor(exp(1 + 1.5 * gauss(i, platform, k || 'd')))::BIGINT,
-       unif(i, platform, k || 'm') < 0.04, 'synthetic commit', 'synthetic-bench'
+       unif(i, platform, k || 'm') < 0.04, 'synthetic commit', 'synthetic-bench',
+       CASE floor(4 * unif(i, platform, k || 'p'))::INTEGER   -- what the commit touches
+            WHEN 0 THEN ['documentation']
+            WHEN 1 THEN CASE platform WHEN 'github' THEN ['code'] ELSE ['weights'] END
+            WHEN 2 THEN CASE platform WHEN 'github' THEN ['code', 'documentation']
+                                      ELSE ['weights', 'configuration'] END
+            ELSE ['code'] END
 FROM (
     SELECT *, owner || '/r' || i AS repo,
            created_day::TIMESTAMPTZ + to_seconds(floor(unif(i, platform, k || 't')

@@ -26,10 +26,16 @@ def test_generated_store_fills_the_current_schema(bench, tmp_path):
             "SELECT count(*), count(children_count) FROM repositories "
             "WHERE platform = 'huggingface'").fetchone()
         derived = con.execute("SELECT sum(children_count) FROM repositories").fetchone()[0]
+        touched = con.execute("SELECT count(*), count(touched) FROM commits").fetchone()
+        sized = con.execute("SELECT count(*) FILTER (WHERE platform = 'huggingface'), "
+                            "count(parameters), count(storage_bytes), count(*) "
+                            "FROM repositories").fetchone()
         derivations = con.execute(
             "SELECT count(*) FROM derivations WHERE platform = 'huggingface'").fetchone()[0]
     assert hub_children[0] == hub_children[1]          # the Hub counts every model's children
     assert derived == derivations
+    assert touched[0] == touched[1] > 0                # every commit says what it touches
+    assert sized[0] == sized[1] and sized[2] == sized[3]  # Hub parameters, every size
 
 
 def test_growth_slope_is_the_log_log_fit_over_scales(bench):

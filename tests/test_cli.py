@@ -28,6 +28,12 @@ def test_demo_runs_end_to_end_and_is_marked_synthetic(tmp_path):
     frame = pd.read_parquet(tmp_path / "repositories.parquet")
     assert {"platform", "repo", "commits", "contributors", "truck_factor"} <= set(frame.columns)
     assert set(frame.platform) == {"github", "huggingface"}
+    # collected through the APIs, whose commit listings name no paths: what commits touch
+    # is unknown, never 0; the Hub listing gives every model its parameters and storage
+    assert frame["weights_commit_share"].isna().all() and (frame["commits_with_paths"] == 0).all()
+    hub = frame[frame.platform == "huggingface"]
+    assert hub["parameters"].notna().all() and (hub["storage_bytes"] > 0).all()
+    assert frame.loc[frame.platform == "github", "parameters"].isna().all()
 
 
 def test_import_then_measure(tmp_path, git_builder):
@@ -45,6 +51,10 @@ def test_import_then_measure(tmp_path, git_builder):
     rows = pd.read_csv(out / "repositories.csv")
     assert rows[["platform", "repo", "commits", "contributors"]].values.tolist() == [
         ["github", "acme/w", 2, 2]]
+    # each commit changed f.txt (class other); git gives no size and no parameter count
+    assert rows[["commits_with_paths", "weights_commit_share", "docs_only_commit_share"]
+                ].values.tolist() == [[2, 0.0, 0.0]]
+    assert rows[["parameters", "storage_bytes", "external_code_commit_share"]].isna().all(None)
     assert json.loads((out / "summary.json").read_text())["synthetic"] is False
 
 

@@ -77,6 +77,11 @@ class Repository:
         children_count: Hub models derived from this one as the Hub counts them (its
             ``childrenModelCount``), whether or not they are collected; ``None`` when the
             platform did not say, and on GitHub, whose count is ``forks``.
+        parameters: a Hub model's parameter count from its ``safetensors`` metadata;
+            ``None`` when the Hub gives none (no safetensors files) and on GitHub.
+        storage_bytes: the storage the platform reports: the Hub's ``usedStorage`` (every
+            revision's files, LFS included), GitHub's ``size`` (KiB) times 1024; ``None``
+            when not given.
     """
 
     platform: Platform
@@ -94,6 +99,8 @@ class Repository:
     is_fork: bool | None = None
     is_mirror: bool | None = None
     children_count: int | None = None
+    parameters: int | None = None
+    storage_bytes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +130,9 @@ class Commit:
         co_authors: resolved identities from ``Co-authored-by:`` trailers.
         files_changed, lines_added, lines_deleted: from ``git log --numstat``; zero for merges
             (git shows no diff for a merge by default) and ``None`` when the source has no diffs.
+        touched: the classes of the files the commit changed (``crossforge.file_classes``),
+            once each; ``()`` for a commit that changed none (a merge), ``None`` when the
+            source gives no paths (the Hub's and GitHub's commit listings).
     """
 
     platform: Platform
@@ -142,6 +152,7 @@ class Commit:
     lines_deleted: int | None = None
     is_merge: bool = False
     subject: str | None = None
+    touched: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,7 +44,8 @@ CARRIED = {
                     "AND created_at < TIMESTAMPTZ '2022-03-02 23:30:00+00' "
                     "THEN TIMESTAMPTZ '2022-03-02 23:29:00+00' "
                     "ELSE date_trunc('second', created_at) END, popularity, "
-                    "CASE WHEN platform = 'github' THEN forks END, downloads, children_count",
+                    "CASE WHEN platform = 'github' THEN forks END, downloads, children_count, "
+                    "CASE WHEN platform = 'github' THEN storage_bytes END",
     "commits": "platform, repo, sha, "
                "CASE WHEN platform = 'github' OR author NOT LIKE '%@%' THEN author END, "
                "date_trunc('second', authored_at), is_merge, subject, co_authors",
@@ -563,3 +564,15 @@ def test_a_hub_owner_seen_authoring_is_a_user_without_a_call(tmp_path: Path) -> 
     api.rebuild(raw, rebuilt)
     for table in ("repositories", "accounts", "commits", "threads", "memberships"):
         assert rows(rebuilt, table) == rows(db, table), table  # provenance ids included
+
+
+def test_hub_models_come_with_parameters_and_storage_at_no_extra_request(
+        collected: tuple[Path, Path]) -> None:
+    """The emulator, like the Hub, gives every model of the world safetensors or GGUF
+    metadata and ``usedStorage``; the listing's expand carries them into the store."""
+    models = rows(collected[0], "repositories WHERE platform = 'huggingface' "
+                  "AND kind = 'model'", "count(*), count(parameters), count(storage_bytes), "
+                  "min(parameters), min(storage_bytes)")
+    count, parameters, storage, least_parameters, least_storage = models[0]
+    assert count > 0 and parameters == storage == count
+    assert least_parameters > 0 and least_storage > 0

@@ -96,3 +96,23 @@ def test_a_relation_no_tag_or_card_names_is_inferred_from_what_the_hub_sends(
     assert {relation: (found[child].relation, found[child].relation_source)
             for relation, child in DERIVED.items()} == {
         relation: (relation, "inferred") for relation in DERIVED}
+
+
+def test_a_models_parameter_count_and_storage_come_with_its_info(emulator: Emulator,
+                                                                 tmp_path: Path) -> None:
+    raw = RawStore(tmp_path / "raw")
+    client = ApiClient(emulator.url, "huggingface", raw, breaker=Breaker(sleep=lambda _: None))
+    try:
+        source = HubSource(client)
+        models = {model: next(r for r in parse(source.info(model, "user"))
+                              if isinstance(r, Repository)) for model in (BASE, *DERIVED.values())}
+    finally:
+        client.close()
+        raw.close()
+    for model, record in models.items():
+        answer = httpx.get(f"{emulator.url}/api/models/{model}",
+                           params=[("expand[]", e) for e in EXPANDABLE]).json()
+        counted = (answer.get("safetensors") or answer["gguf"])["total"]
+        assert (record.parameters, record.storage_bytes) == (counted, answer["usedStorage"])
+    # GGUF weights only: the count comes from the GGUF metadata.
+    assert models[DERIVED["quantized"]].parameters is not None

@@ -16,6 +16,7 @@ from crossforge.measures import (
     Openness,
     Organisations,
     ProjectPairs,
+    TouchedFiles,
     UserInnovation,
 )
 from crossforge.measures.engine import open_engine
@@ -28,7 +29,7 @@ from tests.conftest import CORPUS, replay
 PER_REPOSITORY = {"intensity": CollaborationIntensity, "openness": Openness,
                   "innovation": UserInnovation, "migration": CommunityMigration,
                   "documentation": DocumentationCompleteness, "datasets": DatasetProvenance,
-                  "pairs": ProjectPairs}
+                  "pairs": ProjectPairs, "touched": TouchedFiles}
 
 
 def test_parameters_bind_in_text_order_and_decimals_stay_doubles():

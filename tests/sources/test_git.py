@@ -122,3 +122,35 @@ def test_reading_started_early_yields_what_list_records_yields(git_builder):
     with clone.reading() as unread:  # left without reading: git log is ended, not leaked
         pass
     assert unread is not None
+
+
+def test_changed_paths_become_the_classes_each_commit_touches(git_builder):
+    """A model-like history: the classes per commit match ``git log --name-only`` read here."""
+    (git_builder.path / "docs").mkdir()
+    git_builder.commit("Ann Lee", "ann@example.org", "upload",
+                       files={"model.safetensors": "w1", "config.json": "{}",
+                              "README.md": "# card\n"})
+    git_builder.commit("Bob Ray", "bob@example.org", "fix card", files={"README.md": "# c\n"})
+    git_builder.commit("Bob Ray", "bob@example.org", "docs",
+                       files={"docs/usage.md": "use\n", "docs/conf.py": "x = 1\n"})
+    git_builder.commit("Cy Tan", "cy@example.org", "retrain",
+                       files={"model.safetensors": "w2", "train.py": "fit()\n"})
+    git_builder.commit("Cy Tan", "cy@example.org", "notes", files={"notes.txt": "n\n"})
+    clone = GitRepository(git_builder.path, "acme/bert", "huggingface")
+    touched = {c.subject: c.touched for c in clone.list_commits()}
+    assert touched == {
+        "upload": ("weights", "configuration", "documentation"),
+        "fix card": ("documentation",),
+        "docs": ("documentation",),
+        "retrain": ("weights", "code"),
+        "notes": ("other",),
+    }
+    names = git_builder.run("log", "--name-only", "--format=%s", "-1", "HEAD~1").split()
+    assert names[0] == "retrain" and sorted(names[1:]) == ["model.safetensors", "train.py"]
+
+
+def test_a_path_git_quotes_is_classified_by_its_name(git_builder):
+    """git quotes a name holding a double quote even with ``core.quotepath=off``."""
+    git_builder.commit("Ann Lee", "ann@example.org", "quoted", files={'the "card".md': "x\n"})
+    [commit] = GitRepository(git_builder.path, "acme/m", "huggingface").list_commits()
+    assert commit.touched == ("documentation",)

@@ -119,3 +119,30 @@ def test_corpus_relation_inference_validation(corpus_dump):
     # Every disagreement is explained by the repository's own evidence (docs/derivations.md).
     assert result["accuracy"] == pytest.approx(confusion["finetune"] / result["n"])
     assert 0.5 < result["accuracy"] < 1.0
+
+
+def test_parameters_and_storage_of_real_model_records(tmp_path):
+    """Each real record's parameters are its ``safetensors`` total (unknown without one,
+    never 0) and its storage its ``usedStorage``."""
+    path = CORPUS / "hf_models.jsonl.gz"
+    if not path.exists():
+        pytest.skip("the shared corpus of real Hub model records is absent")
+    with gzip.open(path, "rt") as lines:
+        infos = {row["id"]: row["info"] for row in map(json.loads, lines)}
+    entries = {entry.id: entry for entry in read_entries(path)}
+    for model, info in infos.items():
+        counted = (info.get("safetensors") or info.get("gguf") or {}).get("total")
+        assert entries[model].parameters == counted, model
+        assert entries[model].storage_bytes == info.get("usedStorage"), model
+    known = sum(e.parameters is not None for e in entries.values())
+    assert 0 < known < len(entries)
+    assert all(e.parameters != 0 for e in entries.values())
+
+
+def test_parameters_sum_the_data_types_when_no_total_is_given(tmp_path):
+    row = {"id": "me/m", "safetensors": {"parameters": {"F32": 10, "BF16": 5}},
+           "usedStorage": 1_024}
+    (entry,) = read_entries(_dump(tmp_path, [row]))
+    assert (entry.parameters, entry.storage_bytes) == (15, 1_024)
+    (bare,) = read_entries(_dump(tmp_path, [{"id": "me/n"}], "bare.jsonl.gz"))
+    assert (bare.parameters, bare.storage_bytes) == (None, None)

@@ -2,7 +2,7 @@
 
 from collections import Counter
 
-from crossforge.records import Account, Comment, Thread
+from crossforge.records import Account, Comment, Commit, Thread
 from crossforge.worlds import synthetic
 
 WORLD = list(synthetic.generate_world())
@@ -34,3 +34,15 @@ def test_hub_bots_open_pull_requests_on_models() -> None:
     bots = {a.login for a in WORLD if isinstance(a, Account) and a.type == "bot"
             and a.platform == "huggingface"}
     assert set(synthetic.BOT_PULL_SHARES) <= bots
+
+
+def test_commits_touch_file_classes_in_the_stated_shares() -> None:
+    """Each platform's commits touch the class sets of ``TOUCHED_SHARES`` about as often as
+    stated (a binomial 4-sigma band around each share)."""
+    for platform, mix in synthetic.TOUCHED_SHARES.items():
+        touched = Counter(c.touched for c in WORLD
+                          if isinstance(c, Commit) and c.platform == platform)
+        total = sum(touched.values())
+        assert total > 200 and set(touched) == {classes for classes, _ in mix}
+        for classes, share in mix:
+            assert abs(touched[classes] / total - share) < 4 * (share * (1 - share) / total) ** .5

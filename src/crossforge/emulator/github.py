@@ -150,7 +150,8 @@ def repository(world: World, repo: str) -> dict[str, Any]:
         "pushed_at": iso(commits[0].committed_at if commits else record.created_at),
         "git_url": f"git://github.com/{repo}.git", "ssh_url": f"git@github.com:{repo}.git",
         "clone_url": f"{WEB}/{repo}.git", "svn_url": f"{WEB}/{repo}", "homepage": None,
-        "size": 0, "stargazers_count": stars, "watchers_count": stars, "language": None,
+        "size": (record.storage_bytes or 0) // 1024, "stargazers_count": stars,
+        "watchers_count": stars, "language": None,
         "has_issues": True, "has_projects": True, "has_downloads": True, "has_wiki": True,
         "has_pages": False, "has_discussions": False, "forks_count": forks,
         "mirror_url": "https://example.org/mirror.git" if record.is_mirror else None,
@@ -549,6 +550,13 @@ def _graphql_thread(world: World, repo: str, item: Thread,
     return answer
 
 
+def _disk_usage(world: World, repo: str) -> int | None:
+    """The repository's size in KiB; null (GraphQL's ``diskUsage`` is nullable) when the
+    world does not say, so an unknown size is collected as unknown."""
+    size = world.repositories[("github", repo)].storage_bytes
+    return None if size is None else size // 1024
+
+
 def _graphql_repository(world: World, repo: str, name: str | None = None) -> dict[str, Any]:
     """A ``Repository`` of the world's ``repo``, named ``name`` when it was renamed."""
     rest = repository(world, repo)
@@ -566,7 +574,7 @@ def _graphql_repository(world: World, repo: str, name: str | None = None) -> dic
         "pushedAt": rest["pushed_at"], "updatedAt": rest["updated_at"],
         "stargazerCount": rest["stargazers_count"], "forkCount": rest["forks_count"],
         "isArchived": rest["archived"], "isFork": rest["fork"],
-        "isMirror": rest["mirror_url"] is not None,
+        "isMirror": rest["mirror_url"] is not None, "diskUsage": _disk_usage(world, repo),
         "licenseInfo": {"spdxId": rest["license"]["spdx_id"]} if rest["license"] else None,
         "owner": {"__typename": rest["owner"]["type"], "login": rest["owner"]["login"],
                   "membersWithRole": _paged([{"login": login} for login in world.members.get(

@@ -28,6 +28,7 @@ from crossforge.measures.projects import (
 )
 from crossforge.measures.result import MeasureResult
 from crossforge.measures.roles import PersonRoles
+from crossforge.measures.touched import TouchedFiles
 
 #: Per-repository measures compared between platforms in ``statistics.json``.
 COMPARED_MEASURES: tuple[str, ...] = (
@@ -55,6 +56,7 @@ __all__ = [
     "Organisations",
     "PersonRoles",
     "ProjectPairs",
+    "TouchedFiles",
     "UserInnovation",
     "adaptation_summary",
     "dataset_summary",

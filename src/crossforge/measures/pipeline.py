@@ -30,6 +30,7 @@ from crossforge.measures import (
     Openness,
     Organisations,
     ProjectPairs,
+    TouchedFiles,
     UserInnovation,
     adaptation_summary,
     dataset_summary,
@@ -80,8 +81,9 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
             CollaborationIntensity().compute(sql)
             .merge(Openness().compute(sql), on=["platform", "repo"], how="left")
             .merge(UserInnovation().compute(sql), on=["platform", "repo"], how="left")
-            .merge(sql.frame("SELECT platform, repo, popularity FROM repositories"),
-                   on=["platform", "repo"], how="left")
+            .merge(sql.frame("SELECT platform, repo, popularity, parameters, storage_bytes "
+                             "FROM repositories"), on=["platform", "repo"], how="left")
+            .merge(TouchedFiles().compute(sql), on=["platform", "repo"], how="left")
         )
         documents = DocumentationCompleteness().compute(sql)
         repositories = repositories.merge(

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from crossforge.errors import ConfigError, GitError
+from crossforge.file_classes import touched_classes
 from crossforge.identity import identity_key, is_bot, parse_person
 from crossforge.records import Account, Commit, Platform, Repository, Thread, check_repo_id
 
@@ -117,24 +118,26 @@ class GitRepository:
 
     def _parse_log(self, lines: Iterator[str]) -> Iterator[Commit]:
         header: list[str] | None = None
-        files = added = deleted = 0
+        added = deleted = 0
+        paths: list[str] = []
         for line in lines:
             if line.startswith(_RS):
                 if header is not None:
-                    yield self._commit(header, files, added, deleted)
+                    yield self._commit(header, paths, added, deleted)
                 header = line[1:].rstrip("\n").split(_US)
-                files = added = deleted = 0
+                added = deleted = 0
+                paths = []
             elif line != "\n" and header is not None:
                 a, _, rest = line.partition("\t")
-                d, _, _ = rest.partition("\t")
-                files += 1
+                d, _, path = rest.partition("\t")
+                paths.append(_unquoted(path.rstrip("\n")))
                 if a != "-":
                     added += int(a)
                     deleted += int(d)
         if header is not None:
-            yield self._commit(header, files, added, deleted)
+            yield self._commit(header, paths, added, deleted)
 
-    def _commit(self, h: list[str], files: int, added: int, deleted: int) -> Commit:
+    def _commit(self, h: list[str], paths: list[str], added: int, deleted: int) -> Commit:
         sha, parents, a_name, a_email, a_time, c_name, c_email, c_time, subject, trailers = h
         author = identity_key(a_name, a_email, self.platform)
         co_authors: list[str] = []
@@ -151,8 +154,8 @@ class GitRepository:
             author_name=a_name, author_email=a_email, authored_at=_epoch(a_time),
             committer=identity_key(c_name, c_email, self.platform), committer_name=c_name,
             committer_email=c_email, committed_at=_epoch(c_time), co_authors=tuple(co_authors),
-            files_changed=files, lines_added=added, lines_deleted=deleted,
-            is_merge=" " in parents, subject=subject,
+            files_changed=len(paths), lines_added=added, lines_deleted=deleted,
+            is_merge=" " in parents, subject=subject, touched=touched_classes(paths),
         )
 
     def list_pull_requests(self) -> Iterator[Thread]:
@@ -324,6 +327,12 @@ def read_clone_map(path: Path) -> dict[Path, str]:
                               ) from None
         clones[(path.parent / words[0]).resolve()] = repo
     return clones
+
+
+def _unquoted(path: str) -> str:
+    """A ``--numstat`` path without the quotes git puts around a name holding a quote, tab
+    or newline (its escapes are kept: the name's ending, which classifies it, is intact)."""
+    return path[1:-1] if len(path) > 1 and path[0] == path[-1] == '"' else path
 
 
 def _epoch(value: str) -> datetime | None:

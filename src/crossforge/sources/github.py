@@ -63,7 +63,7 @@ _README_FIELDS = " ".join(
 FRAGMENTS = f"""
 fragment repositoryFields on Repository {{
   nameWithOwner databaseId createdAt pushedAt updatedAt stargazerCount forkCount
-  isArchived isFork isMirror licenseInfo {{ spdxId }}
+  isArchived isFork isMirror diskUsage licenseInfo {{ spdxId }}
   owner {{ __typename login ... on Organization {{
     membersWithRole(first: {MEMBER_PAGE}) {{ totalCount nodes {{ login }} }} }} }}
   defaultBranchRef {{ target {{ ... on Commit {{
@@ -283,7 +283,8 @@ def _parse_repositories(body: dict[str, Any], context: dict[str, Any]) -> list[R
             last_modified=api_time(item.get("pushedAt") or item.get("updatedAt")),
             popularity=item["stargazerCount"], forks=item["forkCount"],
             license=(item.get("licenseInfo") or {}).get("spdxId"),
-            is_archived=item["isArchived"], is_fork=item["isFork"], is_mirror=item["isMirror"]))
+            is_archived=item["isArchived"], is_fork=item["isFork"], is_mirror=item["isMirror"],
+            storage_bytes=_kib_bytes(item.get("diskUsage"))))
         records += [Membership("github", owner["login"], login) for login in _members(item)
                     or ()]
         records += cards.readme_records(repo, *_readme(item))
@@ -442,3 +443,9 @@ PARSERS: dict[str, Callable[[Any, dict[str, Any]], list[Record]]] = {
 def parse(response: RawResponse) -> list[Record]:
     """The records a stored GitHub response holds (nothing for 404, 409, 451 …)."""
     return parse_with(PARSERS, response)
+
+
+def _kib_bytes(kib: int | None) -> int | None:
+    """GitHub's repository size (``diskUsage``, REST ``size``: kibibytes) in bytes; ``None``
+    when GitHub gives none."""
+    return None if kib is None else int(kib) * 1024

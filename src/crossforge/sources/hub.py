@@ -54,12 +54,13 @@ from crossforge.sources.raw import RawResponse, api_time, parse_with
 SOURCE = "huggingface-api"
 EXPAND = ("author", "createdAt", "lastModified", "downloads", "likes", "cardData", "tags",
           "baseModels", "library_name", "pipeline_tag", "gated", "childrenModelCount",
-          "siblings", "config")
+          "siblings", "config", "safetensors", "gguf", "usedStorage")
 #: What each repository type's listing and info answers are asked to include (``expand[]``):
 #: created, popularity (likes), activity (downloads; spaces have none), card and tags; for
 #: models also the Hub's count of their children (derivatives as the Hub counts them, at no
 #: extra request), and the library, files (``siblings``) and ``config`` that a derivative's
-#: relation is inferred from when no tag or card names it (``infer_relation``).
+#: relation is inferred from when no tag or card names it (``infer_relation``), and the
+#: parameter count (``safetensors``, ``gguf``) and storage (``usedStorage``) of compute and size.
 EXPANDS: dict[str, tuple[str, ...]] = {
     "model": EXPAND,
     "dataset": ("author", "createdAt", "lastModified", "downloads", "likes", "cardData",

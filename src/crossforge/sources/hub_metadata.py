@@ -57,7 +57,8 @@ _QUANT_WORDS = re.compile(r"(^|[^a-z])(gguf|gptq|awq|exl2|bnb|bitsandbytes|4bit|
 _LINEAGE: dict[str, Relation] = {"children": "finetune", "adapters": "adapter",
                                  "quantized": "quantized", "merges": "merge"}
 _CAMEL = {"createdAt": "created_at", "lastModified": "last_modified", "cardData": "card_data",
-          "pipelineTag": "pipeline_tag", "libraryName": "library_name", "modelId": "id"}
+          "pipelineTag": "pipeline_tag", "libraryName": "library_name", "modelId": "id",
+          "usedStorage": "used_storage"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +79,8 @@ class ModelEntry:
     lineage: dict[str, tuple[str, ...]]
     card_text: str | None = None
     children_count: int | None = None
+    parameters: int | None = None
+    storage_bytes: int | None = None
 
 
 def read_entries(path: str | Path) -> Iterator[ModelEntry]:
@@ -154,7 +157,24 @@ def model_entry(row: dict[str, Any]) -> ModelEntry:
         lineage=lineage,
         card_text=row.get("card") if isinstance(row.get("card"), str) else None,
         children_count=children_count,
+        parameters=parameter_count(info.get("safetensors"), info.get("gguf")),
+        storage_bytes=_int(info.get("used_storage")),
     )
+
+
+def parameter_count(safetensors: Any, gguf: Any = None) -> int | None:
+    """A model's parameters from the Hub's ``safetensors`` metadata (its ``total``, else the
+    sum over data types of ``parameters``), else its ``gguf`` metadata's ``total``; ``None``
+    when the Hub gives neither (a pickle-only model has an unknown count, not 0)."""
+    if isinstance(safetensors, dict):
+        if safetensors.get("total") is not None:
+            return int(safetensors["total"])
+        by_type = safetensors.get("parameters")
+        if isinstance(by_type, dict) and by_type:
+            return sum(int(count) for count in by_type.values())
+    if isinstance(gguf, dict) and gguf.get("total") is not None:
+        return int(gguf["total"])
+    return None
 
 
 def _listed(value: Any) -> list[str]:
@@ -282,6 +302,7 @@ def repository(entry: ModelEntry) -> Repository:
         created_at=entry.created_at, last_modified=entry.last_modified,
         popularity=entry.likes, downloads=entry.downloads,
         license=str(license_) if license_ else None, children_count=entry.children_count,
+        parameters=entry.parameters, storage_bytes=entry.storage_bytes,
     )
 
 

@@ -270,9 +270,9 @@ class Store:
         and their ``provenance_id``."""
         names = [f.name for f in dataclasses.fields(kind)]
         columns = {name: [getattr(r, name) for r, _ in batch] for name in names}
-        for listed in ("co_authors", "sections"):
+        for listed in ("co_authors", "sections", "touched"):
             if listed in columns:
-                columns[listed] = [list(v) for v in columns[listed]]
+                columns[listed] = [None if v is None else list(v) for v in columns[listed]]
         columns["provenance_id"] = [p for _, p in batch]
         self._insert_columns(f"{verb} {TABLES[kind]} ({', '.join(columns)})", columns, tail)
 

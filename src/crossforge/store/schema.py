@@ -141,6 +141,13 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE frames ADD COLUMN stratum VARCHAR;
     """,
+    # What a commit touches (file classes; NULL when the source lists no paths) and a
+    # repository's size: a Hub model's parameter count and storage, GitHub's size.
+    """
+    ALTER TABLE commits ADD COLUMN touched VARCHAR[];
+    ALTER TABLE repositories ADD COLUMN parameters BIGINT;
+    ALTER TABLE repositories ADD COLUMN storage_bytes BIGINT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

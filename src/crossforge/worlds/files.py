@@ -118,6 +118,8 @@ def read_world(path: str | Path) -> Iterator[object]:
                         row[key] = datetime.fromisoformat(row[key])
                 if "co_authors" in row:
                     row["co_authors"] = tuple(row["co_authors"] or ())
+                if row.get("touched") is not None:
+                    row["touched"] = tuple(row["touched"])
                 yield cls(**row)
             except (ValueError, KeyError, TypeError) as exc:
                 raise ConfigError(f"{path}:{number}: not a world record ({exc})") from None

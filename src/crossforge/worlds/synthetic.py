@@ -104,6 +104,16 @@ BOT_PULL_TITLES = {"librarian-bot": "Librarian Bot: Add base_model information t
                    "SFconvertbot": "Adding `safetensors` variant of this model"}
 BOT_PULL_MERGE_SHARE = 0.2
 DELETED_USER = "ghost"
+#: What a commit touches (assumed proportions, no published share; drawn from the commit's
+#: sha, so the world's other draws are unchanged): the sets of file classes
+#: (``crossforge.file_classes``) and their shares, per platform. Hub commits mostly edit the
+#: card or upload weights with their configuration; GitHub commits mostly change code.
+TOUCHED_SHARES: dict[str, tuple[tuple[tuple[str, ...], float], ...]] = {
+    "huggingface": ((("documentation",), 0.45), (("weights", "configuration"), 0.25),
+                    (("weights",), 0.15), (("configuration",), 0.10), (("code",), 0.05)),
+    "github": ((("code",), 0.65), (("code", "documentation"), 0.15),
+               (("documentation",), 0.15), (("data",), 0.05)),
+}
 
 _WORDS = ["parser", "tokenizer", "cache", "config", "pipeline", "adapter", "export", "server"]
 
@@ -329,5 +339,16 @@ def _commit(platform: Platform, repo: str, login: str, when: datetime,
         author_email=email, authored_at=when, committer=login, committer_name=name,
         committer_email=email, committed_at=when, files_changed=files,
         lines_added=files * rng.randrange(1, 40), lines_deleted=files * rng.randrange(0, 20),
-        subject="synthetic commit",
+        subject="synthetic commit", touched=_touched(platform, sha),
     )
+
+
+def _touched(platform: Platform, sha: str) -> tuple[str, ...]:
+    """The file classes a synthetic commit touches, drawn from ``TOUCHED_SHARES`` by its sha."""
+    draw, cumulative = _draw(f"touched:{sha}"), 0.0
+    mix = TOUCHED_SHARES[platform]
+    for classes, share in mix:
+        cumulative += share
+        if draw < cumulative:
+            return classes
+    return mix[-1][0]
