@@ -168,3 +168,18 @@ def test_measure_reports_weighted_beside_unweighted(stratified_store: Path,
     assert row["mean_huggingface"] == pytest.approx(4.0)
     weights = result.repositories.set_index("repo")["design_weight"]
     assert weights["a/quiet-1"] == 45.0 and np.isnan(weights["x/tool"])
+
+
+def test_a_pooled_share_interval_does_not_depend_on_the_order_of_repositories() -> None:
+    """A pseudonymised snapshot returns repositories in another order: the interval must
+    reproduce."""
+    from crossforge.measures.statistics import ratio_estimate
+
+    rng = np.random.default_rng(5)
+    numerator = rng.poisson(3, 300).astype(float)
+    denominator = numerator + rng.poisson(4, 300)
+    shuffled = rng.permutation(300)
+    first = ratio_estimate(numerator, denominator, key="share", n_bootstrap=200)
+    again = ratio_estimate(numerator[shuffled], denominator[shuffled], key="share",
+                           n_bootstrap=200)
+    assert first == again and first["ci_low"] < first["value"] < first["ci_high"]

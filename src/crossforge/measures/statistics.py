@@ -176,6 +176,10 @@ def ratio_estimate(numerator: Sequence[float] | np.ndarray,
                                              "n": int(known.sum())}
     if not len(den) or den.sum() <= 0:
         return result
+    # Units in a canonical order (by their values), so the interval does not depend on the
+    # order the store returned them in, which pseudonymised names change.
+    order = np.lexsort((den, num))
+    num, den = num[order], den[order]
     rng = np.random.default_rng([seed, zlib.crc32(key.encode())])
     low, high = percentile_interval(
         _resampled_ratios(num, den, n_bootstrap, rng, max_bootstrap_n), confidence)

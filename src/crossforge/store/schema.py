@@ -189,7 +189,7 @@ SCHEMA: tuple[Table, ...] = (
           merged=True, snapshot="required"),
     Table("study_steps", ("step",)),
     Table("thread_labels", ("platform", "repo", "number"), snapshot="optional"),
-    Table("frames", ("frame", "platform", "repo"), merged=True),
+    Table("frames", ("frame", "platform", "repo"), merged=True, snapshot="optional"),
     Table("collection_tasks", ("platform", "repo", "task"), merged=True),
     Table("human_labels", ("platform", "repo", "number"), snapshot="optional"),
     Table("collection_truncations", ("platform", "repo", "resource"),

@@ -10,9 +10,10 @@ Organisation names and bot accounts are not personal and stay as they are. Free 
 
 Besides the collected records, a snapshot carries what a replication needs to reach the same
 figures: the classifier's thread labels, the human labels that correct type shares (coders'
-names pseudonymised), and the collection's own record of what it capped, what failed and what
-was renamed, so a reader can see the data's gaps. Snapshots written before these tables were
-added still import; the tables are then empty.
+names pseudonymised), the collection's own record of what it capped, what failed and what
+was renamed, so a reader can see the data's gaps, and the sampling frames (which repositories
+a study measures, and each one's stratum for its design weight). Snapshots written before
+these tables were added still import; the tables are then empty.
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ def _pseudonymising_selects() -> dict[str, str]:
         "dataset_links": f"SELECT * REPLACE ({r('repo')}, CASE WHEN contains(dataset, '/') "
                          "THEN repo_id(dataset) ELSE dataset END AS dataset) FROM dataset_links",
         "thread_labels": f"SELECT * REPLACE ({r('repo')}) FROM thread_labels",
+        "frames": f"SELECT * REPLACE ({r('repo')}) FROM frames",
         # coders are researchers, named in a comma-separated list
         "human_labels": f"SELECT * REPLACE ({r('repo')}, array_to_string(list_transform("
                         "list_filter(string_split(coders, ','), lambda c: c <> ''), "
