@@ -23,6 +23,10 @@ OwnerType = Literal["user", "organization"]
 Role = Literal["owner", "member", "external", "unknown"]
 ThreadKind = Literal["issue", "pull_request", "discussion"]
 ThreadState = Literal["open", "closed", "merged", "draft"]
+#: Where a thread was held: a repository's issue tracker (GitHub issues and pull requests, the
+#: Hub's per-repository community tab), a repository's discussion board (GitHub Discussions) or
+#: a platform's forum (Discourse, e.g. the Hugging Face forum).
+Channel = Literal["issue_tracker", "discussion_board", "forum"]
 Relation = Literal["fork", "finetune", "adapter", "quantized", "merge"]
 
 PLATFORMS: tuple[str, ...] = get_args(Platform)
@@ -175,6 +179,7 @@ class Thread:
     created_at: datetime | None = None
     closed_at: datetime | None = None
     merged_at: datetime | None = None
+    channel: Channel = "issue_tracker"
 
 
 @dataclass(frozen=True, slots=True)

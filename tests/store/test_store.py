@@ -138,3 +138,15 @@ def test_small_and_full_batches_store_the_same_rows(tmp_path, monkeypatch):
     assert rows[1][11] == ["bob", "cy"] and rows[0][11] == [] and rows[0][3] is None
     assert rows[5][13] is None and rows[0][6] is None
     assert {d[4] for d in derivations} == {"tag"}  # the tag outranks the card's report
+
+
+def test_threads_keep_the_channel_they_were_held_in(tmp_path):
+    from crossforge.records import Thread
+
+    issue = Thread("github", "acme/w", 1, "issue", "Crash", None, "ann")
+    discussion = Thread("github", "acme/w", 2, "discussion", "How to?", None, "bob",
+                        channel="discussion_board")
+    with Store(tmp_path / "s.duckdb") as store:
+        store.write(PROV, [Repository("github", "acme/w", "code", "acme"), issue, discussion])
+        rows = store.query("SELECT number, channel FROM threads ORDER BY number").fetchall()
+    assert rows == [(1, "issue_tracker"), (2, "discussion_board")]

@@ -148,6 +148,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE repositories ADD COLUMN parameters BIGINT;
     ALTER TABLE repositories ADD COLUMN storage_bytes BIGINT;
     """,
+    # Where each thread was held (``records.Channel``); every thread stored before channels
+    # existed came from a repository's issue tracker.
+    """
+    ALTER TABLE threads ADD COLUMN channel VARCHAR NOT NULL DEFAULT 'issue_tracker';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
