@@ -299,7 +299,7 @@ def label(repo: str, name: str) -> dict[str, Any]:
     number = stable_int(f"{repo}:label:{name}") % 10**10
     color, description = DEFAULT_LABELS.get(name, (f"{stable_int(name) % 0xFFFFFF:06x}", None))
     return {"id": number, "node_id": node_id("Label", number),
-            "url": f"{API}/repos/{repo}/labels/{quote(name, safe='')}", "name": name,
+            "url": f"{API}/repos/{repo}/labels/{quote(name, safe='/:')}", "name": name,
             "color": color, "default": name in DEFAULT_LABELS, "description": description}
 
 
