@@ -208,10 +208,10 @@ def test_issues_carry_labels_assignees_and_milestones_in_both_apis(served: Emula
                label["url"] for i in listed for label in i["labels"])
     assert all(i["assignee"] == (i["assignees"] or [None])[0] for i in listed)
     assert any(i["assignees"] for i in listed) and any(i["milestone"] for i in listed)
-    query = ("{ repository(owner: %s, name: %s) { issues(first: 100) { nodes { number "
-             "labels(first: 20) { nodes { name } } assignees(first: 5) { nodes { login } } "
-             "milestone { number title state } } } } }") % tuple(
-        json.dumps(part) for part in repo.split("/"))
+    owner, name = (json.dumps(part) for part in repo.split("/"))
+    query = (f"{{ repository(owner: {owner}, name: {name}) {{ issues(first: 100) {{ nodes {{ "
+             "number labels(first: 20) { nodes { name } } assignees(first: 5) { nodes { login "
+             "} } milestone { number title state } } } } }")
     nodes = httpx.post(f"{served.url}/graphql", json={"query": query}).json()[
         "data"]["repository"]["issues"]["nodes"]
     rest = {i["number"]: i for i in listing[repo] if "pull_request" not in i}
