@@ -56,10 +56,12 @@ def collect(url: str, tmp: Path, frame: list[tuple[str, str]] = FRAME, *,
             timeout: float = 30.0, token: str = "reliability-test", caps: Caps | None = None,
             on_progress: Callable[[CollectionProgress], None] | None = None,
             summaries: list[CollectionSummary] | None = None,
-            slept: bool = False) -> tuple[Path, list[float]]:
+            slept: bool = False, secondary_points: dict[str, int] | None = None,
+            secondary_window: float = 60.0) -> tuple[Path, list[float]]:
     """Collect ``frame`` from ``url`` into ``tmp``; the waits are recorded, and slept only
     when ``slept`` (an emulator whose rate-limit windows pass in real time); the run's
-    summary is appended to ``summaries`` when given."""
+    summary is appended to ``summaries`` when given; ``secondary_points`` paces GitHub's
+    secondary limits per ``secondary_window`` seconds."""
     raw, waits = RawStore(tmp / "raw"), []
 
     def wait(seconds: float) -> None:
@@ -69,7 +71,8 @@ def collect(url: str, tmp: Path, frame: list[tuple[str, str]] = FRAME, *,
 
     breaker = Breaker(sleep=wait)
     clients = [ApiClient(url, platform, raw, tokens=[token], timeout=timeout,
-                         sleep=wait, breaker=breaker)
+                         sleep=wait, breaker=breaker, secondary_window=secondary_window,
+                         secondary_points=secondary_points if platform == "github" else None)
                for platform in ("github", "huggingface")]
     try:
         with Store(tmp / "db.duckdb") as store:
