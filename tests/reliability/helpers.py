@@ -89,10 +89,13 @@ def collect(url: str, tmp: Path, frame: list[tuple[str, str]] = FRAME, *,
 
 
 def contents(db: Path) -> dict[str, list[tuple]]:
-    """Every row of every record table, sorted, without provenance ids."""
+    """Every row of every record table, sorted, without provenance ids; list values (what a
+    commit or pull request touches) as tuples, so rows can be put in sets."""
     with Store(db, read_only=True) as store:
-        return {table: store.query(f"SELECT * EXCLUDE (provenance_id) FROM {table} "
-                                   "ORDER BY ALL").fetchall() for table in TABLES}
+        return {table: [tuple(tuple(v) if isinstance(v, list) else v for v in row)
+                        for row in store.query(f"SELECT * EXCLUDE (provenance_id) FROM "
+                                               f"{table} ORDER BY ALL").fetchall()]
+                for table in TABLES}
 
 
 def duplicates(db: Path) -> int:

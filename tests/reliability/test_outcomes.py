@@ -186,3 +186,22 @@ def test_a_card_cut_short_is_failed_never_stored(tmp_path: Path, clean: Path,
     assert collection_exit_code(summaries[1], strict=True) == 0
     assert card_rows(db) == card_rows(clean)
     assert contents(db) == contents(clean)
+
+
+@pytest.mark.parametrize("wrong", ["/api", "/?page=1"])
+def test_a_wrong_github_url_stops_the_run_and_marks_nothing_missing(
+        tmp_path: Path, clean: Path, wrong: str) -> None:
+    """GitHub's GraphQL endpoint under a wrong base URL answers 404 as a whole (not one
+    repository's ``NOT_FOUND``): the frame is not failed nor missing; the run stops in one
+    line naming the URL, and a run with the right URL collects everything."""
+    with Emulator.from_records(CARDS) as emulator:
+        bad = emulator.url + wrong
+        code, output = cli_collect(tmp_path, bad, emulator.url)
+        assert code == 2, output
+        assert len(error_lines(output)) == 1 and "Traceback" not in output
+        assert f"none of the frame's repositories was found at {bad.rstrip('/')}" in output
+        assert "nothing was recorded as missing" in output
+        assert task_states(tmp_path / "db.duckdb", "github") == {}
+        code, output = cli_collect(tmp_path, emulator.url, emulator.url)
+    assert code == 0, output
+    assert contents(tmp_path / "db.duckdb") == contents(clean)

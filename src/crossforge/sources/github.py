@@ -180,6 +180,14 @@ def not_found(response: RawResponse) -> set[str]:
             if error.get("type") == "NOT_FOUND" and (error.get("path") or [None])[0] in aliases}
 
 
+def not_graphql(response: RawResponse) -> bool:
+    """Whether a stored batch answer says no GraphQL endpoint is at the URL asked: a client
+    error other than the credentials' or a rate limit's (404 for a path prefix, 422 for
+    a query GitHub's root refuses), where GraphQL answers 200 even for a missing
+    repository. Unless the platform was found, the base URL is wrong."""
+    return 400 <= response.status < 500 and response.status not in (401, 403, 429)
+
+
 def renames(response: RawResponse) -> dict[str, str]:
     """Repositories a stored batch answer names otherwise than they were asked for (GraphQL
     resolves a renamed or transferred repository's old name): asked name to current name."""
