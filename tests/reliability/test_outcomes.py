@@ -205,3 +205,26 @@ def test_a_wrong_github_url_stops_the_run_and_marks_nothing_missing(
         code, output = cli_collect(tmp_path, emulator.url, emulator.url)
     assert code == 0, output
     assert contents(tmp_path / "db.duckdb") == contents(clean)
+
+
+@pytest.mark.parametrize(("kind", "path", "status", "token", "expected"), [
+    ("hub.model", "/api/models/a/b", 404, True, "missing"),
+    ("hub.model", "/api/models/a/b", 410, False, "missing"),
+    ("github.commits", "/repos/a/b/commits", 451, True, "missing"),
+    ("hub.model", "/api/models/a/b", 401, False, "missing"),     # deleted or private
+    ("hub.model", "/api/models/a/b", 401, True, "inaccessible"),  # private to this token
+    ("hub.card", "/a/b/resolve/main/README.md", 403, True, "inaccessible"),  # gated
+    ("hub.card", "/a/b/resolve/main/README.md", 401, False, "missing"),
+    ("github.issues", "/repos/a/b/issues", 403, True, "inaccessible"),
+    ("hub.model", "/api/models/a/b", 403, False, None),           # failed, retried
+    ("hub.members", "/api/organizations/a/members", 401, False, None),  # no repository
+    ("hub.model", "/api/models/a/b", 502, True, None),
+])
+def test_how_an_answer_without_data_ends_its_task(kind: str, path: str, status: int,
+                                                  token: bool, expected: str | None) -> None:
+    """The rule of docs/collection.md § How a task ends, answer by answer."""
+    from crossforge.collection.answers import ending
+    from crossforge.sources.raw import RawResponse
+
+    answer = RawResponse(kind, {"repo": "a/b"}, "GET", f"https://host{path}", status, {}, "{}")
+    assert ending(answer, token) == expected
