@@ -48,8 +48,8 @@ def _paged_world() -> list[object]:
 WORLD = _paged_world()
 FRAME = sorted((r.platform, r.repo) for r in WORLD if isinstance(r, Repository))
 SRC = Path(__file__).resolve().parents[2] / "src"
-TABLES = ("accounts", "comments", "commits", "derivations", "memberships", "repositories",
-          "threads")
+TABLES = ("accounts", "comments", "commits", "derivations", "memberships", "project_labels",
+          "repositories", "threads")
 
 
 def collect(url: str, tmp: Path, frame: list[tuple[str, str]] = FRAME, *,
@@ -101,7 +101,8 @@ def contents(db: Path) -> dict[str, list[tuple]]:
 def duplicates(db: Path) -> int:
     """Rows stored more than once under their natural key (0 in a sound store)."""
     keys = {"commits": "platform, repo, sha", "threads": "platform, repo, number",
-            "repositories": "platform, repo", "accounts": "platform, login"}
+            "repositories": "platform, repo", "accounts": "platform, login",
+            "project_labels": "platform, repo, number, label"}
     with Store(db, read_only=True) as store:
         return sum(store.query(f"SELECT count(*) - count(DISTINCT ({key})) FROM {table}"
                                ).fetchone()[0] for table, key in keys.items())
