@@ -16,8 +16,12 @@ Against the API emulator serving a small SYNTHETIC world (``tests/reliability/he
   repeats its predecessor, a Hub discussion listing that loops;
 - the real APIs' behaviours: a page that repeats under GitHub's ``/repositories/{id}`` page
   URLs, a Hub collection without a token over deleted, private and gated models, a Hub
-  collection paced by its ``RateLimit`` headers (no 429);
-- ``python -m crossforge collect`` killed with SIGKILL at seeded random moments, resumed;
+  collection paced by its ``RateLimit`` headers (no 429), GitHub's secondary limit on points
+  per minute met (its 403's ``Retry-After`` waited out) and paced by the client (no 403),
+  a wrong GitHub base URL (stopped in one line, nothing recorded, then whole);
+- ``python -m crossforge collect`` killed with SIGKILL at seeded random moments, resumed
+  (every record table compared, the projects' labels and what pull requests touch
+  included);
 - fake tokens (accepted, rotated, rejected): occurrences in files and output;
 - how a task ends (a world with model cards, against its own clean run): discussion details
   that keep failing, a wrong Hub base URL, model cards cut short (``truncate``: short of
@@ -384,6 +388,33 @@ def real_api(folder: Path, clean: dict[str, list[tuple]]) -> list[dict[str, obje
     results.append({"case": "hub paced from its RateLimit headers", "refused_429": refused,
                     "paced_seconds": round(sum(waits), 1), **compare(contents(db), clean),
                     "duplicates": duplicates(db)})
+    limits = {"rest": 3, "graphql": 1}  # GitHub's 900 and 2,000 a minute, scaled to a second
+    for paced in (False, True):
+        target = folder / f"secondary-points-{'paced' if paced else 'met'}"
+        target.mkdir(parents=True)
+        with Emulator.from_records(WORLD, secondary_points=limits,
+                                   secondary_window=1.0) as emulator:
+            db, waits = collect(emulator.url, target, slept=True, secondary_window=1.0,
+                                secondary_points=limits if paced else None)
+            refused = emulator.secondary_refused
+        results.append({"case": "github secondary limit on points per minute "
+                        + ("paced by the client" if paced else "met and waited out"),
+                        "refused_403": refused, "waits": len(waits),
+                        "waited_seconds": round(sum(waits), 1),
+                        **compare(contents(db), clean), "duplicates": duplicates(db)})
+    target = folder / "wrong-github-url"
+    with Emulator.from_records(CARDS) as emulator:
+        code, output = cli_collect(target, emulator.url + "/api", emulator.url)
+        states = task_states(target / "db.duckdb", "github")
+        stopped = code == 2 and "none of the frame's repositories was found" in output
+        again, _ = cli_collect(target, emulator.url, emulator.url)
+        (target / "clean").mkdir()
+        baseline, _ = collect(emulator.url, target / "clean")
+    results.append({"case": "wrong github base url (path prefix)", "exit_code": code,
+                    "stopped_in_one_line": stopped,
+                    "github_tasks_recorded_then": len(states), "rerun_exit_code": again,
+                    **compare(contents(target / "db.duckdb"), contents(baseline)),
+                    "duplicates": duplicates(target / "db.duckdb")})
     for result in results:
         print(f"real API case {result['case']}: lost {result['lost']}, extra "
               f"{result['extra']}, duplicates {result['duplicates']}, "

@@ -35,7 +35,7 @@ from crossforge.records import Provenance, Repository, check_platform, check_rep
 from crossforge.sources import hub_metadata
 from crossforge.sources.github import GitHubSource
 from crossforge.sources.github_app import AppCredentials, InstallationAuth
-from crossforge.sources.http import ApiClient
+from crossforge.sources.http import GITHUB_SECONDARY_POINTS, ApiClient
 from crossforge.sources.hub import HubSource
 from crossforge.sources.raw import RawStore
 from crossforge.spreadsheet import write_csv
@@ -655,8 +655,12 @@ def _clients(raw: str | Path, *, github_url: str | None, hub_url: str | None,
     github_tokens = os.environ.get(github_token_env or "GITHUB_TOKEN", "").split(",")
     hub_tokens = [os.environ.get(hf_token_env or "HF_TOKEN", "")]
     app = InstallationAuth(credentials, github_url or GITHUB_API) if credentials else None
+    # GitHub's documented secondary limits are paced on GitHub itself; another host (an
+    # emulator, GitHub Enterprise Server) sets its own, met as its 403 or 429 says
     gh = ApiClient(github_url or GITHUB_API, "github", store,
-                   tokens=() if app else github_tokens, conditional=conditional, app=app)
+                   tokens=() if app else github_tokens, conditional=conditional, app=app,
+                   secondary_points=GITHUB_SECONDARY_POINTS
+                   if (github_url or GITHUB_API).rstrip("/") == GITHUB_API else None)
     hb = ApiClient(hub_url or HUB_URL, "huggingface", store, tokens=hub_tokens,
                    conditional=conditional)
     try:

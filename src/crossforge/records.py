@@ -165,6 +165,10 @@ class Thread:
 
     Attributes:
         author_role: the author's relation to the repository's owner, see ``Role``.
+        touched: the classes of the files a pull request changes
+            (``crossforge.file_classes``), once each; ``None`` when the route gave no paths
+            (issues, discussions, GitHub's REST listing, a pull request beyond GraphQL's
+            first page of files): unknown, never empty.
     """
 
     platform: Platform
@@ -180,6 +184,19 @@ class Thread:
     closed_at: datetime | None = None
     merged_at: datetime | None = None
     channel: Channel = "issue_tracker"
+    touched: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectLabel:
+    """A label a project put on one of its threads (GitHub's issue and pull-request labels):
+    the project's own thread types, kept beside the classifier's (``thread_labels``). The
+    Hub's discussions have no labels, so a Hub thread has none: unknown, not unlabelled."""
+
+    platform: Platform
+    repo: str
+    number: int
+    label: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ import gzip
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from crossforge.cli import app, budget_text
 from crossforge.collection.collector import CollectionProgress, Collector
 from crossforge.emulator import Emulator
 from crossforge.errors import CollectError
-from crossforge.records import Repository
+from crossforge.records import ProjectLabel, Repository, Thread
 from crossforge.sources import github
 from crossforge.sources.github import GitHubSource
 from crossforge.sources.http import ApiClient
@@ -56,6 +57,7 @@ CARRIED = {
                 "date_trunc('second', created_at), body",
     "derivations": "platform, child, parent, relation, relation_source",
     "memberships": "platform, organization, login",
+    "project_labels": "platform, repo, number, label",
 }
 
 
@@ -385,10 +387,13 @@ def test_graphql_cost_is_githubs_documented_score(published: object) -> None:
     assert query_cost(documented, schema=published) == (51, [])
     assert query_cost("{ viewer { login } }", schema=published) == (1, [])  # the minimum
     repos = [f"owner{i}/repo{i}" for i in range(github.GRAPHQL_BATCH)]
-    per_repository = (3 + 1 + github.HISTORY_PAGE + 2 * github.THREAD_PAGE)
+    # the repository's four connections, each commit's parents, and per thread its comments
+    # and labels, and per pull request its files (docs/collection.md)
+    per_repository = (4 + github.HISTORY_PAGE + 2 * github.THREAD_PAGE * 2
+                      + github.THREAD_PAGE)
     cost, named = query_cost(github.repositories_query(repos))
     assert named == repos
-    assert cost == round(github.GRAPHQL_BATCH * per_repository / 100) == 22
+    assert cost == round(github.GRAPHQL_BATCH * per_repository / 100) == 37
 
 
 def test_graphql_points_are_charged_to_their_own_budget(emulator: Emulator) -> None:
@@ -576,3 +581,45 @@ def test_hub_models_come_with_parameters_and_storage_at_no_extra_request(
     count, parameters, storage, least_parameters, least_storage = models[0]
     assert count > 0 and parameters == storage == count
     assert least_parameters > 0 and least_storage > 0
+
+
+def test_pull_requests_keep_the_file_classes_they_touch_where_the_route_names_paths(
+        tmp_path: Path) -> None:
+    """Hub pull requests from their details' diff, GitHub's from the batched query's
+    ``files``; a GitHub repository whose threads overflow to REST keeps them unknown, as
+    do issues and discussions; labels come back by either GitHub route."""
+    when = datetime(2024, 5, 1, tzinfo=UTC)
+    mixes = [("documentation",), ("weights", "configuration"), ("documentation", "code"), ()]
+    world: list[object] = [
+        Repository("github", "small/app", "code", "small", "user", when, popularity=1,
+                   forks=0),
+        Repository("github", "busy/app", "code", "busy", "user", when, popularity=1, forks=0),
+        Repository("huggingface", "small/model", "model", "small", "user", when)]
+    for repo, count in (("small/app", 4), ("busy/app", github.THREAD_PAGE + 2),
+                        ("small/model", 4)):
+        platform = "huggingface" if repo.endswith("model") else "github"
+        for number in range(1, count + 1):
+            world.append(Thread(platform, repo, number, "pull_request", f"PR {number}", "b",
+                                "someone", state="open", created_at=when,
+                                touched=mixes[number % len(mixes)]))
+            if platform == "github" and number % 2:
+                world.append(ProjectLabel("github", repo, number, "good first issue"))
+        world.append(Thread(platform, repo, count + 1, "issue" if platform == "github"
+                            else "discussion", "a question", "b", "someone", state="open",
+                            created_at=when))
+    frame = [("github", "busy/app"), ("github", "small/app"), ("huggingface", "small/model")]
+    with Emulator.from_records(world) as running, Store(tmp_path / "db.duckdb") as store:
+        raw = RawStore(tmp_path / "raw")
+        Collector(store, github_source=GitHubSource(ApiClient(running.url, "github", raw)),
+                  hub_source=HubSource(ApiClient(running.url, "huggingface", raw))
+                  ).collect(frame)
+        raw.close()
+        touched = dict(store.query("SELECT repo || '#' || number, touched FROM threads"
+                                   ).fetchall())
+        labels = store.query("SELECT repo, number FROM project_labels ORDER BY ALL").fetchall()
+    for item in (r for r in world if isinstance(r, Thread)):
+        got = touched[f"{item.repo}#{item.number}"]
+        expected = None if item.kind != "pull_request" or item.repo == "busy/app" \
+            else item.touched
+        assert (None if got is None else tuple(got)) == expected, (item.repo, item.number)
+    assert labels == sorted((r.repo, r.number) for r in world if isinstance(r, ProjectLabel))

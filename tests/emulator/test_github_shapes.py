@@ -12,13 +12,14 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 import pytest
 
 from crossforge.emulator import Emulator
 from crossforge.emulator.answer import Answer
-from crossforge.records import Commit, Thread
+from crossforge.records import Commit, ProjectLabel, Thread
 from crossforge.sources.github import GitHubSource
 from crossforge.sources.http import ApiClient, Breaker
 from crossforge.sources.raw import RawStore
@@ -185,3 +186,39 @@ def test_answers_carry_request_ids_and_objects_their_last_modified(served: Emula
     org = httpx.get(f"{served.url}/orgs/{organization}").json()
     assert org["type"] == "Organization" and org["public_repos"] >= 0
     assert {"created_at", "description", "public_repos", "followers"} <= set(org)
+
+
+def test_issues_carry_labels_assignees_and_milestones_in_both_apis(served: Emulator) -> None:
+    """REST in GitHub's shape (label objects, ``assignee`` the first of ``assignees``, a
+    milestone), GraphQL the same through the fields of GitHub's schema."""
+    labelled: dict[tuple[str, int], list[str]] = {}
+    for record in (r for r in WORLD if isinstance(r, ProjectLabel)):
+        labelled.setdefault((record.repo, record.number), []).append(record.label)
+    repos = sorted({r.repo for r in WORLD if isinstance(r, Thread) and r.platform == "github"})
+    listing = {repo: httpx.get(f"{served.url}/repos/{repo}/issues",
+                               params={"state": "all", "per_page": 100},
+                               follow_redirects=True).json()
+               for repo in repos}
+    names = {(repo, i["number"]): [label["name"] for label in i["labels"]]
+             for repo, items in listing.items() for i in items}
+    assert {key: value for key, value in names.items() if value} == labelled != {}
+    repo = max(repos, key=lambda r: sum(key[0] == r for key in labelled))
+    listed = [i for items in listing.values() for i in items]
+    assert all(unquote(label["url"]).endswith("/labels/" + label["name"]) and " " not in
+               label["url"] for i in listed for label in i["labels"])
+    assert all(i["assignee"] == (i["assignees"] or [None])[0] for i in listed)
+    assert any(i["assignees"] for i in listed) and any(i["milestone"] for i in listed)
+    owner, name = (json.dumps(part) for part in repo.split("/"))
+    query = (f"{{ repository(owner: {owner}, name: {name}) {{ issues(first: 100) {{ nodes {{ "
+             "number labels(first: 20) { nodes { name } } assignees(first: 5) { nodes { login "
+             "} } milestone { number title state } } } } }")
+    nodes = httpx.post(f"{served.url}/graphql", json={"query": query}).json()[
+        "data"]["repository"]["issues"]["nodes"]
+    rest = {i["number"]: i for i in listing[repo] if "pull_request" not in i}
+    for node in nodes:
+        item = rest[node["number"]]
+        assert [n["name"] for n in node["labels"]["nodes"]] == [
+            label["name"] for label in item["labels"]]
+        assert [n["login"] for n in node["assignees"]["nodes"]] == [
+            a["login"] for a in item["assignees"]]
+        assert (node["milestone"] or {}).get("title") == (item["milestone"] or {}).get("title")

@@ -23,6 +23,12 @@ BIG = "big-org/big-model"
 CHILD = "someone/big-model-lora"
 
 
+#: What the pull requests touch, in turn: the card, weights with their configuration, and
+#: nothing the world knows of (no diff).
+TOUCHED: tuple[tuple[str, ...] | None, ...] = (("documentation",), ("weights", "configuration"),
+                                               None)
+
+
 def world() -> list[object]:
     """A model with more commits, discussions and organisation members than one page holds
     (50), a derivative with a relation, a deleted discussion author, and a few small models."""
@@ -48,7 +54,8 @@ def world() -> list[object]:
             "huggingface", BIG, number, kind, f"thread {number}", "text",
             None if number == 7 else f"member{number:02}", state=state, created_at=when,
             closed_at=when + timedelta(days=1) if state == "closed" else None,
-            merged_at=when + timedelta(days=1) if state == "merged" else None))
+            merged_at=when + timedelta(days=1) if state == "merged" else None,
+            touched=TOUCHED[number % len(TOUCHED)] if kind == "pull_request" else None))
         records.append(Comment("huggingface", BIG, number, f"c{number}", "member01",
                                when + timedelta(hours=2), "a reply"))
     return records
@@ -131,7 +138,19 @@ def test_discussions_carry_the_hubs_four_event_types_and_pull_requests_a_diff(
     assert len(commits) == len(pulls) and all(len(e.oid) == 40 and e.summary for e in commits)
     renamed = [e for d in pulls for e in d.events if e.type == "title-change"]
     assert all(e.new_title and e.old_title != e.new_title for e in renamed)
-    assert all(d.diff and d.diff.startswith("diff --git") for d in pulls)
+    assert all(d.diff.startswith("diff --git") for d in pulls if d.diff is not None)
+
+
+def test_a_pull_requests_diff_names_the_files_it_touches(client: object) -> None:
+    """``get_discussion_details`` asks ``diff=1``; the diff's paths classify back to what
+    the world says the pull request touches, and one the world says nothing of has none."""
+    from crossforge.sources.hub import diff_classes
+
+    pulls = [client.get_discussion_details(BIG, d.num)
+             for d in client.get_repo_discussions(BIG, discussion_type="pull_request")]
+    assert {diff_classes(d.diff) for d in pulls} == set(TOUCHED)
+    for details in pulls:
+        assert diff_classes(details.diff) == TOUCHED[details.num % len(TOUCHED)]
 
 
 def test_list_organization_members_follows_pages(client: object) -> None:

@@ -48,18 +48,20 @@ def _paged_world() -> list[object]:
 WORLD = _paged_world()
 FRAME = sorted((r.platform, r.repo) for r in WORLD if isinstance(r, Repository))
 SRC = Path(__file__).resolve().parents[2] / "src"
-TABLES = ("accounts", "comments", "commits", "derivations", "memberships", "repositories",
-          "threads")
+TABLES = ("accounts", "comments", "commits", "derivations", "memberships", "project_labels",
+          "repositories", "threads")
 
 
 def collect(url: str, tmp: Path, frame: list[tuple[str, str]] = FRAME, *,
             timeout: float = 30.0, token: str = "reliability-test", caps: Caps | None = None,
             on_progress: Callable[[CollectionProgress], None] | None = None,
             summaries: list[CollectionSummary] | None = None,
-            slept: bool = False) -> tuple[Path, list[float]]:
+            slept: bool = False, secondary_points: dict[str, int] | None = None,
+            secondary_window: float = 60.0) -> tuple[Path, list[float]]:
     """Collect ``frame`` from ``url`` into ``tmp``; the waits are recorded, and slept only
     when ``slept`` (an emulator whose rate-limit windows pass in real time); the run's
-    summary is appended to ``summaries`` when given."""
+    summary is appended to ``summaries`` when given; ``secondary_points`` paces GitHub's
+    secondary limits per ``secondary_window`` seconds."""
     raw, waits = RawStore(tmp / "raw"), []
 
     def wait(seconds: float) -> None:
@@ -69,7 +71,8 @@ def collect(url: str, tmp: Path, frame: list[tuple[str, str]] = FRAME, *,
 
     breaker = Breaker(sleep=wait)
     clients = [ApiClient(url, platform, raw, tokens=[token], timeout=timeout,
-                         sleep=wait, breaker=breaker)
+                         sleep=wait, breaker=breaker, secondary_window=secondary_window,
+                         secondary_points=secondary_points if platform == "github" else None)
                for platform in ("github", "huggingface")]
     try:
         with Store(tmp / "db.duckdb") as store:
@@ -86,16 +89,20 @@ def collect(url: str, tmp: Path, frame: list[tuple[str, str]] = FRAME, *,
 
 
 def contents(db: Path) -> dict[str, list[tuple]]:
-    """Every row of every record table, sorted, without provenance ids."""
+    """Every row of every record table, sorted, without provenance ids; list values (what a
+    commit or pull request touches) as tuples, so rows can be put in sets."""
     with Store(db, read_only=True) as store:
-        return {table: store.query(f"SELECT * EXCLUDE (provenance_id) FROM {table} "
-                                   "ORDER BY ALL").fetchall() for table in TABLES}
+        return {table: [tuple(tuple(v) if isinstance(v, list) else v for v in row)
+                        for row in store.query(f"SELECT * EXCLUDE (provenance_id) FROM "
+                                               f"{table} ORDER BY ALL").fetchall()]
+                for table in TABLES}
 
 
 def duplicates(db: Path) -> int:
     """Rows stored more than once under their natural key (0 in a sound store)."""
     keys = {"commits": "platform, repo, sha", "threads": "platform, repo, number",
-            "repositories": "platform, repo", "accounts": "platform, login"}
+            "repositories": "platform, repo", "accounts": "platform, login",
+            "project_labels": "platform, repo, number, label"}
     with Store(db, read_only=True) as store:
         return sum(store.query(f"SELECT count(*) - count(DISTINCT ({key})) FROM {table}"
                                ).fetchone()[0] for table, key in keys.items())

@@ -6,6 +6,7 @@ repositories it hits as failed, with GitHub's message, and a re-run completes th
 from __future__ import annotations
 
 import json
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -129,3 +130,76 @@ def test_a_graphql_secondary_limit_is_waited_out_as_github_documents(
     assert not summaries[0].failed.get("github")
     assert (7.0 if ":7@" in rule else 60.0) in waits
     assert contents(db) == clean
+
+
+def test_the_points_per_minute_secondary_limit_answers_as_github_documents() -> None:
+    """A query or GET is a point, a mutation five; beyond the endpoint's points in the
+    window: 403, GitHub's secondary-limit message and ``Retry-After``; per token."""
+    with Emulator.from_records(WORLD, secondary_points={"graphql": 2, "rest": 3}) as emulator:
+        def ask(query: str, token: str = "a") -> httpx.Response:
+            return httpx.post(f"{emulator.url}/graphql", json={"query": query},
+                              headers={"Authorization": f"Bearer {token}"})
+
+        assert [ask("{ rateLimit { cost } }").status_code for _ in range(2)] == [200, 200]
+        refused = ask("{ rateLimit { cost } }")
+        assert refused.status_code == 403 and 1 <= int(refused.headers["retry-after"]) <= 60
+        assert "secondary rate limit" in refused.json()["message"]
+        assert ask("mutation { x }", token="b").status_code == 403  # five points at once
+        assert ask("{ rateLimit { cost } }", token="b").status_code == 200
+        repo = GITHUB[0]
+        rest = [httpx.get(f"{emulator.url}/repos/{repo}", headers={
+            "Authorization": "Bearer a"}).status_code for _ in range(4)]
+        assert rest == [200, 200, 200, 403] and emulator.secondary_refused == 3
+
+
+def test_a_secondary_limit_on_points_is_waited_out_or_paced_and_loses_nothing(
+        clean: dict[str, list[tuple]], tmp_path: Path) -> None:
+    """Met: its 403's ``Retry-After`` is waited out. Paced (the client counts the points
+    GitHub documents): never met, the waits announced. Either way nothing is lost."""
+    limits = {"rest": 3, "graphql": 1}
+    for paced in (False, True):
+        with Emulator.from_records(WORLD, secondary_points=limits,
+                                   secondary_window=1.0) as emulator:
+            db, waits = collect(emulator.url, tmp_path / str(paced), slept=True,
+                                secondary_points=limits if paced else None,
+                                secondary_window=1.0)
+            refused = emulator.secondary_refused
+        assert contents(db) == clean
+        assert (refused == 0) == paced and waits and all(w <= 1.0 for w in waits)
+
+
+def test_the_client_paces_graphql_points_by_the_documented_limit(tmp_path: Path) -> None:
+    """2,000 GraphQL points a minute (one a query): the 2,001st query in a minute waits,
+    announced, until the first leaves the window; none is sent early."""
+    from crossforge.sources.http import GITHUB_SECONDARY_POINTS, ApiClient, Breaker
+    from crossforge.sources.raw import RawStore
+
+    clock, announced = [0.0], []
+
+    def sleep(seconds: float) -> None:
+        clock[0] += seconds
+
+    breaker = Breaker(sleep=sleep, clock=lambda: clock[0])
+    with Emulator.from_records(WORLD) as emulator:
+        client = ApiClient(emulator.url, "github", RawStore(tmp_path / "raw"), sleep=sleep,
+                           breaker=breaker, secondary_points=GITHUB_SECONDARY_POINTS,
+                           on_wait=lambda platform, seconds: announced.append(seconds))
+        client._secondary["graphql"] = deque(
+            [i * 0.01, 1.0] for i in range(GITHUB_SECONDARY_POINTS["graphql"]))
+        clock[0] = 30.0
+        client.post("/graphql", {"query": "{ rateLimit { cost } }"}, kind="github.listing",
+                    context={})
+        client.close()
+    assert announced == [pytest.approx(30.0)] and clock[0] == pytest.approx(60.0)
+
+
+def test_only_githubs_own_api_is_paced_by_githubs_documented_points(tmp_path: Path) -> None:
+    from crossforge import api
+    from crossforge.sources.http import GITHUB_SECONDARY_POINTS
+
+    for url, expected in ((None, GITHUB_SECONDARY_POINTS), ("https://api.github.com/",
+                                                            GITHUB_SECONDARY_POINTS),
+                          ("http://127.0.0.1:9", None)):
+        with api._clients(tmp_path / "raw", github_url=url, hub_url=None,
+                          github_token_env=None, hf_token_env=None) as (github, hub):
+            assert (github.secondary_points, hub.secondary_points) == (expected, None)

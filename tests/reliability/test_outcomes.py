@@ -186,3 +186,45 @@ def test_a_card_cut_short_is_failed_never_stored(tmp_path: Path, clean: Path,
     assert collection_exit_code(summaries[1], strict=True) == 0
     assert card_rows(db) == card_rows(clean)
     assert contents(db) == contents(clean)
+
+
+@pytest.mark.parametrize("wrong", ["/api", "/?page=1"])
+def test_a_wrong_github_url_stops_the_run_and_marks_nothing_missing(
+        tmp_path: Path, clean: Path, wrong: str) -> None:
+    """GitHub's GraphQL endpoint under a wrong base URL answers 404 as a whole (not one
+    repository's ``NOT_FOUND``): the frame is not failed nor missing; the run stops in one
+    line naming the URL, and a run with the right URL collects everything."""
+    with Emulator.from_records(CARDS) as emulator:
+        bad = emulator.url + wrong
+        code, output = cli_collect(tmp_path, bad, emulator.url)
+        assert code == 2, output
+        assert len(error_lines(output)) == 1 and "Traceback" not in output
+        assert f"none of the frame's repositories was found at {bad.rstrip('/')}" in output
+        assert "nothing was recorded as missing" in output
+        assert task_states(tmp_path / "db.duckdb", "github") == {}
+        code, output = cli_collect(tmp_path, emulator.url, emulator.url)
+    assert code == 0, output
+    assert contents(tmp_path / "db.duckdb") == contents(clean)
+
+
+@pytest.mark.parametrize(("kind", "path", "status", "token", "expected"), [
+    ("hub.model", "/api/models/a/b", 404, True, "missing"),
+    ("hub.model", "/api/models/a/b", 410, False, "missing"),
+    ("github.commits", "/repos/a/b/commits", 451, True, "missing"),
+    ("hub.model", "/api/models/a/b", 401, False, "missing"),     # deleted or private
+    ("hub.model", "/api/models/a/b", 401, True, "inaccessible"),  # private to this token
+    ("hub.card", "/a/b/resolve/main/README.md", 403, True, "inaccessible"),  # gated
+    ("hub.card", "/a/b/resolve/main/README.md", 401, False, "missing"),
+    ("github.issues", "/repos/a/b/issues", 403, True, "inaccessible"),
+    ("hub.model", "/api/models/a/b", 403, False, None),           # failed, retried
+    ("hub.members", "/api/organizations/a/members", 401, False, None),  # no repository
+    ("hub.model", "/api/models/a/b", 502, True, None),
+])
+def test_how_an_answer_without_data_ends_its_task(kind: str, path: str, status: int,
+                                                  token: bool, expected: str | None) -> None:
+    """The rule of docs/collection.md § How a task ends, answer by answer."""
+    from crossforge.collection.answers import ending
+    from crossforge.sources.raw import RawResponse
+
+    answer = RawResponse(kind, {"repo": "a/b"}, "GET", f"https://host{path}", status, {}, "{}")
+    assert ending(answer, token) == expected

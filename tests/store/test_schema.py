@@ -10,6 +10,7 @@ from crossforge.records import (
     Derivation,
     Documentation,
     Membership,
+    ProjectLabel,
     Provenance,
     Repository,
 )
@@ -75,6 +76,7 @@ def _fill(store: Store) -> dict[str, list[tuple]]:
         Derivation("huggingface", "acme/m", "base/m", "finetune", "card"),
         Derivation("huggingface", "acme/m", "base/m", "finetune", "tag"),
         Membership("huggingface", "acme", "ann"),
+        ProjectLabel("github", "acme/w", 1, "good first issue"),
         Documentation("huggingface", "acme/m", "model_card", ("description",), 8, 0.125, 10,
                       1, "d"),
     ], tasks=[("huggingface", "acme/m", "commits", "done", None)])

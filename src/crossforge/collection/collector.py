@@ -251,6 +251,11 @@ class Collector:
         for response, tasks in self._unrecorded.pop(platform, []):
             self._gather(response, [], [(*task, "missing", None) for task in tasks])
 
+    def has_found(self, platform: str) -> bool:
+        """Whether the platform answered about a repository of its frame (this run or an
+        earlier one): its base URL is right."""
+        return platform in self._found
+
     def _answered_before(self, platform: str, repos: list[str]) -> None:
         """An earlier run that stored a repository of the frame (a task done, partial,
         truncated or inaccessible) found the platform at its base URL."""

@@ -72,6 +72,10 @@ class GitHubPlan:
         gone = github.not_found(response)
         if holds:
             self.run.found("github")
+        elif github.not_graphql(response) and not self.run.has_found("github"):
+            # held back as missing, never recorded: with none found, the run stops
+            # naming the base URL
+            gone = set(response.context["repos"])
         tasks = self.run.missing(response, [("github", r, "metadata") for r in gone], states)
         tasks += [("github", key, t, "done", None) for key, held in holds.items()
                   for t in held]

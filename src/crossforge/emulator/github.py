@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from importlib.resources import files
 from typing import Any
+from urllib.parse import quote
 
 from graphql import (
     FieldNode,
@@ -33,7 +34,7 @@ from graphql import (
 )
 
 from crossforge.emulator.answer import Answer
-from crossforge.emulator.world import World, stable_int
+from crossforge.emulator.world import World, changed_paths, stable_int
 from crossforge.records import Commit, Thread
 
 ASSOCIATION = {"owner": "OWNER", "member": "MEMBER", "contributor": "CONTRIBUTOR",
@@ -244,6 +245,7 @@ def issue(world: World, repo: str, item: Thread) -> dict[str, Any]:
     is_pull = item.kind == "pull_request"
     closed = _closed(item)
     closed_at = item.closed_at or (item.merged_at if closed else None)
+    assignees = thread_assignees(world, repo, item)
     answer: dict[str, Any] = {
         "url": url, "repository_url": f"{API}/repos/{repo}",
         "labels_url": f"{url}/labels{{/name}}", "comments_url": f"{url}/comments",
@@ -251,9 +253,13 @@ def issue(world: World, repo: str, item: Thread) -> dict[str, Any]:
         "html_url": f"{WEB}/{repo}/{'pull' if is_pull else 'issues'}/{item.number}",
         "id": number, "node_id": node_id("PullRequest" if is_pull else "Issue", number),
         "number": item.number, "title": item.title or "",
-        "user": user(world, item.author), "labels": [],
-        "state": "closed" if closed else "open", "locked": False, "assignee": None,
-        "assignees": [], "milestone": None, "comments": len(said),
+        "user": user(world, item.author),
+        "labels": [label(repo, name) for name in world.thread_labels("github", repo,
+                                                                     item.number)],
+        "state": "closed" if closed else "open", "locked": False,
+        "assignee": user(world, assignees[0]) if assignees else None,
+        "assignees": [user(world, login) for login in assignees],
+        "milestone": milestone(world, repo, item), "comments": len(said),
         "created_at": iso(item.created_at), "updated_at": iso(updated_at(world, repo, item)),
         "closed_at": iso(closed_at), "author_association": association, "type": None,
         "active_lock_reason": None,
@@ -271,6 +277,70 @@ def issue(world: World, repo: str, item: Thread) -> dict[str, Any]:
         answer["pull_request"] = {"url": pulls, "html_url": web, "diff_url": f"{web}.diff",
                                   "patch_url": f"{web}.patch", "merged_at": iso(item.merged_at)}
     return answer
+
+
+#: GitHub's default labels (created with every repository): colour and description.
+DEFAULT_LABELS = {
+    "bug": ("d73a4a", "Something isn't working"),
+    "documentation": ("0075ca", "Improvements or additions to documentation"),
+    "duplicate": ("cfd3d7", "This issue or pull request already exists"),
+    "enhancement": ("a2eeef", "New feature or request"),
+    "good first issue": ("7057ff", "Good for newcomers"),
+    "help wanted": ("008672", "Extra attention is needed"),
+    "invalid": ("e4e669", "This doesn't seem right"),
+    "question": ("d876e3", "Further information is requested"),
+    "wontfix": ("ffffff", "This will not be worked on"),
+}
+
+
+def label(repo: str, name: str) -> dict[str, Any]:
+    """A ``label`` as an issue carries it; a project's own label has a colour drawn from its
+    name and no description."""
+    number = stable_int(f"{repo}:label:{name}") % 10**10
+    color, description = DEFAULT_LABELS.get(name, (f"{stable_int(name) % 0xFFFFFF:06x}", None))
+    return {"id": number, "node_id": node_id("Label", number),
+            "url": f"{API}/repos/{repo}/labels/{quote(name, safe='/:')}", "name": name,
+            "color": color, "default": name in DEFAULT_LABELS, "description": description}
+
+
+def _insider(world: World, repo: str) -> str | None:
+    """Who triages the repository's threads: its owner if a user, else its organisation's
+    first member (none for an organisation without members in the world)."""
+    owner = repo.split("/", 1)[0]
+    if not world.is_organization("github", owner):
+        return owner
+    members = world.members.get(("github", owner), [])
+    return members[0] if members else None
+
+
+def thread_assignees(world: World, repo: str, item: Thread) -> list[str]:
+    """Who is assigned a thread. Worlds hold no assignees, so the emulator draws them
+    (SYNTHETIC): one thread in four, fixed by the thread, is assigned to an insider."""
+    who = _insider(world, repo)
+    return [who] if who and stable_int(f"{repo}#{item.number}:assignee") % 4 == 0 else []
+
+
+def milestone(world: World, repo: str, item: Thread) -> dict[str, Any] | None:
+    """A thread's ``milestone``. Worlds hold none, so the emulator draws them (SYNTHETIC):
+    one thread in six, fixed by the thread, is in the repository's milestone 1, ``v1.0``,
+    open, made when the repository was."""
+    if stable_int(f"{repo}#{item.number}:milestone") % 6 != 0:
+        return None
+    number = stable_int(f"{repo}:milestone:1") % 10**8
+    url = f"{API}/repos/{repo}/milestones/1"
+    def counts() -> tuple[int, int]:
+        held = [t for t in world.threads.get(("github", repo), ())
+                if stable_int(f"{repo}#{t.number}:milestone") % 6 == 0]
+        return len(held), sum(1 for t in held if _closed(t))
+
+    count, closed = world.indexed(("github", repo, "milestone"), counts)
+    created = world.repositories[("github", repo)].created_at
+    return {"url": url, "html_url": f"{WEB}/{repo}/milestone/1", "labels_url": f"{url}/labels",
+            "id": number, "node_id": node_id("Milestone", number), "number": 1,
+            "title": "v1.0", "description": None, "creator": user(world, _insider(world, repo)),
+            "open_issues": count - closed, "closed_issues": closed, "state": "open",
+            "created_at": iso(created), "updated_at": iso(created), "due_on": None,
+            "closed_at": None}
 
 
 def _closed(item: Thread) -> bool:
@@ -542,12 +612,21 @@ def _graphql_thread(world: World, repo: str, item: Thread,
         "closedAt": rest["closed_at"],
         "comments": _paged(by_thread.get(item.number, []),
                            lambda c: _graphql_comment(world, c)),
+        "labels": _paged([{"name": name["name"]} for name in rest["labels"]]),
+        "assignees": _paged([{"login": who["login"]} for who in rest["assignees"]]),
+        "milestone": rest["milestone"] and {
+            "number": rest["milestone"]["number"], "title": rest["milestone"]["title"],
+            "state": rest["milestone"]["state"].upper(), "dueOn": rest["milestone"]["due_on"]},
     }
     if item.kind == "pull_request":
         answer.update(merged=item.merged_at is not None, mergedAt=iso(item.merged_at),
                       isDraft=item.state == "draft",
-                      state="MERGED" if item.merged_at else answer["state"])
+                      state="MERGED" if item.merged_at else answer["state"],
+                      files=None if item.touched is None else _paged([
+                          {"path": path, "additions": 1, "deletions": 1,
+                           "changeType": "MODIFIED"} for path in changed_paths(item)]))
     return answer
+
 
 
 def _disk_usage(world: World, repo: str) -> int | None:

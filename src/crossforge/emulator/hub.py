@@ -11,6 +11,7 @@ collector's mistake cannot hide in both.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 import yaml
 
 from crossforge.emulator.github import iso
-from crossforge.emulator.world import World, stable_int
+from crossforge.emulator.world import World, changed_paths, stable_int
 from crossforge.records import HUB_CREATED_AT_FLOOR, Repository, Thread
 
 EXPANDABLE = ("author", "createdAt", "lastModified", "downloads", "likes", "cardData", "tags",
@@ -258,10 +259,24 @@ def discussion_details(world: World, repo: str, item: Thread, *,
         if item.merged_at:
             answer["changes"]["mergeCommitId"] = hex_id(f"{repo}#{item.number}:merge", 40)
         answer["filesWithConflicts"] = []
-        if diff:
-            answer["diff"] = (f"diff --git a/README.md b/README.md\n--- a/README.md\n"
-                              f"+++ b/README.md\n@@ -1 +1 @@\n-\n+{item.title or ''}\n")
+        if diff and item.touched is not None:
+            answer["diff"] = "".join(_file_diff(key, path) for path in changed_paths(item))
     return answer
+
+
+def _file_diff(key: str, path: str) -> str:
+    """One file's part of a pull request's unified diff: a weights file as the Hub shows it,
+    a git-lfs pointer whose object changed; any other file one changed line."""
+    if path.endswith(".safetensors"):
+        old, new = (hashlib.sha256(f"{key}:{path}:{side}".encode()).hexdigest()
+                    for side in ("old", "new"))
+        body = (f" version https://git-lfs.github.com/spec/v1\n-oid sha256:{old}\n"
+                f"+oid sha256:{new}\n size {stable_int(key) % 10**9}\n")
+        hunk = "@@ -1,3 +1,3 @@\n"
+    else:
+        body, hunk = f"-\n+{hex_id(f'{key}:{path}', 8)}\n", "@@ -1 +1 @@\n"
+    return (f"diff --git a/{path} b/{path}\nindex {hex_id(f'{key}:{path}:a', 7)}.."
+            f"{hex_id(f'{key}:{path}:b', 7)} 100644\n--- a/{path}\n+++ b/{path}\n{hunk}{body}")
 
 
 def _event(world: World, key: str, kind: str, login: str | None, when: Any,

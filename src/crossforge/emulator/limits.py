@@ -7,8 +7,10 @@ resolver. The collectors pace themselves by these headers, so they follow the pl
 
 from __future__ import annotations
 
+import math
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +35,13 @@ UNUSED_RESOURCES = {"integration_manifest": (5_000, 3600), "source_import": (100
                     "code_scanning_upload": (1_000, 3600),
                     "actions_runner_registration": (10_000, 3600), "scim": (15_000, 3600),
                     "dependency_snapshots": (100, 60)}
+#: GitHub's secondary limits on points per minute, per caller ("Rate limits for the REST
+#: API", About secondary rate limits): "No more than 900 points per minute are allowed for
+#: REST API endpoints, and no more than 2,000 points per minute are allowed for the GraphQL
+#: API endpoint". A GET, HEAD or OPTIONS request and a GraphQL query without a mutation are
+#: one point, any other request five (points of their own, not the GraphQL query's score).
+SECONDARY_POINTS = {"rest": 900, "graphql": 2_000}
+SECONDARY_WINDOW = 60.0
 SECONDARY_LIMIT = ("You have exceeded a secondary rate limit. Please wait a few minutes "
                    "before you try again.")
 HUB_RATE_LIMITED = "You have exceeded our rate limit"
@@ -66,8 +75,34 @@ class RateLimits:
         self.hub_resolver_limit = hub_resolver_limit
         self.github_apps = github_apps
         self._budgets: dict[str, Budget] = {}
+        self._secondary: dict[str, deque[tuple[float, int]]] = {}
         self._lock = threading.Lock()
         self._started = int(time.time())
+
+    def secondary(self, token: str | None, endpoint: str, points: int,
+                  limits: dict[str, int], window: float) -> int | None:
+        """Count ``points`` to the caller's ``endpoint`` (``rest`` or ``graphql``) in the last
+        ``window`` seconds; when ``limits`` has no room for them, the whole seconds until it
+        has (the request is then refused, and not counted)."""
+        limit = limits.get(endpoint)
+        if not limit:
+            return None
+        now = time.monotonic()
+        with self._lock:
+            sent = self._secondary.setdefault(f"{endpoint}:{token}", deque())
+            while sent and sent[0][0] <= now - window:
+                sent.popleft()
+            held = sum(p for _, p in sent)
+            if held + points <= limit:
+                sent.append((now, points))
+                return None
+            freed, wait = 0, window
+            for stamp, spent in sent:
+                freed += spent
+                wait = stamp + window - now
+                if held - freed + points <= limit:
+                    break
+        return max(1, math.ceil(wait))
 
     def hub_quota(self, resource: str) -> int:
         """The Hub's limit of ``resource``: ``resolvers`` (file downloads) or ``api``."""

@@ -35,6 +35,7 @@ from crossforge.emulator.limits import (
     HUB_LIMIT,
     HUB_RESOLVER_LIMIT,
     SEARCH_LIMIT,
+    SECONDARY_WINDOW,
     Charge,
     RateLimits,
     github_resource,
@@ -96,6 +97,10 @@ class Emulator(GitHubRoutes, HubRoutes):
         timing_out: GitHub repositories whose GraphQL ``repository`` fails as GitHub's
             partial failures do: ``null`` with a timeout error beside the batch's other
             results.
+        secondary_points: GitHub's secondary limit on points per ``secondary_window``
+            seconds per token, by endpoint (``rest``, ``graphql``; GitHub documents
+            ``limits.SECONDARY_POINTS`` a minute): beyond it a request is answered 403 with
+            ``Retry-After``. Off unless given, so tests and benchmarks run at full speed.
     """
 
     github_limit = _RateLimitSetting()
@@ -116,8 +121,14 @@ class Emulator(GitHubRoutes, HubRoutes):
                  renamed: dict[str, str] | None = None,
                  blocked: Iterable[str] = (), github_apps: GitHubApps | None = None,
                  gated: Iterable[str] = (), hub_hides_missing: bool = False,
-                 timing_out: Iterable[str] = ()) -> None:
+                 timing_out: Iterable[str] = (),
+                 secondary_points: dict[str, int] | None = None,
+                 secondary_window: float = SECONDARY_WINDOW) -> None:
         self.world = world
+        self.secondary_points = dict(secondary_points or {})
+        self.secondary_window = secondary_window
+        #: Requests the secondary limit on points refused (403 with ``Retry-After``).
+        self.secondary_refused = 0
         self.timing_out = set(timing_out)
         self.gated = set(gated)
         self.hub_hides_missing = hub_hides_missing
@@ -254,6 +265,16 @@ class Emulator(GitHubRoutes, HubRoutes):
         malformed = _malformed(platform, path, query)
         if malformed is not None:  # refused before it is counted against the budget
             return malformed
+        if platform == "github" and self.secondary_points:
+            kind = "graphql" if resource == "graphql" else "rest"
+            points = 1 if method in ("GET", "HEAD", "OPTIONS") or (
+                kind == "graphql" and not _mutation(body)) else 5
+            wait = self.rate_limits.secondary(token, kind, points, self.secondary_points,
+                                              self.secondary_window)
+            if wait is not None:
+                with self._lock:
+                    self.secondary_refused += 1
+                return secondary_limit(403, str(wait))
         budget, spent_headers = self.rate_limits.spend(platform, resource, token, cost)
         if budget is None:
             return rate_limited(platform, spent_headers)
@@ -291,6 +312,15 @@ class Emulator(GitHubRoutes, HubRoutes):
             return hub_rate_limited(self.rate_limits.hub_quota(resource),
                                     int(fault.retry_after or 60), resource)
         return secondary_limit(status, fault.retry_after)
+
+
+def _mutation(body: bytes) -> bool:
+    """Whether a GraphQL request is a mutation (five secondary-limit points, not one)."""
+    try:
+        query = str(json.loads(body or b"{}").get("query", ""))
+    except (ValueError, AttributeError):
+        return False
+    return query.lstrip().startswith("mutation")
 
 
 #: GitHub's ``Cache-Control`` on an authenticated answer that may be revalidated.

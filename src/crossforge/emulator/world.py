@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from crossforge.records import (
     Account,
@@ -14,6 +15,7 @@ from crossforge.records import (
     Derivation,
     DocumentText,
     Membership,
+    ProjectLabel,
     Repository,
     Thread,
 )
@@ -36,6 +38,8 @@ class World:
     members: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
     parents: dict[str, list[Derivation]] = field(default_factory=lambda: defaultdict(list))
     documents: dict[tuple[str, str], DocumentText] = field(default_factory=dict)
+    labels: dict[tuple[str, str], dict[int, list[str]]] = field(
+        default_factory=lambda: defaultdict(dict))
     github_ids: dict[str, int] = field(default_factory=dict)
     organizations: set[tuple[str, str]] = field(default_factory=set)
     contributors: dict[tuple[str, str], set[str]] = field(
@@ -62,6 +66,9 @@ class World:
                 world.parents[record.child].append(record)
             elif isinstance(record, DocumentText):
                 world.documents[(record.platform, record.repo)] = record
+            elif isinstance(record, ProjectLabel):
+                world.labels[(record.platform, record.repo)].setdefault(
+                    record.number, []).append(record.label)
         for key, commits in world.commits.items():
             world.contributors[key].update(c.author for c in commits if c.author)
             commits.sort(key=lambda c: (c.committed_at or c.authored_at, c.sha), reverse=True)
@@ -84,6 +91,16 @@ class World:
         world holds at most one document per repository: its README or model card)."""
         document = self.documents.get((platform, repo))
         return document.text if document is not None and document.path == path else None
+
+    def indexed(self, key: tuple[str, str, str], build: Callable[[], Any]) -> Any:
+        """What ``build`` gives, computed once per ``key`` (answers ask per item)."""
+        if key not in self._indexes:
+            self._indexes[key] = build()
+        return self._indexes[key]
+
+    def thread_labels(self, platform: str, repo: str, number: int) -> list[str]:
+        """The labels the project put on thread ``number``, in the world's order."""
+        return self.labels.get((platform, repo), {}).get(number, [])
 
     def role(self, platform: str, repo: str, login: str | None) -> str:
         """``owner``, ``member`` (of the owning organisation), ``contributor`` or ``none``.
@@ -138,6 +155,20 @@ class World:
 
     def is_organization(self, platform: str, name: str) -> bool:
         return (platform, name) in self.organizations
+
+
+#: The paths the emulator shows a pull request changing, one per file class the world says
+#: it touches (worlds hold classes, not paths; SYNTHETIC names, each of its class under
+#: GitHub's and the Hub's conventions).
+CLASS_PATHS = {"weights": "model.safetensors", "configuration": "config.json",
+               "documentation": "README.md", "code": "src/train.py",
+               "data": "data/train.csv", "other": "assets/banner.png"}
+
+
+def changed_paths(item: Thread) -> list[str]:
+    """A pull request's changed paths, one per class of ``item.touched`` (none for a pull
+    request the world says changed nothing)."""
+    return [CLASS_PATHS[name] for name in item.touched or ()]
 
 
 def stable_int(text: str) -> int:

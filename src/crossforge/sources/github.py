@@ -7,7 +7,7 @@ Rate-limit cost per repository, chosen to be the least the APIs allow:
   ``THREAD_PAGE`` issues and pull requests, and their first ``COMMENT_PAGE`` comments.
   GitHub charges a query the requests needed to fill its connections, /100: a connection
   nested in another is charged once per parent node, so nested pages are kept small, and a
-  typical small repository costs under half a point, with nothing else to ask;
+  typical small repository costs under a point, with nothing else to ask;
 - only what overflows those pages falls back to REST, 100 items a request:
   ``GET /repos/{o}/{r}/commits``, ``GET /repos/{o}/{r}/issues?state=all`` (pull requests
   included, with ``merged_at`` and ``author_association``) and the repository-wide
@@ -16,6 +16,12 @@ Rate-limit cost per repository, chosen to be the least the APIs allow:
 - organisation members: in the same query (``membersWithRole``, first ``MEMBER_PAGE``; what
   an outside token sees, like REST's public member listing), else ``GET /orgs/{org}/members``
   once per owning organisation;
+- labels and changed files: in the same query, each thread's first ``LABEL_PAGE`` labels
+  and each pull request's first ``FILE_PAGE`` changed paths (``PullRequest.files``), kept as
+  the file classes it touches; both are connections nested in the threads, so they add 30
+  connection requests per repository (0.3 points); REST's issue listing carries the labels
+  (no paths: those would cost a request per pull request, so REST threads keep ``touched``
+  unknown);
 - the README: in the same query (``object(expression: "HEAD:README.md")``, a ``Blob``'s
   text; not a connection, so it adds no points); only its features are stored
   (``sources.cards``).
@@ -30,6 +36,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from crossforge.file_classes import touched_classes
 from crossforge.identity import identity_key, is_bot, parse_person
 from crossforge.records import (
     Account,
@@ -37,6 +44,7 @@ from crossforge.records import (
     Commit,
     Documentation,
     Membership,
+    ProjectLabel,
     Repository,
     Role,
     Thread,
@@ -52,6 +60,13 @@ HISTORY_PAGE = 20
 THREAD_PAGE = 10
 COMMENT_PAGE = 10
 MEMBER_PAGE = 100
+#: Labels asked per thread; a thread with more sends its repository's threads to REST,
+#: whose listing carries every label. The page size costs no points (only the number of
+#: threads it is asked for does).
+LABEL_PAGE = 20
+#: Changed files asked per pull request, GitHub's most for a connection. A pull request
+#: changing more keeps ``touched`` unknown: the rest would cost a query of its own.
+FILE_PAGE = 100
 #: README names tried in the batch, in order of preference; each is a Git object looked up
 #: by expression, which has no connection and so costs no points. The first that exists is
 #: the README (other names, or READMEs in ``docs/`` or ``.github/``, are not looked for).
@@ -85,17 +100,21 @@ fragment commentsFields on IssueCommentConnection {{
 fragment issueFields on Issue {{
   number title body author {{ ...actorFields }} authorAssociation state createdAt closedAt
   comments(first: {COMMENT_PAGE}) {{ ...commentsFields }}
+  labels(first: {LABEL_PAGE}) {{ totalCount nodes {{ name }} }}
 }}
 fragment pullRequestFields on PullRequest {{
   number title body author {{ ...actorFields }} authorAssociation state createdAt closedAt
   merged mergedAt isDraft comments(first: {COMMENT_PAGE}) {{ ...commentsFields }}
+  labels(first: {LABEL_PAGE}) {{ totalCount nodes {{ name }} }}
+  files(first: {FILE_PAGE}) {{ totalCount nodes {{ path }} }}
 }}
 """
 ROLES: dict[str, Role] = {"OWNER": "owner", "MEMBER": "member", "COLLABORATOR": "member",
                           "CONTRIBUTOR": "external", "FIRST_TIME_CONTRIBUTOR": "external",
                           "FIRST_TIMER": "external", "NONE": "external",
                           "MANNEQUIN": "unknown"}
-Record = Repository | Account | Commit | Thread | Comment | Membership | Documentation
+Record = (Repository | Account | Commit | Thread | Comment | Membership | Documentation
+          | ProjectLabel)
 
 
 def repository_path(path: str) -> bool:
@@ -106,7 +125,8 @@ def repository_path(path: str) -> bool:
 
 def repositories_query(repos: list[str]) -> str:
     """One GraphQL query for every repository in ``repos``: metadata and the first pages of
-    its activity (GitHub scores it 44 connection requests per repository: 0.44 points)."""
+    its activity (GitHub scores it 74 connection requests per repository: 0.74 points;
+    ``docs/collection.md``)."""
     parts = []
     for i, repo in enumerate(repos):
         owner, name = repo.split("/", 1)
@@ -124,7 +144,8 @@ def covered(item: dict[str, Any]) -> set[str]:
     if not item.get("defaultBranchRef") or (history and _complete(history)):
         tasks.add("commits")
     threads = item["issues"], item["pullRequests"]
-    if all(_complete(t) for t in threads):
+    if all(_complete(t) for t in threads) and all(
+            _complete(n["labels"]) for t in threads for n in t["nodes"] if n.get("labels")):
         tasks.add("issues")
         if all(_complete(n["comments"]) for t in threads for n in t["nodes"]):
             tasks.add("comments")
@@ -157,6 +178,14 @@ def not_found(response: RawResponse) -> set[str]:
     aliases = {f"r{i}": repo for i, repo in enumerate(response.context["repos"])}
     return {aliases[error["path"][0]] for error in (response.json() or {}).get("errors") or ()
             if error.get("type") == "NOT_FOUND" and (error.get("path") or [None])[0] in aliases}
+
+
+def not_graphql(response: RawResponse) -> bool:
+    """Whether a stored batch answer says no GraphQL endpoint is at the URL asked: a client
+    error other than the credentials' or a rate limit's (404 for a path prefix, 422 for
+    a query GitHub's root refuses), where GraphQL answers 200 even for a missing
+    repository. Unless the platform was found, the base URL is wrong."""
+    return 400 <= response.status < 500 and response.status not in (401, 403, 429)
 
 
 def renames(response: RawResponse) -> dict[str, str]:
@@ -347,7 +376,10 @@ def _parse_graphql_thread(node: dict[str, Any], repo: str, with_comments: bool) 
         body=node.get("body") or None, author=author,
         author_role=ROLES.get(node.get("authorAssociation", ""), "unknown"),
         state=state, created_at=api_time(node.get("createdAt")),
-        closed_at=api_time(node.get("closedAt")), merged_at=merged))
+        closed_at=api_time(node.get("closedAt")), merged_at=merged,
+        touched=_touched(node.get("files")) if pull else None))
+    records += [ProjectLabel("github", repo, node["number"], label["name"])
+                for label in (node.get("labels") or {}).get("nodes") or () if label]
     if with_comments:
         for comment in node["comments"]["nodes"]:
             who = _graphql_author(records, comment.get("author"))
@@ -408,7 +440,24 @@ def _parse_issues(body: list[dict[str, Any]], context: dict[str, Any]) -> list[R
             author_role=ROLES.get(item.get("author_association", ""), "unknown"),
             state=state, created_at=api_time(item.get("created_at")),
             closed_at=api_time(item.get("closed_at")), merged_at=merged))
+        records += [ProjectLabel("github", context["repo"], item["number"], name)
+                    for name in _label_names(item.get("labels"))]
     return records
+
+
+def _label_names(labels: list[Any] | None) -> list[str]:
+    """The names of a REST issue's ``labels`` (objects, or bare names as GitHub's schema
+    also allows), once each."""
+    names = (label.get("name") if isinstance(label, dict) else label for label in labels or ())
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def _touched(files: dict[str, Any] | None) -> tuple[str, ...] | None:
+    """The file classes a pull request's ``files`` connection names; ``None`` when GitHub
+    gave no connection or it holds only the first ``FILE_PAGE`` of more files."""
+    if files is None or not _complete(files):
+        return None
+    return touched_classes(node["path"] for node in files["nodes"] if node)
 
 
 def _parse_comments(body: list[dict[str, Any]], context: dict[str, Any]) -> list[Record]:

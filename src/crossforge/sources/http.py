@@ -40,8 +40,8 @@ import json
 import re
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -56,6 +56,12 @@ if TYPE_CHECKING:
     from crossforge.sources.github_app import InstallationAuth
 
 SECONDARY_LIMIT_FLOOR = 60.0
+#: GitHub's documented secondary limits on points per minute per user ("Rate limits for the
+#: REST API", About secondary rate limits): 900 for REST endpoints, 2,000 for the GraphQL
+#: endpoint; a GET, HEAD or OPTIONS request and a GraphQL query without a mutation are one
+#: point, any other request five. ``api`` paces api.github.com by them.
+GITHUB_SECONDARY_POINTS = {"rest": 900, "graphql": 2_000}
+SECONDARY_WINDOW = 60.0
 _HUB_RESET = re.compile(r"t=(\d+)")
 _HUB_REMAINING = re.compile(r"r=(\d+)")
 #: The bucket's name, first in the Hub's ``RateLimit`` header: ``"api";r=0;t=189``.
@@ -208,6 +214,10 @@ class ApiClient:
         app: a GitHub App installation whose tokens replace ``tokens``.
         on_wait: told the platform and the seconds before it waits for a rate limit's reset
             (so a person watching knows the run is waiting, not stuck).
+        secondary_points: GitHub's secondary limits, points per ``secondary_window`` seconds
+            by endpoint (``rest``, ``graphql``): the client waits, announced, before a
+            request that would exceed them (``GITHUB_SECONDARY_POINTS`` for api.github.com;
+            none otherwise: a 403 or 429 that says so is still waited out).
     """
 
     base_url: str
@@ -223,8 +233,12 @@ class ApiClient:
     conditional: bool = False
     app: InstallationAuth | None = None
     on_wait: Callable[[str, float], None] | None = None
+    secondary_points: Mapping[str, int] | None = None
+    secondary_window: float = SECONDARY_WINDOW
 
     def __post_init__(self) -> None:
+        self._secondary: dict[str, deque[list[float]]] = {}
+        self._secondary_lock = threading.Lock()
         self._tokens = [t for t in self.tokens if t]
         self._token_index = 0
         if self.breaker is None:
@@ -346,6 +360,7 @@ class ApiClient:
         while True:
             attempt += 1
             self.budget.waited_seconds += self.breaker.wait_turn()
+            counted = self._secondary_turn(method, path, payload)
             request = self._client.build_request(method, path, params=params, json=payload,
                                                  headers=self._headers())
             known = self._known(request)
@@ -359,6 +374,8 @@ class ApiClient:
                 self._backoff(attempt)
                 continue
             cut = _read_body(answer)
+            if counted is not None:  # GitHub counted it by now: the window runs from here
+                counted[0] = self.breaker.clock()
             self.budget.requests += 1
             self._read_budget(answer)
             if cut is not None:
@@ -518,6 +535,35 @@ class ApiClient:
                 self.on_wait(self.platform, seconds)
             self.breaker.hold(seconds)
 
+    def _secondary_turn(self, method: str, path: str, payload: Any) -> list[float] | None:
+        """Before a request: while the last ``secondary_window`` seconds already hold the
+        points GitHub's secondary limit allows its endpoint, wait (announced) until enough
+        of them leave the window, so the limit's 403 never comes. Returns the request's
+        entry in the window (``[when, points]``), whose time the answer's arrival sets."""
+        kind, points = secondary_points(method, path, payload)
+        limit = (self.secondary_points or {}).get(kind)
+        if not limit:
+            return None
+        assert self.breaker is not None
+        with self._secondary_lock:
+            sent = self._secondary.setdefault(kind, deque())
+            now = self.breaker.clock()
+            while sent and sent[0][0] <= now - self.secondary_window:
+                sent.popleft()
+            held, freed, wait = sum(p for _, p in sent), 0, 0.0
+            for stamp, spent in sent:
+                if held - freed + points <= limit:
+                    break
+                freed += spent
+                wait = stamp + self.secondary_window - now
+            entry = [now + wait, float(points)]
+            sent.append(entry)
+        if wait > 0:
+            if self.on_wait is not None:
+                self.on_wait(self.platform, wait)
+            self._wait(wait)
+        return entry
+
     def _rate_limit_wait(self, answer: httpx.Response) -> float | None:
         """Seconds to wait before retrying, or ``None`` when the answer is not a limit."""
         status, headers = answer.status_code, answer.headers
@@ -534,6 +580,16 @@ class ApiClient:
         if match:
             return max(float(match.group(1)), 1.0)
         return SECONDARY_LIMIT_FLOOR
+
+
+def secondary_points(method: str, path: str, payload: Any) -> tuple[str, int]:
+    """The endpoint a request counts to under GitHub's secondary limits (``rest`` or
+    ``graphql``) and its points: one for a GET, HEAD or OPTIONS request and a GraphQL query
+    without a mutation, five for anything else."""
+    if method == "POST" and urlsplit(path).path.rstrip("/").endswith("/graphql"):
+        query = str((payload or {}).get("query", "")) if isinstance(payload, dict) else ""
+        return "graphql", 5 if query.lstrip().startswith("mutation") else 1
+    return "rest", 1 if method in ("GET", "HEAD", "OPTIONS") else 5
 
 
 def _read_body(answer: httpx.Response) -> str | None:

@@ -12,7 +12,9 @@ author type (the ``type`` of the author objects discussions carry, and whether
 Requests per model: model info 0 when the sampling listing (``/api/models?expand[]=…``,
 1,000 models a page) already gave it, else 1; commits 1 per 50; discussions 1 per 50 plus 1
 per discussion (the Hub has no bulk endpoint for a discussion's events, and only the details
-carry its opening post and status changes); the owner's type 0 when the answers already
+carry its opening post and status changes; a pull request's details, asked with ``diff=1``
+as ``huggingface_hub`` asks, carry its diff, whose paths give the file classes it touches at
+no extra request); the owner's type 0 when the answers already
 collected show the owner authoring a commit, a discussion or a comment (only user accounts
 author them, see ``crossforge.collection.hub_plan``), else 1 per owner (an organisation's
 member listing answers, a user's is 404); members beyond the first 50, 1 per 50. Datasets and
@@ -34,6 +36,7 @@ from typing import Any
 
 import httpx
 
+from crossforge.file_classes import touched_classes
 from crossforge.identity import is_bot
 from crossforge.records import (
     Account,
@@ -223,7 +226,8 @@ class HubSource:
             page += 1
         for number in (n for n in numbers[:limit] if n not in skip):
             yield self.client.get(f"{api_path(repo)}/discussions/{number}",
-                                  kind="hub.discussion", context={"repo": repo})
+                                  kind="hub.discussion", context={"repo": repo},
+                                  params={"diff": "1"})
 
     def members(self, organization: str, start: str | None = None) -> Iterator[RawResponse]:
         yield from self.client.pages(f"/api/organizations/{organization}/members",
@@ -303,7 +307,8 @@ def _parse_discussion(body: dict[str, Any], context: dict[str, Any]) -> list[Rec
         title=body.get("title"), body=((opening or {}).get("data") or {}).get(
             "latest", {}).get("raw"),
         author=author.login if author else None, state=body.get("status"),
-        created_at=api_time(body.get("createdAt")), closed_at=closed_at, merged_at=merged_at))
+        created_at=api_time(body.get("createdAt")), closed_at=closed_at, merged_at=merged_at,
+        touched=diff_classes(body.get("diff")) if body.get("isPullRequest") else None))
     for event in comments[1:]:
         who = _account(event.get("author"))
         if who:
@@ -313,6 +318,43 @@ def _parse_discussion(body: dict[str, Any], context: dict[str, Any]) -> list[Rec
             author=who.login if who else None, created_at=api_time(event.get("createdAt")),
             body=((event.get("data") or {}).get("latest") or {}).get("raw")))
     return records
+
+
+def diff_classes(diff: str | None) -> tuple[str, ...] | None:
+    """The file classes a pull request's unified ``diff`` (the details' ``?diff=1``) names;
+    ``None`` when the Hub sent none (unknown, not a pull request that changed nothing)."""
+    if diff is None:
+        return None
+    return touched_classes(diff_paths(diff))
+
+
+def diff_paths(diff: str) -> list[str]:
+    """The paths a unified git diff names, once each: from each ``--- a/…``/``+++ b/…``
+    line (``/dev/null`` for an added or deleted side), and from each ``diff --git`` header
+    whose two sides are one path (a binary file's section has no ``---``/``+++`` lines)."""
+    paths: dict[str, None] = {}
+    in_header = False  # a hunk's removed "-- x" line reads as "--- x": only headers count
+    for line in diff.splitlines():
+        if line.startswith("@@"):
+            in_header = False
+        elif in_header and line.startswith(("--- ", "+++ ")):
+            side = _git_unquoted(line[4:].rstrip("\t"))
+            if side != "/dev/null" and side[:2] in ("a/", "b/"):
+                paths[side[2:]] = None
+        elif line.startswith("diff --git "):
+            in_header = True
+            sides = line.removeprefix("diff --git ")
+            half = (len(sides) - 1) // 2
+            old, new = _git_unquoted(sides[:half]), _git_unquoted(sides[half + 1:])
+            if old.startswith("a/") and new.startswith("b/") and old[2:] == new[2:]:
+                paths[new[2:]] = None
+    return list(paths)
+
+
+def _git_unquoted(path: str) -> str:
+    """A diff path without the quotes git puts around a name holding a quote, tab or
+    newline (escapes kept: the name's ending, which classifies it, is intact)."""
+    return path[1:-1] if len(path) > 1 and path[0] == path[-1] == '"' else path
 
 
 def _parse_discussion_listing(body: dict[str, Any], context: dict[str, Any]) -> list[Record]:

@@ -20,6 +20,7 @@ from crossforge.records import (
     Derivation,
     Documentation,
     Membership,
+    ProjectLabel,
     ProjectLink,
     Repository,
     Thread,
@@ -153,6 +154,16 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE threads ADD COLUMN channel VARCHAR NOT NULL DEFAULT 'issue_tracker';
     """,
+    # The labels projects put on their threads (``records.ProjectLabel``; the classifier's
+    # are in thread_labels), and the file classes a pull request touches (NULL when the
+    # route gave no paths).
+    """
+    CREATE TABLE project_labels (
+        platform VARCHAR NOT NULL, repo VARCHAR NOT NULL, number INTEGER NOT NULL,
+        label VARCHAR NOT NULL, provenance_id VARCHAR NOT NULL,
+        PRIMARY KEY (platform, repo, number, label));
+    ALTER TABLE threads ADD COLUMN touched VARCHAR[];
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -207,6 +218,8 @@ SCHEMA: tuple[Table, ...] = (
           merged=True, snapshot="required"),
     Table("dataset_links", ("platform", "repo", "dataset"), DatasetLink, derived=True,
           merged=True, snapshot="required"),
+    Table("project_labels", ("platform", "repo", "number", "label"), ProjectLabel,
+          merged=True, snapshot="optional"),
 )
 
 #: The table each record class is stored in.

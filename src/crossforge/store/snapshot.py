@@ -82,6 +82,7 @@ def _pseudonymising_selects() -> dict[str, str]:
         "dataset_links": f"SELECT * REPLACE ({r('repo')}, CASE WHEN contains(dataset, '/') "
                          "THEN repo_id(dataset) ELSE dataset END AS dataset) FROM dataset_links",
         "thread_labels": f"SELECT * REPLACE ({r('repo')}) FROM thread_labels",
+        "project_labels": f"SELECT * REPLACE ({r('repo')}) FROM project_labels",
         "frames": f"SELECT * REPLACE ({r('repo')}) FROM frames",
         # coders are researchers, named in a comma-separated list
         "human_labels": f"SELECT * REPLACE ({r('repo')}, array_to_string(list_transform("

@@ -40,6 +40,7 @@ from crossforge.records import (
     Derivation,
     DocumentText,
     Membership,
+    ProjectLabel,
     Repository,
     Thread,
 )
@@ -62,7 +63,8 @@ _MERGE_SUBJECT = re.compile(r"^Merge pull request #(\d+) ")
 _SQUASH_SUBJECT = re.compile(r"\(#(\d+)\)$")
 _WIDE_OFFSET = re.compile(r"([+-])(\d{3,}):(\d\d)$")
 
-WorldRecord = Repository | Account | Commit | Thread | Membership | Derivation | DocumentText
+WorldRecord = (Repository | Account | Commit | Thread | Membership | Derivation | DocumentText
+               | ProjectLabel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +168,8 @@ def records(corpus: str | Path, selection: CorpusSelection = CorpusSelection()
         yield from world_commits[key]
     for repo in sorted(threads):
         yield from sorted(threads[repo], key=lambda t: t.number)
+    for repo in sorted(parsed):
+        yield from (r for r in parsed[repo] if isinstance(r, ProjectLabel))
     accounts = {r.login: r for items in parsed.values() for r in items
                 if isinstance(r, Account)}
     yield from (accounts[login] for login in sorted(accounts))
@@ -278,13 +282,15 @@ def _pull_threads(repo: str, heads: Iterable[dict[str, str]],
             closed_at=merged_at, merged_at=merged_at)
 
 
-def _issue_records(repo: str, items: list[dict[str, Any]]) -> list[Account | Thread]:
-    """Raw REST issue objects read as the collector reads them (one parser, one meaning);
-    an object listed twice (pages that overlapped while the listing was fetched) is one."""
+def _issue_records(repo: str, items: list[dict[str, Any]]
+                   ) -> list[Account | Thread | ProjectLabel]:
+    """Raw REST issue objects read as the collector reads them (one parser, one meaning),
+    their real labels included; an object listed twice (pages that overlapped while the
+    listing was fetched) is one."""
     unique = list({item["number"]: item for item in items}.values())
     records = github.PARSERS["github.issues"](unique, {"repo": repo})
     accounts = {r.login: r for r in records if isinstance(r, Account)}
-    return [*accounts.values(), *(r for r in records if isinstance(r, Thread))]
+    return [*accounts.values(), *(r for r in records if isinstance(r, Thread | ProjectLabel))]
 
 
 def _github_repository(repo: str, commits: list[Commit], threads: list[Thread],

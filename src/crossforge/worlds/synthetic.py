@@ -23,6 +23,7 @@ from crossforge.records import (
     DocumentText,
     Membership,
     Platform,
+    ProjectLabel,
     Repository,
     Thread,
 )
@@ -115,12 +116,38 @@ TOUCHED_SHARES: dict[str, tuple[tuple[tuple[str, ...], float], ...]] = {
                (("documentation",), 0.15), (("data",), 0.05)),
 }
 
+#: What a pull request touches (assumed proportions, no published share; drawn from the
+#: thread, so the world's other draws are unchanged): Hub pull requests mostly edit the card,
+#: some configuration or weights; GitHub's mostly code and documentation. Bots' pull requests
+#: touch what they are for: librarian-bot the card, SFconvertbot the weights. Classes in
+#: ``crossforge.file_classes.FILE_CLASSES`` order, as collected.
+PULL_TOUCHED_SHARES: dict[str, tuple[tuple[tuple[str, ...], float], ...]] = {
+    "huggingface": ((("documentation",), 0.60), (("configuration",), 0.15),
+                    (("weights", "configuration"), 0.10), (("weights",), 0.10),
+                    (("code",), 0.05)),
+    "github": ((("code",), 0.55), (("documentation", "code"), 0.20),
+               (("documentation",), 0.20), (("code", "data"), 0.05)),
+}
+BOT_PULL_TOUCHED = {"librarian-bot": ("documentation",), "SFconvertbot": ("weights",)}
+#: GitHub projects' labels (assumed, none fitted): ``LABELLED_SHARE`` of threads carry any;
+#: a labelled thread takes the type its title says (``TITLE_LABELS``) with
+#: ``TITLE_LABEL_SHARE``, else one of GitHub's default labels, and a project-specific area
+#: label with ``AREA_LABEL_SHARE``. The Hub has no labels.
+LABELLED_SHARE = 0.45
+TITLE_LABEL_SHARE = 0.8
+AREA_LABEL_SHARE = 0.25
+TITLE_LABELS = {"Crash when": "bug", "Regression in": "bug", "Add support for": "enhancement",
+                "How do I configure": "question", "Docs: clarify": "documentation"}
+DEFAULT_LABELS = ("bug", "enhancement", "question", "documentation", "good first issue",
+                  "help wanted", "duplicate", "wontfix")
+
 _WORDS = ["parser", "tokenizer", "cache", "config", "pipeline", "adapter", "export", "server"]
 
 
 def generate_world(
     repositories_per_platform: int = 150, seed: int = 2026
-) -> Iterator[Repository | Account | Commit | Thread | Comment | Membership | Derivation]:
+) -> Iterator[Repository | Account | Commit | Thread | Comment | Membership | Derivation
+              | ProjectLabel]:
     """Yield a synthetic world: repositories, their accounts, commits and threads.
 
     Args:
@@ -197,7 +224,10 @@ def generate_world(
                 threads = _stand_ins(threads, accounts, seed, stand_ins)
             else:
                 threads += _bot_pulls(repo, threads, when, accounts, stand_ins)
+            threads = [_with_touched(platform, t) for t in threads]
             yield from threads
+            if platform == "github":
+                yield from _project_labels(threads)
         yield from (replace(m, children_count=children[m.repo]) for m in models)
         yield from accounts.values()
 
@@ -323,6 +353,35 @@ def _bot_pulls(repo: str, threads: list[Thread | Comment], when: datetime,
     return pulls
 
 
+def _with_touched(platform: Platform, item: Thread | Comment) -> Thread | Comment:
+    """A pull request with the file classes it touches; other threads and comments as
+    they are (the route gives no paths for them)."""
+    if not isinstance(item, Thread) or item.kind != "pull_request":
+        return item
+    touched = BOT_PULL_TOUCHED.get(item.author or "") or _share_draw(
+        PULL_TOUCHED_SHARES[platform], f"pull-touched:{item.repo}#{item.number}")
+    return replace(item, touched=touched)
+
+
+def _project_labels(threads: list[Thread | Comment]) -> Iterator[ProjectLabel]:
+    """The labels a GitHub project put on its threads (``LABELLED_SHARE`` and the rest)."""
+    for item in threads:
+        if not isinstance(item, Thread):
+            continue
+        key = f"{item.repo}#{item.number}"
+        if _draw(f"labelled:{key}") >= LABELLED_SHARE:
+            continue
+        title = (item.title or "").removeprefix("Fix ")
+        typed = next((name for start, name in TITLE_LABELS.items() if title.startswith(start)),
+                     None)
+        if typed is None or _draw(f"title-label:{key}") >= TITLE_LABEL_SHARE:
+            typed = DEFAULT_LABELS[int(_draw(f"default-label:{key}") * len(DEFAULT_LABELS))]
+        yield ProjectLabel("github", item.repo, item.number, typed)
+        if _draw(f"area-label:{key}") < AREA_LABEL_SHARE:
+            area = _WORDS[int(_draw(f"area:{key}") * len(_WORDS))]
+            yield ProjectLabel("github", item.repo, item.number, f"area: {area}")
+
+
 def _draw(text: str) -> float:
     """A uniform number in [0, 1) fixed by ``text``."""
     return int(sha1(text.encode()).hexdigest()[:12], 16) / 16**12
@@ -345,8 +404,12 @@ def _commit(platform: Platform, repo: str, login: str, when: datetime,
 
 def _touched(platform: Platform, sha: str) -> tuple[str, ...]:
     """The file classes a synthetic commit touches, drawn from ``TOUCHED_SHARES`` by its sha."""
-    draw, cumulative = _draw(f"touched:{sha}"), 0.0
-    mix = TOUCHED_SHARES[platform]
+    return _share_draw(TOUCHED_SHARES[platform], f"touched:{sha}")
+
+
+def _share_draw(mix: tuple[tuple[tuple[str, ...], float], ...], key: str) -> tuple[str, ...]:
+    """One set of file classes of ``mix``, drawn by their shares from ``key``."""
+    draw, cumulative = _draw(key), 0.0
     for classes, share in mix:
         cumulative += share
         if draw < cumulative:
