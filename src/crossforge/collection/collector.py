@@ -1,11 +1,11 @@
 """Collection: fill the store for every repository of a frame, page by page, resumably.
 
 Each repository's work is split into tasks (``metadata``, ``commits``, ``issues``,
-``comments`` on GitHub; ``model`` (``dataset``, ``space``), ``commits``, ``discussions`` and,
-for models, ``card`` on the Hub; ``members`` per owning account). Every page is written to the
-raw store first, then parsed, and its records land in the database in one transaction with the
-task's checkpoint (the next page's URL), so a re-run continues where the last one stopped and
-never stores a page twice. Pages are stored as a group commit: the raw records of up to
+``comments`` and, with a discussion board, ``discussions`` on GitHub; ``model``
+(``dataset``, ``space``), ``commits``, ``discussions`` and, for models, ``card`` on the Hub;
+``members`` per owning account). Every page is written to the raw store first, then parsed,
+and its records land in the database in one transaction with the task's checkpoint (the next
+page's URL), so a re-run continues where the last one stopped and never stores a page twice. Pages are stored as a group commit: the raw records of up to
 ``GROUP_ANSWERS`` answers (or ``GROUP_SECONDS`` of work) are fsynced together, then their
 records and checkpoints land in one transaction; a kill in between leaves raw records nothing
 cites, and the next run asks those pages again. Every read of the store commits first.
@@ -412,7 +412,8 @@ class Collector:
                 for done in extra:
                     states[done[:3]] = done[3:]
                 body = page.json() if page.status == 200 else None
-                counted += len(body) if isinstance(body, list) else 0
+                counted += len(body) if isinstance(body, list) else github.discussion_count(
+                    page)
                 if following and cap is not None and counted >= cap:
                     self.truncate(platform, key, task, following, counted, cap, page, states)
                     return True

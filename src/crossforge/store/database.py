@@ -37,7 +37,8 @@ SOURCE_RANK: dict[str, int] = {"tag": 0, "git": 0, "api": 1, "card": 2, "inferre
 
 #: Repository columns a platform's contract forces a value into, which a study may make
 #: unknown again when that value was a placeholder (``Store.forget_values``).
-FORGETTABLE_COLUMNS = frozenset({"owner_type", "popularity", "forks", "downloads"})
+FORGETTABLE_COLUMNS = frozenset({"owner_type", "popularity", "forks", "downloads",
+                                 "has_discussions"})
 
 
 class Store:
@@ -547,6 +548,13 @@ class Store:
         return [login for (login,) in self.query(
             "SELECT login FROM accounts WHERE platform = ? AND type = 'organization'",
             [platform]).fetchall()]
+
+    def discussion_boards(self, platform: str, repos: list[str]) -> set[str]:
+        """Which of ``repos`` have a discussion board (``has_discussions``), in one query:
+        only those are asked for discussions."""
+        return {repo for (repo,) in self.query(
+            "SELECT repo FROM repositories WHERE platform = ? AND has_discussions "
+            "AND repo IN (SELECT unnest(?::VARCHAR[]))", [platform, repos]).fetchall()}
 
     def thread_numbers(self, platform: str, repos: list[str]) -> dict[str, set[int]]:
         """The numbers of each repository's stored threads (their details need no new call),
