@@ -1,11 +1,12 @@
 """Collection: fill the store for every repository of a frame, page by page, resumably.
 
 Each repository's work is split into tasks (``metadata``, ``commits``, ``issues``,
-``comments`` and, with a discussion board, ``discussions`` on GitHub; ``model``
-(``dataset``, ``space``), ``commits``, ``discussions`` and, for models, ``card`` on the Hub;
-``members`` per owning account). Every page is written to the raw store first, then parsed,
-and its records land in the database in one transaction with the task's checkpoint (the next
-page's URL), so a re-run continues where the last one stopped and never stores a page twice. Pages are stored as a group commit: the raw records of up to
+``discussions`` with a board,
+``comments`` on GitHub; ``model`` (``dataset``, ``space``), ``commits``, ``discussions`` and,
+for models, ``card`` on the Hub; ``members`` per owning account). Every page is written to the
+raw store first, then parsed, and its records land in the database in one transaction with the
+task's checkpoint (the next page's URL), so a re-run continues where the last one stopped and
+never stores a page twice. Pages are stored as a group commit: the raw records of up to
 ``GROUP_ANSWERS`` answers (or ``GROUP_SECONDS`` of work) are fsynced together, then their
 records and checkpoints land in one transaction; a kill in between leaves raw records nothing
 cites, and the next run asks those pages again. Every read of the store commits first.
