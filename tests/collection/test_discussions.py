@@ -43,10 +43,10 @@ def rows(db: Path, table: str, columns: str) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def direct(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("direct") / "world.duckdb"
-    with Store(db) as store:
+    """The world written straight into a store: what a collection must give back."""
+    with Store(tmp_path_factory.mktemp("direct") / "world.duckdb") as store:
         store.write(api._provenance(synthetic.SOURCE, "seed=22"), WORLD)
-    return db
+        return store.path
 
 
 @pytest.fixture(scope="module")
