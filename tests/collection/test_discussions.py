@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from crossforge import api
-from crossforge.collection.collector import CollectionProgress
+from crossforge.collection.collector import Caps, CollectionProgress
 from crossforge.emulator import Emulator
 from crossforge.records import Comment, Repository, Thread
 from crossforge.sources import github
@@ -119,3 +119,21 @@ def test_faults_and_interruptions_resume_to_the_same_discussions(
         assert emulator.faults.produced, "no fault fired: the test shows nothing"
     assert (rows(db, DISCUSSIONS, THREAD_COLUMNS), rows(db, BOARD_COMMENTS,
                                                         COMMENT_COLUMNS)) == expected
+
+
+def test_a_thread_cap_stops_a_board_and_a_higher_cap_finishes_it(
+        clean: tuple[Path, Counter], tmp_path: Path) -> None:
+    """``--max-threads`` counts a board's discussions apart from the issues, and records the
+    truncation as ``discussions``; a run without the cap continues from the kept page."""
+    per_board = Counter(t.repo for t in WORLD if isinstance(t, Thread)
+                        and t.channel == "discussion_board")
+    summaries: list = []
+    with Emulator.from_records(WORLD) as emulator:
+        collect(emulator.url, tmp_path, FRAME, caps=Caps(threads=5), summaries=summaries)
+        capped = summaries[-1].truncated["github"]
+        # a walk stops at the first page boundary past the cap: a board of one page ends
+        assert capped == {repo: {"discussions": github.DISCUSSION_PAGE}
+                          for repo, n in per_board.items() if n > github.DISCUSSION_PAGE}
+        db, _ = collect(emulator.url, tmp_path, FRAME, summaries=summaries)
+    assert summaries[-1].truncated["github"] == {}
+    assert rows(db, DISCUSSIONS, THREAD_COLUMNS) == rows(clean[0], DISCUSSIONS, THREAD_COLUMNS)

@@ -468,10 +468,14 @@ class Store:
             f"({', '.join('?' * len(ids))})", [platform, owner, *ids]).fetchone()
         return int(row[0])
 
-    def repository_rows(self, table: str, platform: str, repo: str) -> int:
-        """Rows of a repository in a data table (what a capped walk has stored so far)."""
+    def repository_rows(self, table: str, platform: str, repo: str,
+                        channel: str | None = None) -> int:
+        """Rows of a repository in a data table (what a capped walk has stored so far); of
+        threads, those of one ``channel`` when given."""
+        where, params = ("", [platform, repo]) if channel is None else (
+            " AND channel = ?", [platform, repo, channel])
         return int(self.query(f"SELECT count(*) FROM {table} WHERE platform = ? "
-                              "AND repo = ?", [platform, repo]).fetchone()[0])
+                              f"AND repo = ?{where}", params).fetchone()[0])
 
     def last_provenance(self, table: str, platform: str, repo: str) -> str | None:
         """The greatest provenance id of a repository's rows in a data table (a truncation
