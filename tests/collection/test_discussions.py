@@ -137,3 +137,12 @@ def test_a_thread_cap_stops_a_board_and_a_higher_cap_finishes_it(
         db, _ = collect(emulator.url, tmp_path, FRAME, summaries=summaries)
     assert summaries[-1].truncated["github"] == {}
     assert rows(db, DISCUSSIONS, THREAD_COLUMNS) == rows(clean[0], DISCUSSIONS, THREAD_COLUMNS)
+
+
+def test_rebuild_from_the_raw_store_gives_the_same_discussions(
+        clean: tuple[Path, Counter], tmp_path: Path) -> None:
+    db, _ = clean
+    counts = api.rebuild(db.parent / "raw", tmp_path / "rebuilt.duckdb").responses
+    assert counts["github.discussions"] > 0 and counts["github.discussion_comments"] > 0
+    for table, columns in ((DISCUSSIONS, THREAD_COLUMNS), (BOARD_COMMENTS, COMMENT_COLUMNS)):
+        assert rows(tmp_path / "rebuilt.duckdb", table, columns) == rows(db, table, columns)
