@@ -45,13 +45,14 @@ CARRIED = {
                     "THEN TIMESTAMPTZ '2022-03-02 23:29:00+00' "
                     "ELSE date_trunc('second', created_at) END, popularity, "
                     "CASE WHEN platform = 'github' THEN forks END, downloads, children_count, "
-                    "CASE WHEN platform = 'github' THEN storage_bytes END",
+                    "CASE WHEN platform = 'github' THEN storage_bytes END, has_discussions",
     "commits": "platform, repo, sha, "
                "CASE WHEN platform = 'github' OR author NOT LIKE '%@%' THEN author END, "
                "date_trunc('second', authored_at), is_merge, subject, co_authors",
     "threads": "platform, repo, number, kind, title, body, nullif(author, 'ghost'), state, "
                "date_trunc('second', created_at), date_trunc('second', closed_at), "
-               "date_trunc('second', merged_at)",
+               "date_trunc('second', merged_at), channel, answerable, "
+               "date_trunc('second', answered_at)",
     "comments": "platform, repo, thread_number, nullif(author, 'ghost'), "
                 "date_trunc('second', created_at), body",
     "derivations": "platform, child, parent, relation, relation_source",
