@@ -34,7 +34,7 @@ from graphql import (
 
 from crossforge.emulator.answer import Answer
 from crossforge.emulator.world import World, stable_int
-from crossforge.records import Commit, Thread
+from crossforge.records import Comment, Commit, Thread
 
 ASSOCIATION = {"owner": "OWNER", "member": "MEMBER", "contributor": "CONTRIBUTOR",
                "none": "NONE"}
@@ -609,14 +609,14 @@ def _ordered_discussions(world: World, repo: str, order: dict[str, str] | None
     last comment or closing), newest first unless ``ASC``; GitHub's default is by update."""
     order = order or {"field": "UPDATED_AT", "direction": "DESC"}
     held = world.discussions.get(("github", repo), [])
-    said: dict[int, list[Any]] = {}
+    said: dict[int, list[Comment]] = {}
     for comment in world.discussion_comments.get(("github", repo), ()):
         said.setdefault(comment.thread_number, []).append(comment)
 
     def updated(item: Thread) -> datetime:
         times = [t for t in (item.created_at, item.closed_at,
                              *(c.created_at for c in said.get(item.number, ()))) if t]
-        return max(times)
+        return max(times, default=datetime.min.replace(tzinfo=UTC))
 
     key = (lambda d: (d.created_at, d.number)) if order["field"] == "CREATED_AT" else (
         lambda d: (updated(d), d.number))
@@ -660,7 +660,9 @@ def _graphql_discussion(world: World, repo: str, item: Thread) -> dict[str, Any]
     }
 
 
-def _graphql_discussion_comment(world: World, repo: str, comment: Any) -> dict[str, Any]:
+def _graphql_discussion_comment(world: World, repo: str, comment: Comment) -> dict[str, Any]:
+    """A ``DiscussionComment``; its replies are gathered by ``_graphql_discussion``. A world
+    comment id that is not a number gets a stable one, as ``databaseId`` is an integer."""
     number = int(comment.comment_id) if comment.comment_id.isdigit() else stable_int(
         comment.comment_id) % 10**9
     return {"databaseId": number, "id": node_id("DiscussionComment", number),
