@@ -26,8 +26,8 @@ Rate-limit cost per repository, chosen to be the least the APIs allow:
   replies: 1 + 13 + 13 × 10 = 144 requests, scored 1 point (GitHub rounds requests / 100 to
   the nearest point, at least 1). Replies are the cheapest nodes (a connection nested in
   comments costs one request per comment whatever its ``first``), so ``REPLY_PAGE`` is the
-  connection limit; page and comment sizes are the largest whose product stays under 149
-  requests (``docs/collection.md`` § Discussions compares them). A discussion with more
+  connection limit; 13 × 10 is one of the page shapes that still score 1 point (D × (1 + C)
+  ≤ 148; ``docs/collection.md`` § Discussions prices the others). A discussion with more
   comments is finished by ``discussion_comments_query``, 100 comments (and their replies)
   for 1 point; replies past a comment's first 100 are not collected.
 
