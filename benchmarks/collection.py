@@ -28,8 +28,16 @@ The world is SYNTHETIC, drawn with a seed: most repositories tiny (a few commits
 no issue or discussion), a heavy tail of large ones, owners with a heavy-tailed number of
 repositories. Its parameters are assumptions for a plausible shape, not fitted to anything.
 
-Run:  python benchmarks/collection.py [--quick] [--repositories N] [--seed S]
-Writes benchmarks/results/collection.json.
+GitHub Discussions have a case of their own (``discussions``): the benchmark world has no
+discussion board, so the demo's SYNTHETIC world (``crossforge.worlds.synthetic``, a fifth of
+its GitHub repositories with a board) is collected, GitHub only, and the GraphQL points of
+the discussions task are counted per board, per discussion and per repository of the frame;
+beside them, the points other page sizes would cost on the same boards (GitHub's score of
+each query, plus the pages a discussion's overflowing comments need), the largest pages GitHub
+allows (100 discussions with 100 comments each: 101 points a page) included.
+
+Run:  python benchmarks/collection.py [--quick] [--repositories N] [--seed S] [--discussions]
+Writes benchmarks/results/collection.json (``--discussions``: only its ``discussions`` entry).
 """
 
 from __future__ import annotations
@@ -58,7 +66,8 @@ from result_file import machine_load  # noqa: E402
 from crossforge.collection import frames  # noqa: E402
 from crossforge.collection.collector import Collector  # noqa: E402
 from crossforge.emulator import HUB_LISTING_PAGE, HUB_PAGE, Charge, Emulator  # noqa: E402
-from crossforge.emulator.world import stable_int  # noqa: E402
+from crossforge.emulator.github import _graphql_discussion  # noqa: E402
+from crossforge.emulator.world import World, stable_int  # noqa: E402
 from crossforge.records import (  # noqa: E402
     Account,
     Comment,
@@ -67,11 +76,13 @@ from crossforge.records import (  # noqa: E402
     Repository,
     Thread,
 )
+from crossforge.sources import github  # noqa: E402
 from crossforge.sources.github import GitHubSource  # noqa: E402
 from crossforge.sources.http import ApiClient  # noqa: E402
 from crossforge.sources.hub import HubSource  # noqa: E402
 from crossforge.sources.raw import RawStore  # noqa: E402
 from crossforge.store import Store  # noqa: E402
+from crossforge.worlds import synthetic  # noqa: E402
 
 RESULTS = HERE / "results" / "collection.json"
 TOKEN = "benchmark-token"
@@ -375,14 +386,89 @@ def summarise(all_charges: list[Charge], frame: list[str], seconds: float,
     }
 
 
+#: Page sizes compared for the discussions query: (discussions, comments) a page.
+DISCUSSION_PAGES = ((148, 0), (74, 1), (49, 2), (37, 3), (29, 4), (24, 5), (18, 7), (13, 10),
+                    (9, 15), (7, 20), (100, 10), (100, 100))
+
+
+def _points(discussions: int, comments: int) -> int:
+    """GitHub's score of one discussions page: 1 + D comment connections + D x C reply
+    connections, /100 rounded to the nearest, at least 1."""
+    return max(1, math.floor((1 + discussions + discussions * comments) / 100 + 0.5))
+
+
+def discussions_case(size: int, seed: int, work: Path) -> dict[str, Any]:
+    """Collect the SYNTHETIC demo world's GitHub repositories and count what the discussions
+    task cost; price other page sizes on the same boards."""
+    records = [r for r in synthetic.generate_world(size, seed)
+               if getattr(r, "platform", None) == "github"]
+    frame = sorted(r.repo for r in records if isinstance(r, Repository))
+    boards = sorted(r.repo for r in records if isinstance(r, Repository) and r.has_discussions)
+    world = World.from_records(records)
+    top_level = {repo: [_graphql_discussion(world, repo, d)["comments"](None)["totalCount"]
+                        for d in world.discussions.get(("github", repo), ())]
+                 for repo in boards}
+    with Emulator(world, github_limit=10**9) as emulator:
+        raw = RawStore(work / "discussions-raw")
+        start = time.perf_counter()
+        with Store(work / "discussions.duckdb") as store:
+            Collector(store, github_source=GitHubSource(ApiClient(
+                emulator.url, "github", raw, tokens=[TOKEN]))).collect(
+                [("github", r) for r in frame])
+            stored = store.query(
+                "SELECT count(*), count(answered_at) FROM threads "
+                "WHERE channel = 'discussion_board'").fetchone()
+            comments = store.query(
+                "SELECT count(*) FROM comments c JOIN threads t ON t.platform = c.platform "
+                "AND t.repo = c.repo AND t.number = c.thread_number "
+                "WHERE t.channel = 'discussion_board'").fetchone()[0]
+        seconds = time.perf_counter() - start
+        raw.close()
+        charges = [c for c in emulator.log if c.resource == "graphql" and len(c.subjects) == 1]
+    points = sum(c.cost for c in charges)
+    discussions = sum(len(v) for v in top_level.values())
+
+    def priced(page: int, first: int) -> int:
+        return sum(max(1, math.ceil(len(counts) / page)) * _points(page, first)
+                   + sum(math.ceil((n - first) / github.OVERFLOW_COMMENT_PAGE)
+                         for n in counts if n > first)
+                   for counts in top_level.values())
+
+    sizes = [{"discussions": d, "comments": c, "points_per_page": _points(d, c),
+              "points": priced(d, c), "points_per_board": priced(d, c) / max(1, len(boards))}
+             for d, c in DISCUSSION_PAGES]
+    chosen = (github.DISCUSSION_PAGE, github.DISCUSSION_COMMENT_PAGE)
+    return {
+        "world": f"SYNTHETIC demo world (crossforge.worlds.synthetic, seed {seed}), GitHub only",
+        "repositories": len(frame), "boards": len(boards), "empty_boards": sum(
+            1 for v in top_level.values() if not v),
+        "discussions": discussions, "stored_discussions": stored[0],
+        "accepted_answers": stored[1], "stored_comments_and_replies": comments,
+        "page": {"discussions": chosen[0], "comments": chosen[1],
+                 "replies": github.REPLY_PAGE},
+        "queries": len(charges), "points": points,
+        "points_per_board": points / max(1, len(boards)),
+        "points_per_discussion": points / max(1, discussions),
+        "points_per_repository": points / len(frame),
+        "priced_by_page_size": sizes,
+        "best_page_size": min(sizes, key=lambda s: s["points"]),
+        "wall_seconds_all_github_tasks": seconds,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small world (under a minute)")
     parser.add_argument("--repositories", type=int, help="repositories per platform")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--discussions", action="store_true",
+                        help="only the GitHub Discussions case, into the results' entry")
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     size = args.repositories or (100 if args.quick else 1000)
+    if args.discussions:
+        _write_discussions(size, args.seed, load_before)
+        return
     cap = 600 if args.quick else 3000
     records = generate_world(size, args.seed, cap)
     github_frame = sorted(r.repo for r in records
@@ -478,6 +564,28 @@ def main() -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS.relative_to(HERE.parent)}")
+    _write_discussions(size, args.seed, os.getloadavg()[0])
+
+
+def _write_discussions(size: int, seed: int, load_before: float) -> None:
+    """Run the discussions case and keep it in the results file beside the other figures."""
+    with tempfile.TemporaryDirectory() as tmp:
+        case = discussions_case(size, seed, Path(tmp))
+    case["machine"] = {"python": platform.python_version(), **machine_load(load_before)}
+    print(f"discussions: {case['boards']} boards ({case['empty_boards']} empty) of "
+          f"{case['repositories']} GitHub repositories, {case['discussions']} discussions, "
+          f"{case['stored_comments_and_replies']} comments and replies: {case['points']} "
+          f"GraphQL points in {case['queries']} queries = {case['points_per_board']:.2f} per "
+          f"board, {case['points_per_discussion']:.3f} per discussion, "
+          f"{case['points_per_repository']:.3f} per repository")
+    for row in case["priced_by_page_size"]:
+        print(f"  {row['discussions']:>3} discussions x {row['comments']:>3} comments: "
+              f"{row['points_per_page']:>3} points a page, {row['points']:>5} points in all")
+    result = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    result["discussions"] = case
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote the discussions entry of {RESULTS.relative_to(HERE.parent)}")
 
 
 if __name__ == "__main__":

@@ -348,7 +348,10 @@ def measure(
     effect sizes, intervals) and ``summary.json`` (per-platform medians and means); beyond
     the seed study ``trends.csv``, ``survival.csv``, ``migration.csv``, ``pairs.csv`` and
     ``paired_tests.csv`` (Hub–GitHub project pairs), ``documentation.csv`` (section shares)
-    and ``datasets.csv`` (the model–dataset graph's datasets).
+    and ``datasets.csv`` (the model–dataset graph's datasets); knowledge exchange by channel
+    in ``knowledge_exchange.csv`` (per repository and channel),
+    ``knowledge_exchange_channels.csv`` (per platform and channel) and
+    ``knowledge_exchange_tests.csv`` (the platforms compared).
 
     Args:
         db: the store, opened read-only.

@@ -86,6 +86,9 @@ class Repository:
         storage_bytes: the storage the platform reports: the Hub's ``usedStorage`` (every
             revision's files, LFS included), GitHub's ``size`` (KiB) times 1024; ``None``
             when not given.
+        has_discussions: whether the repository has a discussion board (GitHub's
+            ``hasDiscussionsEnabled``); ``None`` where the platform does not say (the Hub,
+            whose community tab is its issue tracker), so its board's measures stay unknown.
     """
 
     platform: Platform
@@ -105,6 +108,7 @@ class Repository:
     children_count: int | None = None
     parameters: int | None = None
     storage_bytes: int | None = None
+    has_discussions: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +169,11 @@ class Thread:
 
     Attributes:
         author_role: the author's relation to the repository's owner, see ``Role``.
+        answerable: whether the thread can have an accepted answer (a GitHub discussion in
+            an answerable category such as Q&A: ``True``; in another category: ``False``);
+            ``None`` where the channel has no accepted answers (issue trackers).
+        answered_at: when the accepted answer was posted (not when it was marked); ``None``
+            when none was accepted or none can be.
         touched: the classes of the files a pull request changes
             (``crossforge.file_classes``), once each; ``None`` when the route gave no paths
             (issues, discussions, GitHub's REST listing, a pull request beyond GraphQL's
@@ -184,6 +193,8 @@ class Thread:
     closed_at: datetime | None = None
     merged_at: datetime | None = None
     channel: Channel = "issue_tracker"
+    answerable: bool | None = None
+    answered_at: datetime | None = None
     touched: tuple[str, ...] | None = None
 
 

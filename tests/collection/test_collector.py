@@ -46,13 +46,14 @@ CARRIED = {
                     "THEN TIMESTAMPTZ '2022-03-02 23:29:00+00' "
                     "ELSE date_trunc('second', created_at) END, popularity, "
                     "CASE WHEN platform = 'github' THEN forks END, downloads, children_count, "
-                    "CASE WHEN platform = 'github' THEN storage_bytes END",
+                    "CASE WHEN platform = 'github' THEN storage_bytes END, has_discussions",
     "commits": "platform, repo, sha, "
                "CASE WHEN platform = 'github' OR author NOT LIKE '%@%' THEN author END, "
                "date_trunc('second', authored_at), is_merge, subject, co_authors",
     "threads": "platform, repo, number, kind, title, body, nullif(author, 'ghost'), state, "
                "date_trunc('second', created_at), date_trunc('second', closed_at), "
-               "date_trunc('second', merged_at)",
+               "date_trunc('second', merged_at), channel, answerable, "
+               "date_trunc('second', answered_at)",
     "comments": "platform, repo, thread_number, nullif(author, 'ghost'), "
                 "date_trunc('second', created_at), body",
     "derivations": "platform, child, parent, relation, relation_source",
@@ -219,7 +220,11 @@ def test_small_repositories_need_nothing_but_their_share_of_one_graphql_query(
         small, large = small + fits, large + (not fits)
     assert small and large, "the test world needs small and large repositories"
     graphql = [c for c in emulator.log if c.resource == "graphql"]
-    assert len(graphql) == 1 and len(graphql[0].subjects) == small + large
+    # besides the batch, one query per discussion board (its discussions, even if none)
+    boards = [r for (p, r), record in world.repositories.items()
+              if p == "github" and record.has_discussions]
+    assert len(graphql) == 1 + len(boards) and len(graphql[0].subjects) == small + large
+    assert sorted(c.subjects for c in graphql[1:]) == [(repo,) for repo in sorted(boards)]
     assert not any("{number}" in c.endpoint for c in emulator.log)
 
 
@@ -356,9 +361,13 @@ def test_graphql_queries_and_emulator_schema_match_githubs_published_schema(
         published: object) -> None:
     from graphql import GraphQLEnumType, NoDeprecatedCustomRule, parse, validate
 
-    query = parse(github.repositories_query(["psf/requests", "huggingface/transformers"]))
-    assert validate(published, query) == []
-    assert validate(published, query, [NoDeprecatedCustomRule]) == [], "a deprecated field"
+    for text in (github.repositories_query(["psf/requests", "huggingface/transformers"]),
+                 github.discussions_query("huggingface/transformers"),
+                 github.discussions_query("huggingface/transformers", "Y3Vyc29yOjEz"),
+                 github.discussion_comments_query("huggingface/transformers", 7, None)):
+        query = parse(text)
+        assert validate(published, query) == []
+        assert validate(published, query, [NoDeprecatedCustomRule]) == [], "a deprecated field"
     assert validate(published, parse("{ repository(owner: \"a\", name: \"b\") { nope } }"))
     from crossforge.emulator.github import SCHEMA as SUBSET
 
@@ -372,7 +381,7 @@ def test_graphql_queries_and_emulator_schema_match_githubs_published_schema(
             assert interface.name in {i.name for i in real.interfaces}, name
         for field_name, field in getattr(subset_type, "fields", {}).items():
             assert str(real.fields[field_name].type) == str(field.type), f"{name}.{field_name}"
-            for arg, value in field.args.items():
+            for arg, value in getattr(field, "args", {}).items():
                 assert str(real.fields[field_name].args[arg].type) == str(value.type), arg
 
 
@@ -394,6 +403,12 @@ def test_graphql_cost_is_githubs_documented_score(published: object) -> None:
     cost, named = query_cost(github.repositories_query(repos))
     assert named == repos
     assert cost == round(github.GRAPHQL_BATCH * per_repository / 100) == 37
+    # a discussions page: 1 + 13 discussions' comments + 13 x 10 comments' replies = 144
+    # requests, 1 point; one more discussion (1 + 14 + 140 = 155) would cost 2
+    assert query_cost(github.discussions_query("a/b"), schema=published) == (1, ["a/b"])
+    assert 1 + github.DISCUSSION_PAGE * (1 + github.DISCUSSION_COMMENT_PAGE) == 144
+    assert query_cost(github.discussion_comments_query("a/b", 3, "x"), schema=published) == (
+        1, ["a/b"])
 
 
 def test_graphql_points_are_charged_to_their_own_budget(emulator: Emulator) -> None:

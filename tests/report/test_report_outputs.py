@@ -14,9 +14,11 @@ import pytest
 
 import crossforge
 from crossforge.errors import ConfigError, StoreError
+from crossforge.records import Repository, Thread
 from crossforge.report import figures, write_report
 from crossforge.report.tables import latex_table, tex
 from crossforge.report.writer import LATEX_TABLES
+from crossforge.worlds import synthetic
 
 SCOPE = "issues and discussions (pull requests excluded); bot-authored threads excluded"
 
@@ -104,6 +106,31 @@ def test_demo_report_writes_and_embeds_its_figures(demo):
     md = demo["md"].read_text(encoding="utf-8")
     for target in re.findall(r"\]\((figures/[^)]+)\)", md):
         assert (demo["md"].parent / target).is_file(), target
+
+
+def test_demo_report_shows_knowledge_exchange_by_channel(demo):
+    """The demo collects GitHub Discussions: the section gives n per channel beside
+    openness, and a repository without a board has its board's measures unknown."""
+    world = list(synthetic.generate_world(30, 2026))
+    boards = {r.repo for r in world if isinstance(r, Repository) and r.has_discussions}
+    discussions = sum(1 for t in world if isinstance(t, Thread)
+                      and t.channel == "discussion_board")
+    assert boards and discussions, "the demo world needs discussion boards with discussions"
+    markdown = demo["md"].read_text(encoding="utf-8")
+    section = markdown.split("## Knowledge exchange by channel", 1)[1].split("\n## ", 1)[0]
+    assert markdown.index("## Openness") < markdown.index("## Knowledge exchange by channel")
+    board = re.search(r"\| GitHub \(OSS\) \| discussion board \| (\d+) \| (\d+) \|", section)
+    assert board and (int(board[1]), int(board[2])) == (len(boards), discussions)
+    assert re.search(r"\| Hugging Face Hub \(OSM\) \| issue tracker \| 30 \|", section)
+    assert "knowledge_accepted_answer_share" in section
+    assert "Knowledge exchange by channel" in demo["html"].read_text(encoding="utf-8")
+    repositories = pd.read_csv(demo["md"].parent / "repositories.csv").set_index("repo")
+    github = repositories[repositories["platform"] == "github"]
+    assert github.loc[[r for r in github.index if r not in boards],
+                      "discussion_board_threads"].isna().all()
+    assert github.loc[sorted(boards), "discussion_board_threads"].notna().all()
+    assert repositories.loc[repositories["platform"] == "huggingface",
+                            "discussion_board_threads"].isna().all()
 
 
 def test_hostile_type_labels_reach_the_tables_escaped(demo, tmp_path):

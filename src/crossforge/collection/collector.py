@@ -1,6 +1,7 @@
 """Collection: fill the store for every repository of a frame, page by page, resumably.
 
 Each repository's work is split into tasks (``metadata``, ``commits``, ``issues``,
+``discussions`` with a board,
 ``comments`` on GitHub; ``model`` (``dataset``, ``space``), ``commits``, ``discussions`` and,
 for models, ``card`` on the Hub; ``members`` per owning account). Every page is written to the
 raw store first, then parsed, and its records land in the database in one transaction with the
@@ -57,6 +58,11 @@ from crossforge.store.database import KEYS, Checkpoint
 #: The resource (and table) each capped task fills; other tasks have no cap.
 CAPPED = {"commits": "commits", "issues": "threads", "comments": "comments",
           "discussions": "threads"}
+#: GitHub's threads table holds two capped walks, issues and discussions: each counts and
+#: records its truncation apart (the channel its threads are in, the resource it is recorded
+#: as), so one's end never clears the other's truncation.
+CHANNEL_OF = {("github", "issues"): ("issue_tracker", "threads"),
+              ("github", "discussions"): ("discussion_board", "discussions")}
 #: The records a listing page lists; each is named by the last column of its natural key.
 LISTED = frozenset({Commit, Thread, Comment, Membership})
 #: Times a resumed walk's first page is asked while it repeats what is stored.
@@ -392,7 +398,8 @@ class Collector:
         self.tried_once((platform, key, task))
         resource = CAPPED.get(task)
         cap = self.caps.of(resource)
-        counted = self.stored(platform, key, resource) if cap and state else 0
+        channel, recorded = CHANNEL_OF.get((platform, task), (None, resource))
+        counted = self.stored(platform, key, resource, channel) if cap and state else 0
         was_truncated = state == "truncated"
         if was_truncated and (cap is None or counted < cap):
             state = "partial"  # the cap was raised or lifted: go on from the kept page
@@ -417,14 +424,15 @@ class Collector:
                 for done in extra:
                     states[done[:3]] = done[3:]
                 body = page.json() if page.status == 200 else None
-                counted += len(body) if isinstance(body, list) else 0
+                counted += len(body) if isinstance(body, list) else github.discussion_count(
+                    page)
                 if following and cap is not None and counted >= cap:
                     self.truncate(platform, key, task, following, counted, cap, page, states)
                     return True
         except UnusableAnswer as unusable:
             raise TaskFailed(self.fail(platform, key, task, str(unusable), states)) from None
         if was_truncated or cap is not None:
-            self.store.clear_truncation(platform, key, resource)
+            self.store.clear_truncation(platform, key, recorded)
         return True
 
     def tried_once(self, task: tuple[str, str, str]) -> None:
@@ -461,21 +469,24 @@ class Collector:
         ids = sorted({str(getattr(r, KEYS[kind][-1])) for r in items if type(r) is kind})
         return self.store.held_items(kind, platform, key, ids) == len(ids)
 
-    def stored(self, platform: str, repo: str, resource: str | None) -> int:
-        """Items of ``resource`` the store holds for a repository (a resumed walk's count)."""
-        return self.store.repository_rows(resource, platform, repo)
+    def stored(self, platform: str, repo: str, resource: str | None,
+               channel: str | None = None) -> int:
+        """Items of ``resource`` the store holds for a repository (a resumed walk's count),
+        of one ``channel`` of threads when given."""
+        return self.store.repository_rows(resource, platform, repo, channel)
 
     def truncate(self, platform: str, repo: str, task: str, cursor: str | None,
                  counted: int, cap: int, page: RawResponse | None, states: dict) -> None:
         """Stop a task at its cap: keep its next page (a higher cap continues from it) and
         record the truncation, with the provenance of the walk's last stored page."""
         resource = CAPPED[task]
+        recorded = CHANNEL_OF.get((platform, task), (None, resource))[1]
         if page is not None:
             origin = provenance(page)
             source = provenance_key(origin.source, origin.origin)
         else:
             source = self.store.last_provenance(resource, platform, repo) or ""
-        self.store.record_truncation(platform, repo, task, cursor, resource, cap, counted,
+        self.store.record_truncation(platform, repo, task, cursor, recorded, cap, counted,
                                      source)
         states[(platform, repo, task)] = ("truncated", cursor)
 

@@ -1,9 +1,10 @@
 """GitHub's collection plan: which tasks a repository takes, and in what order.
 
 One batched GraphQL query holds most repositories whole (``metadata``, and the tasks its
-answer covers); REST walks only the overflow (``commits``, ``issues``, ``comments``), then
-the member listings of the owning organisations. The driver (``collector.Collector``) keeps
-the checkpoints, caps and failures.
+answer covers); REST walks only the overflow (``commits``, ``issues``, ``comments``); a
+repository whose answer says it has a discussion board walks its ``discussions`` by GraphQL
+(no request for one without); then the member listings of the owning organisations. The
+driver (``collector.Collector``) keeps the checkpoints, caps and failures.
 """
 
 from __future__ import annotations
@@ -53,9 +54,14 @@ class GitHubPlan:
             run.finish("github", unanswered[-1], len(unanswered))
         known = [r for r in repos if states.get(("github", r, "metadata"), ("",))[0] == "done"]
         organizations = set()
+        boards = run.store.discussion_boards("github", known)
         for repo in known:
             with contextlib.suppress(TaskFailed):  # recorded; the next repository goes on
                 self._activity(repo, states)
+            if repo in boards:
+                with contextlib.suppress(TaskFailed):
+                    run.paged("github", repo, "discussions", lambda cursor, r=repo:
+                              self.source.discussions(r, cursor), states)
             organizations.add(repo.split("/", 1)[0])
             run.finish("github", repo)
         for organization in run.store.organizations("github"):

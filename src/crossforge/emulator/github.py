@@ -35,7 +35,7 @@ from graphql import (
 
 from crossforge.emulator.answer import Answer
 from crossforge.emulator.world import World, changed_paths, stable_int
-from crossforge.records import Commit, Thread
+from crossforge.records import Comment, Commit, Thread
 
 ASSOCIATION = {"owner": "OWNER", "member": "MEMBER", "contributor": "CONTRIBUTOR",
                "none": "NONE"}
@@ -154,7 +154,8 @@ def repository(world: World, repo: str) -> dict[str, Any]:
         "size": (record.storage_bytes or 0) // 1024, "stargazers_count": stars,
         "watchers_count": stars, "language": None,
         "has_issues": True, "has_projects": True, "has_downloads": True, "has_wiki": True,
-        "has_pages": False, "has_discussions": False, "forks_count": forks,
+        "has_pages": False, "has_discussions": bool(record.has_discussions),
+        "forks_count": forks,
         "mirror_url": "https://example.org/mirror.git" if record.is_mirror else None,
         "archived": bool(record.is_archived), "disabled": False,
         "open_issues_count": open_issues, "license": _license(record.license),
@@ -666,7 +667,88 @@ def _graphql_repository(world: World, repo: str, name: str | None = None) -> dic
         "pullRequests": _paged([t for t in threads if t.kind == "pull_request"], thread),
         "object": lambda _info, expression=None, oid=None: _blob(_head_file(world, repo,
                                                                            expression)),
+        "hasDiscussionsEnabled": bool(world.repositories[("github", repo)].has_discussions),
+        "discussions": lambda _info, first=None, after=None, last=None, orderBy=None: (  # noqa: N803
+            _connection(_ordered_discussions(world, repo, orderBy),
+                        lambda d: _graphql_discussion(world, repo, d), first, after, last)),
+        "discussion": lambda _info, number: next(
+            (_graphql_discussion(world, repo, d) for d in world.discussions.get(
+                ("github", repo), ()) if d.number == number), None),
     }
+
+
+#: The categories a new repository's discussion board starts with besides Q&A (the one
+#: answerable category), as GitHub creates them.
+OTHER_CATEGORIES = ("General", "Ideas", "Show and tell")
+
+
+def _ordered_discussions(world: World, repo: str, order: dict[str, str] | None
+                         ) -> list[Thread]:
+    """A board's discussions in the order asked: by creation or last update (the world's
+    last comment or closing), newest first unless ``ASC``; GitHub's default is by update."""
+    order = order or {"field": "UPDATED_AT", "direction": "DESC"}
+    held = world.discussions.get(("github", repo), [])
+    said: dict[int, list[Comment]] = {}
+    for comment in world.discussion_comments.get(("github", repo), ()):
+        said.setdefault(comment.thread_number, []).append(comment)
+
+    def updated(item: Thread) -> datetime:
+        times = [t for t in (item.created_at, item.closed_at,
+                             *(c.created_at for c in said.get(item.number, ()))) if t]
+        return max(times, default=datetime.min.replace(tzinfo=UTC))
+
+    key = (lambda d: (d.created_at, d.number)) if order["field"] == "CREATED_AT" else (
+        lambda d: (updated(d), d.number))
+    return sorted(held, key=key, reverse=order["direction"] == "DESC")
+
+
+def _graphql_discussion(world: World, repo: str, item: Thread) -> dict[str, Any]:
+    """A ``Discussion``: its category from whether it is answerable, its comments nested as
+    on GitHub (some are replies to the top-level comment before them; an accepted answer is
+    always top-level, as only those can be marked)."""
+    said = [c for c in world.discussion_comments.get(("github", repo), ())
+            if c.thread_number == item.number]
+    top: list[dict[str, Any]] = []
+    accepted: dict[str, Any] | None = None
+    for comment in said:
+        node = _graphql_discussion_comment(world, repo, comment)
+        is_answer = accepted is None and item.answered_at is not None \
+            and comment.created_at == item.answered_at
+        if top and not is_answer and stable_int(f"{repo}:{comment.comment_id}") % 3 == 0:
+            top[-1]["_replies"].append(node)
+        else:
+            top.append(node)
+        if is_answer:
+            accepted = node
+    for node in top:
+        node["replies"] = _paged(node.pop("_replies"))
+    answerable = bool(item.answerable)
+    category = "Q&A" if answerable else OTHER_CATEGORIES[
+        stable_int(f"{repo}#{item.number}") % len(OTHER_CATEGORIES)]
+    chosen = item.answered_at + timedelta(hours=1 + stable_int(f"{repo}#{item.number}") % 47) \
+        if accepted is not None and item.answered_at else None
+    return {
+        "number": item.number, "title": item.title or "", "body": item.body or "",
+        "author": _actor(world, item.author),
+        "authorAssociation": author_association(world, repo, item.author),
+        "createdAt": iso(item.created_at), "closed": item.state == "closed",
+        "closedAt": iso(item.closed_at), "isAnswered": accepted is not None if answerable
+        else None, "answerChosenAt": iso(chosen), "answer": accepted,
+        "category": {"name": category, "isAnswerable": answerable},
+        "comments": _paged(top),
+    }
+
+
+def _graphql_discussion_comment(world: World, repo: str, comment: Comment) -> dict[str, Any]:
+    """A ``DiscussionComment``; its replies are gathered by ``_graphql_discussion``. A world
+    comment id that is not a number gets a stable one, as ``databaseId`` is an integer."""
+    number = int(comment.comment_id) if comment.comment_id.isdigit() else stable_int(
+        comment.comment_id) % 10**9
+    return {"databaseId": number, "id": node_id("DiscussionComment", number),
+            "author": _actor(world, comment.author),
+            "authorAssociation": author_association(world, repo, comment.author),
+            "createdAt": iso(comment.created_at), "body": comment.body or "",
+            "_replies": []}
 
 
 def _head_file(world: World, repo: str, expression: str | None) -> str | None:

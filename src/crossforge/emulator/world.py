@@ -27,6 +27,9 @@ class World:
 
     GitHub repositories get numeric ids in sorted order with gaps, as the real id space has
     (deleted and private repositories), so ``/repositories?since=`` sampling is realistic.
+    A discussion board's threads and their comments are held apart (``discussions``,
+    ``discussion_comments``): GitHub serves them only through GraphQL's ``discussions``,
+    never in the issue listings.
     """
 
     repositories: dict[tuple[str, str], Repository] = field(default_factory=dict)
@@ -34,6 +37,10 @@ class World:
     commits: dict[tuple[str, str], list[Commit]] = field(default_factory=lambda: defaultdict(list))
     threads: dict[tuple[str, str], list[Thread]] = field(default_factory=lambda: defaultdict(list))
     comments: dict[tuple[str, str], list[Comment]] = field(
+        default_factory=lambda: defaultdict(list))
+    discussions: dict[tuple[str, str], list[Thread]] = field(
+        default_factory=lambda: defaultdict(list))
+    discussion_comments: dict[tuple[str, str], list[Comment]] = field(
         default_factory=lambda: defaultdict(list))
     members: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
     parents: dict[str, list[Derivation]] = field(default_factory=lambda: defaultdict(list))
@@ -56,6 +63,8 @@ class World:
                 world.accounts[(record.platform, record.login)] = record
             elif isinstance(record, Commit):
                 world.commits[(record.platform, record.repo)].append(record)
+            elif isinstance(record, Thread) and record.channel == "discussion_board":
+                world.discussions[(record.platform, record.repo)].append(record)
             elif isinstance(record, Thread):
                 world.threads[(record.platform, record.repo)].append(record)
             elif isinstance(record, Comment):
@@ -69,6 +78,7 @@ class World:
             elif isinstance(record, ProjectLabel):
                 world.labels[(record.platform, record.repo)].setdefault(
                     record.number, []).append(record.label)
+        world._split_discussion_comments()
         for key, commits in world.commits.items():
             world.contributors[key].update(c.author for c in commits if c.author)
             commits.sort(key=lambda c: (c.committed_at or c.authored_at, c.sha), reverse=True)
@@ -85,6 +95,17 @@ class World:
         world.github_ids = {repo: 1_000 + 7 * i + stable_int(repo) % 5
                             for i, repo in enumerate(github)}
         return world
+
+    def _split_discussion_comments(self) -> None:
+        """Move the comments of discussion-board threads out of the issue comments."""
+        for key, discussions in self.discussions.items():
+            numbers = {d.number for d in discussions}
+            said = self.comments.get(key, [])
+            self.discussion_comments[key] = [c for c in said if c.thread_number in numbers]
+            self.comments[key] = [c for c in said if c.thread_number not in numbers]
+            discussions.sort(key=lambda d: (d.created_at, d.number))
+        for said in self.discussion_comments.values():
+            said.sort(key=lambda c: (c.created_at, c.comment_id))
 
     def document(self, platform: str, repo: str, path: str = "README.md") -> str | None:
         """The text of the repository's root file ``path``, if the world holds it (a

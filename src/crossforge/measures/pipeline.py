@@ -44,6 +44,7 @@ from crossforge.measures import (
     trends_by_year,
 )
 from crossforge.measures.engine import open_engine
+from crossforge.measures.knowledge_exchange import KnowledgeExchange, knowledge_comparison
 from crossforge.measures.networks import NullModel, describe_networks
 from crossforge.measures.organisations import share_intervals
 from crossforge.measures.statistics import PlatformComparison, ratio_estimates
@@ -85,6 +86,9 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
                              "FROM repositories"), on=["platform", "repo"], how="left")
             .merge(TouchedFiles().compute(sql), on=["platform", "repo"], how="left")
         )
+        knowledge = KnowledgeExchange().by_channel(sql)
+        repositories = repositories.merge(KnowledgeExchange.columns(knowledge, repositories),
+                                          on=["platform", "repo"], how="left")
         documents = DocumentationCompleteness().compute(sql)
         repositories = repositories.merge(
             documents[["platform", "repo", "doc_completeness", "doc_words"]],
@@ -114,7 +118,9 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
     evolution = {"trends": trends_by_year(repositories), "survival": survival,
                  "migration": migration, "type_shares": type_shares, "pairs": pairs,
                  "paired_tests": paired_tests, "documentation": documentation_summary(documents),
-                 "datasets": dataset_table(dataset_edges)}
+                 "datasets": dataset_table(dataset_edges),
+                 **knowledge_comparison(knowledge, repositories, n_bootstrap=n_bootstrap,
+                                        seed=seed)}
     migration_shares = _migration_shares(migration, repositories, n_bootstrap=n_bootstrap,
                                          seed=seed)
     summary = {
@@ -198,7 +204,9 @@ def _write_outputs(out: Path, repositories: pd.DataFrame, organisations: pd.Data
             "shown": "unweighted: each measured repository counts once; the weighted_* "
                      "columns give design-weighted estimates beside them where weights apply",
             "weights": summary["weights"],
-            "comparisons": json.loads(statistics.to_json(orient="records"))})
+            "comparisons": json.loads(statistics.to_json(orient="records")),
+            "knowledge_exchange": json.loads(evolution["knowledge_exchange_tests"].to_json(
+                orient="records"))})
         _write_json(paths["summary"], summary)
         return paths
 

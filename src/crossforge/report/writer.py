@@ -374,6 +374,20 @@ REPORT_ECDFS = {
 }
 
 
+#: How the report names the channels of ``measures.knowledge_exchange``.
+CHANNEL_LABELS = {"issue_tracker": "issue tracker", "discussion_board": "discussion board",
+                  "forum": "forum", "knowledge": "all channels"}
+
+
+def knowledge_exchange_context(evolution: dict[str, pd.DataFrame]) -> dict[str, object]:
+    """The "Knowledge exchange by channel" section's rows: per platform and channel, and
+    the platform comparison's raw rows (empty lists for a run that measured none)."""
+    tests = evolution.get("knowledge_exchange_tests")
+    raw = tests[tests["comparison"] == "raw"] if tests is not None and len(tests) else None
+    return {"knowledge_channels": _records(evolution.get("knowledge_exchange_channels")),
+            "knowledge_tests": _records(raw), "channel_labels": CHANNEL_LABELS}
+
+
 def markdown_cell(value: object) -> str:
     """Make any value safe inside a Markdown table cell: no HTML, no cell breaks."""
     text = " ".join(str(value).split())
@@ -518,6 +532,7 @@ def _write_report(out: Path, result: MeasureResult, *, sources: list[dict],
                         for r in result.evolution["type_shares"].to_dict("records")],
         "type_share_notes": type_share_notes(result.evolution.get("type_shares")),
         "paired_tests": _records(result.evolution.get("paired_tests")),
+        **knowledge_exchange_context(result.evolution),
         "documentation": _records(result.evolution.get("documentation")),
         "sources": sources,
         "svgs": svgs,

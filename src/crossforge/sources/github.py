@@ -24,7 +24,18 @@ Rate-limit cost per repository, chosen to be the least the APIs allow:
   unknown);
 - the README: in the same query (``object(expression: "HEAD:README.md")``, a ``Blob``'s
   text; not a connection, so it adds no points); only its features are stored
-  (``sources.cards``).
+  (``sources.cards``);
+- GitHub Discussions: the batch asks only ``hasDiscussionsEnabled`` (a scalar: no points),
+  so a repository without a discussion board costs nothing more. One with a board is walked
+  by its own GraphQL query (``discussions_query``), ``DISCUSSION_PAGE`` discussions a page,
+  each with its first ``DISCUSSION_COMMENT_PAGE`` comments and their first ``REPLY_PAGE``
+  replies: 1 + 13 + 13 × 10 = 144 requests, scored 1 point (GitHub rounds requests / 100 to
+  the nearest point, at least 1). Replies are the cheapest nodes (a connection nested in
+  comments costs one request per comment whatever its ``first``), so ``REPLY_PAGE`` is the
+  connection limit; 13 × 10 is one of the page shapes that still score 1 point (D × (1 + C)
+  ≤ 148; ``docs/collection.md`` § Discussions prices the others). A discussion with more
+  comments is finished by ``discussion_comments_query``, 100 comments (and their replies)
+  for 1 point; replies past a comment's first 100 are not collected.
 
 Parsers are pure functions of a stored response, so ``crossforge rebuild`` gives the same
 records as the live collection.
@@ -34,6 +45,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from crossforge.file_classes import touched_classes
@@ -50,7 +62,7 @@ from crossforge.records import (
     Thread,
 )
 from crossforge.sources import cards
-from crossforge.sources.http import ApiClient
+from crossforge.sources.http import NEXT_OVERRIDE, ApiClient
 from crossforge.sources.raw import RawResponse, api_time, parse_with
 
 SOURCE = "github-api"
@@ -67,6 +79,10 @@ LABEL_PAGE = 20
 #: Changed files asked per pull request, GitHub's most for a connection. A pull request
 #: changing more keeps ``touched`` unknown: the rest would cost a query of its own.
 FILE_PAGE = 100
+DISCUSSION_PAGE = 13
+DISCUSSION_COMMENT_PAGE = 10
+REPLY_PAGE = 100
+OVERFLOW_COMMENT_PAGE = 100
 #: README names tried in the batch, in order of preference; each is a Git object looked up
 #: by expression, which has no connection and so costs no points. The first that exists is
 #: the README (other names, or READMEs in ``docs/`` or ``.github/``, are not looked for).
@@ -78,7 +94,7 @@ _README_FIELDS = " ".join(
 FRAGMENTS = f"""
 fragment repositoryFields on Repository {{
   nameWithOwner databaseId createdAt pushedAt updatedAt stargazerCount forkCount
-  isArchived isFork isMirror diskUsage licenseInfo {{ spdxId }}
+  isArchived isFork isMirror diskUsage licenseInfo {{ spdxId }} hasDiscussionsEnabled
   owner {{ __typename login ... on Organization {{
     membersWithRole(first: {MEMBER_PAGE}) {{ totalCount nodes {{ login }} }} }} }}
   defaultBranchRef {{ target {{ ... on Commit {{
@@ -264,6 +280,33 @@ class GitHubSource:
         yield from self.client.pages(path, kind=f"github.{task}", context={"repo": repo},
                                      params=params, start=start)
 
+    def discussions(self, repo: str, start: str | None = None) -> Iterator[RawResponse]:
+        """The pages of a repository's discussions, then of each one's overflowing comments,
+        from the position ``start`` (a checkpoint: ``DiscussionPosition``'s text). Every
+        answer stores the position after it (``NEXT_OVERRIDE``; empty at the end)."""
+        position = DiscussionPosition.decode(start)
+        while True:
+            if position.pending:
+                number, after = position.pending[0]
+                query = discussion_comments_query(repo, number, after)
+                kind, context = "github.discussion_comments", {"repo": repo, "number": number}
+            elif position.more:
+                query = discussions_query(repo, position.after)
+                kind, context = "github.discussions", {"repo": repo}
+            else:
+                return
+            page = self.client.post(
+                "/graphql", {"query": query}, kind=kind, context=context,
+                check=_discussion_problem,
+                annotate=lambda body, at=position: {NEXT_OVERRIDE: at.after_answer(
+                    json.loads(body)).encode()})
+            yield page
+            if page.status != 200:
+                return
+            position = DiscussionPosition.decode(page.headers.get(NEXT_OVERRIDE))
+            if position.ended:
+                return
+
     def members(self, organization: str, start: str | None = None) -> Iterator[RawResponse]:
         yield from self.client.pages(f"/orgs/{organization}/members",
                                      kind="github.members", context={"org": organization},
@@ -313,7 +356,8 @@ def _parse_repositories(body: dict[str, Any], context: dict[str, Any]) -> list[R
             popularity=item["stargazerCount"], forks=item["forkCount"],
             license=(item.get("licenseInfo") or {}).get("spdxId"),
             is_archived=item["isArchived"], is_fork=item["isFork"], is_mirror=item["isMirror"],
-            storage_bytes=_kib_bytes(item.get("diskUsage"))))
+            storage_bytes=_kib_bytes(item.get("diskUsage")),
+            has_discussions=item.get("hasDiscussionsEnabled")))
         records += [Membership("github", owner["login"], login) for login in _members(item)
                     or ()]
         records += cards.readme_records(repo, *_readme(item))
@@ -482,10 +526,188 @@ def _parse_members(body: list[dict[str, Any]], context: dict[str, Any]) -> list[
     return records
 
 
+_DISCUSSION_COMMENT_FIELDS = f"""
+  databaseId id author {{ ...actorFields }} authorAssociation createdAt body
+  replies(first: {REPLY_PAGE}) {{ totalCount nodes {{
+    databaseId id author {{ ...actorFields }} authorAssociation createdAt body }} }}
+"""
+_DISCUSSION_FRAGMENTS = f"""
+fragment actorFields on Actor {{ __typename login }}
+fragment discussionCommentFields on DiscussionComment {{{_DISCUSSION_COMMENT_FIELDS}}}
+"""
+
+
+def discussions_query(repo: str, after: str | None = None) -> str:
+    """One page of a repository's discussions, oldest first (a stable order to resume in:
+    new discussions join at the end), with their first comments and those comments' replies
+    (1 + 13 + 13 × 10 = 144 requests: 1 point)."""
+    owner, name = repo.split("/", 1)
+    cursor = f", after: {json.dumps(after)}" if after else ""
+    return f"""query {{
+  rateLimit {{ cost remaining resetAt }}
+  repository(owner: {json.dumps(owner)}, name: {json.dumps(name)}) {{
+    discussions(first: {DISCUSSION_PAGE}{cursor},
+                orderBy: {{field: CREATED_AT, direction: ASC}}) {{
+      totalCount pageInfo {{ hasNextPage endCursor }}
+      nodes {{
+        number title body author {{ ...actorFields }} authorAssociation createdAt
+        closed closedAt isAnswered answerChosenAt answer {{ databaseId createdAt }}
+        category {{ name isAnswerable }}
+        comments(first: {DISCUSSION_COMMENT_PAGE}) {{
+          totalCount pageInfo {{ hasNextPage endCursor }}
+          nodes {{ ...discussionCommentFields }} }}
+      }}
+    }}
+  }}
+}}
+{_DISCUSSION_FRAGMENTS}"""
+
+
+def discussion_comments_query(repo: str, number: int, after: str | None) -> str:
+    """The comments of one discussion after ``after``, 100 with their replies (1 + 100 =
+    101 requests: 1 point)."""
+    owner, name = repo.split("/", 1)
+    cursor = f", after: {json.dumps(after)}" if after else ""
+    return f"""query {{
+  rateLimit {{ cost remaining resetAt }}
+  repository(owner: {json.dumps(owner)}, name: {json.dumps(name)}) {{
+    discussion(number: {int(number)}) {{
+      comments(first: {OVERFLOW_COMMENT_PAGE}{cursor}) {{
+        totalCount pageInfo {{ hasNextPage endCursor }}
+        nodes {{ ...discussionCommentFields }} }}
+    }}
+  }}
+}}
+{_DISCUSSION_FRAGMENTS}"""
+
+
+@dataclass
+class DiscussionPosition:
+    """Where a walk of a repository's discussions stands: after which discussions page
+    (``after``; ``more``: pages remain) and which discussions' comments overflowed their
+    page and are still to be finished (number, comment cursor), first one first."""
+
+    after: str | None = None
+    more: bool = True
+    pending: list[tuple[int, str | None]] = field(default_factory=list)
+
+    @property
+    def ended(self) -> bool:
+        return not self.more and not self.pending
+
+    def encode(self) -> str:
+        """The checkpoint text (empty when the walk has ended: ``next_link`` reads none)."""
+        if self.ended:
+            return ""
+        return json.dumps({"after": self.after, "more": self.more,
+                           "pending": [list(p) for p in self.pending]})
+
+    @classmethod
+    def decode(cls, text: str | None) -> DiscussionPosition:
+        """The position a checkpoint names; none (``None``) is the walk's start, an empty
+        text its end."""
+        if text is None:
+            return cls()
+        if not text:
+            return cls(more=False)
+        value = json.loads(text)
+        return cls(value["after"], value["more"],
+                   [(int(n), c) for n, c in value["pending"]])
+
+    def after_answer(self, body: dict[str, Any]) -> DiscussionPosition:
+        """The position after a usable answer to the query this position asks."""
+        repository = body["data"]["repository"]
+        if self.pending:
+            connection = repository["discussion"]["comments"]
+            rest = self.pending[1:]
+            if connection["pageInfo"]["hasNextPage"]:
+                rest = [(self.pending[0][0], connection["pageInfo"]["endCursor"]), *rest]
+            return DiscussionPosition(self.after, self.more, rest)
+        connection = repository["discussions"]
+        overflowing = [(node["number"], node["comments"]["pageInfo"]["endCursor"])
+                       for node in connection["nodes"] if node
+                       and node["comments"]["pageInfo"]["hasNextPage"]]
+        info = connection["pageInfo"]
+        return DiscussionPosition(info["endCursor"] or self.after, info["hasNextPage"],
+                                  overflowing)
+
+
+def _discussion_problem(answer: Any) -> str | None:
+    """Why a discussions answer is unusable (asked again, then the task fails): a GraphQL
+    error instead of the repository's data (a timeout, a node limit, a vanished board)."""
+    if answer.status_code != 200:
+        return None
+    try:
+        body = json.loads(answer.text)
+    except ValueError:
+        return None  # the transport's own check says so
+    if ((body or {}).get("data") or {}).get("repository") is None or body.get("errors"):
+        errors = (body or {}).get("errors") or [{}]
+        return f"GraphQL: {errors[0].get('message') or 'no repository in the answer'}"
+    return None
+
+
+def discussion_count(response: RawResponse) -> int:
+    """Discussions a stored discussions page lists (what a thread cap counts)."""
+    if response.kind != "github.discussions" or response.status != 200:
+        return 0
+    return len(((response.json() or {}).get("data") or {}).get("repository", {})
+               .get("discussions", {}).get("nodes") or ())
+
+
+def _parse_discussions(body: dict[str, Any], context: dict[str, Any]) -> list[Record]:
+    records: list[Record] = []
+    repo = context["repo"]
+    for node in body["data"]["repository"]["discussions"]["nodes"]:
+        if not node:
+            continue
+        author = _graphql_author(records, node.get("author"))
+        answer = node.get("answer") or {}
+        answered_at = api_time(answer.get("createdAt")) or (
+            api_time(node.get("answerChosenAt")) if node.get("isAnswered") else None)
+        records.append(Thread(
+            platform="github", repo=repo, number=node["number"], kind="discussion",
+            title=node.get("title"), body=node.get("body") or None, author=author,
+            author_role=ROLES.get(node.get("authorAssociation", ""), "unknown"),
+            state="closed" if node.get("closed") else "open",
+            created_at=api_time(node.get("createdAt")), closed_at=api_time(node.get("closedAt")),
+            channel="discussion_board",
+            answerable=bool((node.get("category") or {}).get("isAnswerable")),
+            answered_at=answered_at))
+        records += _discussion_comments(node["comments"]["nodes"], repo, node["number"])
+    return records
+
+
+def _parse_discussion_comments(body: dict[str, Any], context: dict[str, Any]
+                               ) -> list[Record]:
+    discussion = body["data"]["repository"]["discussion"]
+    return _discussion_comments(discussion["comments"]["nodes"], context["repo"],
+                                int(context["number"]))
+
+
+def _discussion_comments(nodes: list[dict[str, Any]], repo: str, number: int
+                         ) -> list[Record]:
+    """A discussion's comments and their replies, as comments of the discussion."""
+    records: list[Record] = []
+    for node in nodes:
+        if not node:
+            continue
+        for said in (node, *(r for r in node["replies"]["nodes"] if r)):
+            who = _graphql_author(records, said.get("author"))
+            records.append(Comment(
+                platform="github", repo=repo, thread_number=number,
+                comment_id=str(said.get("databaseId") or said["id"]), author=who,
+                created_at=api_time(said.get("createdAt")), body=said.get("body") or None,
+                author_role=ROLES.get(said.get("authorAssociation", ""), "unknown")))
+    return records
+
+
 PARSERS: dict[str, Callable[[Any, dict[str, Any]], list[Record]]] = {
     "github.repositories": _parse_repositories, "github.commits": _parse_commits,
     "github.issues": _parse_issues, "github.comments": _parse_comments,
     "github.members": _parse_members, "github.listing": lambda body, context: [],
+    "github.discussions": _parse_discussions,
+    "github.discussion_comments": _parse_discussion_comments,
 }
 
 

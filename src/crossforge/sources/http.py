@@ -68,7 +68,8 @@ _HUB_REMAINING = re.compile(r"r=(\d+)")
 _HUB_POLICY = re.compile(r'\s*"([^"]+)"')
 #: Header crossforge adds to a stored answer whose own ``rel="next"`` looped: the next page
 #: the transport determined instead, empty when the looping page was empty (the end); the
-#: platform's ``Link`` is kept as it came.
+#: platform's ``Link`` is kept as it came. A GraphQL walk (no ``Link``) stores its position
+#: after the answer here too (``ApiClient.post``'s ``annotate``).
 NEXT_OVERRIDE = "x-crossforge-next"
 #: What the Hub says when it refuses a token (``huggingface_hub`` stops on it too).
 HUB_INVALID = "Invalid credentials in Authorization header"
@@ -268,8 +269,14 @@ class ApiClient:
                           text=text)
 
     def post(self, path: str, payload: dict[str, Any], *, kind: str,
-             context: dict[str, Any]) -> RawResponse:
-        return self._send("POST", path, kind=kind, context=context, payload=payload)
+             context: dict[str, Any],
+             check: Callable[[httpx.Response], str | None] | None = None,
+             annotate: Callable[[str], dict[str, str]] | None = None) -> RawResponse:
+        """POST ``payload`` and store the answer; ``check`` as for ``get``; ``annotate``
+        gives headers to store with a usable answer from its body (a GraphQL walk's next
+        position, ``NEXT_OVERRIDE``), so a resumed walk reads it from the raw store."""
+        return self._send("POST", path, kind=kind, context=context, payload=payload,
+                          check=check, annotate=annotate)
 
     def pages(self, path: str, *, kind: str, context: dict[str, Any],
               params: dict[str, Any] | list[tuple[str, Any]] | None = None,
@@ -354,7 +361,8 @@ class ApiClient:
     def _send(self, method: str, path: str, *, kind: str, context: dict[str, Any],
               params: Any = None, payload: Any = None,
               check: Callable[[httpx.Response], str | None] | None = None,
-              text: bool = False) -> RawResponse:
+              text: bool = False,
+              annotate: Callable[[str], dict[str, str]] | None = None) -> RawResponse:
         assert self.breaker is not None
         attempt, renewed = 0, False
         while True:
@@ -425,7 +433,9 @@ class ApiClient:
             self.breaker.success()
             self._remember_page(answer)
             self._pace(answer)
-            return self._store(answer, kind, context, method)
+            return self._store(answer, kind, context, method,
+                               annotate(answer.text) if annotate and answer.status_code == 200
+                               else None)
 
     @property
     def authenticated(self) -> bool:

@@ -37,7 +37,8 @@ SOURCE_RANK: dict[str, int] = {"tag": 0, "git": 0, "api": 1, "card": 2, "inferre
 
 #: Repository columns a platform's contract forces a value into, which a study may make
 #: unknown again when that value was a placeholder (``Store.forget_values``).
-FORGETTABLE_COLUMNS = frozenset({"owner_type", "popularity", "forks", "downloads"})
+FORGETTABLE_COLUMNS = frozenset({"owner_type", "popularity", "forks", "downloads",
+                                 "has_discussions"})
 
 
 class Store:
@@ -467,10 +468,14 @@ class Store:
             f"({', '.join('?' * len(ids))})", [platform, owner, *ids]).fetchone()
         return int(row[0])
 
-    def repository_rows(self, table: str, platform: str, repo: str) -> int:
-        """Rows of a repository in a data table (what a capped walk has stored so far)."""
+    def repository_rows(self, table: str, platform: str, repo: str,
+                        channel: str | None = None) -> int:
+        """Rows of a repository in a data table (what a capped walk has stored so far); of
+        threads, those of one ``channel`` when given."""
+        where, params = ("", [platform, repo]) if channel is None else (
+            " AND channel = ?", [platform, repo, channel])
         return int(self.query(f"SELECT count(*) FROM {table} WHERE platform = ? "
-                              "AND repo = ?", [platform, repo]).fetchone()[0])
+                              f"AND repo = ?{where}", params).fetchone()[0])
 
     def last_provenance(self, table: str, platform: str, repo: str) -> str | None:
         """The greatest provenance id of a repository's rows in a data table (a truncation
@@ -547,6 +552,13 @@ class Store:
         return [login for (login,) in self.query(
             "SELECT login FROM accounts WHERE platform = ? AND type = 'organization'",
             [platform]).fetchall()]
+
+    def discussion_boards(self, platform: str, repos: list[str]) -> set[str]:
+        """Which of ``repos`` have a discussion board (``has_discussions``), in one query:
+        only those are asked for discussions."""
+        return {repo for (repo,) in self.query(
+            "SELECT repo FROM repositories WHERE platform = ? AND has_discussions "
+            "AND repo IN (SELECT unnest(?::VARCHAR[]))", [platform, repos]).fetchall()}
 
     def thread_numbers(self, platform: str, repos: list[str]) -> dict[str, set[int]]:
         """The numbers of each repository's stored threads (their details need no new call),

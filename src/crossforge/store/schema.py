@@ -164,6 +164,14 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (platform, repo, number, label));
     ALTER TABLE threads ADD COLUMN touched VARCHAR[];
     """,
+    # Accepted answers (a discussion board's answerable categories, a forum's solved topics):
+    # whether a thread can have one (NULL: the channel has none) and when it was posted; and
+    # whether a repository has a discussion board (NULL: the platform does not say).
+    """
+    ALTER TABLE threads ADD COLUMN answerable BOOLEAN;
+    ALTER TABLE threads ADD COLUMN answered_at TIMESTAMPTZ;
+    ALTER TABLE repositories ADD COLUMN has_discussions BOOLEAN;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

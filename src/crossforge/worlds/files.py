@@ -76,10 +76,12 @@ def write_world(path: str | Path, records: Iterable[object]) -> int:
 #: Repository fields a platform's answer must hold, per platform, so the emulator serves a
 #: placeholder (0, a user) where a world record has none: GitHub's schema requires
 #: ``stargazers_count``, ``forks_count`` and ``owner.type``; the Hub's listing gives likes and
-#: downloads, and an owner is a user unless its organisation listing answers. A world record's
-#: empty field says the world did not observe it (``docs/worlds.md``).
+#: downloads, and an owner is a user unless its organisation listing answers. GitHub's
+#: ``hasDiscussionsEnabled`` is required too (served ``false``): a world that did not observe
+#: a board leaves it unknown, and so its discussion measures. A world record's empty field
+#: says the world did not observe it (``docs/worlds.md``).
 PLACEHOLDER_FIELDS: dict[str, tuple[str, ...]] = {
-    "github": ("owner_type", "popularity", "forks"),
+    "github": ("owner_type", "popularity", "forks", "has_discussions"),
     "huggingface": ("owner_type", "popularity", "downloads"),
 }
 

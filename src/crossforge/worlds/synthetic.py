@@ -140,6 +140,26 @@ TITLE_LABELS = {"Crash when": "bug", "Regression in": "bug", "Add support for": 
                 "How do I configure": "question", "Docs: clarify": "documentation"}
 DEFAULT_LABELS = ("bug", "enhancement", "question", "documentation", "good first issue",
                   "help wanted", "duplicate", "wontfix")
+#: GitHub Discussions (assumed proportions, no published share; drawn from their own seeded
+#: stream, so the rest of the world does not change): the share of GitHub repositories with a
+#: discussion board; per board a Pareto(``DISCUSSION_ALPHA``) count of discussions, minus
+#: one (many boards stay empty); the share in the answerable Q&A category (the rest in
+#: General, Ideas, Show and tell); per discussion a Pareto(``DISCUSSION_COMMENT_ALPHA``)
+#: count of comments and replies, minus one (a tail past a page of comments); the chance that
+#: an answered-looking Q&A discussion has an accepted answer; and of a bot author.
+DISCUSSION_BOARD_SHARE = 0.2
+DISCUSSION_ALPHA = 0.9
+MAX_DISCUSSIONS = 150
+QA_SHARE = 0.45
+DISCUSSION_COMMENT_ALPHA = 1.3
+MAX_DISCUSSION_COMMENTS = 150
+ACCEPTED_ANSWER_SHARE = 0.6
+DISCUSSION_BOT_SHARE = 0.02
+DISCUSSION_BOT = "github-actions[bot]"
+_DISCUSSION_TITLES = {True: ["How do I use {x} with a proxy?", "Is {x} thread-safe?",
+                             "Why does {x} ignore my settings?"],
+                      False: ["Idea: a plugin system for {x}", "Show and tell: {x} dashboard",
+                              "Roadmap for {x}", "Welcome! Introduce yourself ({x})"]}
 
 _WORDS = ["parser", "tokenizer", "cache", "config", "pipeline", "adapter", "export", "server"]
 
@@ -158,6 +178,7 @@ def generate_world(
     unlinked = random.Random(f"{seed}:unlinked")
     quirks = random.Random(f"{seed}:quirks")
     stand_ins = random.Random(f"{seed}:stand-ins")
+    boards = random.Random(f"{seed}:discussions")
     start = datetime(2022, 3, 2, tzinfo=UTC)
     for platform, shape in SHAPES.items():
         accounts: dict[str, Account] = {}
@@ -193,6 +214,8 @@ def generate_world(
                     attachment.append(parent)
                 attachment.append(repo)
             else:
+                record = replace(record, has_discussions=boards.random()
+                                 < DISCUSSION_BOARD_SHARE)
                 yield record
             n_people = min(200, int(rng.paretovariate(shape.contributor_alpha)))
             people = [owner if not owner_is_org else f"dev{rng.randrange(400):03d}"]
@@ -221,6 +244,9 @@ def generate_world(
             threads = list(_threads(platform, shape, repo, people, insiders, when, accounts,
                                     rng))
             if platform == "github":
+                if record.has_discussions:
+                    threads += _discussions(repo, people, insiders, when, threads, accounts,
+                                            boards)
                 threads = _stand_ins(threads, accounts, seed, stand_ins)
             else:
                 threads += _bot_pulls(repo, threads, when, accounts, stand_ins)
@@ -312,6 +338,45 @@ def _threads(platform: Platform, shape: PlatformShape, repo: str, people: list[s
             yield Comment(platform=platform, repo=repo, thread_number=number,
                           comment_id=f"{number}-{i}", author=rng.choice(insiders + [author]),
                           created_at=reply_at, body="(synthetic reply)")
+
+
+def _discussions(repo: str, people: list[str], insiders: list[str], when: datetime,
+                 threads: list[Thread | Comment], accounts: dict[str, Account],
+                 rng: random.Random) -> list[Thread | Comment]:
+    """A GitHub discussion board's discussions, comments and replies, numbered after the
+    repository's issues and pull requests (GitHub numbers all three in one sequence)."""
+    number = max((t.number for t in threads if isinstance(t, Thread)), default=0)
+    board: list[Thread | Comment] = []
+    for _ in range(min(MAX_DISCUSSIONS, int(rng.paretovariate(DISCUSSION_ALPHA)) - 1)):
+        number += 1
+        author = rng.choice(people + [f"visitor{rng.randrange(900):03d}" for _ in range(2)])
+        if rng.random() < DISCUSSION_BOT_SHARE:
+            author = DISCUSSION_BOT
+            accounts.setdefault(author, Account("github", author, "bot"))
+        accounts.setdefault(author, Account("github", author, "user"))
+        answerable = rng.random() < QA_SHARE
+        opened = when + timedelta(days=rng.randrange(1, 400), seconds=rng.randrange(86_400))
+        said, reply_at = [], opened
+        for i in range(min(MAX_DISCUSSION_COMMENTS,
+                           int(rng.paretovariate(DISCUSSION_COMMENT_ALPHA)) - 1)):
+            reply_at += timedelta(seconds=1 + int(rng.expovariate(1 / 40) * 3600))
+            who = rng.choice(insiders + people + [author, f"visitor{rng.randrange(900):03d}"])
+            accounts.setdefault(who, Account("github", who, "user"))
+            said.append(Comment(platform="github", repo=repo, thread_number=number,
+                                comment_id=str(10**7 + number * 1_000 + i), author=who,
+                                created_at=reply_at, body="(synthetic reply)"))
+        answers = [c for c in said if c.author != author]
+        answered_at = rng.choice(answers).created_at if answerable and answers \
+            and rng.random() < ACCEPTED_ANSWER_SHARE else None
+        closed = rng.random() < 0.3
+        board.append(Thread(
+            platform="github", repo=repo, number=number, kind="discussion",
+            title=rng.choice(_DISCUSSION_TITLES[answerable]).format(x=rng.choice(_WORDS)),
+            body="(synthetic)", author=author, state="closed" if closed else "open",
+            created_at=opened, closed_at=(reply_at + timedelta(days=2)) if closed else None,
+            channel="discussion_board", answerable=answerable, answered_at=answered_at))
+        board += said
+    return board
 
 
 def _stand_ins(threads: list[Thread | Comment], accounts: dict[str, Account], seed: int,
