@@ -588,6 +588,7 @@ def socio_technical(summary: dict) -> dict | None:
         "strata": socio.get("strata", []),
         "trends": socio.get("trends", []),
         "quantities": STRATUM_LABELS,
+        "trend_labels": {q: label.split(" (")[0] for q, label in STRATUM_LABELS.items()},
         "magnitude": _magnitude,
     }
 
