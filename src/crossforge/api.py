@@ -31,7 +31,7 @@ from crossforge.collection.collector import rebuild as rebuild_store
 from crossforge.collection.design import Design
 from crossforge.defaults import COMPARED_KINDS, DEFAULT_RAW
 from crossforge.errors import ConfigError, writing_into
-from crossforge.records import Provenance, Repository, check_platform, check_repo_id
+from crossforge.records import Commit, Provenance, Repository, check_platform, check_repo_id
 from crossforge.sources import hub_metadata
 from crossforge.sources.github import GitHubSource
 from crossforge.sources.github_app import AppCredentials, InstallationAuth
@@ -351,7 +351,9 @@ def measure(
     and ``datasets.csv`` (the model–dataset graph's datasets); knowledge exchange by channel
     in ``knowledge_exchange.csv`` (per repository and channel),
     ``knowledge_exchange_channels.csv`` (per platform and channel) and
-    ``knowledge_exchange_tests.csv`` (the platforms compared).
+    ``knowledge_exchange_tests.csv`` (the platforms compared);
+    ``size_strata.csv`` and ``size_trends.csv`` (openness and improvement by size,
+    ``docs/statistics.md``).
 
     Args:
         db: the store, opened read-only.
@@ -718,10 +720,24 @@ def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
                 github_app=GitHubApp(environment=False), on_progress=lambda progress: tell(
                     Stage(names[progress.platform], progress.finished, progress.total,
                           "repositories")))
+    _synthetic_clone_paths(db, world, seed)
     tell(Stage("classify", 0, None, "threads"))
     labels = classify_store(db)
     tell(Stage("classify", sum(labels.values()), sum(labels.values()), "threads"))
     return report(db, out, figure_formats=figure_formats, on_stage=tell)
+
+
+def _synthetic_clone_paths(db: Path, world: list[object], seed: int) -> int:
+    """Give the demo's collected commits the file classes their world records carry, as an
+    import of every repository's clone would (the platforms' commit listings name no paths),
+    so the socio-technical section has shares to show; recorded as its own SYNTHETIC
+    provenance. Returns the commits that gained their classes."""
+    touched = [(c.platform, c.repo, c.sha, list(c.touched)) for c in world
+               if isinstance(c, Commit) and c.touched is not None]
+    with Store(db) as store:
+        store.write(_provenance(synthetic.SOURCE, f"seed={seed}, changed-file classes of the "
+                                "world's commits standing in for clones (SYNTHETIC)"), [])
+        return store.write_touched(touched)
 
 
 def emulate(world: str | Path, *, port: int = 8000, faults: str | None = None,

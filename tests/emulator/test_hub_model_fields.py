@@ -116,3 +116,30 @@ def test_a_models_parameter_count_and_storage_come_with_its_info(emulator: Emula
         assert (record.parameters, record.storage_bytes) == (counted, answer["usedStorage"])
     # GGUF weights only: the count comes from the GGUF metadata.
     assert models[DERIVED["quantized"]].parameters is not None
+
+
+def test_a_world_models_own_sizes_are_served_and_pickle_weights_give_no_count(
+        tmp_path: Path) -> None:
+    sized, pickled = "lab/big-70b", "lab/old-pickle"
+    world = [Repository("huggingface", sized, "model", "lab", "organization", START, START,
+                        parameters=70_000_000_000, storage_bytes=140_000_000_000),
+             Repository("huggingface", pickled, "model", "lab", "organization", START, START,
+                        storage_bytes=4_000_000)]
+    raw = RawStore(tmp_path / "raw")
+    with Emulator.from_records(world) as running:
+        client = ApiClient(running.url, "huggingface", raw,
+                           breaker=Breaker(sleep=lambda _: None))
+        try:
+            source = HubSource(client)
+            got = {model: next(r for r in parse(source.info(model, "user"))
+                               if isinstance(r, Repository)) for model in (sized, pickled)}
+            files = [s["rfilename"] for s in httpx.get(
+                f"{running.url}/api/models/{pickled}").json()["siblings"]]
+        finally:
+            client.close()
+            raw.close()
+    assert (got[sized].parameters, got[sized].storage_bytes) == (70_000_000_000,
+                                                                  140_000_000_000)
+    # pickle weights only: the Hub gives no parameter count, only the storage
+    assert (got[pickled].parameters, got[pickled].storage_bytes) == (None, 4_000_000)
+    assert "pytorch_model.bin" in files and not any(f.endswith(".safetensors") for f in files)

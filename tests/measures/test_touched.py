@@ -117,3 +117,15 @@ def test_shares_of_crossforges_own_history_match_a_count_from_git_log(tmp_path):
     measured = _measured(ROOT, "crossforge/crossforge", "github", tmp_path / "own.duckdb")
     assert measured == pytest.approx(_counted_from_numstat(ROOT))
     assert measured["commits_with_paths"] > 0
+
+
+def test_classes_written_afterwards_fill_only_commits_without_paths(touched_store):
+    written = touched_store.write_touched([
+        ("github", "org/code", "g1", ["code"]),                  # no paths yet: filled
+        ("huggingface", "lab/model", "c2", ["weights"]),         # paths known: kept
+        ("github", "org/code", "missing", ["code"])])            # not stored: passed over
+    assert written == 1
+    rows = TouchedFiles().compute(touched_store).set_index("repo")
+    assert rows.loc["org/code"].commits_with_paths == 1
+    assert rows.loc["org/code"].code_commit_share == 1.0
+    assert rows.loc["lab/model"].docs_only_commit_share == pytest.approx(3 / 5)

@@ -34,6 +34,9 @@ WEIGHTS = {"adapter": ("adapter_config.json", "adapter_model.safetensors"),
            "quantized": ("model.Q4_K_M.gguf",),
            "model": ("config.json", "generation_config.json", "model.safetensors",
                      "tokenizer.json", "tokenizer_config.json")}
+#: A model whose weights are pickles only (no ``safetensors``): the Hub gives no parameter
+#: count for it.
+PICKLE_WEIGHTS = ("config.json", "pytorch_model.bin", "tokenizer.json")
 
 
 #: A card's YAML front matter: between ``---`` lines at the very start of the text.
@@ -126,7 +129,7 @@ def model_info(world: World, repo: str, expand: list[str] | None = None) -> dict
         "likes": record.popularity or 0, "downloads": record.downloads or 0,
         "private": False, "gated": False, "disabled": False, "tags": tags,
         "cardData": card, "sha": hex_id(repo + "@main", 40), "spaces": [],
-        **_files(repo, relation, library, card.get("pipeline_tag")),
+        **_files(record, relation, library, card.get("pipeline_tag")),
     }
     if parents:
         full["baseModels"] = {"relation": relation, "models": [{"id": p} for p in parents]}
@@ -139,17 +142,27 @@ def model_info(world: World, repo: str, expand: list[str] | None = None) -> dict
     return {k: v for k, v in full.items() if k in ("_id", "id") or k in expand}
 
 
-def _files(repo: str, relation: str | None, library: Any, pipeline: Any) -> dict[str, Any]:
+def _files(record: Repository, relation: str | None, library: Any, pipeline: Any
+           ) -> dict[str, Any]:
     """What the Hub derives from a model's files: ``siblings``, ``config``, ``safetensors``,
     ``gguf``, ``usedStorage``, the library's ``transformersInfo`` and ``pipeline_tag``; the
-    files are those of its relation's weights (``WEIGHTS``), sizes fixed by its name."""
+    files are those of its relation's weights (``WEIGHTS``). Sizes are the world record's
+    (``parameters``, ``storage_bytes``) when it gives them: a record with a storage but no
+    parameter count has pickle weights only (``PICKLE_WEIGHTS``), so no ``safetensors``;
+    a record giving neither has sizes fixed by its name."""
     weights = WEIGHTS.get(relation or "", WEIGHTS["model"])
+    if (record.parameters is None and record.storage_bytes is not None
+            and relation not in ("quantized", "adapter")):
+        weights = PICKLE_WEIGHTS
     names = [".gitattributes", "README.md", *weights]
-    parameters = 1_000_000 + stable_int(repo) % 7_000_000_000
+    parameters = (record.parameters if record.parameters is not None
+                  else 1_000_000 + stable_int(record.repo) % 7_000_000_000)
     answer: dict[str, Any] = {
         "siblings": [{"rfilename": name} for name in names],
-        "usedStorage": 1_519 + (parameters * (2 if relation != "quantized" else 1) // (
+        "usedStorage": record.storage_bytes if record.storage_bytes is not None else
+        1_519 + (parameters * (2 if relation != "quantized" else 1) // (
             100 if relation == "adapter" else 1))}
+    adapter_share = 100 if relation == "adapter" and record.parameters is None else 1
     answer["config"] = {"architectures": ["LlamaForCausalLM"], "model_type": "llama"} \
         if "config.json" in names else {"model_type": "llama"}
     if relation == "adapter":
@@ -157,7 +170,7 @@ def _files(repo: str, relation: str | None, library: Any, pipeline: Any) -> dict
     if not isinstance(pipeline, str) and library in ("transformers", "peft", "gguf"):
         pipeline = "text-generation"  # what the Hub infers for a causal language model
     if any(name.endswith(".safetensors") for name in names):
-        count = parameters // (100 if relation == "adapter" else 1)
+        count = parameters // adapter_share
         answer["safetensors"] = {"parameters": {"BF16": count}, "total": count}
     if any(name.endswith(".gguf") for name in names):
         answer["gguf"] = {"total": parameters, "architecture": "llama", "context_length": 4096}

@@ -41,6 +41,10 @@ COMPARED_MEASURES: tuple[str, ...] = (
     "external_thread_share", "external_participant_share", "hours_to_first_response",
     "answered_share", "derivatives", "tree_size", "external_contributions", "adaptation_index",
     "doc_completeness", "doc_words",
+    # What commits touch (``TouchedFiles``): NaN, so left out, where no paths were collected.
+    "weights_commit_share", "code_commit_share", "configuration_commit_share",
+    "docs_only_commit_share", "external_weights_commit_share", "external_code_commit_share",
+    "external_configuration_commit_share", "external_docs_only_commit_share",
 )
 
 __all__ = [

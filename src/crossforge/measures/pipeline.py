@@ -47,6 +47,8 @@ from crossforge.measures.engine import open_engine
 from crossforge.measures.knowledge_exchange import KnowledgeExchange, knowledge_comparison
 from crossforge.measures.networks import NullModel, describe_networks
 from crossforge.measures.organisations import share_intervals
+from crossforge.measures.roles import person_roles_table
+from crossforge.measures.sociotechnical import socio_technical_summary
 from crossforge.measures.statistics import PlatformComparison, ratio_estimates
 from crossforge.measures.weights import WEIGHT_COLUMN, design_weights
 from crossforge.spreadsheet import neutralise, write_csv
@@ -77,7 +79,7 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
     with writing_into(out):
         out.mkdir(parents=True, exist_ok=True)
     with open_engine(store, engine, threads=threads, memory_limit=memory_limit,
-                     kinds=tuple(kinds), frame=frame) as sql:
+                     kinds=tuple(kinds), frame=frame) as sql, person_roles_table(sql):
         repositories = (
             CollaborationIntensity().compute(sql)
             .merge(Openness().compute(sql), on=["platform", "repo"], how="left")
@@ -110,6 +112,8 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
     statistics = PlatformComparison(n_bootstrap=n_bootstrap, seed=seed).compute(
         repositories, COMPARED_MEASURES, weights=repositories[WEIGHT_COLUMN])
     innovation = adaptation_summary(repositories, n_bootstrap=n_bootstrap, seed=seed)
+    socio_technical, size_strata, size_trends = socio_technical_summary(
+        repositories, n_bootstrap=n_bootstrap, seed=seed)
     organisations = organisations.merge(share_intervals(
         owners, _aligned_weights(owners, repositories), n_bootstrap=n_bootstrap, seed=seed),
         on="platform", how="left")
@@ -118,7 +122,8 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
     evolution = {"trends": trends_by_year(repositories), "survival": survival,
                  "migration": migration, "type_shares": type_shares, "pairs": pairs,
                  "paired_tests": paired_tests, "documentation": documentation_summary(documents),
-                 "datasets": dataset_table(dataset_edges),
+                 "datasets": dataset_table(dataset_edges), "size_strata": size_strata,
+                 "size_trends": size_trends,
                  **knowledge_comparison(knowledge, repositories, n_bootstrap=n_bootstrap,
                                         seed=seed)}
     migration_shares = _migration_shares(migration, repositories, n_bootstrap=n_bootstrap,
@@ -139,6 +144,9 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
         "complete_pairs": int((pairs["hub_stored"] & pairs["github_stored"]).sum())
         if len(pairs) else 0,
         "datasets": dataset_summary(dataset_edges, repositories[["platform", "repo"]]),
+        "socio_technical": socio_technical | {
+            "strata": json.loads(size_strata.to_json(orient="records")),
+            "trends": json.loads(size_trends.to_json(orient="records"))},
     }
     paths = _write_outputs(out, repositories, organisations, innovation, derivations,
                            networks, statistics, summary, evolution)
@@ -206,7 +214,8 @@ def _write_outputs(out: Path, repositories: pd.DataFrame, organisations: pd.Data
             "weights": summary["weights"],
             "comparisons": json.loads(statistics.to_json(orient="records")),
             "knowledge_exchange": json.loads(evolution["knowledge_exchange_tests"].to_json(
-                orient="records"))})
+                orient="records")),
+            "socio_technical": summary["socio_technical"]})
         _write_json(paths["summary"], summary)
         return paths
 

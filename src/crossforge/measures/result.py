@@ -20,7 +20,9 @@ class MeasureResult:
         evolution: beyond the seed study (DataFrames, each written as ``NAME.csv``):
             ``trends`` by creation year, maintenance ``survival`` curves, community
             ``migration`` per upstream repository, Hub–GitHub project ``pairs`` and their
-            ``paired_tests``, ``documentation`` section shares and ``datasets``.
+            ``paired_tests``, ``documentation`` section shares and ``datasets``; openness
+            and improvement by size stratum (``size_strata``) and their trend tests
+            (``size_trends``).
         statistics: the tidy OSS-vs-OSM comparison table.
         summary: what ``summary.json`` holds.
         graphs: per platform, the igraph networks that ``networks`` describes, kept for the

@@ -14,7 +14,8 @@ The rule, in order:
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pandas as pd
 
@@ -64,14 +65,29 @@ person_roles AS (
 PERSON_ROLES_QUERY = f"WITH {PERSON_ROLES_SQL} SELECT * FROM person_roles"
 
 
-def person_roles_table(store: Engine) -> AbstractContextManager[None]:
+#: Engines (by ``id``) holding ``person_roles`` right now: an inner block reuses the table.
+_HELD: set[int] = set()
+
+
+@contextmanager
+def person_roles_table(store: Engine) -> Iterator[None]:
     """``person_roles(platform, repo, login, role)`` as a temporary table for the block.
 
     Computed once and held by the engine's buffer manager (spilled to disk when memory is
     short), so a measure reading roles several times neither recomputes them nor keeps
-    them pinned in memory as a CTE (``docs/measures.md`` § Scale).
+    them pinned in memory as a CTE (``docs/measures.md`` § Scale). Blocks nest: inside an
+    outer block on the same engine (the measures pipeline holds one around every measure)
+    the table is read as it is, not computed again.
     """
-    return store.temp_table("person_roles", PERSON_ROLES_QUERY)
+    if id(store) in _HELD:
+        yield
+        return
+    with store.temp_table("person_roles", PERSON_ROLES_QUERY):
+        _HELD.add(id(store))
+        try:
+            yield
+        finally:
+            _HELD.discard(id(store))
 
 
 class PersonRoles:

@@ -192,6 +192,39 @@ def type_shares_figure(type_shares: pd.DataFrame, *, synthetic: bool = False) ->
     return _mark(figure, synthetic)
 
 
+#: What each size stratification cuts by, in words.
+SIZE_NAMES = {"parameters": "parameter count", "storage_bytes": "disk usage"}
+
+
+@_styled
+def size_strata_figure(strata: pd.DataFrame, *, synthetic: bool = False) -> Figure:
+    """Share of repositories improved by an outsider per size stratum, one panel per
+    platform, with 95% intervals and each stratum's n (columns of ``size_strata.csv``);
+    the unknown-size stratum stands last, apart from the ordered ones."""
+    platforms = list(dict.fromkeys(strata["platform"].astype(str)))
+    figure = Figure(figsize=(6.4, 3.0), layout="constrained")
+    FigureCanvasAgg(figure)
+    panels = figure.subplots(1, max(len(platforms), 1), sharey=True, squeeze=False)
+    for axes, platform in zip(panels[0], platforms, strict=False):
+        rows = strata[strata["platform"].astype(str) == platform]
+        share = pd.to_numeric(rows["improved_share"], errors="coerce").to_numpy(float)
+        low = pd.to_numeric(rows["improved_share_ci_low"], errors="coerce").to_numpy(float)
+        high = pd.to_numeric(rows["improved_share_ci_high"], errors="coerce").to_numpy(float)
+        x = np.arange(len(rows))
+        axes.errorbar(x, share, yerr=np.nan_to_num(np.vstack([share - low, high - share])
+                                                   .clip(min=0)),
+                      fmt="o", color=PLATFORM_COLORS.get(platform, "#666"), capsize=3)
+        axes.set_xticks(x, [f"{literal(s)}\nn={n}" for s, n in
+                            zip(rows["stratum"], rows["repositories"], strict=True)], fontsize=7)
+        size_by = str(rows["size_by"].iloc[0])
+        axes.set_title(f"{_label(platform)} by {SIZE_NAMES.get(size_by, literal(size_by))}",
+                       fontsize=9)
+        axes.set_ylim(-0.05, 1.05)
+        axes.grid(axis="y", alpha=0.3)
+    panels[0][0].set_ylabel("improved by an outsider")
+    return _mark(figure, synthetic)
+
+
 @_styled
 def network_figure(graph: ig.Graph, *, title: str = "", synthetic: bool = False,
                    max_nodes: int = NETWORK_NODES, seed: int = 0) -> Figure:

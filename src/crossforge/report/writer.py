@@ -430,6 +430,9 @@ def report_figures(result: MeasureResult, graphs: dict[str, dict[str, ig.Graph]]
     shares = result.evolution.get("type_shares")
     if shares is not None and len(shares):
         yield "type_shares", figures.type_shares_figure(shares, synthetic=synthetic)
+    strata = result.evolution.get("size_strata")
+    if strata is not None and len(strata) and strata["repositories"].sum() > 0:
+        yield "size_strata", figures.size_strata_figure(strata, synthetic=synthetic)
     for platform, networks in sorted((result.graphs if graphs is None else graphs).items()):
         yield f"network_{figures.slug(platform)}", figures.network_figure(
             networks["co_contribution"], synthetic=synthetic,
@@ -528,6 +531,7 @@ def _write_report(out: Path, result: MeasureResult, *, sources: list[dict],
                           and any(_known(r.get(f"weighted_mean_{p}")) for p in platforms)],
         "stratified": {r["measure"]: r for r in stats_rows if r["comparison"] == "stratified"},
         "references": references,
+        "socio": socio_technical(summary),
         "type_shares": [r | {"flag": _flag(r.get("flag"))}
                         for r in result.evolution["type_shares"].to_dict("records")],
         "type_share_notes": type_share_notes(result.evolution.get("type_shares")),
@@ -561,6 +565,59 @@ def _write_report(out: Path, result: MeasureResult, *, sources: list[dict],
         on_file("report", done)
     paths["manifest"], _ = replace_manifest(out, [*paths.values(), *result.paths.values()])
     return paths
+
+
+#: The file-type shares of the socio-technical section, in its table's order.
+TOUCHED_LABELS = {
+    "weights_commit_share": "commits touching weights",
+    "code_commit_share": "commits touching code",
+    "configuration_commit_share": "commits touching model configuration or tokenizer",
+    "docs_only_commit_share": "commits touching only documentation",
+    "external_weights_commit_share": "external people's commits touching weights",
+    "external_code_commit_share": "external people's commits touching code",
+    "external_configuration_commit_share": "external people's commits touching configuration",
+    "external_docs_only_commit_share": "external people's commits touching only documentation",
+}
+#: The per-stratum figures of the size comparison, in its table's order.
+STRATUM_LABELS = {"external_commit_share": "external commit share (mean)",
+                  "external_participant_share": "external participant share (mean)",
+                  "improved_share": "improved by an outsider (share)",
+                  "adaptation_index": "adaptation index (pooled)"}
+
+
+def socio_technical(summary: dict) -> dict | None:
+    """What the "Socio-technical factors" section shows (``summary["socio_technical"]``,
+    ``docs/statistics.md``), or None for a summary written before it existed."""
+    socio = summary.get("socio_technical")
+    if not socio:
+        return None
+    touched = socio.get("touched", {})
+    return {
+        "touched": [{"label": label, "cells": {p: shares.get(share) for p, shares
+                                               in touched.items()}}
+                    for share, label in TOUCHED_LABELS.items()],
+        "paths_known": any((s.get("n") or 0) > 0 for shares in touched.values()
+                           for s in shares.values()),
+        "coverage": socio.get("size_coverage", {}),
+        "scales": socio.get("size_scales", {}),
+        "strata": socio.get("strata", []),
+        "trends": socio.get("trends", []),
+        "quantities": STRATUM_LABELS,
+        "trend_labels": {q: label.split(" (")[0] for q, label in STRATUM_LABELS.items()},
+        "magnitude": _magnitude,
+    }
+
+
+def _magnitude(value: object, unit: str = "") -> str:
+    """A parameter count or a size in bytes as readers write them: 7.0B, 3.8 GB."""
+    if not _known(value) or isinstance(value, str):
+        return "–"
+    number = float(value)  # type: ignore[arg-type]
+    names = (("T", "TB"), ("B", "GB"), ("M", "MB"), ("k", "kB"))
+    for power, (count, size) in zip((12, 9, 6, 3), names, strict=True):
+        if abs(number) >= 10**power:
+            return f"{number / 10**power:.1f}{' ' + size if unit == 'bytes' else count}"
+    return f"{number:.0f}{' B' if unit == 'bytes' else ''}"
 
 
 #: The LaTeX tables written into ``tables/``, by file name, with what each holds.

@@ -318,6 +318,32 @@ class Store:
             raise StoreError(f"write to {self.path} failed: {first_line(exc)}") from exc
         return int(changed)
 
+    def write_touched(self, touched: list[tuple[str, str, str, list[str]]]) -> int:
+        """Set what stored commits touch, as (platform, repo, sha, file classes), where the
+        store does not know it yet (``touched`` NULL): paths a source gave are never
+        replaced. Commits the store does not hold are passed over.
+
+        Returns:
+            How many commits gained their classes.
+        """
+        import pyarrow as pa
+
+        rows = pa.table({"platform": [t[0] for t in touched], "repo": [t[1] for t in touched],
+                         "sha": [t[2] for t in touched],
+                         "touched": pa.array([list(t[3]) for t in touched],
+                                             pa.list_(pa.string()))})
+        where = ("c.touched IS NULL AND c.platform = t.platform AND c.repo = t.repo "
+                 "AND c.sha = t.sha")
+        try:
+            with self.transaction(), self._registered("_touched", rows):
+                changed = self._con.execute(
+                    f"SELECT count(*) FROM commits c, _touched t WHERE {where}").fetchone()[0]
+                self._con.execute(f"UPDATE commits c SET touched = t.touched FROM _touched t "
+                                  f"WHERE {where}")
+        except duckdb.Error as exc:
+            raise StoreError(f"write to {self.path} failed: {first_line(exc)}") from exc
+        return int(changed)
+
     @contextmanager
     def _registered(self, name: str, data: object) -> Iterator[None]:
         """``data`` (a DataFrame or Arrow table) readable as the view ``name`` in the block."""

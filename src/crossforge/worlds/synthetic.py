@@ -160,6 +160,19 @@ _DISCUSSION_TITLES = {True: ["How do I use {x} with a proxy?", "Is {x} thread-sa
                              "Why does {x} ignore my settings?"],
                       False: ["Idea: a plugin system for {x}", "Show and tell: {x} dashboard",
                               "Roadmap for {x}", "Welcome! Introduce yourself ({x})"]}
+#: Sizes (assumed, no published shape; their own stream, so the world's other draws are
+#: unchanged): a Hub model's parameter count is log-normal, log10 ~ Normal(``MODEL_LOG10_MU``,
+#: ``MODEL_LOG10_SIGMA``) clipped to 10^6–10^12 (a heavy tail over every size stratum: about
+#: 16% under 100M and 16% over 10B); an adapter holds a hundredth of that; its storage is
+#: 2 bytes a parameter (16-bit weights), 0.6 for a quantisation. ``PICKLE_ONLY_SHARE`` of the
+#: other models have pickle weights only, so the Hub gives no parameter count (their storage,
+#: 4 bytes a parameter, stays known). A GitHub repository's disk usage is log-normal too,
+#: log10 bytes ~ Normal(``CODE_LOG10_MU``, ``CODE_LOG10_SIGMA``), unknown for
+#: ``CODE_SIZE_UNKNOWN_SHARE`` of them (GitHub's ``diskUsage`` is nullable).
+MODEL_LOG10_MU, MODEL_LOG10_SIGMA = 9.0, 1.0
+PICKLE_ONLY_SHARE = 0.2
+CODE_LOG10_MU, CODE_LOG10_SIGMA = 6.2, 1.1
+CODE_SIZE_UNKNOWN_SHARE = 0.03
 
 _WORDS = ["parser", "tokenizer", "cache", "config", "pipeline", "adapter", "export", "server"]
 
@@ -179,6 +192,7 @@ def generate_world(
     quirks = random.Random(f"{seed}:quirks")
     stand_ins = random.Random(f"{seed}:stand-ins")
     boards = random.Random(f"{seed}:discussions")
+    sizes = random.Random(f"{seed}:sizes")
     start = datetime(2022, 3, 2, tzinfo=UTC)
     for platform, shape in SHAPES.items():
         accounts: dict[str, Account] = {}
@@ -186,6 +200,7 @@ def generate_world(
         people_of: dict[str, list[str]] = {}
         models: list[Repository] = []  # yielded last, once their children are known
         children: dict[str, int] = {}
+        relations: dict[str, str | None] = {}
         for i in range(repositories_per_platform):
             owner_is_org = rng.random() < shape.org_share
             owner = f"{'org' if owner_is_org else 'user'}{rng.randrange(60):02d}"
@@ -210,13 +225,13 @@ def generate_world(
                     relation = rng.choices(list(RELATION_WEIGHTS),
                                            weights=list(RELATION_WEIGHTS.values()))[0]
                     yield Derivation(platform, repo, parent, relation, "tag")  # type: ignore[arg-type]
+                    relations[repo] = relation
                     children[parent] += 1
                     attachment.append(parent)
                 attachment.append(repo)
             else:
-                record = replace(record, has_discussions=boards.random()
-                                 < DISCUSSION_BOARD_SHARE)
-                yield record
+                yield replace(record, has_discussions=boards.random() < DISCUSSION_BOARD_SHARE,
+                              storage_bytes=_code_size(sizes))
             n_people = min(200, int(rng.paretovariate(shape.contributor_alpha)))
             people = [owner if not owner_is_org else f"dev{rng.randrange(400):03d}"]
             people += [f"dev{rng.randrange(400):03d}" for _ in range(n_people - 1)]
@@ -254,7 +269,8 @@ def generate_world(
             yield from threads
             if platform == "github":
                 yield from _project_labels(threads)
-        yield from (replace(m, children_count=children[m.repo]) for m in models)
+        yield from (replace(m, children_count=children[m.repo],
+                            **_model_size(relations.get(m.repo), sizes)) for m in models)
         yield from accounts.values()
 
 
@@ -445,6 +461,21 @@ def _project_labels(threads: list[Thread | Comment]) -> Iterator[ProjectLabel]:
         if _draw(f"area-label:{key}") < AREA_LABEL_SHARE:
             area = _WORDS[int(_draw(f"area:{key}") * len(_WORDS))]
             yield ProjectLabel("github", item.repo, item.number, f"area: {area}")
+def _model_size(relation: str | None, sizes: random.Random) -> dict[str, int | None]:
+    """A Hub model's ``parameters`` and ``storage_bytes`` (``MODEL_LOG10_MU`` and after)."""
+    log10 = min(12.0, max(6.0, sizes.gauss(MODEL_LOG10_MU, MODEL_LOG10_SIGMA)))
+    parameters = int(10**log10) // (100 if relation == "adapter" else 1)
+    if relation == "quantized":
+        return {"parameters": parameters, "storage_bytes": int(parameters * 0.6)}
+    if relation != "adapter" and sizes.random() < PICKLE_ONLY_SHARE:
+        return {"parameters": None, "storage_bytes": parameters * 4}
+    return {"parameters": parameters, "storage_bytes": parameters * 2}
+
+
+def _code_size(sizes: random.Random) -> int | None:
+    """A GitHub repository's disk usage in bytes (``CODE_LOG10_MU`` and after)."""
+    log10 = sizes.gauss(CODE_LOG10_MU, CODE_LOG10_SIGMA)
+    return None if sizes.random() < CODE_SIZE_UNKNOWN_SHARE else int(10**log10) // 1024 * 1024
 
 
 def _draw(text: str) -> float:
