@@ -509,7 +509,8 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
             github_app: GitHubApp | None = None,
             max_commits: int | None = None, max_threads: int | None = None,
             max_comments: int | None = None,
-            on_notice: Callable[[str], None] | None = None) -> CollectionSummary:
+            on_notice: Callable[[str], None] | None = None,
+            max_profiles: int = 0) -> CollectionSummary:
     """Collect every repository of a stored frame; re-running continues where it stopped.
 
     Tokens are read from the environment variables named (default ``GITHUB_TOKEN``, which
@@ -531,6 +532,9 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
     collected; running again retries it from its checkpoint. ``on_notice`` gets one line per
     platform at the start (the credentials found, the budget they give, how to add one) and
     one before every wait for a rate limit's reset (how long, from when until when).
+    ``max_profiles`` looks up the profiles of up to that many contributors per platform
+    after the repositories, for matching people across platforms (one Hub request, two
+    GitHub requests each; ``docs/people.md``); 0, the default, looks up none.
     """
     caps = Caps(max_commits, max_threads, max_comments)
     part = shards.parse_shard(shard) if shard else None
@@ -553,7 +557,8 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
                     client.on_wait = lambda platform, seconds: on_notice(
                         wait_notice(platform, seconds))
             collector = Collector(store, github_source=GitHubSource(gh),
-                                  hub_source=HubSource(hb), on_progress=on_progress, caps=caps)
+                                  hub_source=HubSource(hb), on_progress=on_progress, caps=caps,
+                                  profiles=max_profiles)
             return collector.collect(repos)
 
 
@@ -667,6 +672,10 @@ def _clients(raw: str | Path, *, github_url: str | None, hub_url: str | None,
         store.close()
 
 
+#: Contributors per platform whose profiles the demo looks up (people across platforms).
+DEMO_PROFILES = 150
+
+
 def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
          repositories_per_platform: int = 150, figure_formats: Sequence[str] = ("svg",),
          on_stage: Callable[[Stage], None] | None = None) -> dict[str, Path]:
@@ -710,7 +719,7 @@ def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
                 hf_token_env="CROSSFORGE_DEMO_NO_TOKEN",
                 github_app=GitHubApp(environment=False), on_progress=lambda progress: tell(
                     Stage(names[progress.platform], progress.finished, progress.total,
-                          "repositories")))
+                          "repositories")), max_profiles=DEMO_PROFILES)
     tell(Stage("classify", 0, None, "threads"))
     labels = classify_store(db)
     tell(Stage("classify", sum(labels.values()), sum(labels.values()), "threads"))

@@ -27,6 +27,7 @@ records as the live collection.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -37,6 +38,8 @@ from crossforge.records import (
     Commit,
     Documentation,
     Membership,
+    Profile,
+    ProfileLink,
     Repository,
     Role,
     Thread,
@@ -95,7 +98,15 @@ ROLES: dict[str, Role] = {"OWNER": "owner", "MEMBER": "member", "COLLABORATOR": 
                           "CONTRIBUTOR": "external", "FIRST_TIME_CONTRIBUTOR": "external",
                           "FIRST_TIMER": "external", "NONE": "external",
                           "MANNEQUIN": "unknown"}
-Record = Repository | Account | Commit | Thread | Comment | Membership | Documentation
+Record = (Repository | Account | Commit | Thread | Comment | Membership | Documentation
+          | Profile | ProfileLink)
+#: A Hub account's page: ``huggingface.co/{name}`` with nothing after the name but an
+#: optional ``/``; the Hub's own pages (``/models``, ``/docs``…) are not accounts.
+_HUB_PROFILE = re.compile(r"^(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co)/"
+                          r"([A-Za-z0-9][A-Za-z0-9._-]*)/?(?:[?#].*)?$", re.IGNORECASE)
+HUB_PAGES = frozenset({"models", "datasets", "spaces", "docs", "blog", "papers", "posts",
+                       "organizations", "settings", "join", "login", "pricing", "api",
+                       "collections", "tasks", "learn", "chat", "new", "enterprise"})
 
 
 def repository_path(path: str) -> bool:
@@ -234,6 +245,17 @@ class GitHubSource:
             params["state"] = "all"
         yield from self.client.pages(path, kind=f"github.{task}", context={"repo": repo},
                                      params=params, start=start)
+
+    def profile(self, login: str, start: str | None = None) -> Iterator[RawResponse]:
+        """A person's user object (``GET /users/{login}``: ``name``, ``company``, ``blog``,
+        public ``email``): one REST request. ``start`` is unused: the answer has one page."""
+        yield self.client.get(f"/users/{login}", kind="github.user", context={"name": login})
+
+    def social_accounts(self, login: str, start: str | None = None) -> Iterator[RawResponse]:
+        """A person's linked accounts (``GET /users/{login}/social_accounts``): one REST
+        request (a page of 100; GitHub lets a profile show few)."""
+        yield self.client.get(f"/users/{login}/social_accounts", kind="github.social",
+                              context={"name": login}, params={"per_page": PER_PAGE})
 
     def members(self, organization: str, start: str | None = None) -> Iterator[RawResponse]:
         yield from self.client.pages(f"/orgs/{organization}/members",
@@ -433,10 +455,42 @@ def _parse_members(body: list[dict[str, Any]], context: dict[str, Any]) -> list[
     return records
 
 
+def hub_account(url: str | None) -> str | None:
+    """The Hub account a URL is the page of, or ``None``.
+
+    >>> hub_account("https://huggingface.co/Narsil"), hub_account("https://huggingface.co/docs")
+    ('Narsil', None)
+    """
+    match = _HUB_PROFILE.match((url or "").strip())
+    if not match or match.group(1).lower() in HUB_PAGES:
+        return None
+    return match.group(1)
+
+
+def _parse_user(body: dict[str, Any], context: dict[str, Any]) -> list[Record]:
+    """A user object: the profile, and its website (``blog``) when it is a Hub account page."""
+    login = body.get("login") or context["name"]
+    records: list[Record] = [Profile("github", login, body.get("name") or None,
+                                     body.get("company") or None, body.get("email") or None)]
+    linked = hub_account(body.get("blog"))
+    if linked:
+        records.append(ProfileLink("github", login, "huggingface", linked, "blog"))
+    return records
+
+
+def _parse_social(body: list[dict[str, Any]], context: dict[str, Any]) -> list[Record]:
+    """Linked accounts: GitHub names no Hugging Face provider, so a Hub page comes as
+    ``generic``; whatever the provider, a Hub account page is kept."""
+    linked = (hub_account(item.get("url")) for item in body or () if isinstance(item, dict))
+    return [ProfileLink("github", context["name"], "huggingface", name, "social_accounts")
+            for name in dict.fromkeys(n for n in linked if n)]
+
+
 PARSERS: dict[str, Callable[[Any, dict[str, Any]], list[Record]]] = {
     "github.repositories": _parse_repositories, "github.commits": _parse_commits,
     "github.issues": _parse_issues, "github.comments": _parse_comments,
     "github.members": _parse_members, "github.listing": lambda body, context: [],
+    "github.user": _parse_user, "github.social": _parse_social,
 }
 
 

@@ -20,6 +20,8 @@ from crossforge.records import (
     Derivation,
     Documentation,
     Membership,
+    Profile,
+    ProfileLink,
     ProjectLink,
     Repository,
     Thread,
@@ -153,6 +155,19 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE threads ADD COLUMN channel VARCHAR NOT NULL DEFAULT 'issue_tracker';
     """,
+    # People across platforms (docs/people.md): the profiles looked up and the links between
+    # accounts they, or model cards, show; matches are computed from them at measure time.
+    """
+    CREATE TABLE profiles (
+        platform VARCHAR NOT NULL, login VARCHAR NOT NULL, display_name VARCHAR,
+        company VARCHAR, email VARCHAR, organizations VARCHAR[],
+        provenance_id VARCHAR NOT NULL, PRIMARY KEY (platform, login));
+    CREATE TABLE profile_links (
+        platform VARCHAR NOT NULL, login VARCHAR NOT NULL, linked_platform VARCHAR NOT NULL,
+        linked_login VARCHAR NOT NULL, source VARCHAR NOT NULL,
+        provenance_id VARCHAR NOT NULL,
+        PRIMARY KEY (platform, login, linked_platform, linked_login, source));
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -207,6 +222,9 @@ SCHEMA: tuple[Table, ...] = (
           merged=True, snapshot="required"),
     Table("dataset_links", ("platform", "repo", "dataset"), DatasetLink, derived=True,
           merged=True, snapshot="required"),
+    Table("profiles", ("platform", "login"), Profile, merged=True, snapshot="optional"),
+    Table("profile_links", ("platform", "login", "linked_platform", "linked_login", "source"),
+          ProfileLink, merged=True, snapshot="optional"),
 )
 
 #: The table each record class is stored in.
