@@ -701,6 +701,7 @@ def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
     tell(Stage("generate", 0, None, "records"))
     world = list(synthetic.generate_world(repositories_per_platform, seed))
     world += list(synthetic.generate_documents(world, seed))
+    world = synthetic.generate_people(world, seed)
     tell(Stage("generate", len(world), len(world), "records"))
     with Store(db) as store:
         store.write(_provenance(synthetic.SOURCE, f"seed={seed}, served by the emulator"), [])

@@ -46,6 +46,7 @@ from crossforge.measures import (
 from crossforge.measures.engine import open_engine
 from crossforge.measures.networks import NullModel, describe_networks
 from crossforge.measures.organisations import share_intervals
+from crossforge.measures.people import CrossPlatformPeople, people_summary
 from crossforge.measures.statistics import PlatformComparison, ratio_estimates
 from crossforge.measures.weights import WEIGHT_COLUMN, design_weights
 from crossforge.spreadsheet import neutralise, write_csv
@@ -101,6 +102,7 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
         derivations = sql.frame("SELECT child, parent, relation, relation_source, platform "
                                 "FROM derivations ORDER BY ALL")
         collection = _collection_limits(store)
+        people = CrossPlatformPeople().compute(sql)
         type_shares = stored_type_shares(store, n_bootstrap=n_bootstrap, seed=seed,
                                          scope=type_share_scope)
     statistics = PlatformComparison(n_bootstrap=n_bootstrap, seed=seed).compute(
@@ -133,7 +135,9 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
         "complete_pairs": int((pairs["hub_stored"] & pairs["github_stored"]).sum())
         if len(pairs) else 0,
         "datasets": dataset_summary(dataset_edges, repositories[["platform", "repo"]]),
+        "people": people_summary(people, n_bootstrap=n_bootstrap, seed=seed),
     }
+    evolution["people_matches"] = people
     paths = _write_outputs(out, repositories, organisations, innovation, derivations,
                            networks, statistics, summary, evolution)
     return MeasureResult(repositories, organisations, innovation, networks, evolution,
@@ -198,7 +202,8 @@ def _write_outputs(out: Path, repositories: pd.DataFrame, organisations: pd.Data
             "shown": "unweighted: each measured repository counts once; the weighted_* "
                      "columns give design-weighted estimates beside them where weights apply",
             "weights": summary["weights"],
-            "comparisons": json.loads(statistics.to_json(orient="records"))})
+            "comparisons": json.loads(statistics.to_json(orient="records")),
+            "people": summary["people"]})
         _write_json(paths["summary"], summary)
         return paths
 
