@@ -30,10 +30,10 @@ def sample_order(login: str) -> str:
     return hashlib.sha256(login.lower().encode()).hexdigest()
 
 
-def people_of(pairs: list[tuple[str, str]], repos: set[str]) -> list[str]:
+def people_of(pairs: list[tuple[str, str | None]], repos: set[str]) -> list[str]:
     """The contributors of ``repos`` worth a profile lookup, in sample order."""
-    people = {login for repo, login in pairs if repo in repos and not is_bot(login)
-              and login != github.DELETED_ACCOUNT}
+    people = {login for repo, login in pairs if login and repo in repos
+              and not is_bot(login) and login != github.DELETED_ACCOUNT}
     return sorted(people, key=sample_order)
 
 

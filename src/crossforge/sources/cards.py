@@ -75,10 +75,10 @@ _PLACEHOLDER = re.compile(r"\[?more information needed\]?|\{\{.*?\}\}|\btodo\b|\
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 
 #: A link to a GitHub account's page (``github.com/{login}``, nothing after the login but
-#: an optional ``/``): a profile, not a repository.
+#: an optional ``/`` or a sentence's full stop): a profile, not a repository.
 _GITHUB_PROFILE = re.compile(
     r"(?:(?<=//)|(?<![\w./@-]))(?:www\.)?github\.com/([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/?"
-    r"(?=$|[\s)\]>\"'<,;|])", re.IGNORECASE | re.MULTILINE)
+    r"(?=$|[\s)\]>\"'<,;|]|\.(?:\s|$))", re.IGNORECASE | re.MULTILINE)
 
 #: Words of prose before the first section heading that count as a description.
 LEAD_WORDS = 20
