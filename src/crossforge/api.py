@@ -348,7 +348,8 @@ def measure(
     effect sizes, intervals) and ``summary.json`` (per-platform medians and means); beyond
     the seed study ``trends.csv``, ``survival.csv``, ``migration.csv``, ``pairs.csv`` and
     ``paired_tests.csv`` (Hub–GitHub project pairs), ``documentation.csv`` (section shares)
-    and ``datasets.csv`` (the model–dataset graph's datasets).
+    and ``datasets.csv`` (the model–dataset graph's datasets), ``people_matches.csv`` (Hub
+    and GitHub accounts matched, ``docs/people.md``; their share in ``statistics.json``).
 
     Args:
         db: the store, opened read-only.

@@ -27,3 +27,13 @@ def test_people_layer_has_matches_traps_and_undetectable_people():
     kept = [r for r in people if not isinstance(r, (Profile, ProfileLink, DocumentText))]
     assert kept == [r for r in WORLD if not isinstance(r, DocumentText)]
     assert synthetic.generate_people(WORLD, 7) == people       # seeded
+
+
+def test_profiles_and_links_survive_a_world_file(tmp_path):
+    from crossforge.worlds.files import read_world, write_world
+
+    people = [r for r in synthetic.generate_people(WORLD, 7)
+              if isinstance(r, (Profile, ProfileLink))]
+    people.append(Profile("huggingface", "x", "X", organizations=("lab",)))
+    write_world(tmp_path / "w.jsonl", people)
+    assert list(read_world(tmp_path / "w.jsonl")) == people
