@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
 
 import pytest
 
@@ -17,14 +16,11 @@ from crossforge.records import (
     Profile,
     ProfileLink,
     ProjectLink,
-    Provenance,
     Repository,
     Thread,
 )
 from crossforge.store import Store
-
-PROV = Provenance("test", "unit", datetime(2026, 1, 1, tzinfo=UTC), "0")
-T0 = datetime(2025, 1, 1, tzinfo=UTC)
+from tests.measures.conftest import PROV, T0
 
 
 def _commit(platform: str, repo: str, author: str, email: str | None = None) -> Commit:

@@ -56,10 +56,6 @@ SELECT platform, author AS login, lower(author_email) AS email FROM commits
 WHERE author IS NOT NULL AND author_email IS NOT NULL
 UNION SELECT platform, login, lower(email) FROM profiles WHERE email IS NOT NULL
 """
-_ORGANISATIONS_SQL = """
-SELECT platform, login, lower(organization) AS organization FROM memberships
-UNION SELECT platform, login, lower(unnest(organizations)) FROM profiles
-"""
 _CARD_PAIRS_SQL = """
 SELECT DISTINCT lower(h.login) AS handle, g.login AS github_login
 FROM project_links pl
@@ -88,7 +84,12 @@ class CrossPlatformPeople:
                             "FROM profile_links")
         profiles = store.frame("SELECT platform, login, display_name FROM profiles")
         emails = store.frame(_EMAILS_SQL)
-        organisations = store.frame(_ORGANISATIONS_SQL)
+        listed = store.frame("SELECT platform, login, organizations AS organization "
+                             "FROM profiles WHERE organizations IS NOT NULL")
+        organisations = pd.concat([
+            store.frame("SELECT platform, login, organization FROM memberships"),
+            listed.explode("organization").dropna()])
+        organisations["organization"] = organisations["organization"].str.lower()
         adapters = set(store.frame(_DERIVATIVE_OWNERS_SQL)["login"])
         types = store.frame("SELECT platform, login, type FROM accounts")
         return match_people(people, links, profiles, emails, organisations, cards, adapters,
