@@ -673,10 +673,6 @@ def _clients(raw: str | Path, *, github_url: str | None, hub_url: str | None,
         store.close()
 
 
-#: Contributors per platform whose profiles the demo looks up (people across platforms).
-DEMO_PROFILES = 150
-
-
 def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
          repositories_per_platform: int = 150, figure_formats: Sequence[str] = ("svg",),
          on_stage: Callable[[Stage], None] | None = None) -> dict[str, Path]:
@@ -687,6 +683,8 @@ def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
     in ``OUT/raw``), classifies the threads, measures, and reports. ``on_stage`` hears each
     stage with its count: ``generate``, ``serve``, ``collect GitHub``, ``collect Hub``,
     ``classify``, ``measure``, ``figures``, ``report``; ``figure_formats`` as for ``report``.
+    The collection looks up as many contributors' profiles per platform as there are
+    repositories per platform (people on both platforms, ``docs/people.md``).
     """
     from crossforge.emulator import Emulator
     from crossforge.report.figures import report_formats
@@ -721,7 +719,8 @@ def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
                 hf_token_env="CROSSFORGE_DEMO_NO_TOKEN",
                 github_app=GitHubApp(environment=False), on_progress=lambda progress: tell(
                     Stage(names[progress.platform], progress.finished, progress.total,
-                          "repositories")), max_profiles=DEMO_PROFILES)
+                          "repositories")),
+                max_profiles=repositories_per_platform)
     tell(Stage("classify", 0, None, "threads"))
     labels = classify_store(db)
     tell(Stage("classify", sum(labels.values()), sum(labels.values()), "threads"))
