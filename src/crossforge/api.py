@@ -538,6 +538,8 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
     GitHub requests each; ``docs/people.md``); 0, the default, looks up none.
     """
     caps = Caps(max_commits, max_threads, max_comments)
+    if max_profiles < 0:
+        raise ConfigError(f"--max-profiles must be at least 0, not {max_profiles}")
     part = shards.parse_shard(shard) if shard else None
     with Store(db) as store:
         repos = store.read_frame(frame)

@@ -83,3 +83,15 @@ def test_huggingface_hub_reads_the_emulated_user_overview(emulator):
     user = HfApi(endpoint=emulator.url).get_user_overview(member.login, token=False)
     assert (user.username, user.fullname) == (member.login, profile.display_name)
     assert member.organization in [org.name for org in user.orgs]
+
+
+def test_cli_refuses_a_negative_profile_cap_in_one_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from crossforge.cli import app
+
+    result = CliRunner().invoke(app, ["collect", "--db", str(tmp_path / "db.duckdb"),
+                                      "--max-profiles", "-1"])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert result.output.strip().splitlines()[-1].endswith(
+        "--max-profiles must be at least 0, not -1")
