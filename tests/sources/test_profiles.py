@@ -47,3 +47,44 @@ def test_a_card_names_its_owner_only_with_exactly_one_github_account_page():
     credits = "Thanks to https://github.com/bob and https://github.com/carol.\n"
     assert cards.card_profile_links("alice/m", credits) == []
     assert cards.card_profile_links("alice/m", "See https://github.com/features\n") == []
+
+
+def test_real_github_user_objects_give_their_profiles():
+    """Every real ``GET /users/{login}`` answer of the shared corpus: the profile as served
+    (name, company), no Hub link from a website that is not a Hub page, nothing from a 404."""
+    import gzip
+    import json
+
+    import pytest
+
+    from tests.conftest import CORPUS
+
+    path = CORPUS / "github_api_exchanges.jsonl.gz"
+    if not path.exists():
+        pytest.skip("../shared/corpus is absent: real GitHub answers are needed")
+    seen = 0
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        exchanges = [json.loads(line) for line in lines]
+    for exchange in exchanges:
+        login = exchange["path"].removeprefix("/users/")
+        if not exchange["path"].startswith("/users/") or "/" in login:
+            continue
+        body = exchange["body"] if isinstance(exchange["body"], str) else json.dumps(
+            exchange["body"])
+        answer = RawResponse("github.user", {"name": login}, "GET", exchange["path"],
+                             exchange["status"], {}, body)
+        try:
+            user = json.loads(body) if exchange["status"] == 200 else None
+        except json.JSONDecodeError:     # the corpus cut some long bodies short
+            continue
+        if not isinstance(user, dict):
+            continue
+        records = github.parse(answer)
+        assert records[0] == Profile("github", user["login"], user.get("name") or None,
+                                     user.get("company") or None, user.get("email") or None)
+        assert all(r.linked_platform == "huggingface" for r in records[1:])
+        assert (len(records) > 1) == (github.hub_account(user.get("blog")) is not None)
+        seen += 1
+    assert seen >= 30
+    assert github.parse(RawResponse("github.user", {"name": "x"}, "GET", "/users/x", 404, {},
+                                    '{"message":"Not Found"}')) == []
