@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crossforge.collection.collector import Collector
+from crossforge.collection.collector import Collector, rebuild
 from crossforge.collection.people_plan import people_of, sample_order
 from crossforge.emulator import Emulator
 from crossforge.errors import ConfigError
@@ -58,6 +58,14 @@ def test_profiles_are_looked_up_up_to_the_cap_and_once(emulator, tmp_path):
     assert asked["huggingface"] == sorted(hub_sample[:CAP])      # the first in hashed order
     assert not any(login == "ghost" or login.endswith("[bot]") for login in asked["github"])
     assert _collect(emulator.url, db, raw, CAP) == kinds        # a re-run asks nothing more
+    with Store(tmp_path / "rebuilt.duckdb") as rebuilt:
+        rebuild(RawStore(raw), rebuilt)                          # the raw store holds them
+        again = [rebuilt.query(f"SELECT * EXCLUDE (provenance_id) FROM {t} ORDER BY ALL")
+                 .fetchall() for t in ("profiles", "profile_links")]
+    with Store(db, read_only=True) as store:
+        assert again == [store.query(f"SELECT * EXCLUDE (provenance_id) FROM {t} ORDER BY "
+                                     "ALL").fetchall() for t in ("profiles", "profile_links")]
+        assert again[0]
 
 
 def test_the_sample_order_is_a_hash_so_it_does_not_follow_activity_or_names():
