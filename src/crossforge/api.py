@@ -353,7 +353,8 @@ def measure(
     ``knowledge_exchange_channels.csv`` (per platform and channel) and
     ``knowledge_exchange_tests.csv`` (the platforms compared);
     ``size_strata.csv`` and ``size_trends.csv`` (openness and improvement by size,
-    ``docs/statistics.md``).
+    ``docs/statistics.md``); ``people_matches.csv`` (Hub and GitHub accounts
+    matched, ``docs/people.md``; their share in ``statistics.json``).
 
     Args:
         db: the store, opened read-only.
@@ -514,7 +515,8 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
             github_app: GitHubApp | None = None,
             max_commits: int | None = None, max_threads: int | None = None,
             max_comments: int | None = None,
-            on_notice: Callable[[str], None] | None = None) -> CollectionSummary:
+            on_notice: Callable[[str], None] | None = None,
+            max_profiles: int = 0) -> CollectionSummary:
     """Collect every repository of a stored frame; re-running continues where it stopped.
 
     Tokens are read from the environment variables named (default ``GITHUB_TOKEN``, which
@@ -536,8 +538,13 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
     collected; running again retries it from its checkpoint. ``on_notice`` gets one line per
     platform at the start (the credentials found, the budget they give, how to add one) and
     one before every wait for a rate limit's reset (how long, from when until when).
+    ``max_profiles`` looks up the profiles of up to that many contributors per platform
+    after the repositories, for matching people across platforms (one Hub request, two
+    GitHub requests each; ``docs/people.md``); 0, the default, looks up none.
     """
     caps = Caps(max_commits, max_threads, max_comments)
+    if max_profiles < 0:
+        raise ConfigError(f"--max-profiles must be at least 0, not {max_profiles}")
     part = shards.parse_shard(shard) if shard else None
     with Store(db) as store:
         repos = store.read_frame(frame)
@@ -558,7 +565,8 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
                     client.on_wait = lambda platform, seconds: on_notice(
                         wait_notice(platform, seconds))
             collector = Collector(store, github_source=GitHubSource(gh),
-                                  hub_source=HubSource(hb), on_progress=on_progress, caps=caps)
+                                  hub_source=HubSource(hb), on_progress=on_progress, caps=caps,
+                                  profiles=max_profiles)
             return collector.collect(repos)
 
 
@@ -686,6 +694,8 @@ def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
     in ``OUT/raw``), classifies the threads, measures, and reports. ``on_stage`` hears each
     stage with its count: ``generate``, ``serve``, ``collect GitHub``, ``collect Hub``,
     ``classify``, ``measure``, ``figures``, ``report``; ``figure_formats`` as for ``report``.
+    The collection looks up as many contributors' profiles per platform as there are
+    repositories per platform (people on both platforms, ``docs/people.md``).
     """
     from crossforge.emulator import Emulator
     from crossforge.report.figures import report_formats
@@ -701,6 +711,7 @@ def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
     tell(Stage("generate", 0, None, "records"))
     world = list(synthetic.generate_world(repositories_per_platform, seed))
     world += list(synthetic.generate_documents(world, seed))
+    world = synthetic.generate_people(world, seed)
     tell(Stage("generate", len(world), len(world), "records"))
     with Store(db) as store:
         store.write(_provenance(synthetic.SOURCE, f"seed={seed}, served by the emulator"), [])
@@ -719,7 +730,8 @@ def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
                 hf_token_env="CROSSFORGE_DEMO_NO_TOKEN",
                 github_app=GitHubApp(environment=False), on_progress=lambda progress: tell(
                     Stage(names[progress.platform], progress.finished, progress.total,
-                          "repositories")))
+                          "repositories")),
+                max_profiles=repositories_per_platform)
     _synthetic_clone_paths(db, world, seed)
     tell(Stage("classify", 0, None, "threads"))
     labels = classify_store(db)

@@ -568,6 +568,10 @@ def collect_command(
     max_comments: Annotated[int | None, typer.Option(
         "--max-comments", help="At most about this many comments per repository "
                                "(default: no cap).")] = None,
+    max_profiles: Annotated[int, typer.Option(
+        "--max-profiles", help="Look up the profiles of at most this many contributors per "
+                               "platform, for people across platforms (1 Hub request, 2 "
+                               "GitHub requests each; default 0: none).")] = 0,
     strict: Annotated[bool, typer.Option(
         "--strict", help="Exit with 1 when any repository failed (default: only when "
                          "every one of the frame failed).")] = False,
@@ -606,7 +610,7 @@ def collect_command(
                               conditional=conditional, github_app=api.GitHubApp(
                                   github_app_id, github_app_installation, github_app_key),
                               max_commits=max_commits, max_threads=max_threads,
-                              max_comments=max_comments)
+                              max_comments=max_comments, max_profiles=max_profiles)
     for line in collection_report(summary):
         console.print(line, highlight=False, soft_wrap=True)
     code = collection_exit_code(summary, strict=strict)

@@ -249,6 +249,48 @@ class Membership:
 
 
 @dataclass(frozen=True, slots=True)
+class Profile:
+    """What an account's public profile says about the person, as the platform served it.
+
+    One record per account looked up (GitHub ``GET /users/{login}``, the Hub's
+    ``GET /api/users/{name}/overview``): its presence says the profile was read, so a
+    missing name is "none given", not "not asked" (``docs/people.md``).
+
+    Attributes:
+        display_name: GitHub's ``name``, the Hub's ``fullname``.
+        company: GitHub's ``company``; the Hub serves none.
+        email: GitHub's public ``email``; the Hub serves none.
+        organizations: the organisations the profile lists (the Hub's ``orgs``); ``None``
+            where the profile lists none (GitHub's user object).
+    """
+
+    platform: Platform
+    login: str
+    display_name: str | None = None
+    company: str | None = None
+    email: str | None = None
+    organizations: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileLink:
+    """An account's profile or documentation names an account on the other platform.
+
+    Attributes:
+        linked_platform, linked_login: the account the link names (a GitHub profile URL
+            ``github.com/{login}``, a Hub profile URL ``huggingface.co/{name}``).
+        source: ``social_accounts`` (GitHub's linked accounts), ``blog`` (GitHub's website
+            field) or ``card:<repo>`` (a Hub model card of a repository ``login`` owns).
+    """
+
+    platform: Platform
+    login: str
+    linked_platform: Platform
+    linked_login: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class ProjectLink:
     """A repository's documentation links a GitHub repository (``docs/measures.md`` § Projects).
 
@@ -374,3 +416,5 @@ class RecordBatch:
     comments: list[Comment] = field(default_factory=list)
     derivations: list[Derivation] = field(default_factory=list)
     memberships: list[Membership] = field(default_factory=list)
+    profiles: list[Profile] = field(default_factory=list)
+    profile_links: list[ProfileLink] = field(default_factory=list)

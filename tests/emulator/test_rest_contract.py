@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from crossforge.emulator import Emulator
-from crossforge.records import Account, Comment, Repository, Thread
+from crossforge.records import Account, Comment, Profile, ProfileLink, Repository, Thread
 from crossforge.worlds import synthetic
 from tests.conftest import CORPUS, SHARED
 
@@ -52,6 +52,9 @@ def world() -> list[object]:
         Comment("github", "edge/fork", 3, "78", "ghost", WHEN, "by a deleted account"),
         Thread("github", "edge/fork", 4, "issue", "Deleted", "by a deleted account", "ghost",
                state="open", created_at=WHEN),
+        Account("github", "edge", "user"), Profile("github", "edge", "Edge Case", "Lab"),
+        ProfileLink("github", "edge", "huggingface", "edge-hf", "social_accounts"),
+        ProfileLink("github", "edge", "huggingface", "edge-hf", "blog"),
     ]
     commits = [r for r in records if type(r).__name__ == "Commit"
                and r.platform == "github"][:3]
@@ -85,7 +88,9 @@ def requests_to_check(emulator: Emulator) -> list[tuple[str, str]]:
                ("/orgs/{org}/members", "/orgs/no-such-org/members"),
                ("/orgs/{org}", f"/orgs/{org}"), ("/orgs/{org}", "/orgs/no-such-org"),
                ("/repos/{owner}/{repo}/issues", f"/repos/{GITHUB_REPOS[0]}/issues?per_page=x"),
-               ("/repos/{owner}/{repo}", "/repos/no/such-repo")]
+               ("/repos/{owner}/{repo}", "/repos/no/such-repo"),
+               ("/users/{username}", "/users/edge"), ("/users/{username}", "/users/nobody-here"),
+               ("/users/{username}/social_accounts", "/users/edge/social_accounts")]
     for repo in GITHUB_REPOS:
         targets += [("/repos/{owner}/{repo}", f"/repos/{repo}"),
                     ("/repos/{owner}/{repo}/commits", f"/repos/{repo}/commits?per_page=100"),
@@ -102,7 +107,8 @@ def openapi() -> dict[str, Any]:
 
 
 def _absolute(node: Any) -> Any:
-    """Point ``$ref``s at the registry's copy of the document; OpenAPI 3.0's ``nullable``
+    """Point ``$ref``s (and discriminator mappings) at the registry's copy of the document;
+    OpenAPI 3.0's ``nullable``
     with an ``enum`` admits null (as GitHub sends ``state_reason: null``), and with a
     ``oneOf`` too (as GitHub sends a commit's ``author: null`` for an unlinked e-mail)."""
     if isinstance(node, dict):
@@ -110,6 +116,9 @@ def _absolute(node: Any) -> Any:
                  for k, v in node.items()}
         if fixed.get("nullable") and "enum" in fixed and None not in fixed["enum"]:
             fixed["enum"] = [*fixed["enum"], None]
+        if "mapping" in fixed.get("discriminator", {}):  # ``GET /users/{u}``'s user kinds
+            fixed["discriminator"] = {**fixed["discriminator"], "mapping": {
+                k: "urn:github-rest" + v for k, v in fixed["discriminator"]["mapping"].items()}}
         if fixed.get("nullable") and "oneOf" in fixed:
             fixed["oneOf"] = [*fixed["oneOf"], {"enum": [None]}]
         return fixed

@@ -21,6 +21,7 @@ from crossforge.measures import (
 )
 from crossforge.measures.engine import open_engine
 from crossforge.measures.networks import _CO_CONTRIBUTION_SQL
+from crossforge.measures.people import CrossPlatformPeople
 from crossforge.measures.spark import jvm_memory, to_spark_sql
 from crossforge.store import Store
 from tests.conftest import CORPUS, replay
@@ -29,7 +30,7 @@ from tests.conftest import CORPUS, replay
 PER_REPOSITORY = {"intensity": CollaborationIntensity, "openness": Openness,
                   "innovation": UserInnovation, "migration": CommunityMigration,
                   "documentation": DocumentationCompleteness, "datasets": DatasetProvenance,
-                  "pairs": ProjectPairs, "touched": TouchedFiles}
+                  "pairs": ProjectPairs, "touched": TouchedFiles, "people": CrossPlatformPeople}
 
 
 def test_parameters_bind_in_text_order_and_decimals_stay_doubles():
@@ -96,9 +97,10 @@ def corpus_store(tmp_path_factory):
 def test_duckdb_and_spark_agree_per_repository(corpus_store, measure):
     duck, spark = (corpus_store[e][measure] for e in ("duckdb", "spark"))
     least = {"organisations": 2, "migration": 1, "project_links": 1, "pairs": 1,
-             "documentation": 1_000, "datasets": 500}.get(measure, 1_900)  # one row per repo
+             "documentation": 1_000, "datasets": 500, "people": 0}.get(measure, 1_900)
     assert len(duck) >= least
-    keys = [c for c in ("platform", "repo", "hub_repo", "login", "dataset") if c in duck]
+    keys = [c for c in ("platform", "repo", "hub_repo", "login", "dataset", "hub_login",
+                        "github_login") if c in duck]
     duck, spark = (f.sort_values(keys).reset_index(drop=True) for f in (duck, spark))
     pd.testing.assert_frame_equal(duck, spark[duck.columns], check_dtype=False,
                                   check_exact=False, rtol=1e-12)

@@ -4,6 +4,7 @@ draws the same figures."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import shutil
 import subprocess
@@ -239,3 +240,20 @@ def test_answered_share_is_compared_between_platforms_and_reported(demo) -> None
     markdown = demo["md"].read_text(encoding="utf-8")
     assert "answered_share" in markdown
     assert "mean share of threads answered" in markdown
+
+
+def test_demo_report_shows_people_on_both_platforms_with_n_and_interval(demo):
+    out = demo["html"].parent
+    people = json.loads((out / "statistics.json").read_text())["people"]
+    share = people["matched_share"]
+    assert people["looked_up"] > 0 and share["n"] == people["looked_up"]
+    assert share["ci_low"] <= share["value"] <= share["ci_high"]
+    assert people["validated"] is False
+    matches = pd.read_csv(out / "people_matches.csv")
+    counted = matches[matches["rule"].isin(["explicit_link", "handle_corroborated"])]
+    assert counted["hub_login"].nunique() >= people["matched"]
+    markdown = (out / "report.md").read_text()
+    section = markdown.split("### People on both platforms")[1].split("\n## ")[0]
+    assert f"{people['matched']} of {share['n']}" in section and "SYNTHETIC" in section
+    assert "not validated" in section
+    assert "<h3>People on both platforms</h3>" in demo["html"].read_text()

@@ -10,6 +10,8 @@ from crossforge.records import (
     Derivation,
     Documentation,
     Membership,
+    Profile,
+    ProfileLink,
     ProjectLabel,
     Provenance,
     Repository,
@@ -79,6 +81,8 @@ def _fill(store: Store) -> dict[str, list[tuple]]:
         ProjectLabel("github", "acme/w", 1, "good first issue"),
         Documentation("huggingface", "acme/m", "model_card", ("description",), 8, 0.125, 10,
                       1, "d"),
+        Profile("huggingface", "ann", "Ann", organizations=("acme",)),
+        ProfileLink("huggingface", "ann", "github", "ann-gh", "card:acme/m"),
     ], tasks=[("huggingface", "acme/m", "commits", "done", None)])
     store.mark_step("collect", "h", "ok")
     thread = {"platform": ["huggingface"], "repo": ["acme/m"], "number": [1], "label": ["bug"]}

@@ -28,11 +28,11 @@ def test_writes_are_upserts_on_natural_keys(tmp_path):
         store.write(PROV, records)
         first = store.frame("SELECT * FROM commits ORDER BY sha")
         store.write(PROV, records)
-        assert store.counts() == {"repositories": 1, "accounts": 1, "commits": 2,
-                                  "threads": 0, "comments": 0, "derivations": 0,
-                                  "memberships": 0, "project_links": 0,
-                                  "documentation": 0, "dataset_links": 0,
-                                  "project_labels": 0}
+        counts = store.counts()
+        assert {table for table, rows in counts.items() if rows == 0} >= {
+            "threads", "comments", "derivations", "memberships", "project_links"}
+        assert {t: n for t, n in counts.items() if n} == {"repositories": 1, "accounts": 1,
+                                                        "commits": 2}
         assert store.frame("SELECT * FROM commits ORDER BY sha").equals(first)
         store.write(PROV, [_commit("a", author="bob")])
         assert store.query("SELECT author FROM commits WHERE sha = 'a'").fetchone() == ("bob",)

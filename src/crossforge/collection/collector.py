@@ -47,6 +47,7 @@ from crossforge.collection.answers import (
 )
 from crossforge.collection.github_plan import GitHubPlan
 from crossforge.collection.hub_plan import HubPlan
+from crossforge.collection.people_plan import PeoplePlan
 from crossforge.errors import CollectError, ConfigError
 from crossforge.records import Account, Comment, Commit, Membership, Provenance, Thread
 from crossforge.sources import github, hub
@@ -132,6 +133,8 @@ class CollectionSummary:
     truncated: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
     #: Repositories with tasks the token may not see (gated, private): the tasks.
     inaccessible: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    #: Contributors whose profiles were looked up (or found looked up), per platform.
+    profiles: dict[str, int] = field(default_factory=dict)
 
 
 class Collector:
@@ -148,13 +151,18 @@ class Collector:
             finished repository (progress bars; raising ``KeyboardInterrupt`` in it stops the
             run cleanly, at a checkpoint).
         caps: the most commits, threads and comments to store per repository.
+        profiles: the most contributors per platform whose profiles are looked up after
+            the repositories (``people_plan``); 0, the default, looks up none.
     """
 
     def __init__(self, store: Store, *, github_source: github.GitHubSource | None = None,
                  hub_source: hub.HubSource | None = None,
                  on_progress: Callable[[CollectionProgress], None] | None = None,
-                 caps: Caps | None = None) -> None:
+                 caps: Caps | None = None, profiles: int = 0) -> None:
+        if profiles < 0:
+            raise ConfigError(f"--max-profiles must be at least 0, not {profiles}")
         self._store = store
+        self.profiles = profiles
         self.github = github_source
         self.hub = hub_source
         self.on_progress = on_progress or (lambda progress: None)
@@ -200,6 +208,9 @@ class Collector:
                     HubPlan(self, self.hub).collect(hub_repos)
                     self._none_found("huggingface")
                     self._outcome("huggingface", hub_repos)
+                if self.profiles:
+                    self.summary.profiles = PeoplePlan(self, self.github, self.hub).collect(
+                        frame, self.profiles)
             finally:  # a stop (Ctrl-C, a rate limit past --max-wait) keeps what was gathered
                 self.commit()
         return self.summary

@@ -70,6 +70,42 @@ def user(world: World, login: str | None) -> dict[str, Any] | None:
     return _simple_user(login, kind)
 
 
+#: When every emulated user object says its account was created and last updated.
+_PROFILE_TIME = "2020-01-01T00:00:00Z"
+
+
+def public_user(world: World, login: str) -> dict[str, Any] | None:
+    """A ``public-user`` (``GET /users/{login}``), ``None`` for an account the world lacks.
+    Its ``blog`` is the Hub account page a ``blog`` link names (else GitHub's empty string);
+    fields the world does not carry are GitHub's values for a profile without them."""
+    kind, profile = world.person("github", login)
+    if kind is None:
+        return None
+    blog = next((f"https://huggingface.co/{link.linked_login}"
+                 for link in world.profile_links.get(("github", login), ())
+                 if link.source == "blog"), "")
+    account = world.accounts.get(("github", login))
+    owned = sum(1 for (platform, _), r in world.repositories.items()
+                if platform == "github" and r.owner == login)
+    kinds = {"bot": "Bot", "organization": "Organization", "mannequin": "Mannequin"}
+    return {**_simple_user(login, kinds.get(kind, "User")),
+            "name": profile.display_name if profile else (account.display_name
+                                                          if account else None),
+            "company": profile.company if profile else None, "blog": blog,
+            "location": None, "email": profile.email if profile else None, "hireable": None,
+            "bio": None, "twitter_username": None, "public_repos": owned, "public_gists": 0,
+            "followers": 0, "following": 0, "created_at": _PROFILE_TIME,
+            "updated_at": _PROFILE_TIME}
+
+
+def social_accounts(world: World, login: str) -> list[dict[str, str]]:
+    """A user's linked accounts as GitHub lists them; a Hub page is ``generic`` (GitHub
+    names no Hugging Face provider)."""
+    return [{"provider": "generic", "url": f"https://huggingface.co/{link.linked_login}"}
+            for link in world.profile_links.get(("github", login), ())
+            if link.source == "social_accounts"]
+
+
 def account_id(login: str) -> int:
     """The numeric id of a user or organization (``/organizations/{id}/…`` paths use it)."""
     return DELETED_USER_ID if login == DELETED_USER_LOGIN else stable_int(login) % 10**8

@@ -73,6 +73,8 @@ class GitHubRoutes:
                 return _not_found()
             answer = github.organization(world, segments[1])
             return 200, _last_modified(answer["updated_at"]), answer
+        if segments[:1] == ["users"] and len(segments) in (2, 3):
+            return self._github_user(segments[1], segments[2:])
         if segments[:1] == ["organizations"] and len(segments) == 3:
             segments = ["orgs", github.organization_login(world, segments[1]) or "",
                         segments[2]]
@@ -98,6 +100,16 @@ class GitHubRoutes:
         if ("github", repo) not in world.repositories:
             return _not_found()
         return self._github_repository(repo, segments[3:], query)
+
+    def _github_user(self, login: str, rest: list[str]) -> Answer:
+        """``/users/{login}`` and ``/users/{login}/social_accounts`` (404 for an account the
+        world lacks, as GitHub answers for a deleted or never-existing one)."""
+        answer = github.public_user(self.world, login)
+        if answer is None or rest not in ([], ["social_accounts"]):
+            return _not_found()
+        if rest:
+            return 200, {}, github.social_accounts(self.world, login)
+        return 200, {}, answer
 
     def _github_repository(self, repo: str, rest: list[str], query: dict[str, Any]) -> Answer:
         """``/repos/{owner}/{repo}`` and the paths under it, for a repository the world holds

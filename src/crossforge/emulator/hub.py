@@ -310,6 +310,28 @@ def _comment(world: World, key: str, login: str | None, when: Any,
         "edited": False, "hidden": False, "latest": {"raw": body or "", "html": ""}})
 
 
+def user_overview(world: World, name: str) -> dict[str, Any]:
+    """A user's overview as ``get_user_overview`` reads it: ``fullname`` from the world's
+    profile (else the account's name, else the handle), ``orgs`` the organisations the world
+    lists them in. The Hub serves no links to other platforms here."""
+    _, profile = world.person("huggingface", name)
+    account = world.accounts.get(("huggingface", name))
+    fullname = (profile.display_name if profile else None) or (
+        account.display_name if account else None) or name
+    orgs = sorted(org for (platform, org), logins in world.members.items()
+                  if platform == "huggingface" and name in logins)
+    if profile and profile.organizations:
+        orgs = sorted(set(orgs) | set(profile.organizations))
+    owned = sum(1 for (platform, _), r in world.repositories.items()
+                if platform == "huggingface" and r.owner == name and r.kind == "model")
+    return {"_id": f"{stable_int(name):024x}"[-24:], "avatarUrl": "", "fullname": fullname,
+            "user": name, "type": "user", "isPro": False, "numModels": owned,
+            "numDatasets": 0, "numSpaces": 0, "numDiscussions": 0, "numPapers": 0,
+            "numUpvotes": 0, "numLikes": 0, "numFollowers": 0, "numFollowing": 0,
+            "isFollowing": False,
+            "orgs": [{"name": org, "fullname": org, "avatarUrl": ""} for org in orgs]}
+
+
 def members(world: World, org: str) -> list[dict[str, Any]]:
     return [{"user": login, "fullname": login, "avatarUrl": "", "type": "user",
              "isPro": False} for login in world.members.get(("huggingface", org), [])]

@@ -75,9 +75,10 @@ class HubRoutes:
                 return 200, {}, {"name": name, "fullname": name, "type": "org"}
         if segments[:1] == ["users"] and len(segments) == 3 and segments[2] == "overview":
             name = segments[1]
-            if world.is_organization("huggingface", name):
+            if world.is_organization("huggingface", name) \
+                    or world.person("huggingface", name)[0] is None:
                 return 404, {}, {"error": f"User {name} not found"}
-            return 200, {}, {"user": name, "fullname": name, "type": "user"}
+            return 200, {}, hub.user_overview(world, name)
         if segments[:1] not in (["models"], ["datasets"], ["spaces"]) or len(segments) < 3:
             return 404, {}, {"error": "Not Found"}
         repo = hub.repo_key(segments[0][:-1], f"{segments[1]}/{segments[2]}")

@@ -15,6 +15,8 @@ from crossforge.records import (
     Derivation,
     DocumentText,
     Membership,
+    Profile,
+    ProfileLink,
     ProjectLabel,
     Repository,
     Thread,
@@ -51,6 +53,9 @@ class World:
     organizations: set[tuple[str, str]] = field(default_factory=set)
     contributors: dict[tuple[str, str], set[str]] = field(
         default_factory=lambda: defaultdict(set))
+    profiles: dict[tuple[str, str], Profile] = field(default_factory=dict)
+    profile_links: dict[tuple[str, str], list[ProfileLink]] = field(
+        default_factory=lambda: defaultdict(list))
     _indexes: dict[tuple[str, str, str], object] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -78,6 +83,10 @@ class World:
             elif isinstance(record, ProjectLabel):
                 world.labels[(record.platform, record.repo)].setdefault(
                     record.number, []).append(record.label)
+            elif isinstance(record, Profile):
+                world.profiles[(record.platform, record.login)] = record
+            elif isinstance(record, ProfileLink):
+                world.profile_links[(record.platform, record.login)].append(record)
         world._split_discussion_comments()
         for key, commits in world.commits.items():
             world.contributors[key].update(c.author for c in commits if c.author)
@@ -169,6 +178,15 @@ class World:
         if key not in self._indexes:
             self._indexes[key] = {str(i): repo for repo, i in self.github_ids.items()}
         return self._indexes[key].get(number)  # type: ignore[attr-defined]
+
+    def person(self, platform: str, login: str) -> tuple[str | None, Profile | None]:
+        """A person's account type (``None`` when the world holds no such account) and
+        profile, for the user endpoints."""
+        account = self.accounts.get((platform, login))
+        profile = self.profiles.get((platform, login))
+        if account is None and profile is None:
+            return None, None
+        return (account.type if account else "user"), profile
 
     def account_type(self, platform: str, login: str) -> str:
         account = self.accounts.get((platform, login))

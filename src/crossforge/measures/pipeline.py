@@ -47,6 +47,7 @@ from crossforge.measures.engine import open_engine
 from crossforge.measures.knowledge_exchange import KnowledgeExchange, knowledge_comparison
 from crossforge.measures.networks import NullModel, describe_networks
 from crossforge.measures.organisations import share_intervals
+from crossforge.measures.people import CrossPlatformPeople, people_summary
 from crossforge.measures.roles import person_roles_table
 from crossforge.measures.sociotechnical import socio_technical_summary
 from crossforge.measures.statistics import PlatformComparison, ratio_estimates
@@ -107,6 +108,7 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
         derivations = sql.frame("SELECT child, parent, relation, relation_source, platform "
                                 "FROM derivations ORDER BY ALL")
         collection = _collection_limits(store)
+        people = CrossPlatformPeople().compute(sql)
         type_shares = stored_type_shares(store, n_bootstrap=n_bootstrap, seed=seed,
                                          scope=type_share_scope)
     statistics = PlatformComparison(n_bootstrap=n_bootstrap, seed=seed).compute(
@@ -147,7 +149,9 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
         "socio_technical": socio_technical | {
             "strata": json.loads(size_strata.to_json(orient="records")),
             "trends": json.loads(size_trends.to_json(orient="records"))},
+        "people": people_summary(people, n_bootstrap=n_bootstrap, seed=seed),
     }
+    evolution["people_matches"] = people
     paths = _write_outputs(out, repositories, organisations, innovation, derivations,
                            networks, statistics, summary, evolution)
     return MeasureResult(repositories, organisations, innovation, networks, evolution,
@@ -215,7 +219,8 @@ def _write_outputs(out: Path, repositories: pd.DataFrame, organisations: pd.Data
             "comparisons": json.loads(statistics.to_json(orient="records")),
             "knowledge_exchange": json.loads(evolution["knowledge_exchange_tests"].to_json(
                 orient="records")),
-            "socio_technical": summary["socio_technical"]})
+            "socio_technical": summary["socio_technical"],
+            "people": summary["people"]})
         _write_json(paths["summary"], summary)
         return paths
 

@@ -15,7 +15,14 @@ from typing import Any
 
 import yaml
 
-from crossforge.records import SECTIONS, DatasetLink, Documentation, Platform, ProjectLink
+from crossforge.records import (
+    SECTIONS,
+    DatasetLink,
+    Documentation,
+    Platform,
+    ProfileLink,
+    ProjectLink,
+)
 
 #: Card data fields that name the model's code repository explicitly.
 LINK_FIELDS: tuple[str, ...] = ("repo", "repository", "github", "code", "source_code",
@@ -67,6 +74,12 @@ _PLACEHOLDER = re.compile(r"\[?more information needed\]?|\{\{.*?\}\}|\btodo\b|\
                           r"\bcoming soon\b|\[optional\]|<!--.*?-->", re.IGNORECASE | re.DOTALL)
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 
+#: A link to a GitHub account's page (``github.com/{login}``, nothing after the login but
+#: an optional ``/`` or a sentence's full stop): a profile, not a repository.
+_GITHUB_PROFILE = re.compile(
+    r"(?:(?<=//)|(?<![\w./@-]))(?:www\.)?github\.com/([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/?"
+    r"(?=$|[\s)\]>\"'<,;|]|\.(?:\s|$))", re.IGNORECASE | re.MULTILINE)
+
 #: Words of prose before the first section heading that count as a description.
 LEAD_WORDS = 20
 
@@ -85,6 +98,24 @@ def github_links(text: str | None) -> list[str]:
     """Every GitHub repository a text links or names, normalised, in order of appearance."""
     found = (normalise_github(*m.groups()) for m in _GITHUB.finditer(text or ""))
     return list(dict.fromkeys(link for link in found if link))
+
+
+def github_profiles(text: str | None) -> list[str]:
+    """Every GitHub account page a text links (``github.com/{login}``), lower-cased, once
+    each, in order of appearance; GitHub's own pages (``github.com/features``) left out."""
+    found = (m.group(1).lower() for m in _GITHUB_PROFILE.finditer(text or ""))
+    return list(dict.fromkeys(f for f in found if f not in _NOT_REPOSITORIES))
+
+
+def card_profile_links(repo: str, text: str | None) -> list[ProfileLink]:
+    """The card's link to its owner's GitHub account: kept only when the card links exactly
+    one GitHub account page, since a card that names several credits people rather than
+    saying who its owner is (``docs/people.md``, rule a)."""
+    profiles = github_profiles(_body(text))
+    if len(profiles) != 1:
+        return []
+    return [ProfileLink("huggingface", repo.split("/", 1)[0], "github", profiles[0],
+                        f"card:{repo}")]
 
 
 def _same_owner(hub_owner: str, github_owner: str) -> bool:
@@ -240,9 +271,11 @@ def documentation(platform: Platform, repo: str, text: str, document: str,
 
 
 def card_records(repo: str, text: str | None, card_data: Mapping[str, Any] | None
-                 ) -> Iterable[ProjectLink | Documentation | DatasetLink]:
-    """Everything a Hub model card gives: project links, documentation, datasets."""
+                 ) -> Iterable[ProjectLink | Documentation | DatasetLink | ProfileLink]:
+    """Everything a Hub model card gives: project links, documentation, datasets, and the
+    link to its owner's GitHub account."""
     yield from project_links("huggingface", repo, text, card_data)
+    yield from card_profile_links(repo, text)
     if text is not None and text.strip():
         yield documentation("huggingface", repo, text, "model_card", card_data)
     yield from dataset_links("huggingface", repo, card_data)

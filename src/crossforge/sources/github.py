@@ -44,6 +44,7 @@ records as the live collection.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,6 +57,8 @@ from crossforge.records import (
     Commit,
     Documentation,
     Membership,
+    Profile,
+    ProfileLink,
     ProjectLabel,
     Repository,
     Role,
@@ -130,7 +133,14 @@ ROLES: dict[str, Role] = {"OWNER": "owner", "MEMBER": "member", "COLLABORATOR": 
                           "FIRST_TIMER": "external", "NONE": "external",
                           "MANNEQUIN": "unknown"}
 Record = (Repository | Account | Commit | Thread | Comment | Membership | Documentation
-          | ProjectLabel)
+          | ProjectLabel | Profile | ProfileLink)
+#: A Hub account's page: ``huggingface.co/{name}`` with nothing after the name but an
+#: optional ``/``; the Hub's own pages (``/models``, ``/docs``…) are not accounts.
+_HUB_PROFILE = re.compile(r"^(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co)/"
+                          r"([A-Za-z0-9][A-Za-z0-9._-]*)/?(?:[?#].*)?$", re.IGNORECASE)
+HUB_PAGES = frozenset({"models", "datasets", "spaces", "docs", "blog", "papers", "posts",
+                       "organizations", "settings", "join", "login", "pricing", "api",
+                       "collections", "tasks", "learn", "chat", "new", "enterprise"})
 
 
 def repository_path(path: str) -> bool:
@@ -306,6 +316,18 @@ class GitHubSource:
             position = DiscussionPosition.decode(page.headers.get(NEXT_OVERRIDE))
             if position.ended:
                 return
+
+
+    def profile(self, login: str, start: str | None = None) -> Iterator[RawResponse]:
+        """A person's user object (``GET /users/{login}``: ``name``, ``company``, ``blog``,
+        public ``email``): one REST request. ``start`` is unused: the answer has one page."""
+        yield self.client.get(f"/users/{login}", kind="github.user", context={"name": login})
+
+    def social_accounts(self, login: str, start: str | None = None) -> Iterator[RawResponse]:
+        """A person's linked accounts (``GET /users/{login}/social_accounts``): one REST
+        request (a page of 100; GitHub lets a profile show few)."""
+        yield self.client.get(f"/users/{login}/social_accounts", kind="github.social",
+                              context={"name": login}, params={"per_page": PER_PAGE})
 
     def members(self, organization: str, start: str | None = None) -> Iterator[RawResponse]:
         yield from self.client.pages(f"/orgs/{organization}/members",
@@ -700,6 +722,35 @@ def _discussion_comments(nodes: list[dict[str, Any]], repo: str, number: int
                 created_at=api_time(said.get("createdAt")), body=said.get("body") or None,
                 author_role=ROLES.get(said.get("authorAssociation", ""), "unknown")))
     return records
+def hub_account(url: str | None) -> str | None:
+    """The Hub account a URL is the page of, or ``None``.
+
+    >>> hub_account("https://huggingface.co/Narsil"), hub_account("https://huggingface.co/docs")
+    ('Narsil', None)
+    """
+    match = _HUB_PROFILE.match((url or "").strip())
+    if not match or match.group(1).lower() in HUB_PAGES:
+        return None
+    return match.group(1)
+
+
+def _parse_user(body: dict[str, Any], context: dict[str, Any]) -> list[Record]:
+    """A user object: the profile, and its website (``blog``) when it is a Hub account page."""
+    login = body.get("login") or context["name"]
+    records: list[Record] = [Profile("github", login, body.get("name") or None,
+                                     body.get("company") or None, body.get("email") or None)]
+    linked = hub_account(body.get("blog"))
+    if linked:
+        records.append(ProfileLink("github", login, "huggingface", linked, "blog"))
+    return records
+
+
+def _parse_social(body: list[dict[str, Any]], context: dict[str, Any]) -> list[Record]:
+    """Linked accounts: GitHub names no Hugging Face provider, so a Hub page comes as
+    ``generic``; whatever the provider, a Hub account page is kept."""
+    linked = (hub_account(item.get("url")) for item in body or () if isinstance(item, dict))
+    return [ProfileLink("github", context["name"], "huggingface", name, "social_accounts")
+            for name in dict.fromkeys(n for n in linked if n)]
 
 
 PARSERS: dict[str, Callable[[Any, dict[str, Any]], list[Record]]] = {
@@ -708,6 +759,7 @@ PARSERS: dict[str, Callable[[Any, dict[str, Any]], list[Record]]] = {
     "github.members": _parse_members, "github.listing": lambda body, context: [],
     "github.discussions": _parse_discussions,
     "github.discussion_comments": _parse_discussion_comments,
+    "github.user": _parse_user, "github.social": _parse_social,
 }
 
 

@@ -46,6 +46,8 @@ from crossforge.records import (
     Derivation,
     Documentation,
     Membership,
+    Profile,
+    ProfileLink,
     ProjectLink,
     Repository,
     Thread,
@@ -73,7 +75,7 @@ EXPANDS: dict[str, tuple[str, ...]] = {
 }
 HUB_BOTS = frozenset({"system", "librarian-bot", "parquet-converter", "SFconvertbot"})
 Record = (Repository | Account | Commit | Thread | Comment | Membership | Derivation
-          | ProjectLink | Documentation | DatasetLink)
+          | ProjectLink | Documentation | DatasetLink | Profile | ProfileLink)
 
 
 def repo_type(key: str) -> tuple[str, str]:
@@ -229,6 +231,12 @@ class HubSource:
                                   kind="hub.discussion", context={"repo": repo},
                                   params={"diff": "1"})
 
+    def profile(self, name: str, start: str | None = None) -> Iterator[RawResponse]:
+        """A user's overview (``get_user_overview``): one request; an organisation's or a
+        deleted account's is 404. ``start`` is unused: the answer has one page."""
+        yield self.client.get(f"/api/users/{name}/overview", kind="hub.user",
+                              context={"name": name})
+
     def members(self, organization: str, start: str | None = None) -> Iterator[RawResponse]:
         yield from self.client.pages(f"/api/organizations/{organization}/members",
                                      kind="hub.members", context={"org": organization},
@@ -262,6 +270,16 @@ def _parse_info(body: dict[str, Any], context: dict[str, Any]) -> list[Record]:
 def _parse_overview(body: dict[str, Any], context: dict[str, Any]) -> list[Record]:
     """Kept so raw stores from before the member listing told owner types still rebuild."""
     return [Account("huggingface", context["name"], "organization", body.get("fullname"))]
+
+
+def _parse_user(body: dict[str, Any], context: dict[str, Any]) -> list[Record]:
+    """A user's overview: the profile's ``fullname`` and ``orgs``. The overview serves no
+    link to another platform (``huggingface_hub``'s ``User`` parses none), so a Hub account
+    names its GitHub account only through its model cards (``cards.card_profile_links``)."""
+    name = body.get("user") or context["name"]
+    orgs = tuple(o["name"] for o in body.get("orgs") or () if isinstance(o, dict)
+                 and o.get("name"))
+    return [Profile("huggingface", name, body.get("fullname") or None, organizations=orgs)]
 
 
 def _parse_commits(body: list[dict[str, Any]], context: dict[str, Any]) -> list[Record]:
@@ -379,6 +397,7 @@ PARSERS: dict[str, Callable[[Any, dict[str, Any]], list[Record]]] = {
     "hub.overview": _parse_overview, "hub.commits": _parse_commits,
     "hub.discussions": _parse_discussion_listing, "hub.discussion": _parse_discussion,
     "hub.members": _parse_members, "hub.listing": lambda body, context: [],
+    "hub.user": _parse_user,
     "hub.listed": _parse_info,
 }
 

@@ -36,6 +36,7 @@ from crossforge.records import (
     DatasetLink,
     Derivation,
     Documentation,
+    ProfileLink,
     ProjectLink,
     Relation,
     Repository,
@@ -306,14 +307,15 @@ def repository(entry: ModelEntry) -> Repository:
     )
 
 
-def card_records(entry: ModelEntry) -> Iterator[ProjectLink | Documentation | DatasetLink]:
+def card_records(entry: ModelEntry) -> Iterator[
+        ProjectLink | Documentation | DatasetLink | ProfileLink]:
     """GitHub links, documentation features and datasets of the model's card (its text
     when the row carries it, ``card``; its card data always)."""
     yield from cards.card_records(entry.id, entry.card_text, entry.card)
 
 
 def list_records(path: str | Path) -> Iterator[
-        Repository | Derivation | ProjectLink | Documentation | DatasetLink]:
+        Repository | Derivation | ProjectLink | Documentation | DatasetLink | ProfileLink]:
     """Every model of the dump as a repository, followed by its derivation links and what
     its card says (``sources.cards``)."""
     for entry in read_entries(path):

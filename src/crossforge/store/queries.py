@@ -36,3 +36,26 @@ def has_source(store: Store, source: str) -> bool:
     """Whether any of the store's data came from ``source`` (e.g. a synthetic world)."""
     row = store.query("SELECT count(*) FROM provenance WHERE source = ?", [source]).fetchone()
     return bool(row and row[0])
+
+
+#: People who contributed to a platform's stored repositories (a commit, a co-authored
+#: commit, a thread or a comment), with the repository: accounts of type ``user`` and
+#: authors without an account record; e-mail identities (``@``) are not accounts.
+CONTRIBUTORS_SQL = """
+SELECT DISTINCT p.repo, p.login FROM (
+    SELECT repo, author AS login FROM commits WHERE platform = ?1
+    UNION ALL SELECT repo, unnest(co_authors) FROM commits WHERE platform = ?1
+    UNION ALL SELECT repo, author FROM threads WHERE platform = ?1
+    UNION ALL SELECT repo, author FROM comments WHERE platform = ?1
+) p
+LEFT JOIN accounts a ON a.platform = ?1 AND a.login = p.login
+WHERE p.login IS NOT NULL AND p.login NOT LIKE '%@%' AND coalesce(a.type, 'user') = 'user'
+ORDER BY ALL
+"""
+
+
+def contributors(store: Store, platform: str) -> list[tuple[str, str]]:
+    """``(repo, login)`` of every person who contributed to a stored repository of
+    ``platform`` (bots, organisations and mannequins left out)."""
+    return [(repo, login) for repo, login in
+            store.query(CONTRIBUTORS_SQL, [platform]).fetchall()]

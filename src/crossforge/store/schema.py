@@ -20,6 +20,8 @@ from crossforge.records import (
     Derivation,
     Documentation,
     Membership,
+    Profile,
+    ProfileLink,
     ProjectLabel,
     ProjectLink,
     Repository,
@@ -172,6 +174,19 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE threads ADD COLUMN answered_at TIMESTAMPTZ;
     ALTER TABLE repositories ADD COLUMN has_discussions BOOLEAN;
     """,
+    # People across platforms (docs/people.md): the profiles looked up and the links between
+    # accounts they, or model cards, show; matches are computed from them at measure time.
+    """
+    CREATE TABLE profiles (
+        platform VARCHAR NOT NULL, login VARCHAR NOT NULL, display_name VARCHAR,
+        company VARCHAR, email VARCHAR, organizations VARCHAR[],
+        provenance_id VARCHAR NOT NULL, PRIMARY KEY (platform, login));
+    CREATE TABLE profile_links (
+        platform VARCHAR NOT NULL, login VARCHAR NOT NULL, linked_platform VARCHAR NOT NULL,
+        linked_login VARCHAR NOT NULL, source VARCHAR NOT NULL,
+        provenance_id VARCHAR NOT NULL,
+        PRIMARY KEY (platform, login, linked_platform, linked_login, source));
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -228,6 +243,9 @@ SCHEMA: tuple[Table, ...] = (
           merged=True, snapshot="required"),
     Table("project_labels", ("platform", "repo", "number", "label"), ProjectLabel,
           merged=True, snapshot="optional"),
+    Table("profiles", ("platform", "login"), Profile, merged=True, snapshot="optional"),
+    Table("profile_links", ("platform", "login", "linked_platform", "linked_login", "source"),
+          ProfileLink, merged=True, snapshot="optional"),
 )
 
 #: The table each record class is stored in.

@@ -94,6 +94,12 @@ def _pseudonymising_selects() -> dict[str, str]:
                                "FROM collection_failures",
         "repository_renames": f"SELECT * REPLACE ({r('repo', 'current_name')}) "
                               "FROM repository_renames",
+        # names, companies and e-mails say who someone is; organisations stay
+        "profiles": f"SELECT * REPLACE ({p('login')}, NULL AS display_name, NULL AS company, "
+                    "NULL AS email) FROM profiles",
+        "profile_links": f"SELECT * REPLACE ({p('login', 'linked_login')}, CASE WHEN source "
+                         "LIKE 'card:%' THEN 'card:' || repo_id(substr(source, 6)) ELSE source "
+                         "END AS source) FROM profile_links",
     }
 
 

@@ -120,8 +120,9 @@ def read_world(path: str | Path) -> Iterator[object]:
                         row[key] = datetime.fromisoformat(row[key])
                 if "co_authors" in row:
                     row["co_authors"] = tuple(row["co_authors"] or ())
-                if row.get("touched") is not None:
-                    row["touched"] = tuple(row["touched"])
+                for key in ("touched", "organizations"):   # lists that may be null
+                    if row.get(key) is not None:
+                        row[key] = tuple(row[key])
                 yield cls(**row)
             except (ValueError, KeyError, TypeError) as exc:
                 raise ConfigError(f"{path}:{number}: not a world record ({exc})") from None

@@ -23,6 +23,8 @@ from crossforge.records import (
     DocumentText,
     Membership,
     Platform,
+    Profile,
+    ProfileLink,
     ProjectLabel,
     Repository,
     Thread,
@@ -511,3 +513,87 @@ def _share_draw(mix: tuple[tuple[tuple[str, ...], float], ...], key: str) -> tup
         if draw < cumulative:
             return classes
     return mix[-1][0]
+
+
+#: People across platforms (assumed proportions, none fitted; their own stream, so the rest
+#: of the world does not change): the world draws its handles from pools both platforms
+#: share, so an identical handle is one person only with ``SAME_HANDLE_SHARE`` (else a trap:
+#: two people, two names); ``OTHER_HANDLE_SHARE`` of the Hub people with no GitHub namesake
+#: are a GitHub person under another handle. A person on both platforms names their Hub
+#: account in their GitHub linked accounts with ``SOCIAL_LINK_SHARE``, in their GitHub
+#: website with ``BLOG_LINK_SHARE``, and their GitHub account in the cards of the models
+#: they own with ``CARD_LINK_SHARE``; one under two handles with none of these cannot be
+#: found (no rule matches different handles without a link). ``NO_NAME_SHARE`` of GitHub
+#: profiles show no name; a Hub profile's ``fullname`` is the handle with ``HANDLE_NAME_SHARE``.
+SAME_HANDLE_SHARE = 0.3
+OTHER_HANDLE_SHARE = 0.05
+SOCIAL_LINK_SHARE = 0.3
+BLOG_LINK_SHARE = 0.1
+CARD_LINK_SHARE = 0.2
+NO_NAME_SHARE = 0.3
+HANDLE_NAME_SHARE = 0.2
+_FIRST = ["Ada", "Bo", "Chen", "Dara", "Eli", "Femi", "Gita", "Hana", "Ivan", "Jun", "Kofi",
+          "Lena", "Mei", "Nils", "Omar", "Pia", "Quinn", "Ravi", "Sara", "Tomas"]
+_LAST = ["Abe", "Bauer", "Costa", "Diaz", "Eze", "Fischer", "Gupta", "Haddad", "Ito", "Jensen",
+         "Kim", "Lopez", "Moreau", "Novak", "Okafor", "Park", "Rossi", "Silva", "Tanaka", "Wu"]
+
+
+def same_people(records: list[object], seed: int = 2026) -> set[tuple[str, str]]:
+    """The world's truth: ``(hub handle, GitHub login)`` of every person on both platforms
+    (``generate_people`` draws their profiles), found by the rules or not."""
+    return _people(records, seed)[0]
+
+
+def generate_people(records: list[object], seed: int = 2026) -> list[object]:
+    """SYNTHETIC profiles (``Profile``, ``ProfileLink``) for every person of ``records`` (a
+    world with its documents) and the model cards that link their owner's GitHub account
+    in place of the originals; the rest of ``records`` unchanged."""
+    return _people(records, seed)[1]
+
+
+def _people(records: list[object], seed: int) -> tuple[set[tuple[str, str]], list[object]]:
+    rng = random.Random(f"{seed}:people")
+    users = {p: sorted(a.login for a in records if isinstance(a, Account) and a.platform == p
+                       and a.type == "user" and a.login != DELETED_USER)
+             for p in ("github", "huggingface")}
+    github_people = set(users["github"])
+    # a card linking a GitHub repository of its owner's handle says that is their code
+    own_code = {r.repo.split("/", 1)[0] for r in records if isinstance(r, DocumentText)
+                and r.platform == "huggingface"
+                and f"github.com/{r.repo.split('/', 1)[0]}/" in r.text}
+    same = {(h, h) for h in users["huggingface"] if h in github_people
+            and (rng.random() < SAME_HANDLE_SHARE or h in own_code)}
+    unpaired = [g for g in users["github"] if (g, g) not in same]
+    for handle in users["huggingface"]:
+        if handle not in github_people and unpaired and rng.random() < OTHER_HANDLE_SHARE:
+            same.add((handle, unpaired.pop(rng.randrange(len(unpaired)))))
+    person = {("huggingface", h): f"{h}|{g}" for h, g in same} | {
+        ("github", g): f"{h}|{g}" for h, g in same}
+    names: dict[str, str] = {}
+    out: list[object] = []
+    for platform in ("github", "huggingface"):
+        for login in users[platform]:
+            key = person.get((platform, login), f"{platform}:{login}")
+            name = names.setdefault(key, f"{rng.choice(_FIRST)} {rng.choice(_LAST)}")
+            if platform == "github":
+                out.append(Profile("github", login, None if rng.random() < NO_NAME_SHARE
+                                   else name))
+            else:
+                out.append(Profile("huggingface", login, login if rng.random()
+                                   < HANDLE_NAME_SHARE else name))
+    cards: dict[str, str] = {}
+    owners = {r.repo: r.owner for r in records if isinstance(r, Repository)
+              and r.platform == "huggingface" and r.owner_type == "user"}
+    for hub, git in sorted(same):
+        if rng.random() < SOCIAL_LINK_SHARE:
+            out.append(ProfileLink("github", git, "huggingface", hub, "social_accounts"))
+        if rng.random() < BLOG_LINK_SHARE:
+            out.append(ProfileLink("github", git, "huggingface", hub, "blog"))
+        if rng.random() < CARD_LINK_SHARE:
+            cards |= {repo: git for repo, owner in owners.items() if owner == hub}
+    for record in records:
+        if isinstance(record, DocumentText) and record.repo in cards:
+            record = replace(record, text=record.text + (
+                f"\nMaintained by [me](https://github.com/{cards[record.repo]}).\n"))
+        out.append(record)
+    return same, out
