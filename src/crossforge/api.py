@@ -29,10 +29,12 @@ from crossforge.collection import frames
 from crossforge.collection.collector import Caps, CollectionProgress, CollectionSummary, Collector
 from crossforge.collection.collector import rebuild as rebuild_store
 from crossforge.collection.design import Design
+from crossforge.collection.forum_plan import ForumCaps, ForumPlan, ForumSummary
 from crossforge.defaults import COMPARED_KINDS, DEFAULT_RAW
 from crossforge.errors import ConfigError, writing_into
 from crossforge.records import Provenance, Repository, check_platform, check_repo_id
 from crossforge.sources import hub_metadata
+from crossforge.sources.discourse import DiscourseSource
 from crossforge.sources.github import GitHubSource
 from crossforge.sources.github_app import AppCredentials, InstallationAuth
 from crossforge.sources.http import ApiClient
@@ -509,7 +511,9 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
             github_app: GitHubApp | None = None,
             max_commits: int | None = None, max_threads: int | None = None,
             max_comments: int | None = None,
-            on_notice: Callable[[str], None] | None = None) -> CollectionSummary:
+            on_notice: Callable[[str], None] | None = None,
+            forum_url: str | None = None, forum_name: str | None = None,
+            forum_caps: ForumCaps | None = None) -> CollectionSummary:
     """Collect every repository of a stored frame; re-running continues where it stopped.
 
     Tokens are read from the environment variables named (default ``GITHUB_TOKEN``, which
@@ -531,8 +535,13 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
     collected; running again retries it from its checkpoint. ``on_notice`` gets one line per
     platform at the start (the credentials found, the budget they give, how to add one) and
     one before every wait for a rate limit's reset (how long, from when until when).
+    ``forum_url`` (e.g. ``HF_FORUM_URL``) also collects that Discourse forum
+    (``collect_forum``), after the frame's repositories (with ``shard``, only shard 1 does).
     """
     caps = Caps(max_commits, max_threads, max_comments)
+    if forum_url and not forum_url.startswith(("http://", "https://")):
+        raise ConfigError(f"--forum-url {forum_url!r} is not an http(s) URL "
+                          f"(e.g. {HF_FORUM_URL})")
     part = shards.parse_shard(shard) if shard else None
     with Store(db) as store:
         repos = store.read_frame(frame)
@@ -554,7 +563,28 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
                         wait_notice(platform, seconds))
             collector = Collector(store, github_source=GitHubSource(gh),
                                   hub_source=HubSource(hb), on_progress=on_progress, caps=caps)
-            return collector.collect(repos)
+            summary = collector.collect(repos)
+            if forum_url and (part is None or part[0] == 1):
+                summary.forum = _collect_forum(store, gh.raw, forum_url, forum_name,
+                                               forum_caps or ForumCaps(), repos, on_notice)
+            return summary
+
+
+#: The Hugging Face forum, collected only when asked for (``--forum-url``).
+HF_FORUM_URL = "https://discuss.huggingface.co"
+
+
+def _collect_forum(store: Store, raw: RawStore, url: str, name: str | None, caps: ForumCaps,
+                   frame: list[tuple[str, str]],
+                   on_notice: Callable[[str], None] | None) -> ForumSummary:
+    """Collect a Discourse forum into ``store`` and link its topics to ``frame``."""
+    client = ApiClient(url, "discourse", raw)
+    if on_notice is not None:
+        client.on_wait = lambda platform, seconds: on_notice(wait_notice("forum", seconds))
+    try:
+        return ForumPlan(store, DiscourseSource(client, name), caps).collect(frame)
+    finally:
+        client.close()
 
 
 def credential_notice(client: ApiClient, variable: str) -> str:
@@ -692,6 +722,7 @@ def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
     tell(Stage("generate", 0, None, "records"))
     world = list(synthetic.generate_world(repositories_per_platform, seed))
     world += list(synthetic.generate_documents(world, seed))
+    world += list(synthetic.generate_forum(world, seed))
     tell(Stage("generate", len(world), len(world), "records"))
     with Store(db) as store:
         store.write(_provenance(synthetic.SOURCE, f"seed={seed}, served by the emulator"), [])
@@ -701,7 +732,8 @@ def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
                 {"method": "synthetic world", "seed": seed})
     # generous budgets: the demo shows the pipeline; rate limiting has its own tests
     tell(Stage("serve", 0, None, "repositories"))
-    with Emulator.from_records(world, anonymous_limit=10**6, hub_limit=10**6) as emulator:
+    with Emulator.from_records(world, anonymous_limit=10**6, hub_limit=10**6,
+                               forum_limit=10**6) as emulator:
         served = sum(1 for r in world if isinstance(r, Repository))
         tell(Stage("serve", served, served, "repositories"))
         names = {"github": "collect GitHub", "huggingface": "collect Hub"}
@@ -710,7 +742,7 @@ def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
                 hf_token_env="CROSSFORGE_DEMO_NO_TOKEN",
                 github_app=GitHubApp(environment=False), on_progress=lambda progress: tell(
                     Stage(names[progress.platform], progress.finished, progress.total,
-                          "repositories")))
+                          "repositories")), forum_url=emulator.url, forum_name=synthetic.FORUM)
     tell(Stage("classify", 0, None, "threads"))
     labels = classify_store(db)
     tell(Stage("classify", sum(labels.values()), sum(labels.values()), "threads"))

@@ -44,6 +44,7 @@ from crossforge.collection.answers import (
     parse,
     provenance,
 )
+from crossforge.collection.forum_plan import ForumSummary
 from crossforge.collection.github_plan import GitHubPlan
 from crossforge.collection.hub_plan import HubPlan
 from crossforge.errors import CollectError, ConfigError
@@ -126,6 +127,8 @@ class CollectionSummary:
     truncated: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
     #: Repositories with tasks the token may not see (gated, private): the tasks.
     inaccessible: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    #: The forum's collection, when one was asked for (``forum_plan``).
+    forum: ForumSummary | None = None
 
 
 class Collector:

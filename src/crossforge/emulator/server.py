@@ -25,6 +25,13 @@ from urllib.parse import parse_qs, urlsplit
 from crossforge.emulator import github
 from crossforge.emulator.answer import Answer
 from crossforge.emulator.apps import GitHubApps
+from crossforge.emulator.discourse import (
+    FORUM_LIMIT,
+    FORUM_WINDOW,
+    Forum,
+    ForumRoutes,
+    is_forum_path,
+)
 from crossforge.emulator.faults import Fault, Faults
 from crossforge.emulator.github_routes import GitHubRoutes
 from crossforge.emulator.hub_routes import HubRoutes
@@ -63,7 +70,7 @@ class _RateLimitSetting:
         setattr(emulator.rate_limits, self.name, value)
 
 
-class Emulator(GitHubRoutes, HubRoutes):
+class Emulator(GitHubRoutes, HubRoutes, ForumRoutes):
     """Serve ``world`` on ``http://127.0.0.1:PORT``; GitHub paths, Hub ``/api/`` paths and
     the Hub's file resolver (model cards). Each platform's routes are methods it inherits
     (``GitHubRoutes``, ``HubRoutes``), so a test's subclass may answer one differently.
@@ -96,6 +103,8 @@ class Emulator(GitHubRoutes, HubRoutes):
         timing_out: GitHub repositories whose GraphQL ``repository`` fails as GitHub's
             partial failures do: ``null`` with a timeout error beside the batch's other
             results.
+        forum_limit, forum_window: the Discourse forum's per-address limit, requests per
+            window of seconds (``emulator.discourse``).
     """
 
     github_limit = _RateLimitSetting()
@@ -116,8 +125,12 @@ class Emulator(GitHubRoutes, HubRoutes):
                  renamed: dict[str, str] | None = None,
                  blocked: Iterable[str] = (), github_apps: GitHubApps | None = None,
                  gated: Iterable[str] = (), hub_hides_missing: bool = False,
-                 timing_out: Iterable[str] = ()) -> None:
+                 timing_out: Iterable[str] = (), forum_limit: int = FORUM_LIMIT,
+                 forum_window: int = FORUM_WINDOW) -> None:
         self.world = world
+        self.forum = Forum.from_records(world.forum_records)
+        self.forum_limit, self.forum_window = forum_limit, forum_window
+        self._forum_lock, self._forum_spent = threading.Lock(), {}
         self.timing_out = set(timing_out)
         self.gated = set(gated)
         self.hub_hides_missing = hub_hides_missing
@@ -244,6 +257,10 @@ class Emulator(GitHubRoutes, HubRoutes):
                 return refused
         if fault is not None and fault.status is not None:
             return self._fault_answer(platform, fault, resource)
+        if is_forum_path(path):
+            with self._lock:
+                self.log.append(Charge("discourse", "ip", endpoint(named), 1, ()))
+            return self._forum_answer(path, query)
         if platform == "huggingface" and (refused := self._hub_refusal(path, token)):
             return refused
         if platform == "github" and path == "/rate_limit":

@@ -13,6 +13,8 @@ from crossforge.records import (
     Commit,
     Derivation,
     DocumentText,
+    ForumPost,
+    ForumTopic,
     Membership,
     Repository,
     Thread,
@@ -40,6 +42,8 @@ class World:
     organizations: set[tuple[str, str]] = field(default_factory=set)
     contributors: dict[tuple[str, str], set[str]] = field(
         default_factory=lambda: defaultdict(set))
+    #: The forum's topics and posts (``emulator.discourse`` indexes them).
+    forum_records: list[ForumTopic | ForumPost] = field(default_factory=list)
     _indexes: dict[tuple[str, str, str], object] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -62,6 +66,8 @@ class World:
                 world.parents[record.child].append(record)
             elif isinstance(record, DocumentText):
                 world.documents[(record.platform, record.repo)] = record
+            elif isinstance(record, (ForumTopic, ForumPost)):
+                world.forum_records.append(record)
         for key, commits in world.commits.items():
             world.contributors[key].update(c.author for c in commits if c.author)
             commits.sort(key=lambda c: (c.committed_at or c.authored_at, c.sha), reverse=True)

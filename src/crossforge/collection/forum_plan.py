@@ -1,0 +1,283 @@
+"""A Discourse forum's collection plan: categories, their topic lists, each topic's posts,
+then the topics' links to the frame's repositories by bare id.
+
+A forum belongs to no repository of the frame, so its checkpoints are keyed by the forum's
+name (``collection_tasks``: platform ``discourse``, repo the forum): ``categories``, one
+``category:{slug}`` per category (its cursor the next topic-list page) and one
+``topic:{id}`` per topic (done when the topic and every post are stored). Each topic-list
+page's topics are written together, after the raw store is synced, in one transaction with
+their checkpoints (a group commit per page); the page's own checkpoint follows, so a kill
+at any instant loses at most one page's work and a re-run skips the topics already done.
+
+Caps (``ForumCaps``): the categories to walk, the most topics per category (the walk stops
+at the first page boundary at or past it, recorded in ``collection_truncations`` with the
+next page kept, as for a repository's threads), and a date before which topics are left
+out: a category lists its most recently active topics first, so the walk stops at the
+first topic last active before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from crossforge._version import __version__
+from crossforge.collection.answers import FINISHED, MISSING_STATUS, answered, parse, provenance
+from crossforge.errors import ConfigError
+from crossforge.records import ForumLink, Provenance
+from crossforge.sources import discourse
+from crossforge.sources.http import UnusableAnswer
+from crossforge.sources.raw import RawResponse, api_time
+from crossforge.store import Store, provenance_key
+from crossforge.store.database import Checkpoint
+
+PLATFORM = "discourse"
+#: The provenance of links found by a frame's bare ids (not in any one answer: they depend
+#: on the frame as well as the text).
+LINKING_SOURCE = "crossforge-forum-linking"
+
+
+@dataclass(frozen=True)
+class ForumCaps:
+    """What one forum's collection may take.
+
+    Attributes:
+        categories: category slugs or names to walk (case ignored); empty: every category.
+        max_topics: the most topics per category (``None``: no cap).
+        since: topics created before it are left out (``None``: none is).
+    """
+
+    categories: tuple[str, ...] = ()
+    max_topics: int | None = None
+    since: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_topics is not None and self.max_topics < 1:
+            raise ConfigError(f"--forum-max-topics must be at least 1, not {self.max_topics}")
+        if self.since is not None and self.since.tzinfo is None:
+            object.__setattr__(self, "since", self.since.replace(tzinfo=UTC))
+
+
+@dataclass
+class ForumSummary:
+    """What a forum's collection did."""
+
+    forum: str
+    categories: int = 0
+    topics: int = 0
+    pages: int = 0
+    linked_by_id: int = 0
+    failed: dict[str, str] = field(default_factory=dict)
+    truncated: dict[str, int] = field(default_factory=dict)
+
+
+class ForumPlan:
+    """Collects one forum into ``store`` through ``source``, resumably.
+
+    Args:
+        on_topic: told the forum summary after every stored page (progress).
+    """
+
+    def __init__(self, store: Store, source: discourse.DiscourseSource, caps: ForumCaps,
+                 on_page: Callable[[ForumSummary], None] | None = None) -> None:
+        self.store = store
+        self.source = source
+        self.caps = caps
+        self.on_page = on_page or (lambda summary: None)
+        self.summary = ForumSummary(source.forum)
+        self._states: dict[tuple[str, str, str], tuple[str, str | None]] = {}
+
+    @property
+    def forum(self) -> str:
+        return self.source.forum
+
+    def collect(self, frame: Iterable[tuple[str, str]] = ()) -> ForumSummary:
+        """Walk the forum's categories, then link its topics to ``frame`` by bare id."""
+        self._states = {k: v for k, v in self.store.collection_states().items()
+                        if k[0] == PLATFORM and k[1] == self.forum}
+        with self.source.client.raw.grouped():
+            for slug, category_id, name in self._categories():
+                self.summary.categories += 1
+                self._category(slug, category_id, name)
+        self.summary.linked_by_id = link_frame(self.store, self.forum, frame)
+        for (_, _, task), (state, _) in self._states.items():
+            if state == "failed":
+                self.summary.failed.setdefault(task, self._reason(task))
+        return self.summary
+
+    def _reason(self, task: str) -> str:
+        row = self.store.query("SELECT reason FROM collection_failures WHERE platform = ? "
+                               "AND repo = ? AND task = ?", [PLATFORM, self.forum, task]
+                               ).fetchone()
+        return row[0] if row else "failed"
+
+    def _write(self, pages: list[tuple[Provenance, list[object], list[Checkpoint]]]) -> None:
+        """One group commit: the raw answers synced, then their records and checkpoints."""
+        self.source.client.raw.sync()
+        self.store.write_pages(pages)
+        for page in pages:
+            for platform, forum, task, state, cursor in page[2]:
+                self._states[(platform, forum, task)] = (state, cursor)
+
+    def _fail(self, task: str, reason: str) -> None:
+        self.store.record_failure(PLATFORM, self.forum, task, reason)
+        self._states[(PLATFORM, self.forum, task)] = ("failed", self._cursor(task))
+
+    def _cursor(self, task: str) -> str | None:
+        return self._states.get((PLATFORM, self.forum, task), (None, None))[1]
+
+    def _state(self, task: str) -> str | None:
+        return self._states.get((PLATFORM, self.forum, task), (None, None))[0]
+
+    def _categories(self) -> list[tuple[str, int, str]]:
+        """``(slug, id, name)`` of the categories to walk (subcategories are walked with
+        their parent: a parent's topic list includes them)."""
+        try:
+            answer = self.source.categories()
+        except UnusableAnswer as unusable:
+            self._fail("categories", str(unusable))
+            return []
+        if answer.status != 200:
+            self._fail("categories", answered(answer))
+            return []
+        self._write([(provenance(answer), [],
+                      [(PLATFORM, self.forum, "categories", "done", None)])])
+        listed = ((answer.json() or {}).get("category_list") or {}).get("categories") or []
+        wanted = {c.lower() for c in self.caps.categories}
+        chosen = [(str(c["slug"]), int(c["id"]), str(c.get("name") or c["slug"]))
+                  for c in listed if not wanted or str(c.get("slug", "")).lower() in wanted
+                  or str(c.get("name", "")).lower() in wanted]
+        if wanted and not chosen:
+            raise ConfigError(f"forum {self.forum} has no category named "
+                              f"{', '.join(sorted(self.caps.categories))} (it has "
+                              + ", ".join(str(c.get("slug")) for c in listed[:10]) + ")")
+        return chosen
+
+    def _category(self, slug: str, category_id: int, name: str) -> None:
+        """Walk one category's topic lists from its checkpoint, each page's topics stored
+        before the page's checkpoint moves on."""
+        task = f"category:{slug}"
+        state, cursor = self._state(task), self._cursor(task)
+        cap = self.caps.max_topics
+        held = self._held_topics(name)
+        if state in FINISHED or (state == "truncated" and cap is not None and held >= cap):
+            return
+        start = cursor if state in ("partial", "failed", "truncated") else None
+        try:
+            for page in self.source.topic_pages(slug, category_id, name, start):
+                if page.status != 200:
+                    self._fail(task, answered(page))
+                    return
+                following = discourse.next_page(page)
+                stop = self._topics(page, name)
+                self.summary.pages += 1
+                held = self._held_topics(name)
+                if cap is not None and held >= cap and following and not stop:
+                    self._write([(provenance(page), [], [])])
+                    origin = provenance(page)
+                    self.store.record_truncation(
+                        PLATFORM, self.forum, task, following, f"topics:{slug}", cap, held,
+                        provenance_key(origin.source, origin.origin))
+                    self._states[(PLATFORM, self.forum, task)] = ("truncated", following)
+                    self.summary.truncated[slug] = held
+                    return
+                done = stop or not following
+                self._write([(provenance(page), [], [(
+                    PLATFORM, self.forum, task, "done" if done else "partial",
+                    None if done else following)])])
+                self.on_page(self.summary)
+                if done:
+                    break
+        except UnusableAnswer as unusable:
+            self._fail(task, str(unusable))
+            return
+        self.store.clear_truncation(PLATFORM, self.forum, f"topics:{slug}")
+
+    def _held_topics(self, category: str) -> int:
+        row = self.store.query("SELECT count(*) FROM forum_topics WHERE forum = ? AND "
+                               "category = ?", [self.forum, category]).fetchone()
+        return int(row[0])
+
+    def _topics(self, page: RawResponse, category: str) -> bool:
+        """Collect the page's topics not yet done, in one group commit; ``True`` when the
+        page reaches topics last active before ``since`` (the walk ends there)."""
+        since = self.caps.since
+        gathered: list[tuple[Provenance, list[object], list[Checkpoint]]] = []
+        stop = False
+        for item in discourse.listed_topics(page):
+            topic_id = int(item["id"])
+            active = api_time(item.get("bumped_at") or item.get("last_posted_at"))
+            created = api_time(item.get("created_at"))
+            if since is not None and active is not None and active < since \
+                    and not item.get("pinned"):
+                stop = True
+                break
+            if since is not None and created is not None and created < since:
+                continue
+            task = f"topic:{topic_id}"
+            if self._state(task) in FINISHED:
+                continue
+            answers = self._topic(topic_id, category, task)
+            if answers is None:
+                continue
+            gathered += answers
+            self.summary.topics += 1
+        if gathered:
+            self._write(gathered)
+        return stop
+
+    def _topic(self, topic_id: int, category: str, task: str
+               ) -> list[tuple[Provenance, list[object], list[Checkpoint]]] | None:
+        """A topic's answers with its checkpoint on the last; ``None`` when it failed
+        (recorded) or is gone (a deleted or private topic is recorded missing)."""
+        try:
+            first = self.source.topic(topic_id, category)
+            if first.status in MISSING_STATUS or first.status == 403:
+                self._write([(provenance(first), [],
+                              [(PLATFORM, self.forum, task, "missing", None)])])
+                return None
+            if first.status != 200:
+                self._fail(task, answered(first))
+                return None
+            answers = [first, *self.source.posts(topic_id, discourse.missing_posts(first))]
+        except UnusableAnswer as unusable:
+            self._fail(task, str(unusable))
+            return None
+        unanswered = next((a for a in answers if a.status != 200), None)
+        if unanswered is not None:
+            self._fail(task, answered(unanswered))
+            return None
+        pages: list[tuple[Provenance, list[object], list[Checkpoint]]] = [
+            (provenance(a), parse(a), []) for a in answers]
+        pages[-1][2].append((PLATFORM, self.forum, task, "done", None))
+        return pages
+
+
+def link_frame(store: Store, forum: str, frame: Iterable[tuple[str, str]]) -> int:
+    """Link the forum's stored topics to the frame's repositories their titles and posts
+    name by a bare ``owner/name`` id (``discourse.frame_mentions``); returns the links
+    written. Links by URL come with the answers; these depend on the frame too, so they
+    are found again whenever the forum is collected for a frame."""
+    index = discourse.frame_index(list(frame))
+    if not index:
+        return 0
+    found: list[ForumLink] = []
+    rows = store.query(
+        "SELECT topic_id, 0 AS post_number, title FROM forum_topics WHERE forum = ? "
+        "UNION ALL SELECT topic_id, post_number, body FROM forum_posts WHERE forum = ?",
+        [forum, forum]).fetchall()
+    for topic_id, post_number, text in rows:
+        found += discourse.links(forum, int(topic_id), int(post_number),
+                                 discourse.frame_mentions(text, index))
+    if not found:
+        return 0
+    origin = Provenance(LINKING_SOURCE, f"bare ids of the frame in {forum}",
+                        datetime.now(UTC), __version__)
+    by_url = {(t, p, r.lower(), n) for t, p, r, n in store.query(
+        "SELECT topic_id, platform, repo, post_number FROM forum_links WHERE forum = ? "
+        "AND evidence = 'url'", [forum]).fetchall()}
+    kept = [link for link in found if (link.topic_id, link.platform, link.repo.lower(),
+                                       link.post_number) not in by_url]
+    store.write(origin, kept)
+    return len(kept)
