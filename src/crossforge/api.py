@@ -513,7 +513,8 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
             max_comments: int | None = None,
             on_notice: Callable[[str], None] | None = None,
             forum_url: str | None = None, forum_name: str | None = None,
-            forum_caps: ForumCaps | None = None) -> CollectionSummary:
+            forum_categories: Sequence[str] = (), forum_max_topics: int | None = None,
+            forum_since: str | None = None) -> CollectionSummary:
     """Collect every repository of a stored frame; re-running continues where it stopped.
 
     Tokens are read from the environment variables named (default ``GITHUB_TOKEN``, which
@@ -535,13 +536,17 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
     collected; running again retries it from its checkpoint. ``on_notice`` gets one line per
     platform at the start (the credentials found, the budget they give, how to add one) and
     one before every wait for a rate limit's reset (how long, from when until when).
-    ``forum_url`` (e.g. ``HF_FORUM_URL``) also collects that Discourse forum
-    (``collect_forum``), after the frame's repositories (with ``shard``, only shard 1 does).
+    ``forum_url`` (e.g. ``HF_FORUM_URL``) also collects that Discourse forum after the
+    frame's repositories (with ``shard``, only shard 1 does), under ``forum_name`` (default
+    its host): the categories named (default all), at most ``forum_max_topics`` topics per
+    category, topics created since ``forum_since`` (``YYYY-MM-DD``); its topics are linked
+    to the frame's repositories (``crossforge.collection.forum_plan``).
     """
     caps = Caps(max_commits, max_threads, max_comments)
     if forum_url and not forum_url.startswith(("http://", "https://")):
         raise ConfigError(f"--forum-url {forum_url!r} is not an http(s) URL "
                           f"(e.g. {HF_FORUM_URL})")
+    forum_caps = ForumCaps(tuple(forum_categories), forum_max_topics, _day(forum_since))
     part = shards.parse_shard(shard) if shard else None
     with Store(db) as store:
         repos = store.read_frame(frame)
@@ -566,12 +571,22 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
             summary = collector.collect(repos)
             if forum_url and (part is None or part[0] == 1):
                 summary.forum = _collect_forum(store, gh.raw, forum_url, forum_name,
-                                               forum_caps or ForumCaps(), repos, on_notice)
+                                               forum_caps, repos, on_notice)
             return summary
 
 
 #: The Hugging Face forum, collected only when asked for (``--forum-url``).
 HF_FORUM_URL = "https://discuss.huggingface.co"
+
+
+def _day(text: str | None) -> datetime | None:
+    """A ``YYYY-MM-DD`` date as midnight UTC, or a one-line ``ConfigError``."""
+    if text is None:
+        return None
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise ConfigError(f"--forum-since {text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _collect_forum(store: Store, raw: RawStore, url: str, name: str | None, caps: ForumCaps,

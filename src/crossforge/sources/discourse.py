@@ -67,10 +67,11 @@ _GITHUB_SITE = frozenset({
     "issues", "pulls", "trending", "join", "new", "organizations", "account", "contact"})
 _NAME = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 _HUB_URL = re.compile(
-    rf"https?://(?:www\.)?(?:huggingface\.co|hf\.co)/(?:(datasets|spaces)/)?({_NAME})/({_NAME})",
+    rf"(?<![\w.@/-])(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co)/"
+    rf"(?:(datasets|spaces)/)?({_NAME})/({_NAME})",
     re.IGNORECASE)
 _GITHUB_URL = re.compile(
-    rf"https?://(?:www\.)?github\.com/({_NAME})/({_NAME})", re.IGNORECASE)
+    rf"(?<![\w.@/-])(?:https?://)?(?:www\.)?github\.com/({_NAME})/({_NAME})", re.IGNORECASE)
 #: A bare id: not part of a URL, a path or an e-mail address (no ``/``, ``.``, ``@`` or
 #: word character just before it, no ``/`` or word character just after).
 _BARE_ID = re.compile(rf"(?<![\w/.@:-])({_NAME}/{_NAME})(?![\w/-])")
