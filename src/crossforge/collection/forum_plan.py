@@ -87,6 +87,7 @@ class ForumPlan:
         self.on_page = on_page or (lambda summary: None)
         self.summary = ForumSummary(source.forum)
         self._states: dict[tuple[str, str, str], tuple[str, str | None]] = {}
+        self._failed_topics = 0
 
     @property
     def forum(self) -> str:
@@ -121,6 +122,7 @@ class ForumPlan:
                 self._states[(platform, forum, task)] = (state, cursor)
 
     def _fail(self, task: str, reason: str) -> None:
+        self._failed_topics += task.startswith("topic:")
         self.store.record_failure(PLATFORM, self.forum, task, reason)
         self._states[(PLATFORM, self.forum, task)] = ("failed", self._cursor(task))
 
@@ -164,6 +166,7 @@ class ForumPlan:
         if state in FINISHED or (state == "truncated" and cap is not None and held >= cap):
             return
         start = cursor if state in ("partial", "failed", "truncated") else None
+        self._failed_topics = 0
         try:
             for page in self.source.topic_pages(slug, category_id, name, start):
                 if page.status != 200:
@@ -183,8 +186,11 @@ class ForumPlan:
                     self.summary.truncated[slug] = held
                     return
                 done = stop or not following
+                # a walk with a failed topic ends unfinished, without a cursor: the next run
+                # walks the category again, asking only the topics not yet done
+                finished = done and not self._failed_topics
                 self._write([(provenance(page), [], [(
-                    PLATFORM, self.forum, task, "done" if done else "partial",
+                    PLATFORM, self.forum, task, "done" if finished else "partial",
                     None if done else following)])])
                 self.on_page(self.summary)
                 if done:
