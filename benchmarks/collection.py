@@ -375,6 +375,54 @@ def summarise(all_charges: list[Charge], frame: list[str], seconds: float,
     }
 
 
+def forum_figure(seed: int, topics: int) -> dict[str, Any]:
+    """A SYNTHETIC Discourse forum on loopback: crossforge's forum collection (raw store,
+    checkpoints, one group commit per topic-list page, links) against a naive client that
+    walks the same endpoints with plain httpx and stores nothing; ms per topic."""
+    import httpx
+
+    from crossforge.collection.forum_plan import ForumCaps, ForumPlan
+    from crossforge.sources.discourse import DiscourseSource
+    from crossforge.worlds import synthetic
+
+    world = list(synthetic.generate_world(150, seed))
+    forum = list(synthetic.generate_forum(world, seed, topics=topics))
+    frame = [(r.platform, r.repo) for r in world if isinstance(r, Repository)]
+    with Emulator.from_records(world + forum, forum_limit=10**9) as emulator, \
+            tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        with Store(Path(tmp) / "forum.duckdb") as store:
+            client = ApiClient(emulator.url, "discourse", RawStore(Path(tmp) / "raw"))
+            summary = ForumPlan(store, DiscourseSource(client, synthetic.FORUM),
+                                ForumCaps()).collect(frame)
+            client.close()
+            links = store.query("SELECT count(DISTINCT topic_id) FROM forum_links").fetchone()[0]
+        ours = time.perf_counter() - start
+        start = time.perf_counter()
+        naive_topics = 0
+        with httpx.Client(base_url=emulator.url) as naive:
+            for category in naive.get("/categories.json").json()["category_list"]["categories"]:
+                url: str | None = f"/c/{category['slug']}/{category['id']}.json"
+                while url:
+                    listing = naive.get(url).json()["topic_list"]
+                    for item in listing["topics"]:
+                        topic = naive.get(f"/t/{item['id']}.json").json()
+                        have = {p["id"] for p in topic["post_stream"]["posts"]}
+                        rest = [i for i in topic["post_stream"]["stream"] if i not in have]
+                        for first in range(0, len(rest), 20):
+                            naive.get(f"/t/{item['id']}/posts.json",
+                                      params=[("post_ids[]", i) for i in rest[first:first + 20]])
+                        naive_topics += 1
+                    more = listing.get("more_topics_url")
+                    url = more.replace("?", ".json?") if more else None
+        theirs = time.perf_counter() - start
+    return {"topics": summary.topics, "naive_topics": naive_topics,
+            "linked_topics": int(links), "linked_share": links / summary.topics,
+            "crossforge_ms_per_topic": 1000 * ours / summary.topics,
+            "naive_ms_per_topic": 1000 * theirs / naive_topics,
+            "ratio": ours / theirs}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small world (under a minute)")
@@ -475,6 +523,10 @@ def main() -> None:
           "documented calls any client needs, computed from the world. Paper scale: "
           f"{PAPER_SCALE['github']:,} GitHub + {PAPER_SCALE['huggingface']:,} Hub "
           "repositories under the published limits, one token or account.)")
+    result["forum"] = forum_figure(args.seed, 300)
+    print(f"forum: {result['forum']['topics']} topics, ms per topic: naive "
+          f"{result['forum']['naive_ms_per_topic']:.1f}, crossforge "
+          f"{result['forum']['crossforge_ms_per_topic']:.1f}, ratio {result['forum']['ratio']:.2f}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS.relative_to(HERE.parent)}")
