@@ -93,6 +93,10 @@ def _pseudonymising_selects() -> dict[str, str]:
                                "FROM collection_failures",
         "repository_renames": f"SELECT * REPLACE ({r('repo', 'current_name')}) "
                               "FROM repository_renames",
+        # a forum's posters are people; a link's mention is the id as written, so redacted
+        "forum_topics": f"SELECT * REPLACE ({p('author')}) FROM forum_topics",
+        "forum_posts": f"SELECT * REPLACE ({p('author')}) FROM forum_posts",
+        "forum_links": f"SELECT * REPLACE ({r('repo')}, 'redacted' AS mention) FROM forum_links",
     }
 
 
