@@ -78,7 +78,7 @@ def _answer(kind: str, body: dict, **context: object) -> RawResponse:
 def test_a_topic_answer_gives_the_topic_its_posts_and_links() -> None:
     body = {"id": 7, "title": "Error with https://huggingface.co/org/model", "posts_count": 4,
             "created_at": "2024-01-02T03:04:05.000Z", "last_posted_at": "2024-01-03T00:00:00Z",
-            "closed": False, "has_accepted_answer": True,
+            "closed": False,
             "accepted_answer": {"post_number": 3, "username": "helper"},
             "details": {"created_by": {"username": "asker"}},
             "post_stream": {"stream": [70, 71, 72, 73, 74], "posts": [
@@ -107,6 +107,16 @@ def test_a_topic_answer_gives_the_topic_its_posts_and_links() -> None:
     assert [(r.repo, r.post_number) for r in records if isinstance(r, ForumLink)] == [
         ("org/model", 0)]
     assert discourse.missing_posts(_answer("discourse.topic", body)) == []
+
+
+def test_an_unsolved_topic_is_unsolved_only_where_the_solved_plugin_runs() -> None:
+    post = {"id": 80, "post_number": 1, "username": "a", "raw": "?", "post_type": 1,
+            "created_at": "2024-01-02T03:04:05Z"}
+    topics = [next(r for r in discourse.parse(_answer("discourse.topic", {
+        "id": 8, "title": "q", "post_stream": {"stream": [80], "posts": [dict(post, **flag)]}},
+        category="Models")) if isinstance(r, ForumTopic)) for flag in (
+        {"accepted_answer": False}, {})]
+    assert [t.has_accepted_answer for t in topics] == [False, None]
 
 
 def test_more_topics_url_is_asked_as_json() -> None:

@@ -7,8 +7,10 @@ What Discourse serves (docs.discourse.org) and the emulator with it:
   page, most recently active (``bumped_at``) first, ``topic_list.more_topics_url`` naming
   the next page's HTML path (absent on the last page);
 - ``/t/{id}.json``: the topic, ``post_stream.posts`` holding its first ``POSTS_IN_TOPIC``
-  posts and ``post_stream.stream`` every post id; with the solved plugin's
-  ``has_accepted_answer`` and ``accepted_answer``; ``include_raw=1`` adds each post's ``raw``;
+  posts and ``post_stream.stream`` every post id; the solved plugin's ``accepted_answer``
+  on a solved topic only, its ``accepted_answer`` flag on every post, its
+  ``has_accepted_answer`` on topic lists only (discourse-solved's serializers);
+  ``include_raw=1`` adds each post's ``raw``;
 - ``/t/{id}/posts.json?post_ids[]=…``: those posts of the topic;
 - a deleted user's posts are shown as ``system``'s, an anonymised one's as ``anonNNNN``;
 - the global per-address limit: ``limit`` requests per ``window`` seconds (Discourse's
@@ -198,15 +200,18 @@ class ForumRoutes:
         accepted = next((p for p in posts if p.post_number == topic.accepted_post_number),
                         None)
         first = posts[0] if posts else None
+        listed = _listed(self.forum, topic)
+        del listed["has_accepted_answer"]    # the plugin adds it to topic lists only
         answer = {
-            **_listed(self.forum, topic), "archetype": "regular", "views": 10 * len(posts),
+            **listed, "archetype": "regular", "views": 10 * len(posts),
             "post_stream": {"posts": [_post(p, raw) for p in posts[:POSTS_IN_TOPIC]],
                             "stream": [p.post_id for p in posts]},
             "details": {"created_by": {
                 "id": 1, "username": _username(topic.author, first.post_id if first else 0),
-                "avatar_template": "/letter_avatar_proxy/v4/letter/s/aaaaaa/{size}.png"}},
-            "accepted_answer": None if accepted is None else {
+                "avatar_template": "/letter_avatar_proxy/v4/letter/s/aaaaaa/{size}.png"}}}
+        if accepted is not None:    # only a solved topic carries it
+            answer["accepted_answer"] = {
                 "post_number": accepted.post_number,
                 "username": _username(accepted.author, accepted.post_id),
-                "excerpt": (accepted.body or "")[:120], "name": None}}
+                "excerpt": (accepted.body or "")[:120], "name": None}
         return answer

@@ -7,10 +7,10 @@ The endpoints are Discourse's documented JSON API (docs.discourse.org):
 - ``/c/{slug}/{id}.json?page=N``: a category's topics, 30 a page, most recently active
   first; the next page is ``topic_list.more_topics_url`` (a path without ``.json``, absent
   on the last page), not a ``Link`` header;
-- ``/t/{id}.json?include_raw=1``: a topic with its first posts (``post_stream.posts``, about
-  20) and the ids of all its posts (``post_stream.stream``); the solved plugin adds
-  ``accepted_answer`` (the accepted post's number) and ``has_accepted_answer``, and marks
-  the post (``accepted_answer: true``);
+- ``/t/{id}.json?include_raw=1``: a topic with its first posts (``post_stream.posts``, 20)
+  and the ids of all its posts (``post_stream.stream``); the solved plugin (which the
+  Hugging Face forum runs) adds ``accepted_answer`` (the accepted post's number, author and
+  excerpt) to a solved topic only, and an ``accepted_answer`` flag to every post;
 - ``/t/{id}/posts.json?post_ids[]=…&include_raw=1``: the posts the topic answer left out,
   ``POSTS_PER_REQUEST`` a request.
 
@@ -238,18 +238,26 @@ def _posts(body: Mapping[str, Any], context: Mapping[str, Any]) -> list[object]:
     return records
 
 
+def _solved(body: Mapping[str, Any]) -> bool | None:
+    """Whether a topic has an accepted answer, as the solved plugin's topic answer tells it:
+    ``accepted_answer`` is there only for a solved topic, and every post carries its own
+    ``accepted_answer`` flag wherever the plugin runs; ``None`` where it does not."""
+    if body.get("accepted_answer"):
+        return True
+    posts = (body.get("post_stream") or {}).get("posts") or []
+    return False if any("accepted_answer" in post for post in posts) else None
+
+
 def _topic(body: Mapping[str, Any], context: Mapping[str, Any]) -> list[object]:
     forum, topic_id = context["forum"], int(body["id"])
     accepted = body.get("accepted_answer")
-    flag = body.get("has_accepted_answer")
     creator = ((body.get("details") or {}).get("created_by") or {})
     first = next(iter((body.get("post_stream") or {}).get("posts") or []), {})
     author = _author(creator) if creator else _author(first)
     topic = ForumTopic(
         forum, topic_id, context.get("category"), body.get("title"), author,
         api_time(body.get("created_at")), api_time(body.get("last_posted_at")),
-        body.get("posts_count"),
-        bool(accepted) if flag is None and "accepted_answer" in body else flag,
+        body.get("posts_count"), _solved(body),
         int(accepted["post_number"]) if isinstance(accepted, dict)
         and accepted.get("post_number") else None,
         body.get("closed"))
