@@ -514,7 +514,8 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
             on_notice: Callable[[str], None] | None = None,
             forum_url: str | None = None, forum_name: str | None = None,
             forum_categories: Sequence[str] = (), forum_max_topics: int | None = None,
-            forum_since: str | None = None) -> CollectionSummary:
+            forum_since: str | None = None,
+            on_forum_page: Callable[[ForumSummary], None] | None = None) -> CollectionSummary:
     """Collect every repository of a stored frame; re-running continues where it stopped.
 
     Tokens are read from the environment variables named (default ``GITHUB_TOKEN``, which
@@ -540,7 +541,8 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
     frame's repositories (with ``shard``, only shard 1 does), under ``forum_name`` (default
     its host): the categories named (default all), at most ``forum_max_topics`` topics per
     category, topics created since ``forum_since`` (``YYYY-MM-DD``); its topics are linked
-    to the frame's repositories (``crossforge.collection.forum_plan``).
+    to the frame's repositories (``crossforge.collection.forum_plan``); ``on_forum_page``
+    gets the forum's summary so far after every topic-list page.
     """
     caps = Caps(max_commits, max_threads, max_comments)
     if forum_url and not forum_url.startswith(("http://", "https://")):
@@ -571,7 +573,7 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
             summary = collector.collect(repos)
             if forum_url and (part is None or part[0] == 1):
                 summary.forum = _collect_forum(store, gh.raw, forum_url, forum_name,
-                                               forum_caps, repos, on_notice)
+                                               forum_caps, repos, on_notice, on_forum_page)
             return summary
 
 
@@ -590,14 +592,14 @@ def _day(text: str | None) -> datetime | None:
 
 
 def _collect_forum(store: Store, raw: RawStore, url: str, name: str | None, caps: ForumCaps,
-                   frame: list[tuple[str, str]],
-                   on_notice: Callable[[str], None] | None) -> ForumSummary:
+                   frame: list[tuple[str, str]], on_notice: Callable[[str], None] | None,
+                   on_page: Callable[[ForumSummary], None] | None) -> ForumSummary:
     """Collect a Discourse forum into ``store`` and link its topics to ``frame``."""
     client = ApiClient(url, "discourse", raw)
     if on_notice is not None:
         client.on_wait = lambda platform, seconds: on_notice(wait_notice("forum", seconds))
     try:
-        return ForumPlan(store, DiscourseSource(client, name), caps).collect(frame)
+        return ForumPlan(store, DiscourseSource(client, name), caps, on_page).collect(frame)
     finally:
         client.close()
 
@@ -721,7 +723,8 @@ def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
     on loopback; crossforge samples and collects it through its real collectors (raw store
     in ``OUT/raw``), classifies the threads, measures, and reports. ``on_stage`` hears each
     stage with its count: ``generate``, ``serve``, ``collect GitHub``, ``collect Hub``,
-    ``classify``, ``measure``, ``figures``, ``report``; ``figure_formats`` as for ``report``.
+    ``collect forum`` (the SYNTHETIC forum's topics), ``classify``, ``measure``,
+    ``figures``, ``report``; ``figure_formats`` as for ``report``.
     """
     from crossforge.emulator import Emulator
     from crossforge.report.figures import report_formats
@@ -757,7 +760,9 @@ def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
                 hf_token_env="CROSSFORGE_DEMO_NO_TOKEN",
                 github_app=GitHubApp(environment=False), on_progress=lambda progress: tell(
                     Stage(names[progress.platform], progress.finished, progress.total,
-                          "repositories")), forum_url=emulator.url, forum_name=synthetic.FORUM)
+                          "repositories")), forum_url=emulator.url, forum_name=synthetic.FORUM,
+                on_forum_page=lambda forum: tell(Stage("collect forum", forum.topics, None,
+                                                       "topics")))
     tell(Stage("classify", 0, None, "threads"))
     labels = classify_store(db)
     tell(Stage("classify", sum(labels.values()), sum(labels.values()), "threads"))

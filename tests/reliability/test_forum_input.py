@@ -6,9 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from crossforge.cli import app
 from crossforge.emulator import Emulator
 from crossforge.records import Repository
 from crossforge.store import Store
@@ -16,7 +14,6 @@ from crossforge.worlds import synthetic
 from tests.reliability.helpers import WORLD, contents, framed_db
 from tests.reliability.test_bad_input import collect_cli, one_line_error
 
-RUNNER = CliRunner()
 FRAME = [(r.platform, r.repo) for r in WORLD if isinstance(r, Repository)][:4]
 
 

@@ -76,7 +76,7 @@ class ForumPlan:
     """Collects one forum into ``store`` through ``source``, resumably.
 
     Args:
-        on_topic: told the forum summary after every stored page (progress).
+        on_page: told the forum's summary after every stored topic-list page (progress).
     """
 
     def __init__(self, store: Store, source: discourse.DiscourseSource, caps: ForumCaps,
