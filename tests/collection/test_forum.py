@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from crossforge.collection.collector import rebuild
-from crossforge.collection.forum_plan import ForumCaps, ForumPlan, ForumSummary
+from crossforge.collection.forum_plan import ForumCaps, ForumPlan, ForumSummary, link_frame
 from crossforge.emulator import Emulator
 from crossforge.records import ForumPost, ForumTopic, Repository
 from crossforge.sources.discourse import DiscourseSource
@@ -71,6 +71,12 @@ def test_the_world_s_forum_comes_back_long_topics_and_unknown_authors_included(
     assert emulator.requests["/t/{id}/posts.json"] >= 1   # long topics' further posts
     links = store.query("SELECT evidence, count(*) FROM forum_links GROUP BY 1").fetchall()
     assert dict(links).keys() == {"url", "id"}
+    chosen = next(key for key in FRAME if store.query(
+        "SELECT count(*) FROM forum_links WHERE evidence = 'id' AND repo = ?",
+        [key[1]]).fetchone()[0])
+    assert link_frame(store, synthetic.FORUM, [chosen]) >= 1   # another frame's ids: gone
+    assert {r for (r,) in store.query("SELECT DISTINCT repo FROM forum_links "
+                                      "WHERE evidence = 'id'").fetchall()} == {chosen[1]}
     with Store(tmp_path / "rebuilt.duckdb") as rebuilt:      # the raw store holds it all
         rebuild(RawStore(tmp_path / "raw"), rebuilt)
         assert _stored(rebuilt) == _world()

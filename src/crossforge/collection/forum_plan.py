@@ -264,7 +264,9 @@ def link_frame(store: Store, forum: str, frame: Iterable[tuple[str, str]]) -> in
     """Link the forum's stored topics to the frame's repositories their titles and posts
     name by a bare ``owner/name`` id (``discourse.frame_mentions``); returns the links
     written. Links by URL come with the answers; these depend on the frame too, so they
-    are found again whenever the forum is collected for a frame."""
+    are found again whenever the forum is collected for a frame, those of an earlier frame
+    dropped first (a kill in between leaves them to the next collection)."""
+    store.query("DELETE FROM forum_links WHERE forum = ? AND evidence = 'id'", [forum])
     index = discourse.frame_index(list(frame))
     if not index:
         return 0
