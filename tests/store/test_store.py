@@ -31,7 +31,8 @@ def test_writes_are_upserts_on_natural_keys(tmp_path):
         assert store.counts() == {"repositories": 1, "accounts": 1, "commits": 2,
                                   "threads": 0, "comments": 0, "derivations": 0,
                                   "memberships": 0, "project_links": 0,
-                                  "documentation": 0, "dataset_links": 0}
+                                  "documentation": 0, "dataset_links": 0,
+                                  "forum_topics": 0, "forum_posts": 0, "forum_links": 0}
         assert store.frame("SELECT * FROM commits ORDER BY sha").equals(first)
         store.write(PROV, [_commit("a", author="bob")])
         assert store.query("SELECT author FROM commits WHERE sha = 'a'").fetchone() == ("bob",)
