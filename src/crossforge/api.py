@@ -740,7 +740,8 @@ def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
     tell(Stage("generate", 0, None, "records"))
     world = list(synthetic.generate_world(repositories_per_platform, seed))
     world += list(synthetic.generate_documents(world, seed))
-    world += list(synthetic.generate_forum(world, seed))
+    world += list(synthetic.generate_forum(
+        world, seed, topics=synthetic.FORUM_TOPICS_PER_REPOSITORY * repositories_per_platform))
     tell(Stage("generate", len(world), len(world), "records"))
     with Store(db) as store:
         store.write(_provenance(synthetic.SOURCE, f"seed={seed}, served by the emulator"), [])

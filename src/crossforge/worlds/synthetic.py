@@ -262,6 +262,9 @@ def generate_documents(records: list[object], seed: int = 2026) -> Iterator[Docu
 FORUM = "forum.synthetic.example"
 FORUM_CATEGORIES = ("Beginners", "Models", "Transformers", "Research")
 FORUM_TOPICS = 300
+#: The demo's forum grows with its world: topics per repository of one platform (300 topics
+#: at the default 150 repositories a platform).
+FORUM_TOPICS_PER_REPOSITORY = 2
 FORUM_MENTION_SHARE = 0.7
 FORUM_REPLY_SHARE = 0.8
 FORUM_ACCEPTED_SHARE = 0.35
