@@ -104,7 +104,7 @@ def test_faults_and_a_stop_then_a_second_run_finish_without_asking_done_topics_a
 
 
 def test_a_rate_limit_is_waited_for(tmp_path: Path) -> None:
-    with Emulator.from_records(WORLD + FORUM[:40], forum_limit=8, forum_window=1) as limited:
+    with Emulator.from_records(WORLD + FORUM[:40], forum_limit=3, forum_window=1) as limited:
         store = Store(tmp_path / "db.duckdb")
         client = ApiClient(limited.url, "discourse", RawStore(tmp_path / "raw"))
         waits: list[float] = []

@@ -157,8 +157,8 @@ class ForumPlan:
         return chosen
 
     def _category(self, slug: str, category_id: int, name: str) -> None:
-        """Walk one category's topic lists from its checkpoint, each page's topics stored
-        before the page's checkpoint moves on."""
+        """Walk one category's topic lists from its checkpoint: each page's topics and the
+        page's own checkpoint are one group commit."""
         task = f"category:{slug}"
         state, cursor = self._state(task), self._cursor(task)
         cap = self.caps.max_topics
@@ -173,11 +173,11 @@ class ForumPlan:
                     self._fail(task, answered(page))
                     return
                 following = discourse.next_page(page)
-                stop = self._topics(page, name)
+                gathered, stored, stop = self._topics(page, name)
+                held += stored
                 self.summary.pages += 1
-                held = self._held_topics(name)
                 if cap is not None and held >= cap and following and not stop:
-                    self._write([(provenance(page), [], [])])
+                    self._write([*gathered, (provenance(page), [], [])])
                     origin = provenance(page)
                     self.store.record_truncation(
                         PLATFORM, self.forum, task, following, f"topics:{slug}", cap, held,
@@ -189,7 +189,7 @@ class ForumPlan:
                 # a walk with a failed topic ends unfinished, without a cursor: the next run
                 # walks the category again, asking only the topics not yet done
                 finished = done and not self._failed_topics
-                self._write([(provenance(page), [], [(
+                self._write([*gathered, (provenance(page), [], [(
                     PLATFORM, self.forum, task, "done" if finished else "partial",
                     None if done else following)])])
                 self.on_page(self.summary)
@@ -205,12 +205,14 @@ class ForumPlan:
                                "category = ?", [self.forum, category]).fetchone()
         return int(row[0])
 
-    def _topics(self, page: RawResponse, category: str) -> bool:
-        """Collect the page's topics not yet done, in one group commit; ``True`` when the
-        page reaches topics last active before ``since`` (the walk ends there)."""
+    def _topics(self, page: RawResponse, category: str
+                ) -> tuple[list[tuple[Provenance, list[object], list[Checkpoint]]], int, bool]:
+        """The answers of the page's topics not yet done, with their checkpoints (for the
+        page's group commit), how many topics they store, and whether the page reaches
+        topics last active before ``since`` (the walk ends there)."""
         since = self.caps.since
         gathered: list[tuple[Provenance, list[object], list[Checkpoint]]] = []
-        stop = False
+        stored, stop = 0, False
         for item in discourse.listed_topics(page):
             topic_id = int(item["id"])
             active = api_time(item.get("bumped_at") or item.get("last_posted_at"))
@@ -225,38 +227,35 @@ class ForumPlan:
             if self._state(task) in FINISHED:
                 continue
             answers = self._topic(topic_id, category, task)
-            if answers is None:
-                continue
             gathered += answers
-            self.summary.topics += 1
-        if gathered:
-            self._write(gathered)
-        return stop
+            if answers and answers[-1][2][-1][3] == "done":
+                stored += 1
+                self.summary.topics += 1
+        return gathered, stored, stop
 
     def _topic(self, topic_id: int, category: str, task: str
-               ) -> list[tuple[Provenance, list[object], list[Checkpoint]]] | None:
-        """A topic's answers with its checkpoint on the last; ``None`` when it failed
-        (recorded) or is gone (a deleted or private topic is recorded missing)."""
+               ) -> list[tuple[Provenance, list[object], list[Checkpoint]]]:
+        """A topic's answers with its checkpoint on the last: ``done``, or ``missing`` for a
+        deleted or private topic; none when it failed (recorded)."""
+        key = (PLATFORM, self.forum, task)
         try:
             first = self.source.topic(topic_id, category)
             if first.status in MISSING_STATUS or first.status == 403:
-                self._write([(provenance(first), [],
-                              [(PLATFORM, self.forum, task, "missing", None)])])
-                return None
+                return [(provenance(first), [], [(*key, "missing", None)])]
             if first.status != 200:
                 self._fail(task, answered(first))
-                return None
+                return []
             answers = [first, *self.source.posts(topic_id, discourse.missing_posts(first))]
         except UnusableAnswer as unusable:
             self._fail(task, str(unusable))
-            return None
+            return []
         unanswered = next((a for a in answers if a.status != 200), None)
         if unanswered is not None:
             self._fail(task, answered(unanswered))
-            return None
+            return []
         pages: list[tuple[Provenance, list[object], list[Checkpoint]]] = [
             (provenance(a), parse(a), []) for a in answers]
-        pages[-1][2].append((PLATFORM, self.forum, task, "done", None))
+        pages[-1][2].append((*key, "done", None))
         return pages
 
 
