@@ -34,7 +34,7 @@ from crossforge.defaults import COMPARED_KINDS, DEFAULT_RAW
 from crossforge.errors import ConfigError, writing_into
 from crossforge.records import Provenance, Repository, check_platform, check_repo_id
 from crossforge.sources import hub_metadata
-from crossforge.sources.discourse import DiscourseSource
+from crossforge.sources.discourse import HF_FORUM_URL, DiscourseSource
 from crossforge.sources.github import GitHubSource
 from crossforge.sources.github_app import AppCredentials, InstallationAuth
 from crossforge.sources.http import ApiClient
@@ -575,10 +575,6 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
                 summary.forum = _collect_forum(store, gh.raw, forum_url, forum_name,
                                                forum_caps, repos, on_notice, on_forum_page)
             return summary
-
-
-#: The Hugging Face forum, collected only when asked for (``--forum-url``).
-HF_FORUM_URL = "https://discuss.huggingface.co"
 
 
 def _day(text: str | None) -> datetime | None:

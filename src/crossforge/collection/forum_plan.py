@@ -5,9 +5,11 @@ A forum belongs to no repository of the frame, so its checkpoints are keyed by t
 name (``collection_tasks``: platform ``discourse``, repo the forum): ``categories``, one
 ``category:{slug}`` per category (its cursor the next topic-list page) and one
 ``topic:{id}`` per topic (done when the topic and every post are stored). Each topic-list
-page's topics are written together, after the raw store is synced, in one transaction with
-their checkpoints (a group commit per page); the page's own checkpoint follows, so a kill
-at any instant loses at most one page's work and a re-run skips the topics already done.
+page's topics are written together with their checkpoints and the page's own, after the raw
+store is synced, in one transaction (a group commit per page), so a kill at any instant
+loses at most one page's work and a re-run skips the topics already done. A base URL that
+is not a Discourse forum (``/categories.json`` missing, or not JSON) stops the run with a
+one-line error.
 
 Caps (``ForumCaps``): the categories to walk, the most topics per category (the walk stops
 at the first page boundary at or past it, recorded in ``collection_truncations`` with the
@@ -28,7 +30,7 @@ from crossforge.errors import ConfigError
 from crossforge.records import ForumLink, Provenance
 from crossforge.sources import discourse
 from crossforge.sources.http import UnusableAnswer
-from crossforge.sources.raw import RawResponse, api_time
+from crossforge.sources.raw import RawResponse, api_time, redacted_url
 from crossforge.store import Store, provenance_key
 from crossforge.store.database import Checkpoint
 
@@ -135,11 +137,16 @@ class ForumPlan:
     def _categories(self) -> list[tuple[str, int, str]]:
         """``(slug, id, name)`` of the categories to walk (subcategories are walked with
         their parent: a parent's topic list includes them)."""
+        where = redacted_url(self.source.client.base_url)
         try:
             answer = self.source.categories()
         except UnusableAnswer as unusable:
-            self._fail("categories", str(unusable))
-            return []
+            raise ConfigError(f"{unusable}: is {where} a Discourse forum's base URL? "
+                              f"(e.g. {discourse.HF_FORUM_URL})") from None
+        if answer.status in MISSING_STATUS:
+            raise ConfigError(f"{where} has no /categories.json (answered {answer.status}): "
+                              f"is it a Discourse forum's base URL? (e.g. "
+                              f"{discourse.HF_FORUM_URL})")
         if answer.status != 200:
             self._fail("categories", answered(answer))
             return []

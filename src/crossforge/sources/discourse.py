@@ -41,6 +41,8 @@ from crossforge.sources.http import ApiClient
 from crossforge.sources.raw import RawResponse, api_time, parse_with
 
 SOURCE = "discourse-api"
+#: The Hugging Face forum, collected only when asked for (``collect --forum-url``).
+HF_FORUM_URL = "https://discuss.huggingface.co"
 #: Post ids one ``/t/{id}/posts.json`` request asks for (what Discourse's own web client
 #: asks for at a time, its topic view's chunk size).
 POSTS_PER_REQUEST = 20
