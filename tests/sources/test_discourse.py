@@ -40,6 +40,15 @@ def test_urls_link_models_datasets_spaces_and_github_repositories_but_not_site_p
     }
 
 
+def test_api_urls_name_their_repository_and_legacy_single_names_link_nothing() -> None:
+    text = ("curl https://huggingface.co/api/models/org/model-v2 and "
+            "https://huggingface.co/api/datasets/squad/v2 ; the old "
+            "https://huggingface.co/gpt2/resolve/main/config.json and "
+            "https://huggingface.co/bert-base-uncased/blob/main/vocab.txt")
+    assert _mentioned(text) == {("huggingface", "org/model-v2", "url"),
+                                ("huggingface", "datasets/squad/v2", "url")}
+
+
 def test_a_sentence_end_or_closing_bracket_is_not_part_of_the_name() -> None:
     text = ("Use https://huggingface.co/bert-base/uncased-v2. Or (https://github.com/a/b), "
             "or <https://huggingface.co/x/y-1.5>!")

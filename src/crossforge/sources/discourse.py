@@ -68,9 +68,15 @@ _GITHUB_SITE = frozenset({
     "enterprise", "blog", "site", "security", "customer-stories", "readme", "codespaces",
     "issues", "pulls", "trending", "join", "new", "organizations", "account", "contact"})
 _NAME = r"[A-Za-z0-9][A-Za-z0-9._-]*"
+#: What follows a legacy single-name model (``gpt2``, ``bert-base-uncased``: since 2024
+#: served under ``openai-community/…``, ``google-bert/…``) in its URLs, where an owner's
+#: name would stand: such a URL names no ``OWNER/NAME`` and links nothing.
+_HUB_PATH_WORDS = frozenset({
+    "resolve", "blob", "tree", "raw", "discussions", "commit", "commits", "edit", "settings",
+    "viewer", "upload", "delete", "new", "files"})
 _HUB_URL = re.compile(
     rf"(?<![\w.@/-])(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co)/"
-    rf"(?:(datasets|spaces)/)?({_NAME})/({_NAME})",
+    rf"(?:(datasets|spaces)/|api/(models|datasets|spaces)/)?({_NAME})/({_NAME})",
     re.IGNORECASE)
 _GITHUB_URL = re.compile(
     rf"(?<![\w.@/-])(?:https?://)?(?:www\.)?github\.com/({_NAME})/({_NAME})", re.IGNORECASE)
@@ -97,15 +103,18 @@ def _clean(name: str) -> str:
 
 def url_mentions(text: str | None) -> list[Mention]:
     """The repositories whose URLs ``text`` writes, once each, in order (Hub ``/blob/``,
-    ``/resolve/``, ``/tree/`` and ``/discussions/`` paths name their repository; the site's
-    own pages and the old ``/transformers/`` documentation do not). GitHub keys are
-    lower-cased (GitHub names are case-insensitive); Hub keys keep their case."""
+    ``/resolve/``, ``/tree/`` and ``/discussions/`` paths and ``/api/models/…`` answers name
+    their repository; the site's own pages, the old ``/transformers/`` documentation and a
+    legacy single-name model's URLs do not). GitHub keys are lower-cased (GitHub names are
+    case-insensitive); Hub keys keep their case."""
     found: dict[tuple[str, str], Mention] = {}
     for match in _HUB_URL.finditer(text or ""):
-        kind, owner, name = match.group(1), match.group(2), _clean(match.group(3))
-        if (kind is None and owner.lower() in _HUB_SITE) or not name:
+        kind = (match.group(1) or match.group(2) or "models").lower()
+        owner, name = match.group(3), _clean(match.group(4))
+        if (kind == "models" and not match.group(2) and owner.lower() in _HUB_SITE) \
+                or not name or name.lower() in _HUB_PATH_WORDS:
             continue
-        key = f"{kind.lower()}/{owner}/{name}" if kind else f"{owner}/{name}"
+        key = f"{owner}/{name}" if kind == "models" else f"{kind}/{owner}/{name}"
         found.setdefault(("huggingface", key.lower()),
                          Mention("huggingface", key, "url", match.group(0).rstrip(".")))
     for match in _GITHUB_URL.finditer(text or ""):
