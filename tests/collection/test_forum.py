@@ -86,7 +86,8 @@ def test_the_world_s_forum_comes_back_long_topics_and_unknown_authors_included(
 def test_faults_and_a_stop_then_a_second_run_finish_without_asking_done_topics_again(
         tmp_path: Path) -> None:
     with Emulator.from_records(WORLD + FORUM, forum_limit=10**6,
-                               faults="500:0.3:4@/t/**, reset:0.05, truncate:0.05, seed=3"
+                               faults="500:0.3:4@/t/**, 429:0.2:1@/c/**, reset:0.05, "
+                                      "truncate:0.05, seed=3"
                                ) as faulty:
         def stop_after_first_page(summary: ForumSummary) -> None:
             if summary.pages == 2:

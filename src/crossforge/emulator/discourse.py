@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crossforge.emulator.answer import Answer
+from crossforge.emulator.faults import Fault
 from crossforge.records import ForumPost, ForumTopic
 
 TOPICS_PER_PAGE = 30
@@ -120,6 +121,15 @@ def _listed(forum: Forum, topic: ForumTopic) -> dict[str, Any]:
                      "user_id": 1}]}
 
 
+def _rate_limited(wait: int) -> Answer:
+    """Discourse's 429: ``Retry-After`` and the wait in its JSON."""
+    return 429, {"Retry-After": str(wait), "Discourse-Rate-Limit-Error-Code":
+                 "ip_10_secs_limit"}, {
+        "errors": [f"You’ve performed this action too many times. Please wait {wait} "
+                   "seconds before trying again."],
+        "error_type": "rate_limit", "extras": {"wait_seconds": wait}}
+
+
 class ForumRoutes:
     """The emulator's Discourse side, with its per-address limit (``forum_limit`` requests
     per ``forum_window`` seconds)."""
@@ -140,14 +150,18 @@ class ForumRoutes:
             self._forum_spent = {window: spent}
         if spent <= self.forum_limit:
             return None
-        wait = max(int((window + 1) * self.forum_window - now) + 1, 1)
-        return 429, {"Retry-After": str(wait), "Discourse-Rate-Limit-Error-Code":
-                     "ip_10_secs_limit"}, {
-            "errors": [f"You’ve performed this action too many times. Please wait {wait} "
-                       "seconds before trying again."],
-            "error_type": "rate_limit", "extras": {"wait_seconds": wait}}
+        return _rate_limited(max(int((window + 1) * self.forum_window - now) + 1, 1))
 
-    def _forum_answer(self, path: str, query: dict[str, Any]) -> Answer:
+    def _forum_answer(self, path: str, query: dict[str, Any], fault: Fault | None = None
+                      ) -> Answer:
+        """A forum path's answer; an injected status fault answers as Discourse does (a 5xx
+        with its error page's JSON, a 429 with ``Retry-After``)."""
+        if fault is not None and fault.status is not None:
+            if fault.status == 429 or fault.status == 403:
+                return _rate_limited(int(fault.retry_after or 10))
+            return fault.status, {}, {"errors": ["Oops! That page doesn’t exist or is "
+                                                 "temporarily unavailable."],
+                                      "error_type": "server_error"}
         limited = self._forum_limited()
         if limited is not None:
             return limited

@@ -255,12 +255,12 @@ class Emulator(GitHubRoutes, HubRoutes, ForumRoutes):
             refused = self.github_apps.answer(method, path, token)
             if refused is not None:
                 return refused
-        if fault is not None and fault.status is not None:
-            return self._fault_answer(platform, fault, resource)
         if is_forum_path(path):
             with self._lock:
                 self.log.append(Charge("discourse", "ip", endpoint(named), 1, ()))
-            return self._forum_answer(path, query)
+            return self._forum_answer(path, query, fault)
+        if fault is not None and fault.status is not None:
+            return self._fault_answer(platform, fault, resource)
         if platform == "huggingface" and (refused := self._hub_refusal(path, token)):
             return refused
         if platform == "github" and path == "/rate_limit":
