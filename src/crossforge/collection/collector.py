@@ -32,7 +32,7 @@ import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from crossforge.collection.answers import (
@@ -44,7 +44,6 @@ from crossforge.collection.answers import (
     parse,
     provenance,
 )
-from crossforge.collection.forum_plan import ForumSummary
 from crossforge.collection.github_plan import GitHubPlan
 from crossforge.collection.hub_plan import HubPlan
 from crossforge.errors import CollectError, ConfigError
@@ -70,6 +69,9 @@ GROUP_SECONDS = 5.0
 #: Keys one read of the store answers ahead (``Collector.read_ahead``).
 READ_AHEAD = 1_000
 V = TypeVar("V")
+
+if TYPE_CHECKING:  # the forum's plan uses this driver's group-commit bounds
+    from crossforge.collection.forum_plan import ForumSummary
 
 
 @dataclass(frozen=True)

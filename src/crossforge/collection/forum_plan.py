@@ -5,9 +5,10 @@ A forum belongs to no repository of the frame, so its checkpoints are keyed by t
 name (``collection_tasks``: platform ``discourse``, repo the forum): ``categories``, one
 ``category:{slug}`` per category (its cursor the next topic-list page) and one
 ``topic:{id}`` per topic (done when the topic and every post are stored). Each topic-list
-page's topics are written together with their checkpoints and the page's own, after the raw
-store is synced, in one transaction (a group commit per page), so a kill at any instant
-loses at most one page's work and a re-run skips the topics already done. A base URL that
+page's topics are gathered with their checkpoints and the page's own, and committed as the
+repositories' answers are (a group commit: the raw store synced, then up to
+``GROUP_ANSWERS`` answers or ``GROUP_SECONDS`` of work in one transaction), so a kill at any
+instant loses at most that much work and a re-run skips the topics already done. A base URL that
 is not a Discourse forum (``/categories.json`` missing, or not JSON) stops the run with a
 one-line error.
 
@@ -20,12 +21,14 @@ first topic last active before it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from crossforge._version import __version__
 from crossforge.collection.answers import FINISHED, MISSING_STATUS, answered, parse, provenance
+from crossforge.collection.collector import GROUP_ANSWERS, GROUP_SECONDS
 from crossforge.errors import ConfigError
 from crossforge.records import ForumLink, Provenance
 from crossforge.sources import discourse
@@ -90,6 +93,8 @@ class ForumPlan:
         self.summary = ForumSummary(source.forum)
         self._states: dict[tuple[str, str, str], tuple[str, str | None]] = {}
         self._failed_topics = 0
+        self._gathered: list[tuple[Provenance, list[object], list[Checkpoint]]] = []
+        self._gathered_since = 0.0
 
     @property
     def forum(self) -> str:
@@ -100,9 +105,12 @@ class ForumPlan:
         self._states = {k: v for k, v in self.store.collection_states().items()
                         if k[0] == PLATFORM and k[1] == self.forum}
         with self.source.client.raw.grouped():
-            for slug, category_id, name in self._categories():
-                self.summary.categories += 1
-                self._category(slug, category_id, name)
+            try:
+                for slug, category_id, name in self._categories():
+                    self.summary.categories += 1
+                    self._category(slug, category_id, name)
+            finally:  # a stop (Ctrl-C, a rate limit past --max-wait) keeps what was gathered
+                self._commit()
         self.summary.linked_by_id = link_frame(self.store, self.forum, frame)
         for (_, _, task), (state, _) in self._states.items():
             if state == "failed":
@@ -116,12 +124,26 @@ class ForumPlan:
         return row[0] if row else "failed"
 
     def _write(self, pages: list[tuple[Provenance, list[object], list[Checkpoint]]]) -> None:
-        """One group commit: the raw answers synced, then their records and checkpoints."""
-        self.source.client.raw.sync()
-        self.store.write_pages(pages)
+        """Gather answers with their records and checkpoints for the next group commit, made
+        once ``GROUP_ANSWERS`` answers or ``GROUP_SECONDS`` of work are gathered, as the
+        repositories' collection does (``collector``)."""
+        if not self._gathered:
+            self._gathered_since = time.monotonic()
+        self._gathered += pages
         for page in pages:
             for platform, forum, task, state, cursor in page[2]:
                 self._states[(platform, forum, task)] = (state, cursor)
+        if len(self._gathered) >= GROUP_ANSWERS \
+                or time.monotonic() - self._gathered_since >= GROUP_SECONDS:
+            self._commit()
+
+    def _commit(self) -> None:
+        """One group commit: the raw answers synced, then their records and checkpoints in
+        one transaction."""
+        if self._gathered:
+            pages, self._gathered = self._gathered, []
+            self.source.client.raw.sync()
+            self.store.write_pages(pages)
 
     def _fail(self, task: str, reason: str) -> None:
         self._failed_topics += task.startswith("topic:")
@@ -185,6 +207,7 @@ class ForumPlan:
                 self.summary.pages += 1
                 if cap is not None and held >= cap and following and not stop:
                     self._write([*gathered, (provenance(page), [], [])])
+                    self._commit()
                     origin = provenance(page)
                     self.store.record_truncation(
                         PLATFORM, self.forum, task, following, f"topics:{slug}", cap, held,
@@ -205,9 +228,13 @@ class ForumPlan:
         except UnusableAnswer as unusable:
             self._fail(task, str(unusable))
             return
+        self._commit()
         self.store.clear_truncation(PLATFORM, self.forum, f"topics:{slug}")
 
     def _held_topics(self, category: str) -> int:
+        """The category's stored topics (what a capped walk has taken), gathered ones
+        committed first."""
+        self._commit()
         row = self.store.query("SELECT count(*) FROM forum_topics WHERE forum = ? AND "
                                "category = ?", [self.forum, category]).fetchone()
         return int(row[0])
