@@ -103,13 +103,16 @@ def test_a_topic_answer_gives_the_topic_its_posts_and_links() -> None:
                  "created_at": "2024-01-02T06:00:00Z", "post_type": 1},
                 {"id": 74, "post_number": 5, "username": "system", "raw": "",
                  "action_code": "closed.enabled", "created_at": "2024-01-03T00:00:00Z",
-                 "post_type": 3}]}}
+                 "post_type": 3},
+                {"id": 75, "post_number": 6, "username": "moderator", "created_at":
+                 "2024-01-03T00:00:00.000-05:00", "post_type": 2,
+                 "cooked": "<p>This topic is now pinned.</p>"}]}}
     records = discourse.parse(_answer("discourse.topic", body, category="Beginners"))
     topic = next(r for r in records if isinstance(r, ForumTopic))
     assert (topic.topic_id, topic.category, topic.author, topic.has_accepted_answer,
             topic.accepted_post_number) == (7, "Beginners", "asker", True, 3)
     posts = {r.post_number: r for r in records if isinstance(r, ForumPost)}
-    assert sorted(posts) == [1, 2, 3, 4]          # the closing notice is no one's post
+    assert sorted(posts) == [1, 2, 3, 4]          # notices of actions are no one's posts
     assert [posts[n].author for n in (1, 2, 3, 4)] == ["asker", None, "helper", None]
     assert posts[1].body == "See org/model" and posts[3].body == "<p>fixed</p>"
     assert posts[3].accepted_answer is True and posts[2].accepted_answer is None

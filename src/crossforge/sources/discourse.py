@@ -49,8 +49,10 @@ POSTS_PER_REQUEST = 20
 #: Discourse's tutorial bot, whose posts are no person's (``system``'s regular posts are
 #: deleted users', so their author is unknown).
 FORUM_BOTS = frozenset({"discobot"})
-#: A post that records an action (closed, pinned, moved), not anyone's words: left out.
-SMALL_ACTION = 3
+#: Discourse's ``post_type`` of a person's post; the others record an action
+#: (``moderator_action`` 2, ``small_action`` 3: closed, pinned, moved, in the acting
+#: moderator's or ``system``'s name) or are staff whispers (4), not a public reply: left out.
+REGULAR_POST = 1
 #: What Discourse names an anonymised account (``UserAnonymizer``: ``anon`` and digits).
 _ANONYMISED = re.compile(r"anon\d+")
 
@@ -237,7 +239,7 @@ def _posts(body: Mapping[str, Any], context: Mapping[str, Any]) -> list[object]:
     forum, topic_id = context["forum"], int(context.get("topic") or body.get("id") or 0)
     records: list[object] = []
     for post in (body.get("post_stream") or {}).get("posts") or []:
-        if post.get("post_type") == SMALL_ACTION:
+        if post.get("post_type", REGULAR_POST) != REGULAR_POST:
             continue
         text = post.get("raw") if post.get("raw") is not None else post.get("cooked")
         number = int(post.get("post_number") or 0)
