@@ -136,3 +136,6 @@ def test_more_topics_url_is_asked_as_json() -> None:
                    {"topic_list": {"topics": [], "more_topics_url": "/c/beginners/5?page=2"}})
     assert discourse.next_page(page) == "/c/beginners/5.json?page=2"
     assert discourse.next_page(_answer("discourse.topic_list", {"topic_list": {}})) is None
+    absolute = _answer("discourse.topic_list", {"topic_list": {
+        "topics": [], "more_topics_url": "https://discuss.example/c/general/1/l/latest?page=3"}})
+    assert discourse.next_page(absolute) == "/c/general/1/l/latest.json?page=3"

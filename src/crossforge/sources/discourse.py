@@ -200,17 +200,18 @@ class DiscourseSource:
 
 
 def next_page(answer: RawResponse) -> str | None:
-    """The JSON URL of a topic list's next page (``more_topics_url`` names the HTML page:
-    ``/c/beginners/5?page=1`` is asked as ``/c/beginners/5.json?page=1``), or ``None``."""
+    """The JSON path of a topic list's next page, or ``None``. ``more_topics_url`` names the
+    HTML page (``/c/beginners/5?page=1``, ``/c/general/1/l/latest?page=1``; some forums
+    give it absolute), asked as ``/c/beginners/5.json?page=1``: a path on the client's own
+    base URL, so a saved cursor survives a change of host."""
     if answer.status != 200:
         return None
     more = ((answer.json() or {}).get("topic_list") or {}).get("more_topics_url")
     if not more:
         return None
-    path, mark, query = more.partition("?")
-    if not path.endswith(".json"):
-        path += ".json"
-    return path + mark + query
+    parts = urlsplit(more)
+    path = parts.path if parts.path.endswith(".json") else parts.path + ".json"
+    return path + (f"?{parts.query}" if parts.query else "")
 
 
 def listed_topics(answer: RawResponse) -> list[dict[str, Any]]:
