@@ -41,6 +41,8 @@ PLATFORM = "discourse"
 #: The provenance of links found by a frame's bare ids (not in any one answer: they depend
 #: on the frame as well as the text).
 LINKING_SOURCE = "crossforge-forum-linking"
+#: Titles and posts read at a time when linking by bare id.
+LINKING_CHUNK = 10_000
 
 
 @dataclass(frozen=True)
@@ -304,13 +306,16 @@ def link_frame(store: Store, forum: str, frame: Iterable[tuple[str, str]]) -> in
     if not index:
         return 0
     found: list[ForumLink] = []
+    # read in chunks (a large forum's posts need not all be in memory at once); a text
+    # without a slash names no id
     rows = store.query(
         "SELECT topic_id, 0 AS post_number, title FROM forum_topics WHERE forum = ? "
-        "UNION ALL SELECT topic_id, post_number, body FROM forum_posts WHERE forum = ?",
-        [forum, forum]).fetchall()
-    for topic_id, post_number, text in rows:
-        found += discourse.links(forum, int(topic_id), int(post_number),
-                                 discourse.frame_mentions(text, index))
+        "AND contains(title, '/') UNION ALL SELECT topic_id, post_number, body "
+        "FROM forum_posts WHERE forum = ? AND contains(body, '/')", [forum, forum])
+    while chunk := rows.fetchmany(LINKING_CHUNK):
+        for topic_id, post_number, text in chunk:
+            found += discourse.links(forum, int(topic_id), int(post_number),
+                                     discourse.frame_mentions(text, index))
     if not found:
         return 0
     origin = Provenance(LINKING_SOURCE, f"bare ids of the frame in {forum}",
