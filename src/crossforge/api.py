@@ -514,7 +514,8 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
             on_notice: Callable[[str], None] | None = None,
             forum_url: str | None = None, forum_name: str | None = None,
             forum_categories: Sequence[str] = (), forum_max_topics: int | None = None,
-            forum_since: str | None = None,
+            forum_since: str | None = None, forum_sample: int | None = None,
+            forum_seed: int = 0,
             on_forum_page: Callable[[ForumSummary], None] | None = None) -> CollectionSummary:
     """Collect every repository of a stored frame; re-running continues where it stopped.
 
@@ -540,7 +541,9 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
     ``forum_url`` (e.g. ``HF_FORUM_URL``) also collects that Discourse forum after the
     frame's repositories (with ``shard``, only shard 1 does), under ``forum_name`` (default
     its host): the categories named (default all), at most ``forum_max_topics`` topics per
-    category, topics created since ``forum_since`` (``YYYY-MM-DD``); its topics are linked
+    category, topics created since ``forum_since`` (``YYYY-MM-DD``), or instead a simple
+    random sample of ``forum_sample`` topics drawn by id with ``forum_seed``; its topics are
+    linked
     to the frame's repositories (``crossforge.collection.forum_plan``); ``on_forum_page``
     gets the forum's summary so far after every topic-list page.
     """
@@ -548,7 +551,8 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
     if forum_url and not forum_url.startswith(("http://", "https://")):
         raise ConfigError(f"--forum-url {forum_url!r} is not an http(s) URL "
                           f"(e.g. {HF_FORUM_URL})")
-    forum_caps = ForumCaps(tuple(forum_categories), forum_max_topics, _day(forum_since))
+    forum_caps = ForumCaps(tuple(forum_categories), forum_max_topics, _day(forum_since),
+                           forum_sample, forum_seed)
     part = shards.parse_shard(shard) if shard else None
     with Store(db) as store:
         repos = store.read_frame(frame)

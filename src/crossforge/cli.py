@@ -588,6 +588,11 @@ def collect_command(
                                    "the page boundary; default: no cap).")] = None,
     forum_since: Annotated[str | None, typer.Option(
         "--forum-since", help="Only topics created since this date (YYYY-MM-DD).")] = None,
+    forum_sample: Annotated[int | None, typer.Option(
+        "--forum-sample", help="Instead of walking the categories, a simple random sample "
+                               "of this many topics, drawn by topic id.")] = None,
+    forum_seed: Annotated[int, typer.Option(
+        "--forum-seed", help="Random seed of --forum-sample.")] = 0,
 ) -> None:
     """Collect every repository of a frame; re-run to continue after a stop or crash.
 
@@ -623,7 +628,8 @@ def collect_command(
                               max_commits=max_commits, max_threads=max_threads,
                               max_comments=max_comments, forum_url=forum_url,
                               forum_name=forum_name, forum_categories=forum_category or (),
-                              forum_max_topics=forum_max_topics, forum_since=forum_since)
+                              forum_max_topics=forum_max_topics, forum_since=forum_since,
+                              forum_sample=forum_sample, forum_seed=forum_seed)
     for line in collection_report(summary):
         console.print(line, highlight=False, soft_wrap=True)
     code = collection_exit_code(summary, strict=strict)

@@ -12,6 +12,7 @@ import pytest
 from crossforge.collection.collector import rebuild
 from crossforge.collection.forum_plan import ForumCaps, ForumPlan, ForumSummary, link_frame
 from crossforge.emulator import Emulator
+from crossforge.errors import ConfigError
 from crossforge.records import ForumPost, ForumTopic, Repository
 from crossforge.sources.discourse import DiscourseSource
 from crossforge.sources.http import ApiClient
@@ -135,3 +136,30 @@ def test_caps_stop_at_a_page_boundary_and_since_leaves_older_topics_out(
     assert len(created) == sum(1 for t in FORUM if isinstance(t, ForumTopic)
                                and t.created_at >= since)
     store.close()
+
+
+def test_a_sample_draws_topics_by_id_skips_gone_ones_and_resumes_the_same_draw(
+        tmp_path: Path) -> None:
+    gone = {3, 10, 11, 40}         # deleted topics: the forum answers 404
+    world = [r for r in FORUM if getattr(r, "topic_id", None) not in gone]
+    caps = ForumCaps(sample=20, seed=5)
+    with Emulator.from_records(WORLD + world, forum_limit=10**6) as emulator:
+        whole, whole_store = _collect(emulator, tmp_path / "whole", caps)
+
+        def stop_after_eight(summary: ForumSummary) -> None:
+            if summary.topics == 8:
+                raise KeyboardInterrupt
+        with pytest.raises(KeyboardInterrupt):
+            _collect(emulator, tmp_path / "resumed", caps, stop_after_eight)[1].close()
+        resumed, resumed_store = _collect(emulator, tmp_path / "resumed", caps)
+        with pytest.raises(ConfigError, match="--forum-sample 20 --forum-seed 5"):
+            _collect(emulator, tmp_path / "resumed", ForumCaps(sample=20, seed=6))
+    drawn = {t for (t,) in whole_store.query("SELECT topic_id FROM forum_topics").fetchall()}
+    assert len(drawn) == whole.topics == 20 and not drawn & gone
+    assert drawn != set(range(1, 21)) and max(drawn) > 40          # drawn, not the first ids
+    assert {t for (t,) in resumed_store.query("SELECT topic_id FROM forum_topics").fetchall()
+            } == drawn and resumed.topics == 12                    # the same draw, finished
+    categories = set(whole_store.query("SELECT DISTINCT category FROM forum_topics").fetchall())
+    assert categories and (None,) not in categories               # named by category_id
+    whole_store.close()
+    resumed_store.close()

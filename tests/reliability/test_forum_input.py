@@ -23,6 +23,8 @@ FRAME = [(r.platform, r.repo) for r in WORLD if isinstance(r, Repository)][:4]
      "--forum-since '2024-13-40' is not a date"),
     (["--forum-url", "https://forum.example", "--forum-max-topics", "0"],
      "--forum-max-topics must be at least 1"),
+    (["--forum-url", "https://forum.example", "--forum-sample", "50", "--forum-since",
+      "2024-01-01"], "--forum-sample draws from the whole forum"),
 ])
 def test_bad_forum_options_are_one_line_before_anything_is_asked(
         tmp_path: Path, options: list[str], phrase: str) -> None:

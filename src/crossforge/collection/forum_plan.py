@@ -21,6 +21,8 @@ first topic last active before it.
 
 from __future__ import annotations
 
+import json
+import random
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -53,15 +55,25 @@ class ForumCaps:
         categories: category slugs or names to walk (case ignored); empty: every category.
         max_topics: the most topics per category (``None``: no cap).
         since: topics created before it are left out (``None``: none is).
+        sample: instead of walking the categories, draw topic ids uniformly at random (with
+            ``seed``) below the highest until this many topics are stored (``_sample``).
     """
 
     categories: tuple[str, ...] = ()
     max_topics: int | None = None
     since: datetime | None = None
+    sample: int | None = None
+    seed: int = 0
 
     def __post_init__(self) -> None:
         if self.max_topics is not None and self.max_topics < 1:
             raise ConfigError(f"--forum-max-topics must be at least 1, not {self.max_topics}")
+        if self.sample is not None and self.sample < 1:
+            raise ConfigError(f"--forum-sample must be at least 1, not {self.sample}")
+        if self.sample is not None and (self.categories or self.max_topics or self.since):
+            raise ConfigError("--forum-sample draws from the whole forum: it cannot be "
+                              "combined with --forum-category, --forum-max-topics or "
+                              "--forum-since")
         if self.since is not None and self.since.tzinfo is None:
             object.__setattr__(self, "since", self.since.replace(tzinfo=UTC))
 
@@ -83,7 +95,8 @@ class ForumPlan:
     """Collects one forum into ``store`` through ``source``, resumably.
 
     Args:
-        on_page: told the forum's summary after every stored topic-list page (progress).
+        on_page: told the forum's summary after every topic-list page, or every topic drawn
+            when sampling (progress).
     """
 
     def __init__(self, store: Store, source: discourse.DiscourseSource, caps: ForumCaps,
@@ -97,6 +110,7 @@ class ForumPlan:
         self._failed_topics = 0
         self._gathered: list[tuple[Provenance, list[object], list[Checkpoint]]] = []
         self._gathered_since = 0.0
+        self._names: dict[int, str] = {}
 
     @property
     def forum(self) -> str:
@@ -108,7 +122,10 @@ class ForumPlan:
                         if k[0] == PLATFORM and k[1] == self.forum}
         with self.source.client.raw.grouped():
             try:
-                for slug, category_id, name in self._categories():
+                chosen = self._categories()
+                if self.caps.sample is not None:
+                    self._sample(self.caps.sample, self.caps.seed)
+                for slug, category_id, name in chosen if self.caps.sample is None else ():
                     self.summary.categories += 1
                     self._category(slug, category_id, name)
             finally:  # a stop (Ctrl-C, a rate limit past --max-wait) keeps what was gathered
@@ -177,6 +194,7 @@ class ForumPlan:
         self._write([(provenance(answer), [],
                       [(PLATFORM, self.forum, "categories", "done", None)])])
         listed = ((answer.json() or {}).get("category_list") or {}).get("categories") or []
+        self._names = {int(c["id"]): str(c.get("name") or c["slug"]) for c in listed}
         wanted = {c.lower() for c in self.caps.categories}
         chosen = [(str(c["slug"]), int(c["id"]), str(c.get("name") or c["slug"]))
                   for c in listed if not wanted or str(c.get("slug", "")).lower() in wanted
@@ -233,6 +251,49 @@ class ForumPlan:
         self._commit()
         self.store.clear_truncation(PLATFORM, self.forum, f"topics:{slug}")
 
+    def _sample(self, size: int, seed: int) -> None:
+        """Draw topic ids uniformly at random below the highest one until ``size`` topics
+        are stored: a simple random sample of the forum's public topics, as ``sample
+        github`` draws repositories by id. An id that answers 404, 410 or 403 (a deleted
+        topic, a private message, a private category) is recorded missing and the draw goes
+        on. The highest id, seed and size are the ``sample`` task's cursor, so a resumed run
+        draws the same order (a later run on the same store must ask the same sample)."""
+        task = "sample"
+        drawn = self._cursor(task)
+        if drawn is None:
+            newest = self.source.newest_topics()
+            if newest.status != 200:
+                self._fail(task, answered(newest))
+                return
+            ids = [int(t["id"]) for t in discourse.listed_topics(newest)]
+            drawn = json.dumps({"highest": max(ids, default=0), "seed": seed, "size": size})
+            self._write([(provenance(newest), [], [(PLATFORM, self.forum, task, "partial",
+                                                    drawn)])])
+        plan = json.loads(drawn)
+        if (plan["seed"], plan["size"]) != (seed, size):
+            raise ConfigError(f"the forum {self.forum} was sampled in this store with "
+                              f"--forum-sample {plan['size']} --forum-seed {plan['seed']}: "
+                              "ask the same, or collect into a fresh database")
+        order = list(range(1, plan["highest"] + 1))
+        random.Random(seed).shuffle(order)
+        stored = 0
+        for topic_id in order:
+            if stored >= size:
+                break
+            state = self._state(f"topic:{topic_id}")
+            if state in FINISHED:
+                stored += state == "done"
+                continue
+            answers = self._topic(topic_id, None, f"topic:{topic_id}")
+            if answers and answers[-1][2][-1][3] == "done":
+                stored += 1
+                self.summary.topics += 1
+                if stored >= size:   # the sample is complete with this topic's answers
+                    answers[-1][2].append((PLATFORM, self.forum, task, "done", drawn))
+            self._write(answers)
+            self.on_page(self.summary)
+        self._commit()
+
     def _held_topics(self, category: str) -> int:
         """The category's stored topics (what a capped walk has taken), gathered ones
         committed first."""
@@ -275,7 +336,7 @@ class ForumPlan:
         deleted or private topic; none when it failed (recorded)."""
         key = (PLATFORM, self.forum, task)
         try:
-            first = self.source.topic(topic_id, category)
+            first = self.source.topic(topic_id, category, None if category else self._names)
             if first.status in MISSING_STATUS or first.status == 403:
                 return [(provenance(first), [], [(*key, "missing", None)])]
             if first.status != 200:

@@ -3,8 +3,9 @@
 What Discourse serves (docs.discourse.org) and the emulator with it:
 
 - ``/categories.json``: ``category_list.categories`` (id, name, slug, counts);
-- ``/c/{slug}/{id}.json?page=N`` (also ``…/l/latest.json``): ``TOPICS_PER_PAGE`` topics a
-  page, most recently active (``bumped_at``) first, ``topic_list.more_topics_url`` naming
+- ``/c/{slug}/{id}.json?page=N`` (also ``…/l/latest.json``), and ``/latest.json`` for every
+  category: ``TOPICS_PER_PAGE`` topics a page, most recently active (``bumped_at``) first
+  (``order=created``: most recently created first), ``topic_list.more_topics_url`` naming
   the next page's HTML path (absent on the last page);
 - ``/t/{id}.json``: the topic, ``post_stream.posts`` holding its first ``POSTS_IN_TOPIC``
   posts and ``post_stream.stream`` every post id; the solved plugin's ``accepted_answer``
@@ -39,7 +40,7 @@ POSTS_IN_TOPIC = 20
 FORUM_LIMIT = 50
 FORUM_WINDOW = 10
 #: The paths Discourse answers that no GitHub or Hub path starts with.
-FORUM_PATH = re.compile(r"^/(categories\.json$|c/|t/|u/)")
+FORUM_PATH = re.compile(r"^/(categories\.json$|latest\.json$|c/|t/|u/)")
 _NOT_FOUND = {"errors": ["The requested URL or resource could not be found."],
               "error_type": "not_found"}
 
@@ -174,6 +175,8 @@ class ForumRoutes:
                                     if (t.category or "Uncategorized") == name),
                  "description": f"SYNTHETIC category {name}", "subcategory_ids": []}
                 for i, name in forum.categories.items()]}}
+        if path == "/latest.json":
+            return self._forum_listing(None, None, query)
         listing = re.fullmatch(r"/c/([^/]+)/(\d+)(?:/l/latest)?\.json", path)
         if listing:
             return self._forum_listing(listing.group(1), int(listing.group(2)), query)
@@ -188,25 +191,32 @@ class ForumRoutes:
                 _post(p, raw) for p in posts if p.post_id in wanted]}, "id": record.topic_id}
         return 200, {}, self._forum_topic(record, posts, raw)
 
-    def _forum_listing(self, name: str, category_id: int, query: dict[str, Any]) -> Answer:
+    def _forum_listing(self, name: str | None, category_id: int | None,
+                       query: dict[str, Any]) -> Answer:
+        """A category's topics (``/c/…``), or every topic (``/latest.json``), most recently
+        active first, or most recently created with ``order=created``."""
         forum = self.forum
-        category = forum.categories.get(category_id)
-        if category is None or slug(category) != name:
+        category = forum.categories.get(category_id) if category_id is not None else None
+        if category_id is not None and (category is None or slug(category) != name):
             return 404, {}, _NOT_FOUND
         page = query.get("page", "0")
         if not str(page).isdigit():
             return 400, {}, {"errors": ["page must be a whole number"],
                              "error_type": "invalid_parameters"}
         number = int(page)
+        created = query.get("order") == "created"
         topics = sorted((t for t in forum.topics.values()
-                         if (t.category or "Uncategorized") == category),
-                        key=lambda t: (t.last_posted_at or t.created_at, t.topic_id),
+                         if category is None or (t.category or "Uncategorized") == category),
+                        key=lambda t: (t.created_at if created else
+                                       t.last_posted_at or t.created_at, t.topic_id),
                         reverse=True)
         chunk = topics[number * TOPICS_PER_PAGE:(number + 1) * TOPICS_PER_PAGE]
         topic_list: dict[str, Any] = {"can_create_topic": False, "per_page": TOPICS_PER_PAGE,
                                       "topics": [_listed(forum, t) for t in chunk]}
         if (number + 1) * TOPICS_PER_PAGE < len(topics):
-            topic_list["more_topics_url"] = f"/c/{name}/{category_id}?page={number + 1}"
+            here = f"/c/{name}/{category_id}" if category is not None else "/latest"
+            order = "order=created&" if created else ""
+            topic_list["more_topics_url"] = f"{here}?{order}page={number + 1}"
         return 200, {}, {"users": [], "primary_groups": [], "topic_list": topic_list}
 
     def _forum_topic(self, topic: ForumTopic, posts: list[ForumPost], raw: bool

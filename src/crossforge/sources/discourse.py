@@ -183,10 +183,21 @@ class DiscourseSource:
             yield answer
             url = next_page(answer)
 
-    def topic(self, topic_id: int, category: str | None) -> RawResponse:
-        """``/t/{id}.json`` with the posts' Markdown."""
+    def newest_topics(self) -> RawResponse:
+        """``/latest.json?order=created``: the most recently created topics first, so the
+        first page holds the highest topic id (a uniform sample of ids draws below it)."""
+        return self.client.get("/latest.json", kind="discourse.topic_list",
+                               context=self._context(), params={"order": "created"})
+
+    def topic(self, topic_id: int, category: str | None,
+              categories: Mapping[int, str] | None = None) -> RawResponse:
+        """``/t/{id}.json`` with the posts' Markdown; ``category`` is the name it is listed
+        under, else it is named by its ``category_id`` in ``categories``."""
+        named = {str(k): v for k, v in (categories or {}).items()}
         return self.client.get(f"/t/{topic_id}.json", kind="discourse.topic",
-                               context=self._context(category=category, topic=topic_id),
+                               context=self._context(category=category, topic=topic_id,
+                                                     **({"categories": named} if named
+                                                        else {})),
                                params={"include_raw": 1})
 
     def posts(self, topic_id: int, post_ids: list[int]) -> Iterator[RawResponse]:
@@ -268,8 +279,10 @@ def _topic(body: Mapping[str, Any], context: Mapping[str, Any]) -> list[object]:
     creator = ((body.get("details") or {}).get("created_by") or {})
     first = next(iter((body.get("post_stream") or {}).get("posts") or []), {})
     author = _author(creator) if creator else _author(first)
+    category = context.get("category") or (context.get("categories") or {}).get(
+        str(body.get("category_id")))
     topic = ForumTopic(
-        forum, topic_id, context.get("category"), body.get("title"), author,
+        forum, topic_id, category, body.get("title"), author,
         api_time(body.get("created_at")), api_time(body.get("last_posted_at")),
         body.get("posts_count"), _solved(body),
         int(accepted["post_number"]) if isinstance(accepted, dict)
