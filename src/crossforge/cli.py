@@ -673,9 +673,10 @@ def _forum_lines(summary: CollectionSummary) -> list[str]:
     forum = summary.forum
     if forum is None:
         return []
-    lines = [f"forum {forum.forum}: {forum.topics:,} topics from {forum.categories:,} "
-             f"categories, {forum.pages:,} pages this run; {forum.linked_by_id:,} links to "
-             "the frame by bare id"]
+    where = (f"of a random sample of {forum.sample:,}" if forum.sample is not None
+             else f"from {forum.categories:,} categories, {forum.pages:,} pages")
+    lines = [f"forum {forum.forum}: {forum.topics:,} topics {where} this run; "
+             f"{forum.linked_by_id:,} links to the frame by bare id"]
     if forum.truncated:
         lines.append(f"forum {forum.forum}: {len(forum.truncated):,} categories truncated at "
                      "the cap (" + ", ".join(f"{k} {v:,}" for k, v in

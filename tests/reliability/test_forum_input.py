@@ -45,7 +45,8 @@ def test_the_forum_is_collected_with_the_frame_and_reported(tmp_path: Path) -> N
                               "--forum-category", "Cooking")
         elsewhere = collect_cli(db, emulator.url, "--forum-url", f"{emulator.url}/api")
     assert result.exit_code == 0, result.output
-    assert "forum forum.test: 25 topics from 4 categories" in " ".join(result.output.split())
+    assert "forum forum.test: 25 topics from 4 categories, 4 pages this run" in " ".join(
+        result.output.split())
     with Store(db, read_only=True) as store:
         assert store.query("SELECT count(*) FROM forum_topics WHERE forum = 'forum.test'"
                            ).fetchone()[0] == 25

@@ -87,6 +87,8 @@ class ForumSummary:
     topics: int = 0
     pages: int = 0
     linked_by_id: int = 0
+    #: The sample's size, when topics were drawn at random rather than walked.
+    sample: int | None = None
     failed: dict[str, str] = field(default_factory=dict)
     truncated: dict[str, int] = field(default_factory=dict)
 
@@ -259,6 +261,7 @@ class ForumPlan:
         on. The highest id, seed and size are the ``sample`` task's cursor, so a resumed run
         draws the same order (a later run on the same store must ask the same sample)."""
         task = "sample"
+        self.summary.sample = size
         drawn = self._cursor(task)
         if drawn is None:
             newest = self.source.newest_topics()
