@@ -36,8 +36,18 @@ beside them, the points other page sizes would cost on the same boards (GitHub's
 each query, plus the pages a discussion's overflowing comments need), the largest pages GitHub
 allows (100 discussions with 100 comments each: 101 points a page) included.
 
+The forum (``forum_figure``): the SYNTHETIC Discourse forum of 300 topics
+(``worlds.synthetic.generate_forum``) collected by crossforge's forum plan (raw store,
+checkpoints, a group commit per topic-list page, links by URL and by the frame's bare ids)
+against a naive client that asks the same endpoints with plain httpx and stores nothing:
+milliseconds per topic on loopback, the emulator in a process of its own (both ask the same
+requests: categories, one topic-list page per 30 topics, one topic answer per topic, one
+posts request per further 20 posts).
+
 Run:  python benchmarks/collection.py [--quick] [--repositories N] [--seed S] [--discussions]
-Writes benchmarks/results/collection.json (``--discussions``: only its ``discussions`` entry).
+      [--forum-only]
+Writes benchmarks/results/collection.json (``--discussions``: only its ``discussions`` entry;
+``--forum-only`` prints the forum figure only).
 """
 
 from __future__ import annotations
@@ -456,6 +466,88 @@ def discussions_case(size: int, seed: int, work: Path) -> dict[str, Any]:
     }
 
 
+def _serve_forum(records: list[object], ready: Any, done: Any) -> None:
+    """Serve ``records`` in a process of its own until ``done`` is set; its URL on
+    ``ready``."""
+    with Emulator.from_records(records, forum_limit=10**9) as emulator:
+        ready.put(emulator.url)
+        done.wait()
+
+
+def _naive_forum(url: str) -> int:
+    """The same requests (posts' Markdown included) asked with plain httpx, their JSON
+    decoded, nothing stored; returns the topics read."""
+    import httpx
+
+    topics = 0
+    with httpx.Client(base_url=url) as naive:
+        for category in naive.get("/categories.json").json()["category_list"]["categories"]:
+            page: str | None = f"/c/{category['slug']}/{category['id']}.json"
+            while page:
+                listing = naive.get(page).json()["topic_list"]
+                for item in listing["topics"]:
+                    topic = naive.get(f"/t/{item['id']}.json",
+                                      params={"include_raw": 1}).json()["post_stream"]
+                    have = {p["id"] for p in topic["posts"]}
+                    rest = [i for i in topic["stream"] if i not in have]
+                    for first in range(0, len(rest), 20):
+                        naive.get(f"/t/{item['id']}/posts.json",
+                                  params=[("post_ids[]", i) for i in rest[first:first + 20]]
+                                  + [("include_raw", 1)]).json()
+                    topics += 1
+                more = listing.get("more_topics_url")
+                page = more.replace("?", ".json?") if more else None
+    return topics
+
+
+def forum_figure(seed: int, topics: int, rounds: int = 3) -> dict[str, Any]:
+    """A SYNTHETIC Discourse forum on loopback, served by a process of its own (in the
+    client's process the server's threads take the client's interpreter lock in turns,
+    which costs the client with more Python work per answer the more): crossforge's forum
+    collection (raw store, checkpoints, group commits, links) against a naive client that
+    asks the same endpoints with plain httpx and stores nothing; ms per topic, the median
+    of ``rounds`` alternating runs."""
+    import multiprocessing
+
+    from crossforge.collection.forum_plan import ForumCaps, ForumPlan
+    from crossforge.sources.discourse import DiscourseSource
+    from crossforge.worlds import synthetic
+
+    world = list(synthetic.generate_world(150, seed))
+    forum = list(synthetic.generate_forum(world, seed, topics=topics))
+    frame = [(r.platform, r.repo) for r in world if isinstance(r, Repository)]
+    context = multiprocessing.get_context("fork")
+    ready, done = context.Queue(), context.Event()
+    server = context.Process(target=_serve_forum, args=(world + forum, ready, done))
+    server.start()
+    ours: list[float] = []
+    theirs: list[float] = []
+    try:
+        url = ready.get(timeout=120)
+        for _ in range(rounds):
+            with tempfile.TemporaryDirectory() as tmp:
+                start = time.perf_counter()
+                with Store(Path(tmp) / "forum.duckdb") as store:
+                    client = ApiClient(url, "discourse", RawStore(Path(tmp) / "raw"))
+                    summary = ForumPlan(store, DiscourseSource(client, synthetic.FORUM),
+                                        ForumCaps()).collect(frame)
+                    client.close()
+                    links = store.query(
+                        "SELECT count(DISTINCT topic_id) FROM forum_links").fetchone()[0]
+                ours.append(1000 * (time.perf_counter() - start) / summary.topics)
+            start = time.perf_counter()
+            naive_topics = _naive_forum(url)
+            theirs.append(1000 * (time.perf_counter() - start) / naive_topics)
+    finally:
+        done.set()
+        server.join(timeout=30)
+    return {"topics": summary.topics, "naive_topics": naive_topics,
+            "linked_topics": int(links), "linked_share": links / summary.topics,
+            "rounds": rounds, "crossforge_ms_per_topic": statistics.median(ours),
+            "naive_ms_per_topic": statistics.median(theirs),
+            "ratio": statistics.median(ours) / statistics.median(theirs)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small world (under a minute)")
@@ -463,7 +555,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--discussions", action="store_true",
                         help="only the GitHub Discussions case, into the results' entry")
+    parser.add_argument("--forum-only", action="store_true",
+                        help="only the forum figure, printed (the results file is kept)")
     args = parser.parse_args()
+    if args.forum_only:
+        print(json.dumps(forum_figure(args.seed, 300), indent=2))
+        return
     load_before = os.getloadavg()[0]
     size = args.repositories or (100 if args.quick else 1000)
     if args.discussions:
@@ -561,6 +658,10 @@ def main() -> None:
           "documented calls any client needs, computed from the world. Paper scale: "
           f"{PAPER_SCALE['github']:,} GitHub + {PAPER_SCALE['huggingface']:,} Hub "
           "repositories under the published limits, one token or account.)")
+    result["forum"] = forum_figure(args.seed, 300)
+    print(f"forum: {result['forum']['topics']} topics, ms per topic: naive "
+          f"{result['forum']['naive_ms_per_topic']:.1f}, crossforge "
+          f"{result['forum']['crossforge_ms_per_topic']:.1f}, ratio {result['forum']['ratio']:.2f}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS.relative_to(HERE.parent)}")

@@ -70,9 +70,10 @@ def test_the_demo_off_a_terminal_prints_a_line_per_stage_with_its_count(
     result = RUNNER.invoke(app, ["demo", "--out", str(tmp_path), "--repositories", "8"])
     assert result.exit_code == 0, result.output
     stages = [line.split(":")[0] for line in result.stderr.splitlines()]
-    assert stages == ["generate", "serve", "collect GitHub", "collect Hub", "classify",
-                      "measure", "figures", "report"], result.stderr
+    assert stages == ["generate", "serve", "collect GitHub", "collect Hub", "collect forum",
+                      "classify", "measure", "figures", "report"], result.stderr
     assert "collect GitHub: 8 repositories (" in result.stderr
+    assert "collect forum: 16 topics (" in result.stderr
     assert "serve: 16 repositories (" in result.stderr
     assert re.search(r"figures: \d+ figures \(", result.stderr)
     assert {p.suffix for p in (tmp_path / "figures").iterdir()} == {".svg"}

@@ -29,10 +29,12 @@ from crossforge.collection import frames
 from crossforge.collection.collector import Caps, CollectionProgress, CollectionSummary, Collector
 from crossforge.collection.collector import rebuild as rebuild_store
 from crossforge.collection.design import Design
+from crossforge.collection.forum_plan import ForumCaps, ForumPlan, ForumSummary
 from crossforge.defaults import COMPARED_KINDS, DEFAULT_RAW
 from crossforge.errors import ConfigError, writing_into
 from crossforge.records import Commit, Provenance, Repository, check_platform, check_repo_id
 from crossforge.sources import hub_metadata
+from crossforge.sources.discourse import HF_FORUM_URL, DiscourseSource
 from crossforge.sources.github import GitHubSource
 from crossforge.sources.github_app import AppCredentials, InstallationAuth
 from crossforge.sources.http import GITHUB_SECONDARY_POINTS, ApiClient
@@ -516,7 +518,12 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
             max_commits: int | None = None, max_threads: int | None = None,
             max_comments: int | None = None,
             on_notice: Callable[[str], None] | None = None,
-            max_profiles: int = 0) -> CollectionSummary:
+            max_profiles: int = 0,
+            forum_url: str | None = None, forum_name: str | None = None,
+            forum_categories: Sequence[str] = (), forum_max_topics: int | None = None,
+            forum_since: str | None = None, forum_sample: int | None = None,
+            forum_seed: int = 0,
+            on_forum_page: Callable[[ForumSummary], None] | None = None) -> CollectionSummary:
     """Collect every repository of a stored frame; re-running continues where it stopped.
 
     Tokens are read from the environment variables named (default ``GITHUB_TOKEN``, which
@@ -541,8 +548,21 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
     ``max_profiles`` looks up the profiles of up to that many contributors per platform
     after the repositories, for matching people across platforms (one Hub request, two
     GitHub requests each; ``docs/people.md``); 0, the default, looks up none.
+    ``forum_url`` (e.g. ``HF_FORUM_URL``) also collects that Discourse forum after the
+    frame's repositories (with ``shard``, only shard 1 does), under ``forum_name`` (default
+    its host): the categories named (default all), at most ``forum_max_topics`` topics per
+    category, topics created since ``forum_since`` (``YYYY-MM-DD``), or instead a simple
+    random sample of ``forum_sample`` topics drawn by id with ``forum_seed``; its topics are
+    linked
+    to the frame's repositories (``crossforge.collection.forum_plan``); ``on_forum_page``
+    gets the forum's summary so far after every topic-list page.
     """
     caps = Caps(max_commits, max_threads, max_comments)
+    if forum_url and not forum_url.startswith(("http://", "https://")):
+        raise ConfigError(f"--forum-url {forum_url!r} is not an http(s) URL "
+                          f"(e.g. {HF_FORUM_URL})")
+    forum_caps = ForumCaps(tuple(forum_categories), forum_max_topics, _day(forum_since),
+                           forum_sample, forum_seed)
     if max_profiles < 0:
         raise ConfigError(f"--max-profiles must be at least 0, not {max_profiles}")
     part = shards.parse_shard(shard) if shard else None
@@ -567,7 +587,34 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
             collector = Collector(store, github_source=GitHubSource(gh),
                                   hub_source=HubSource(hb), on_progress=on_progress, caps=caps,
                                   profiles=max_profiles)
-            return collector.collect(repos)
+            summary = collector.collect(repos)
+            if forum_url and (part is None or part[0] == 1):
+                summary.forum = _collect_forum(store, gh.raw, forum_url, forum_name,
+                                               forum_caps, repos, on_notice, on_forum_page)
+            return summary
+
+
+def _day(text: str | None) -> datetime | None:
+    """A ``YYYY-MM-DD`` date as midnight UTC, or a one-line ``ConfigError``."""
+    if text is None:
+        return None
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise ConfigError(f"--forum-since {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _collect_forum(store: Store, raw: RawStore, url: str, name: str | None, caps: ForumCaps,
+                   frame: list[tuple[str, str]], on_notice: Callable[[str], None] | None,
+                   on_page: Callable[[ForumSummary], None] | None) -> ForumSummary:
+    """Collect a Discourse forum into ``store`` and link its topics to ``frame``."""
+    client = ApiClient(url, "discourse", raw)
+    if on_notice is not None:
+        client.on_wait = lambda platform, seconds: on_notice(wait_notice("forum", seconds))
+    try:
+        return ForumPlan(store, DiscourseSource(client, name), caps, on_page).collect(frame)
+    finally:
+        client.close()
 
 
 def credential_notice(client: ApiClient, variable: str) -> str:
@@ -693,7 +740,8 @@ def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
     on loopback; crossforge samples and collects it through its real collectors (raw store
     in ``OUT/raw``), classifies the threads, measures, and reports. ``on_stage`` hears each
     stage with its count: ``generate``, ``serve``, ``collect GitHub``, ``collect Hub``,
-    ``classify``, ``measure``, ``figures``, ``report``; ``figure_formats`` as for ``report``.
+    ``collect forum`` (the SYNTHETIC forum's topics), ``classify``, ``measure``,
+    ``figures``, ``report``; ``figure_formats`` as for ``report``.
     The collection looks up as many contributors' profiles per platform as there are
     repositories per platform (people on both platforms, ``docs/people.md``).
     """
@@ -712,6 +760,8 @@ def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
     world = list(synthetic.generate_world(repositories_per_platform, seed))
     world += list(synthetic.generate_documents(world, seed))
     world = synthetic.generate_people(world, seed)
+    world += list(synthetic.generate_forum(
+        world, seed, topics=synthetic.FORUM_TOPICS_PER_REPOSITORY * repositories_per_platform))
     tell(Stage("generate", len(world), len(world), "records"))
     with Store(db) as store:
         store.write(_provenance(synthetic.SOURCE, f"seed={seed}, served by the emulator"), [])
@@ -721,7 +771,8 @@ def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
                 {"method": "synthetic world", "seed": seed})
     # generous budgets: the demo shows the pipeline; rate limiting has its own tests
     tell(Stage("serve", 0, None, "repositories"))
-    with Emulator.from_records(world, anonymous_limit=10**6, hub_limit=10**6) as emulator:
+    with Emulator.from_records(world, anonymous_limit=10**6, hub_limit=10**6,
+                               forum_limit=10**6) as emulator:
         served = sum(1 for r in world if isinstance(r, Repository))
         tell(Stage("serve", served, served, "repositories"))
         names = {"github": "collect GitHub", "huggingface": "collect Hub"}
@@ -731,7 +782,10 @@ def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
                 github_app=GitHubApp(environment=False), on_progress=lambda progress: tell(
                     Stage(names[progress.platform], progress.finished, progress.total,
                           "repositories")),
-                max_profiles=repositories_per_platform)
+                max_profiles=repositories_per_platform, forum_url=emulator.url,
+                forum_name=synthetic.FORUM,
+                on_forum_page=lambda forum: tell(Stage("collect forum", forum.topics, None,
+                                                       "topics")))
     _synthetic_clone_paths(db, world, seed)
     tell(Stage("classify", 0, None, "threads"))
     labels = classify_store(db)

@@ -577,6 +577,26 @@ def collect_command(
                          "every one of the frame failed).")] = False,
     db: DbOption = Path(DEFAULT_DB),
     raw: RawOption = Path(DEFAULT_RAW),
+    forum_url: Annotated[str | None, typer.Option(
+        "--forum-url", help="Also collect this Discourse forum and link its topics to the "
+                            "frame (the Hugging Face forum: https://discuss.huggingface.co; "
+                            "default: no forum).")] = None,
+    forum_name: Annotated[str | None, typer.Option(
+        "--forum-name", help="The forum's name in the store (default: the URL's host).")
+    ] = None,
+    forum_category: Annotated[list[str] | None, typer.Option(
+        "--forum-category", help="A category slug or name to walk (repeatable; default: "
+                                 "every category).")] = None,
+    forum_max_topics: Annotated[int | None, typer.Option(
+        "--forum-max-topics", help="At most about this many topics per category (stops at "
+                                   "the page boundary; default: no cap).")] = None,
+    forum_since: Annotated[str | None, typer.Option(
+        "--forum-since", help="Only topics created since this date (YYYY-MM-DD).")] = None,
+    forum_sample: Annotated[int | None, typer.Option(
+        "--forum-sample", help="Instead of walking the categories, a simple random sample "
+                               "of this many topics, drawn by topic id.")] = None,
+    forum_seed: Annotated[int, typer.Option(
+        "--forum-seed", help="Random seed of --forum-sample.")] = 0,
 ) -> None:
     """Collect every repository of a frame; re-run to continue after a stop or crash.
 
@@ -610,7 +630,11 @@ def collect_command(
                               conditional=conditional, github_app=api.GitHubApp(
                                   github_app_id, github_app_installation, github_app_key),
                               max_commits=max_commits, max_threads=max_threads,
-                              max_comments=max_comments, max_profiles=max_profiles)
+                              max_comments=max_comments, max_profiles=max_profiles,
+                              forum_url=forum_url,
+                              forum_name=forum_name, forum_categories=forum_category or (),
+                              forum_max_topics=forum_max_topics, forum_since=forum_since,
+                              forum_sample=forum_sample, forum_seed=forum_seed)
     for line in collection_report(summary):
         console.print(line, highlight=False, soft_wrap=True)
     code = collection_exit_code(summary, strict=strict)
@@ -645,6 +669,27 @@ def collection_report(summary: CollectionSummary) -> list[str]:
         if missing:
             lines.append(f"{platform}: {len(missing):,} missing ({', '.join(missing[:5])})")
         lines += _inaccessible_line(platform, summary)
+    return lines + _forum_lines(summary)
+
+
+def _forum_lines(summary: CollectionSummary) -> list[str]:
+    """The forum's line (topics, pages, links by id) and its failures, when one was
+    collected."""
+    forum = summary.forum
+    if forum is None:
+        return []
+    where = (f"of a random sample of {forum.sample:,}" if forum.sample is not None
+             else f"from {forum.categories:,} categories, {forum.pages:,} pages")
+    lines = [f"forum {forum.forum}: {forum.topics:,} topics {where} this run; "
+             f"{forum.linked_by_id:,} links to the frame by bare id"]
+    if forum.truncated:
+        lines.append(f"forum {forum.forum}: {len(forum.truncated):,} categories truncated at "
+                     "the cap (" + ", ".join(f"{k} {v:,}" for k, v in
+                                           list(forum.truncated.items())[:3]) + ")")
+    if forum.failed:
+        lines.append(f"forum {forum.forum}: {len(forum.failed):,} tasks failed, retried by "
+                     "the next run (" + "; ".join(f"{k}: {v}" for k, v in
+                                                  list(forum.failed.items())[:3]) + ")")
     return lines
 
 

@@ -404,6 +404,82 @@ class DocumentText:
     path: str = "README.md"
 
 
+@dataclass(frozen=True, slots=True)
+class ForumTopic:
+    """A topic of a Discourse forum (e.g. the Hugging Face forum, ``discuss.huggingface.co``).
+
+    A forum belongs to no repository, so its topics are kept apart from ``Thread``; the links
+    to the repositories a topic mentions are ``ForumLink`` records, and
+    ``crossforge.measures.forum.forum_frames`` gives topics as threads of those repositories.
+
+    Attributes:
+        forum: the forum's name (its host, e.g. ``discuss.huggingface.co``).
+        category: the category's name as ``/categories.json`` gives it.
+        posts_count: the posts the forum counts in the topic (the first one included).
+        has_accepted_answer: the solved plugin's flag; ``None`` when the forum does not run
+            the plugin (the field is absent).
+        accepted_post_number: the accepted answer's post number (``accepted_answer``);
+            ``None`` when none is accepted or the forum does not say.
+    """
+
+    forum: str
+    topic_id: int
+    category: str | None
+    title: str | None
+    author: str | None
+    created_at: datetime | None
+    last_posted_at: datetime | None = None
+    posts_count: int | None = None
+    has_accepted_answer: bool | None = None
+    accepted_post_number: int | None = None
+    closed: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ForumPost:
+    """A post of a forum topic; post number 1 is the topic's opening post.
+
+    Attributes:
+        author: the poster's username; ``None`` for a deleted or anonymised account (the
+            person is unknown, never one shared pseudo-person).
+        body: the post's Markdown (``raw``) when the forum gives it, else its HTML
+            (``cooked``).
+        accepted_answer: the solved plugin marks this post as the topic's accepted answer;
+            ``None`` when the forum does not run the plugin.
+    """
+
+    forum: str
+    post_id: int
+    topic_id: int
+    post_number: int
+    author: str | None
+    created_at: datetime | None
+    body: str | None
+    accepted_answer: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ForumLink:
+    """A forum topic mentions a repository (``docs/measures.md`` § Forum topics).
+
+    Attributes:
+        platform, repo: the repository mentioned, as the store keys it (a Hub model
+            ``OWNER/NAME``, a dataset ``datasets/OWNER/NAME``, GitHub ``owner/name``).
+        post_number: where: 0 for the title, else the post's number (1: the opening post).
+        evidence: ``url`` (a URL of the repository) or ``id`` (a bare ``owner/name`` id,
+            linked only when the id is in the study's frame: bare ids are ambiguous).
+        mention: the text that was matched, as written.
+    """
+
+    forum: str
+    topic_id: int
+    platform: Platform
+    repo: str
+    post_number: int
+    evidence: Literal["url", "id"]
+    mention: str
+
+
 @dataclass(slots=True)
 class RecordBatch:
     """Everything one source run produced, with its provenance, ready for the store."""
@@ -418,3 +494,6 @@ class RecordBatch:
     memberships: list[Membership] = field(default_factory=list)
     profiles: list[Profile] = field(default_factory=list)
     profile_links: list[ProfileLink] = field(default_factory=list)
+    forum_topics: list[ForumTopic] = field(default_factory=list)
+    forum_posts: list[ForumPost] = field(default_factory=list)
+    forum_links: list[ForumLink] = field(default_factory=list)

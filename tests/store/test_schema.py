@@ -9,6 +9,9 @@ from crossforge.records import (
     Commit,
     Derivation,
     Documentation,
+    ForumLink,
+    ForumPost,
+    ForumTopic,
     Membership,
     Profile,
     ProfileLink,
@@ -83,6 +86,9 @@ def _fill(store: Store) -> dict[str, list[tuple]]:
                       1, "d"),
         Profile("huggingface", "ann", "Ann", organizations=("acme",)),
         ProfileLink("huggingface", "ann", "github", "ann-gh", "card:acme/m"),
+        ForumTopic("forum.example", 7, "Models", "acme/m fails", "ann", at, at, 1, False),
+        ForumPost("forum.example", 70, 7, 1, "ann", at, "loading acme/m fails"),
+        ForumLink("forum.example", 7, "huggingface", "acme/m", 1, "id", "acme/m"),
     ], tasks=[("huggingface", "acme/m", "commits", "done", None)])
     store.mark_step("collect", "h", "ok")
     thread = {"platform": ["huggingface"], "repo": ["acme/m"], "number": [1], "label": ["bug"]}

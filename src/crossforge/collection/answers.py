@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from crossforge._version import __version__
 from crossforge.records import Provenance
-from crossforge.sources import github, hub
+from crossforge.sources import discourse, github, hub
 from crossforge.sources.raw import RawResponse
 
 MISSING_STATUS = frozenset({404, 410, 451})
@@ -29,7 +29,8 @@ class TaskFailed(Exception):
 
 def provenance(response: RawResponse) -> Provenance:
     """Where a stored answer's records come from: its source and raw-store id."""
-    source = github.SOURCE if response.kind.startswith("github.") else hub.SOURCE
+    source = github.SOURCE if response.kind.startswith("github.") else (
+        discourse.SOURCE if response.kind.startswith("discourse.") else hub.SOURCE)
     return Provenance(source=source, origin=f"raw:{response.id}",
                       fetched_at=datetime.fromisoformat(response.fetched_at),
                       tool_version=__version__)
@@ -37,6 +38,8 @@ def provenance(response: RawResponse) -> Provenance:
 
 def parse(response: RawResponse) -> list[object]:
     """The records of any stored response, by its kind."""
+    if response.kind.startswith("discourse."):
+        return discourse.parse(response)
     module = github if response.kind.startswith("github.") else hub
     return module.parse(response)  # type: ignore[return-value]
 

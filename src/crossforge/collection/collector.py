@@ -33,7 +33,7 @@ import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from crossforge.collection.answers import (
@@ -76,6 +76,9 @@ GROUP_SECONDS = 5.0
 #: Keys one read of the store answers ahead (``Collector.read_ahead``).
 READ_AHEAD = 1_000
 V = TypeVar("V")
+
+if TYPE_CHECKING:  # the forum's plan uses this driver's group-commit bounds
+    from crossforge.collection.forum_plan import ForumSummary
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,8 @@ class CollectionSummary:
     inaccessible: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     #: Contributors whose profiles were looked up (or found looked up), per platform.
     profiles: dict[str, int] = field(default_factory=dict)
+    #: The forum's collection, when one was asked for (``forum_plan``).
+    forum: ForumSummary | None = None
 
 
 class Collector:

@@ -28,6 +28,9 @@ def endpoint(path: str) -> str:
     if resolved := HUB_RESOLVER.match(path):
         return f"/{{owner}}/{{repo}}/resolve/{{revision}}/{resolved.group(4)}"
     parts = path.strip("/").split("/")
+    if parts[:1] in (["t"], ["c"]) and len(parts) >= 2:   # a forum's topics and categories
+        return "/t/{id}" + (".json" if len(parts) == 2 else "/posts.json") \
+            if parts[0] == "t" else "/c/{slug}/{id}.json"
     if parts[:1] == ["repos"] and len(parts) >= 3:
         parts[1:3] = ["{owner}", "{repo}"]
         if len(parts) > 4 and parts[3] in ("issues", "pulls") and parts[4].isdigit():

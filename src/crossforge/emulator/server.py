@@ -25,6 +25,13 @@ from urllib.parse import parse_qs, urlsplit
 from crossforge.emulator import github
 from crossforge.emulator.answer import Answer
 from crossforge.emulator.apps import GitHubApps
+from crossforge.emulator.discourse import (
+    FORUM_LIMIT,
+    FORUM_WINDOW,
+    Forum,
+    ForumRoutes,
+    is_forum_path,
+)
 from crossforge.emulator.faults import Fault, Faults
 from crossforge.emulator.github_routes import GitHubRoutes
 from crossforge.emulator.hub_routes import HubRoutes
@@ -64,7 +71,7 @@ class _RateLimitSetting:
         setattr(emulator.rate_limits, self.name, value)
 
 
-class Emulator(GitHubRoutes, HubRoutes):
+class Emulator(GitHubRoutes, HubRoutes, ForumRoutes):
     """Serve ``world`` on ``http://127.0.0.1:PORT``; GitHub paths, Hub ``/api/`` paths and
     the Hub's file resolver (model cards). Each platform's routes are methods it inherits
     (``GitHubRoutes``, ``HubRoutes``), so a test's subclass may answer one differently.
@@ -101,6 +108,8 @@ class Emulator(GitHubRoutes, HubRoutes):
             seconds per token, by endpoint (``rest``, ``graphql``; GitHub documents
             ``limits.SECONDARY_POINTS`` a minute): beyond it a request is answered 403 with
             ``Retry-After``. Off unless given, so tests and benchmarks run at full speed.
+        forum_limit, forum_window: the Discourse forum's per-address limit, requests per
+            window of seconds (``emulator.discourse``).
     """
 
     github_limit = _RateLimitSetting()
@@ -123,12 +132,17 @@ class Emulator(GitHubRoutes, HubRoutes):
                  gated: Iterable[str] = (), hub_hides_missing: bool = False,
                  timing_out: Iterable[str] = (),
                  secondary_points: dict[str, int] | None = None,
-                 secondary_window: float = SECONDARY_WINDOW) -> None:
+                 secondary_window: float = SECONDARY_WINDOW,
+                 forum_limit: int = FORUM_LIMIT, forum_window: int = FORUM_WINDOW
+                 ) -> None:
         self.world = world
         self.secondary_points = dict(secondary_points or {})
         self.secondary_window = secondary_window
         #: Requests the secondary limit on points refused (403 with ``Retry-After``).
         self.secondary_refused = 0
+        self.forum = Forum.from_records(world.forum_records)
+        self.forum_limit, self.forum_window = forum_limit, forum_window
+        self._forum_lock, self._forum_spent = threading.Lock(), {}
         self.timing_out = set(timing_out)
         self.gated = set(gated)
         self.hub_hides_missing = hub_hides_missing
@@ -253,6 +267,10 @@ class Emulator(GitHubRoutes, HubRoutes):
             refused = self.github_apps.answer(method, path, token)
             if refused is not None:
                 return refused
+        if is_forum_path(path):
+            with self._lock:
+                self.log.append(Charge("discourse", "ip", endpoint(named), 1, ()))
+            return self._forum_answer(path, query, fault)
         if fault is not None and fault.status is not None:
             return self._fault_answer(platform, fault, resource)
         if platform == "huggingface" and (refused := self._hub_refusal(path, token)):

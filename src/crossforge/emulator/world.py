@@ -14,6 +14,8 @@ from crossforge.records import (
     Commit,
     Derivation,
     DocumentText,
+    ForumPost,
+    ForumTopic,
     Membership,
     Profile,
     ProfileLink,
@@ -56,6 +58,8 @@ class World:
     profiles: dict[tuple[str, str], Profile] = field(default_factory=dict)
     profile_links: dict[tuple[str, str], list[ProfileLink]] = field(
         default_factory=lambda: defaultdict(list))
+    #: The forum's topics and posts (``emulator.discourse`` indexes them).
+    forum_records: list[ForumTopic | ForumPost] = field(default_factory=list)
     _indexes: dict[tuple[str, str, str], object] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -87,6 +91,8 @@ class World:
                 world.profiles[(record.platform, record.login)] = record
             elif isinstance(record, ProfileLink):
                 world.profile_links[(record.platform, record.login)].append(record)
+            elif isinstance(record, (ForumTopic, ForumPost)):
+                world.forum_records.append(record)
         world._split_discussion_comments()
         for key, commits in world.commits.items():
             world.contributors[key].update(c.author for c in commits if c.author)

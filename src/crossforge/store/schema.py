@@ -19,6 +19,9 @@ from crossforge.records import (
     DatasetLink,
     Derivation,
     Documentation,
+    ForumLink,
+    ForumPost,
+    ForumTopic,
     Membership,
     Profile,
     ProfileLink,
@@ -187,6 +190,26 @@ MIGRATIONS: tuple[str, ...] = (
         provenance_id VARCHAR NOT NULL,
         PRIMARY KEY (platform, login, linked_platform, linked_login, source));
     """,
+    # A Discourse forum's topics, posts and the repositories its topics mention
+    # (``records.ForumTopic``, ``ForumPost``, ``ForumLink``): a forum belongs to no
+    # repository, so it has its own tables, keyed by the forum's name.
+    """
+    CREATE TABLE forum_topics (
+        forum VARCHAR NOT NULL, topic_id BIGINT NOT NULL, category VARCHAR, title VARCHAR,
+        author VARCHAR, created_at TIMESTAMPTZ, last_posted_at TIMESTAMPTZ,
+        posts_count INTEGER, has_accepted_answer BOOLEAN, accepted_post_number INTEGER,
+        closed BOOLEAN, provenance_id VARCHAR NOT NULL, PRIMARY KEY (forum, topic_id));
+    CREATE TABLE forum_posts (
+        forum VARCHAR NOT NULL, post_id BIGINT NOT NULL, topic_id BIGINT NOT NULL,
+        post_number INTEGER NOT NULL, author VARCHAR, created_at TIMESTAMPTZ, body VARCHAR,
+        accepted_answer BOOLEAN, provenance_id VARCHAR NOT NULL,
+        PRIMARY KEY (forum, post_id));
+    CREATE TABLE forum_links (
+        forum VARCHAR NOT NULL, topic_id BIGINT NOT NULL, platform VARCHAR NOT NULL,
+        repo VARCHAR NOT NULL, post_number INTEGER NOT NULL, evidence VARCHAR NOT NULL,
+        mention VARCHAR NOT NULL, provenance_id VARCHAR NOT NULL,
+        PRIMARY KEY (forum, topic_id, platform, repo, post_number));
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -246,6 +269,10 @@ SCHEMA: tuple[Table, ...] = (
     Table("profiles", ("platform", "login"), Profile, merged=True, snapshot="optional"),
     Table("profile_links", ("platform", "login", "linked_platform", "linked_login", "source"),
           ProfileLink, merged=True, snapshot="optional"),
+    Table("forum_topics", ("forum", "topic_id"), ForumTopic, merged=True, snapshot="optional"),
+    Table("forum_posts", ("forum", "post_id"), ForumPost, merged=True, snapshot="optional"),
+    Table("forum_links", ("forum", "topic_id", "platform", "repo", "post_number"), ForumLink,
+          merged=True, snapshot="optional"),
 )
 
 #: The table each record class is stored in.

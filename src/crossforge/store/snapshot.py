@@ -100,6 +100,10 @@ def _pseudonymising_selects() -> dict[str, str]:
         "profile_links": f"SELECT * REPLACE ({p('login', 'linked_login')}, CASE WHEN source "
                          "LIKE 'card:%' THEN 'card:' || repo_id(substr(source, 6)) ELSE source "
                          "END AS source) FROM profile_links",
+        # a forum's posters are people; a link's mention is the id as written, so redacted
+        "forum_topics": f"SELECT * REPLACE ({p('author')}) FROM forum_topics",
+        "forum_posts": f"SELECT * REPLACE ({p('author')}) FROM forum_posts",
+        "forum_links": f"SELECT * REPLACE ({r('repo')}, 'redacted' AS mention) FROM forum_links",
     }
 
 

@@ -21,6 +21,8 @@ from crossforge.records import (
     Commit,
     Derivation,
     DocumentText,
+    ForumPost,
+    ForumTopic,
     Membership,
     Platform,
     Profile,
@@ -324,6 +326,96 @@ def generate_documents(records: list[object], seed: int = 2026) -> Iterator[Docu
                     f"\n## {heading}\n\n{' '.join(rng.choices(_WORDS, k=8))}\n"
                     for heading in chosen))
         yield DocumentText("huggingface", record.repo, text)
+
+
+#: The synthetic forum (a stand-in for the Hugging Face forum; SYNTHETIC, assumed shapes):
+#: its name, categories, topics, the share of topics that mention a repository of the world
+#: (by URL or bare id), that get replies, whose question has an accepted answer, and that run
+#: long (past the 20 posts a topic's first answer holds); a post's author is a deleted or
+#: anonymised account with ``FORUM_UNKNOWN_AUTHOR_SHARE``.
+FORUM = "forum.synthetic.example"
+FORUM_CATEGORIES = ("Beginners", "Models", "Transformers", "Research")
+FORUM_TOPICS = 300
+#: The demo's forum grows with its world: topics per repository of one platform (300 topics
+#: at the default 150 repositories a platform).
+FORUM_TOPICS_PER_REPOSITORY = 2
+FORUM_MENTION_SHARE = 0.7
+FORUM_REPLY_SHARE = 0.8
+FORUM_ACCEPTED_SHARE = 0.35
+FORUM_LONG_SHARE = 0.04
+FORUM_UNKNOWN_AUTHOR_SHARE = 0.03
+#: How a post names a repository: URLs of the shapes people paste (a file under
+#: ``/blob/main``, a ``resolve/main`` download, ``hf.co``, a clone URL, a sentence's end), a
+#: bare id in code, and texts that name none but look like paths (``src/models``).
+_FORUM_MENTIONS = {
+    "huggingface": ("I am loading https://huggingface.co/{repo} and it fails.",
+                    "See https://huggingface.co/{repo}/blob/main/config.json, the vocab "
+                    "size differs.",
+                    "Downloading https://huggingface.co/{repo}/resolve/main/model.safetensors"
+                    " times out.",
+                    "```python\nmodel = AutoModel.from_pretrained(\"{repo}\")\n```\n"
+                    "raises a KeyError.",
+                    "Is hf.co/{repo} the right checkpoint?",
+                    "Tried ({upper}) with the same result."),
+    "github": ("The issue is tracked at https://github.com/{repo}/issues/1.",
+               "I cloned https://github.com/{repo}.git and ran the example.",
+               "The code in {repo} on GitHub does not match the paper."),
+}
+_FORUM_NOISE = ("Run `pip install -U transformers` and check src/models/bert.py first.",
+                "My path is data/train.csv and outputs/checkpoint-500, any idea?",
+                "Read https://huggingface.co/docs/transformers/main_classes/pipelines and "
+                "https://huggingface.co/blog/how-to-train.",
+                "Thanks, that solved it!", "Same problem here on torch/cuda 12.1.")
+
+
+def generate_forum(records: list[object], seed: int = 2026, topics: int = FORUM_TOPICS
+                   ) -> Iterator[ForumTopic | ForumPost]:
+    """A SYNTHETIC Discourse forum whose topics mention the world's repositories (``records``
+    from ``generate_world``), drawn from its own random stream so the world's other records
+    do not change. Authors are the world's people; answers come from the mentioned
+    repository's owner or another person."""
+    rng = random.Random(f"{seed}:forum")
+    repositories = sorted((r for r in records if isinstance(r, Repository)),
+                          key=lambda r: (r.platform, r.repo))
+    people = sorted({a.login for a in records if isinstance(a, Account) and a.type == "user"
+                     and a.platform == "huggingface"})
+    start = datetime(2023, 1, 1, tzinfo=UTC)
+    post_id = 10_000
+    for topic_id in range(1, topics + 1):
+        category = rng.choice(FORUM_CATEGORIES)
+        created = start + timedelta(minutes=rng.randrange(0, 60 * 24 * 700))
+        named = rng.choice(repositories) if rng.random() < FORUM_MENTION_SHARE else None
+        if named is not None:
+            text = rng.choice(_FORUM_MENTIONS[named.platform]).format(
+                repo=named.repo, upper=named.repo.upper())
+        else:
+            text = rng.choice(_FORUM_NOISE)
+        replies = 0 if rng.random() > FORUM_REPLY_SHARE else 1 + int(rng.expovariate(0.4))
+        if rng.random() < FORUM_LONG_SHARE:
+            replies = rng.randrange(21, 45)
+        author = rng.choice(people) if people else None
+        answerer = named.owner if named is not None and rng.random() < 0.4 else None
+        accepted = (rng.randrange(2, replies + 2) if replies and
+                    rng.random() < FORUM_ACCEPTED_SHARE else None)
+        when = created
+        posts: list[ForumPost] = []
+        for number in range(1, replies + 2):
+            post_id += 1
+            when += timedelta(minutes=1 + int(rng.expovariate(1 / 600)))
+            who = author if number == 1 else (answerer if answerer and number == 2
+                                              else rng.choice(people) if people else None)
+            if rng.random() < FORUM_UNKNOWN_AUTHOR_SHARE:
+                who = None
+            body = f"(SYNTHETIC) {text}" if number == 1 else \
+                f"(SYNTHETIC) {rng.choice(_FORUM_NOISE)}"
+            posts.append(ForumPost(FORUM, post_id, topic_id, number, who,
+                                   created if number == 1 else when, body,
+                                   number == accepted))
+        yield ForumTopic(FORUM, topic_id, category,
+                         f"(SYNTHETIC) {rng.choice(_WORDS)} question {topic_id}", posts[0].author,
+                         created, posts[-1].created_at, len(posts), accepted is not None,
+                         accepted, False)
+        yield from posts
 
 
 def _threads(platform: Platform, shape: PlatformShape, repo: str, people: list[str],
