@@ -179,3 +179,22 @@ def test_by_channel_needs_only_the_frames() -> None:
     result = by_channel(threads, comments, repositories)
     assert list(result["channel"]) == ["issue_tracker", "knowledge"]
     assert result["responded_share"].tolist() == [0.0, 0.0]
+
+
+def test_a_forum_topic_numbered_like_an_issue_keeps_its_own_replies() -> None:
+    """A forum topic's id can equal an issue's number in the repository it links: the
+    topic's reply answers the topic only, never the unanswered issue."""
+    base = {c: None for c in THREAD_COLUMNS} | {
+        "platform": "huggingface", "repo": "lab/model", "number": 7, "kind": "discussion",
+        "author_role": "external", "created_at": T0}
+    threads = pd.DataFrame([base | {"author": "gus", "channel": "issue_tracker"},
+                            base | {"author": "ivy", "channel": "forum"}])
+    comments = pd.DataFrame([{"platform": "huggingface", "repo": "lab/model",
+                              "thread_number": 7, "author": "kim", "author_role": "unknown",
+                              "created_at": at(3), "channel": "forum"}])
+    repositories = pd.DataFrame({"platform": ["huggingface"], "repo": ["lab/model"],
+                                 "has_discussions": [None]})
+    result = by_channel(threads, comments, repositories).set_index("channel")
+    assert result.loc["issue_tracker", "responded_share"] == 0.0
+    assert result.loc["forum", "responded_share"] == 1.0
+    assert result.loc["forum", "hours_to_first_response"] == 3.0

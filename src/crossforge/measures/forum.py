@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crossforge.store import Store
+from crossforge.measures.engine import Engine
 
 #: Discourse's tutorial bot (``sources.discourse.FORUM_BOTS``; analysis imports no source).
 FORUM_BOTS = ("discobot",)
@@ -51,7 +51,7 @@ def _joins(login: str) -> str:
     LEFT JOIN rosters ro ON ro.platform = k.platform AND ro.organization = k.owner"""
 
 
-def forum_frames(store: Store, *, frame: str | None = None,
+def forum_frames(store: Engine, *, frame: str | None = None,
                  accounts_platform: str | None = "huggingface"
                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The stored forums' topics as ``(threads, comments)`` of the repositories they link.
@@ -65,8 +65,9 @@ def forum_frames(store: Store, *, frame: str | None = None,
     Returns:
         ``threads``: the ``threads`` table's columns (``number`` the topic id, ``kind``
         ``discussion``, ``state`` ``closed`` for a closed topic else ``open``, ``closed_at``
-        and ``merged_at`` unknown, ``channel`` ``forum``) plus ``answered_at`` (when the
-        accepted answer was posted; unknown without one) and ``forum``. ``comments``: the
+        and ``merged_at`` unknown, ``channel`` ``forum``) plus ``answerable`` (the forum
+        runs the solved plugin, so the topic can have an accepted answer), ``answered_at``
+        (when the accepted answer was posted; unknown without one) and ``forum``. ``comments``: the
         ``comments`` table's columns for every post after the first (Discourse's bot's left
         out), ``comment_id`` ``forum:{forum}:{post id}``, plus ``channel`` and ``forum``.
     """
@@ -77,7 +78,8 @@ def forum_frames(store: Store, *, frame: str | None = None,
             'discussion' AS kind, t.title, p.body, t.author, {_role('t.author')} AS author_role,
             CASE WHEN t.closed THEN 'closed' ELSE 'open' END AS state, t.created_at,
             CAST(NULL AS TIMESTAMPTZ) AS closed_at, CAST(NULL AS TIMESTAMPTZ) AS merged_at,
-            'forum' AS channel, a.created_at AS answered_at, t.forum
+            'forum' AS channel, t.has_accepted_answer IS NOT NULL AS answerable,
+            a.created_at AS answered_at, t.forum
         FROM linked k
         JOIN forum_topics t USING (forum, topic_id)
         LEFT JOIN forum_posts p ON p.forum = t.forum AND p.topic_id = t.topic_id

@@ -43,7 +43,12 @@ COMMENT_COLUMNS = ("platform", "repo", "thread_number", "author", "author_role",
 _KEY = ["platform", "repo", "channel"]
 
 _THREADS_SQL = f"SELECT {', '.join(THREAD_COLUMNS)} FROM threads"
-_COMMENTS_SQL = f"SELECT {', '.join(COMMENT_COLUMNS)} FROM comments"
+#: Stored comments with their thread's channel: a forum topic's id can equal an issue's
+#: number in the same repository, so comments meet their threads on the channel too.
+_COMMENTS_SQL = ("SELECT " + ", ".join(f"c.{column}" for column in COMMENT_COLUMNS)
+                 + ", coalesce(t.channel, 'issue_tracker') AS channel FROM comments c "
+                 "LEFT JOIN threads t ON t.platform = c.platform AND t.repo = c.repo "
+                 "AND t.number = c.thread_number")
 _REPOSITORIES_SQL = "SELECT platform, repo, has_discussions FROM repositories"
 _BOTS_SQL = "SELECT platform, login FROM accounts WHERE type = 'bot'"
 
@@ -64,14 +69,19 @@ class KnowledgeExchange:
     def by_channel(self, store: Engine, extra_threads: pd.DataFrame | None = None,
                    extra_comments: pd.DataFrame | None = None) -> pd.DataFrame:
         """One row per repository and channel it has (``by_channel``), from the store's
-        threads and comments and any ``extra_`` frames with the same columns."""
+        threads and comments and any ``extra_`` frames with the same columns (extra
+        comments without a ``channel`` take their extra thread's)."""
         threads = store.frame(_THREADS_SQL)
         comments = store.frame(_COMMENTS_SQL)
         if extra_threads is not None:
             threads = pd.concat([threads, extra_threads[list(THREAD_COLUMNS)]],
                                 ignore_index=True)
         if extra_comments is not None:
-            comments = pd.concat([comments, extra_comments[list(COMMENT_COLUMNS)]],
+            if "channel" not in extra_comments and extra_threads is not None:
+                extra_comments = extra_comments.merge(
+                    extra_threads[["platform", "repo", "number", "channel"]].rename(
+                        columns={"number": "thread_number"}), how="left")
+            comments = pd.concat([comments, extra_comments[[*COMMENT_COLUMNS, "channel"]]],
                                  ignore_index=True)
         bots = store.frame(_BOTS_SQL)
         return by_channel(threads, comments, store.frame(_REPOSITORIES_SQL),
@@ -92,7 +102,8 @@ def by_channel(threads: pd.DataFrame, comments: pd.DataFrame, repositories: pd.D
 
     Args:
         threads: ``THREAD_COLUMNS`` (the ``threads`` table's), any channels.
-        comments: ``COMMENT_COLUMNS`` of those threads' comments.
+        comments: ``COMMENT_COLUMNS`` of those threads' comments, and their thread's
+            ``channel`` (without it, every comment is taken for its issue tracker's).
         repositories: ``platform``, ``repo`` and ``has_discussions`` of the measured ones.
         bots: (platform, login) of bot accounts; their threads are left out and they are
             nobody's participant (their comments still end the wait for a first response,
@@ -102,6 +113,8 @@ def by_channel(threads: pd.DataFrame, comments: pd.DataFrame, repositories: pd.D
             it does not hold keeps the role its source stamped (``author_role``).
     """
     bot_keys = set(bots)
+    if "channel" not in comments:
+        comments = comments.assign(channel="issue_tracker")
     if "author_role" not in comments:
         comments = comments.assign(author_role="unknown")
     if roles is not None:
@@ -210,10 +223,10 @@ def _first_responses(threads: pd.DataFrame, comments: pd.DataFrame) -> pd.Series
     ``threads``."""
     if threads.empty:
         return pd.Series(pd.NaT, index=threads.index, dtype="datetime64[us, UTC]")
-    joined = threads[["platform", "repo", "number", "author"]].reset_index().merge(
-        comments[["platform", "repo", "thread_number", "author", "created_at"]].rename(
-            columns={"thread_number": "number", "author": "commenter"}),
-        on=["platform", "repo", "number"], how="inner")
+    joined = threads[["platform", "repo", "number", "channel", "author"]].reset_index().merge(
+        comments[["platform", "repo", "thread_number", "channel", "author", "created_at"]]
+        .rename(columns={"thread_number": "number", "author": "commenter"}),
+        on=["platform", "repo", "number", "channel"], how="inner")
     same = (joined["commenter"].isna() & joined["author"].isna()) | (
         joined["commenter"].notna() & joined["author"].notna()
         & joined["commenter"].eq(joined["author"]))

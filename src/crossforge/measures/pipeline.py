@@ -44,6 +44,7 @@ from crossforge.measures import (
     trends_by_year,
 )
 from crossforge.measures.engine import open_engine
+from crossforge.measures.forum import forum_frames
 from crossforge.measures.knowledge_exchange import KnowledgeExchange, knowledge_comparison
 from crossforge.measures.networks import NullModel, describe_networks
 from crossforge.measures.organisations import share_intervals
@@ -89,7 +90,7 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
                              "FROM repositories"), on=["platform", "repo"], how="left")
             .merge(TouchedFiles().compute(sql), on=["platform", "repo"], how="left")
         )
-        knowledge = KnowledgeExchange().by_channel(sql)
+        knowledge = KnowledgeExchange().by_channel(sql, *forum_frames(sql))
         repositories = repositories.merge(KnowledgeExchange.columns(knowledge, repositories),
                                           on=["platform", "repo"], how="left")
         documents = DocumentationCompleteness().compute(sql)
