@@ -234,8 +234,9 @@ def generate_world(
                     attachment.append(parent)
                 attachment.append(repo)
             else:
-                yield replace(record, has_discussions=boards.random() < DISCUSSION_BOARD_SHARE,
-                              storage_bytes=_code_size(sizes))
+                record = replace(record, has_discussions=boards.random()
+                                 < DISCUSSION_BOARD_SHARE, storage_bytes=_code_size(sizes))
+                yield record
             n_people = min(200, int(rng.paretovariate(shape.contributor_alpha)))
             people = [owner if not owner_is_org else f"dev{rng.randrange(400):03d}"]
             people += [f"dev{rng.randrange(400):03d}" for _ in range(n_people - 1)]
