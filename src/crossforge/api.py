@@ -776,12 +776,22 @@ def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
         served = sum(1 for r in world if isinstance(r, Repository))
         tell(Stage("serve", served, served, "repositories"))
         names = {"github": "collect GitHub", "huggingface": "collect Hub"}
+        completed: set[str] = set()
+
+        def collected(progress: CollectionProgress) -> None:
+            """A platform's stage, once per count; the profile lookups after both platforms'
+            repositories report pages again, which are no new repositories."""
+            if progress.platform in completed:
+                return
+            if progress.finished >= progress.total:
+                completed.add(progress.platform)
+            tell(Stage(names[progress.platform], progress.finished, progress.total,
+                       "repositories"))
+
         collect(db, raw=raw, github_url=emulator.url, hub_url=emulator.url,
                 github_token_env="CROSSFORGE_DEMO_NO_TOKEN",
                 hf_token_env="CROSSFORGE_DEMO_NO_TOKEN",
-                github_app=GitHubApp(environment=False), on_progress=lambda progress: tell(
-                    Stage(names[progress.platform], progress.finished, progress.total,
-                          "repositories")),
+                github_app=GitHubApp(environment=False), on_progress=collected,
                 max_profiles=repositories_per_platform, forum_url=emulator.url,
                 forum_name=synthetic.FORUM,
                 on_forum_page=lambda forum: tell(Stage("collect forum", forum.topics, None,
