@@ -212,3 +212,16 @@ def test_answered_share_is_compared_between_platforms_and_reported(demo) -> None
     markdown = demo["md"].read_text(encoding="utf-8")
     assert "answered_share" in markdown
     assert "mean share of threads answered" in markdown
+
+
+def test_the_demo_report_sets_its_synthetic_interview_themes_beside_the_numbers(demo) -> None:
+    markdown = demo["md"].read_text(encoding="utf-8")
+    section = markdown[markdown.index("## Interviews"):markdown.index("## Seed comparison")]
+    assert "SYNTHETIC coded interviews" in section
+    assert "6 interviews, 30 segments, coded by 2 coders" in section
+    compute = next(line for line in section.splitlines() if line.startswith("| Compute |"))
+    # the demo measured the measure the starter codebook links to compute: a figure, not a gap
+    assert "external_merged_pr_share: median GitHub" in compute
+    assert "Retraining it would cost more than our whole grant" in compute
+    html = demo["html"].read_text(encoding="utf-8")
+    assert "<h2>Interviews: themes beside the differences they may explain</h2>" in html

@@ -21,9 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
 
-from crossforge.content import classify
+from crossforge.content import classify, quantification
 from crossforge.content.classify.stored import ThreadScope, scoped_threads
 from crossforge.errors import ConfigError
 from crossforge.store import Store
@@ -56,23 +55,17 @@ def confusion(true: Sequence[str], predicted: Sequence[str], classes: Sequence[s
 
 def adjusted_shares(observed: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     """Shares ``q`` on the simplex minimising ``||M q − p||²`` (adjusted classify-and-count)."""
-    k = len(observed)
-    result = minimize(
-        lambda q: float(np.sum((matrix @ q - observed) ** 2)),
-        x0=np.full(k, 1 / k),
-        jac=lambda q: 2 * matrix.T @ (matrix @ q - observed),
-        bounds=[(0.0, 1.0)] * k,
-        constraints=[{"type": "eq", "fun": lambda q: q.sum() - 1, "jac": lambda q: np.ones(k)}],
-        method="SLSQP",
-        options={"ftol": 1e-12, "maxiter": 200},
-    )
-    q = np.where(result.x < 1e-9, 0.0, result.x)  # solver noise below the tolerance is zero
-    return q / q.sum()
+    return quantification.simplex_least_squares(observed, matrix)
 
 
 #: Condition number of the confusion matrix above which a correction is flagged: a 1-point
 #: error in the raw shares can then move the corrected shares by more than 10 points.
 MAX_CONDITION = 10.0
+
+
+#: The quantification method type shares use unless told otherwise: the comparison by
+#: simulation (``benchmarks/quantification.py``, ``docs/content.md``) chose it.
+DEFAULT_METHOD = "acc"
 
 
 @dataclass
@@ -88,6 +81,9 @@ class TypeShares:
             repository are not independent); threads are resampled one by one when a frame
             lacks it.
         min_validation: labelled threads a correction needs before it is reported as one.
+        method: the quantification method (``crossforge.content.quantification.METHODS``);
+            ``pcc``, ``pacc`` and ``emq`` read one ``p_<class>`` posterior column per class
+            in both frames.
     """
 
     classes: Sequence[str] = ("bug", "usage", "feature", "documentation", "other")
@@ -96,6 +92,7 @@ class TypeShares:
     seed: int = 0
     cluster: str = "repo"
     min_validation: int = MIN_HUMAN_VALIDATION
+    method: str = DEFAULT_METHOD
 
     def compute(self, predicted: pd.DataFrame, validation: pd.DataFrame, *,
                 group: str = "platform", label: str = "label") -> pd.DataFrame:
@@ -114,56 +111,100 @@ class TypeShares:
         Returns:
             Columns: group, class, n, clusters, raw_share, raw_ci_low, raw_ci_high,
             adjusted_share, ci_low, ci_high, validation_n, condition_number, flag (why the
-            correction is not to be trusted, empty when it is).
+            correction is not to be trusted, empty when it is), method.
+
+        Raises:
+            ConfigError: a frame lacks a column the method reads, or the method is unknown.
         """
-        missing = {"true", "predicted"} - set(validation.columns)
-        if missing:
-            raise ConfigError(f"validation sample lacks columns: {', '.join(sorted(missing))}")
         classes = list(self.classes)
+        self._check(predicted, validation, classes)
         rng = np.random.default_rng(self.seed)
         alpha = (1 - self.confidence) / 2
+        k = len(classes)
         rows = []
         for name, threads in predicted.groupby(group, sort=True):
             sample = (validation[validation[group] == name] if group in validation
                       else validation)
             if sample.empty:
                 sample = validation
-            labels = threads[label].to_numpy()
-            observed = _shares(labels, classes)
-            true, pred = sample["true"].to_numpy(), sample["predicted"].to_numpy()
-            weight = (sample["weight"].to_numpy(dtype=float) if "weight" in sample
-                      else np.ones(len(sample)))
-            matrix = confusion(true, pred, classes, weight)
-            point = adjusted_shares(observed, matrix)
+            threads = threads[np.isin(threads[label].astype(str), classes)]
+            sample = sample[np.isin(sample["true"].astype(str), classes)
+                            & np.isin(sample["predicted"].astype(str), classes)]
+            target = self._target(threads, label, classes)
+            labelled = self._labelled(sample, classes)
+            observed = quantification.class_shares(target.predicted, k)
+            point = quantification.estimate(self.method, target, labelled, k)
             thread_draw = _resampler(threads, self.cluster)
             sample_draw = _resampler(sample, self.cluster)
-            boots = np.empty((self.n_bootstrap, len(classes)))
-            raw_boots = np.empty((self.n_bootstrap, len(classes)))
+            boots = np.empty((self.n_bootstrap, k))
+            raw_boots = np.empty((self.n_bootstrap, k))
             for b in range(self.n_bootstrap):
-                v = sample_draw(rng)
-                raw_boots[b] = _shares(labels[thread_draw(rng)], classes)
-                boots[b] = adjusted_shares(raw_boots[b],
-                                           confusion(true[v], pred[v], classes, weight[v]))
+                t, v = thread_draw(rng), sample_draw(rng)
+                resampled = _take(target, t)
+                raw_boots[b] = quantification.class_shares(resampled.predicted, k)
+                boots[b] = quantification.estimate(self.method, resampled,
+                                                   _take(labelled, v), k).shares
             low, high = np.quantile(boots, [alpha, 1 - alpha], axis=0)
             raw_low, raw_high = np.quantile(raw_boots, [alpha, 1 - alpha], axis=0)
-            condition = float(np.linalg.cond(matrix))
-            flags = _flags(observed, point, matrix, raw_low, raw_high, condition, len(sample),
+            condition = float(np.linalg.cond(quantification.crisp_matrix(labelled, k)))
+            flags = _flags(observed, point, raw_low, raw_high, condition, len(sample),
                            self.min_validation)
             clusters = (threads[self.cluster].nunique() if self.cluster in threads
                         else len(threads))
             for i, cls in enumerate(classes):
-                rows.append({"group": name, "class": cls, "n": len(labels),
+                rows.append({"group": name, "class": cls, "n": len(threads),
                              "clusters": int(clusters), "raw_share": observed[i],
                              "raw_ci_low": raw_low[i], "raw_ci_high": raw_high[i],
-                             "adjusted_share": point[i], "ci_low": low[i], "ci_high": high[i],
-                             "validation_n": len(sample), "condition_number": condition,
-                             "flag": flags[i]})
+                             "adjusted_share": point.shares[i], "ci_low": low[i],
+                             "ci_high": high[i], "validation_n": len(sample),
+                             "condition_number": condition, "flag": flags[i],
+                             "method": self.method})
         return pd.DataFrame(rows)
 
+    def _check(self, predicted: pd.DataFrame, validation: pd.DataFrame,
+               classes: list[str]) -> None:
+        if self.method not in quantification.METHODS:
+            raise ConfigError(f"unknown quantification method {self.method}; choose from "
+                              f"{', '.join(quantification.METHODS)}")
+        needed = {"true", "predicted"}
+        posterior_columns = {f"p_{c}" for c in classes}
+        if self.method in quantification.NEEDS_POSTERIORS:
+            needed |= posterior_columns
+            lacking = sorted(posterior_columns - set(predicted.columns))
+            if lacking:
+                raise ConfigError(f"method {self.method} needs posteriors; the classified "
+                                  f"threads lack columns: {', '.join(lacking)}")
+        missing = needed - set(validation.columns)
+        if missing:
+            raise ConfigError(f"validation sample lacks columns: {', '.join(sorted(missing))}")
 
-def _shares(labels: np.ndarray, classes: list[str]) -> np.ndarray:
-    counts = np.array([(labels == c).sum() for c in classes], dtype=float)
-    return counts / counts.sum() if counts.sum() else np.full(len(classes), 1 / len(classes))
+    def _posteriors(self, frame: pd.DataFrame, classes: list[str]) -> np.ndarray | None:
+        if self.method not in quantification.NEEDS_POSTERIORS:
+            return None
+        return frame[[f"p_{c}" for c in classes]].to_numpy(dtype=float)
+
+    def _target(self, threads: pd.DataFrame, label: str,
+                classes: list[str]) -> quantification.Sample:
+        return quantification.Sample(quantification.indices(threads[label].to_numpy(), classes),
+                                     self._posteriors(threads, classes))
+
+    def _labelled(self, sample: pd.DataFrame, classes: list[str]) -> quantification.Labelled:
+        weights = (sample["weight"].to_numpy(dtype=float) if "weight" in sample
+                   else np.ones(len(sample)))
+        return quantification.Labelled(quantification.indices(sample["true"].to_numpy(), classes),
+                                       quantification.indices(sample["predicted"].to_numpy(),
+                                                              classes),
+                                       weights, self._posteriors(sample, classes))
+
+
+def _take(data: quantification.Sample | quantification.Labelled, rows: np.ndarray
+          ) -> quantification.Sample | quantification.Labelled:
+    """The rows ``rows`` of a sample (a bootstrap resample)."""
+    posteriors = None if data.posteriors is None else data.posteriors[rows]
+    if isinstance(data, quantification.Labelled):
+        return quantification.Labelled(data.true[rows], data.predicted[rows],
+                                        data.weights[rows], posteriors)
+    return quantification.Sample(data.predicted[rows], posteriors)
 
 
 def _resampler(frame: pd.DataFrame,
@@ -179,8 +220,8 @@ def _resampler(frame: pd.DataFrame,
         [members[c] for c in rng.integers(0, len(members), len(members))])
 
 
-def _flags(observed: np.ndarray, adjusted: np.ndarray, matrix: np.ndarray,
-           raw_low: np.ndarray, raw_high: np.ndarray, condition: float, validation_n: int,
+def _flags(observed: np.ndarray, point: quantification.Estimate, raw_low: np.ndarray,
+           raw_high: np.ndarray, condition: float, validation_n: int,
            min_validation: int) -> list[str]:
     """Per class, why its corrected share is not a finding ("" when nothing is wrong)."""
     common = []
@@ -190,7 +231,9 @@ def _flags(observed: np.ndarray, adjusted: np.ndarray, matrix: np.ndarray,
     if condition > MAX_CONDITION:
         common.append(f"near-singular confusion matrix (condition number {condition:.0f} > "
                       f"{MAX_CONDITION:.0f})")
-    residual = np.abs(matrix @ adjusted - observed)
+    adjusted = point.shares
+    residual = (np.abs(point.matrix @ adjusted - point.observed) if point.matrix is not None
+                else np.zeros(len(observed)))
     half_width = (raw_high - raw_low) / 2
     if np.any(residual > np.maximum(half_width, 1e-9)):
         common.append("no mixture of types this confusion matrix describes yields the "
@@ -217,7 +260,7 @@ def stored_type_shares(store: Store, *, n_bootstrap: int, seed: int,
                             on=["platform", "repo", "number"])
     columns = ["group", "class", "n", "clusters", "raw_share", "raw_ci_low", "raw_ci_high",
                "adjusted_share", "ci_low", "ci_high", "validation_n", "condition_number",
-               "flag", "validation", "scope", "excluded_pull_requests",
+               "flag", "method", "validation", "scope", "excluded_pull_requests",
                "excluded_bot_threads"]
     if labelled.empty:
         return pd.DataFrame(columns=columns)
