@@ -81,3 +81,16 @@ def test_type_shares_run_any_method_and_say_what_it_lacks() -> None:
             threads.drop(columns="p_bug"), validation)
     with pytest.raises(ConfigError, match="unknown quantification method hdy"):
         TypeShares(classes=CLASSES, method="hdy").compute(threads, validation)
+
+
+def test_emq_leaves_a_type_the_classifier_never_saw_at_its_ruled_share() -> None:
+    rng = np.random.default_rng(2)
+    _, posteriors = _posteriors(rng, TARGET, 20_000)
+    # a fourth type given by a rule to 10% of threads: one-hot posteriors, absent in training
+    ruled = rng.random(len(posteriors)) < 0.1
+    four = np.hstack([posteriors, np.zeros((len(posteriors), 1))])
+    four[ruled] = [0, 0, 0, 1]
+    shares = emq(four, np.append(SOURCE, 0.0))
+    assert shares[3] == pytest.approx(ruled.mean())
+    assert shares.sum() == pytest.approx(1.0)
+    assert shares[:3] / shares[:3].sum() == pytest.approx(TARGET, abs=0.03)

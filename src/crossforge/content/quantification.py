@@ -117,16 +117,31 @@ def class_shares(indices: np.ndarray, k: int, weights: np.ndarray | None = None)
 
 def emq(posteriors: np.ndarray, training_prior: np.ndarray) -> np.ndarray:
     """The SLD expectation maximisation: shares whose re-weighted posteriors average to
-    themselves, starting from the prior the posteriors were calibrated under."""
-    prior = np.clip(training_prior, 1e-12, None)
-    shares = prior.copy()
+    themselves, starting from the prior the posteriors were calibrated under.
+
+    A class the training prior lacks (a type the classifier never saw, which crossforge's
+    rules assign) cannot be re-weighted: its share stays its mean posterior, and EM divides
+    the rest of the mass among the others, each thread weighted by its mass on them.
+    """
+    adjustable = training_prior > 0
+    shares = np.zeros(len(training_prior))
+    shares[~adjustable] = posteriors[:, ~adjustable].mean(axis=0) if len(posteriors) else 0.0
+    mass = posteriors[:, adjustable].sum(axis=1)
+    if not mass.sum():
+        return shares if shares.sum() else training_prior.copy()
+    within = posteriors[mass > 0][:, adjustable] / mass[mass > 0, None]
+    weight = mass[mass > 0] / mass.sum()
+    prior = training_prior[adjustable] / training_prior[adjustable].sum()
+    current = prior.copy()
     for _ in range(EM_ITERATIONS):
-        weighted = posteriors * (shares / prior)
+        weighted = within * (current / prior)
         weighted /= np.clip(weighted.sum(axis=1, keepdims=True), 1e-300, None)
-        updated = weighted.mean(axis=0)
-        if np.max(np.abs(updated - shares)) < EM_TOLERANCE:
-            return updated
-        shares = updated
+        updated = weight @ weighted
+        converged = np.max(np.abs(updated - current)) < EM_TOLERANCE
+        current = updated
+        if converged:
+            break
+    shares[adjustable] = current * mass.mean()
     return shares
 
 

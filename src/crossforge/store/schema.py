@@ -153,6 +153,11 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE threads ADD COLUMN channel VARCHAR NOT NULL DEFAULT 'issue_tracker';
     """,
+    # Each classified thread's probability for every type the model predicts (a JSON object),
+    # so type shares can be estimated from posteriors (EMQ); NULL for labels stored before.
+    """
+    ALTER TABLE thread_labels ADD COLUMN probabilities VARCHAR;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
