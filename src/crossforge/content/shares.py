@@ -65,6 +65,8 @@ def adjusted_shares(observed: np.ndarray, matrix: np.ndarray) -> np.ndarray:
 #: Condition number of the confusion matrix above which a correction is flagged: a 1-point
 #: error in the raw shares can then move the corrected shares by more than 10 points.
 MAX_CONDITION = 10.0
+#: A fit residual this small is the solver's rounding, not a misfit.
+RESIDUAL_TOLERANCE = 1e-6
 #: A corrected share this close to 0 or 1 while the raw share's interval is not counts as
 #: pushed to the boundary: EM approaches the boundary without reaching it exactly.
 BOUNDARY = 0.005
@@ -150,18 +152,20 @@ class TypeShares:
             sample_draw = _resampler(sample, self.cluster)
             boots = np.empty((self.n_bootstrap, k))
             raw_boots = np.empty((self.n_bootstrap, k))
+            residual_boots = np.empty((self.n_bootstrap, k))
             for b in range(self.n_bootstrap):
                 t, v = thread_draw(rng), sample_draw(rng)
-                resampled = _take(target, t)
+                resampled, measured = _take(target, t), _take(labelled, v)
                 raw_boots[b] = quantification.class_shares(resampled.predicted, k)
-                boots[b] = quantification.estimate(method, resampled,
-                                                   _take(labelled, v), k).shares
+                boots[b] = quantification.estimate(method, resampled, measured, k).shares
+                residual_boots[b] = (quantification.crisp_matrix(measured, k) @ boots[b]
+                                     - raw_boots[b])
             low, high = np.quantile(boots, [alpha, 1 - alpha], axis=0)
             raw_low, raw_high = np.quantile(raw_boots, [alpha, 1 - alpha], axis=0)
-            matrix = quantification.crisp_matrix(labelled, k)
-            condition = float(np.linalg.cond(matrix))
-            flags = _flags(observed, point, matrix, raw_low, raw_high, condition, len(sample),
-                           self.min_validation)
+            residual_interval = np.quantile(residual_boots, [alpha, 1 - alpha], axis=0)
+            condition = float(np.linalg.cond(quantification.crisp_matrix(labelled, k)))
+            flags = _flags(observed, point, residual_interval, raw_low, raw_high, condition,
+                           len(sample), self.min_validation)
             clusters = (threads[self.cluster].nunique() if self.cluster in threads
                         else len(threads))
             for i, cls in enumerate(classes):
@@ -242,13 +246,15 @@ def _resampler(frame: pd.DataFrame,
         [members[c] for c in rng.integers(0, len(members), len(members))])
 
 
-def _flags(observed: np.ndarray, point: quantification.Estimate, matrix: np.ndarray,
-           raw_low: np.ndarray, raw_high: np.ndarray, condition: float, validation_n: int,
-           min_validation: int) -> list[str]:
+def _flags(observed: np.ndarray, point: quantification.Estimate,
+           residual_interval: np.ndarray, raw_low: np.ndarray, raw_high: np.ndarray,
+           condition: float, validation_n: int, min_validation: int) -> list[str]:
     """Per class, why its corrected share is not a finding ("" when nothing is wrong).
 
-    Every method is judged by the confusion matrix ``matrix`` of crisp predictions: the raw
-    shares it implies for the corrected ones must match the observed raw shares."""
+    Every method is judged by the crisp confusion matrix *M*: the raw shares ``M q`` it
+    implies for the corrected shares ``q`` must match the observed raw shares ``p``, within
+    the uncertainty of both (``residual_interval``: the bootstrap interval of ``M q − p``
+    per class, each resample with its own *M*, *q* and *p*)."""
     common = []
     if validation_n < min_validation:
         common.append(f"only {validation_n} labelled threads measure the confusion "
@@ -257,11 +263,10 @@ def _flags(observed: np.ndarray, point: quantification.Estimate, matrix: np.ndar
         common.append(f"near-singular confusion matrix (condition number {condition:.0f} > "
                       f"{MAX_CONDITION:.0f})")
     adjusted = point.shares
-    residual = np.abs(matrix @ adjusted - observed)
-    half_width = (raw_high - raw_low) / 2
-    if np.any(residual > np.maximum(half_width, 1e-9)):
+    low, high = residual_interval
+    if np.any((low > RESIDUAL_TOLERANCE) | (high < -RESIDUAL_TOLERANCE)):
         common.append("no mixture of types this confusion matrix describes yields the "
-                      "observed raw shares (fit residual beyond the raw shares' interval)")
+                      "observed raw shares (the 95% interval of the fit residual excludes 0)")
     flags = []
     for i in range(len(observed)):
         own = list(common)
