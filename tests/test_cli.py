@@ -238,6 +238,12 @@ def test_interviews_codebook_then_report_beside_the_measured_statistics(tmp_path
         in blackbox
     assert "external_commit_share: not compared in this run" in blackbox
     assert "SYNTHETIC" in markdown  # the statistics came from a synthetic world
+    codebook = (tmp_path / "codebook.yaml").read_text()
+    (tmp_path / "typo.yaml").write_text(codebook.replace("[adaptation_index,", "[adaption_index,"))
+    _run("interviews", "report", str(tmp_path / "typo.yaml"), str(tmp_path / "segments.csv"),
+         "--out", str(tmp_path / "t"))
+    assert "adaption_index: not a measure crossforge compares" in (
+        tmp_path / "t" / "interviews.md").read_text()
     assert "We cannot retrain it." in (tmp_path / "o" / "interviews.html").read_text()
     bad = _run("interviews", "report", str(tmp_path / "codebook.yaml"),
                str(tmp_path / "segments.csv"), "--statistics", str(tmp_path / "segments.csv"))

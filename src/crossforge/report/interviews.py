@@ -15,6 +15,7 @@ import pandas as pd
 from crossforge._version import __version__
 from crossforge.content import interviews
 from crossforge.errors import writing_into
+from crossforge.measures import COMPARED_MEASURES
 from crossforge.report.figures import PLATFORM_LABELS
 from crossforge.report.writer import _environment, _format
 
@@ -72,6 +73,8 @@ def write_interview_report(out: Path, context: dict) -> dict[str, Path]:
 
 def _difference(d: dict) -> str:
     """One measure's comparison in words; unknown stays unknown."""
+    if d["measure"] not in COMPARED_MEASURES:
+        return f"{d['measure']}: not a measure crossforge compares (check the codebook)"
     if not d["measured"]:
         return f"{d['measure']}: not compared in this run"
     effect = EFFECT_NAMES.get(str(d.get("effect")), str(d.get("effect") or "effect"))
