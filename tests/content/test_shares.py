@@ -237,8 +237,8 @@ def test_stored_shares_use_emq_on_stored_posteriors_and_fall_back_without_them(
         stored = store.frame("SELECT label, probabilities FROM thread_labels")
         shares = stored_type_shares(store, n_bootstrap=20, seed=0)
     posteriors = [json.loads(text) for text in stored["probabilities"]]
-    assert all(set(p) == {"bug", "feature", "usage"} and sum(p.values()) == pytest.approx(1, abs=1e-5)
-               for p in posteriors)
+    assert all(set(p) == {"bug", "feature", "usage"}
+               and sum(p.values()) == pytest.approx(1, abs=1e-5) for p in posteriors)
     assert (shares["method"] == "emq").all()  # corrected by the model card's cross-validation
     assert shares.groupby("group")["adjusted_share"].sum().to_numpy() == pytest.approx(1)
     with Store(db) as store:  # labels stored before posteriors were
