@@ -322,3 +322,12 @@ def test_chat_backend_unreachable_or_wrong_path_is_a_one_line_error(
         result = RUNNER.invoke(app, ["classify", str(source), "--model", "chat"])
         assert result.exit_code == 2 and message in result.output, result.output
         assert "Traceback" not in result.output
+
+
+def test_the_shipped_models_card_carries_its_cross_validated_probabilities() -> None:
+    card = classify.load_model(None).card_
+    cv = np.array(card.get("cv_probabilities", []))
+    assert cv.shape == (len(card["cv_true"]), len(card["classes"])), (
+        "the default model's card lacks cv_probabilities, so type shares fall back from EMQ "
+        "to ACC: retrain it with crossforge classify train")
+    np.testing.assert_allclose(cv.max(axis=1), card["cv_confidence"], atol=1e-4)
