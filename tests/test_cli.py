@@ -170,7 +170,7 @@ def test_interviews_draw_warns_and_keeps_handles_in_the_contact_file(tmp_path):
     with Store(db) as store:
         store.write(PROVENANCE, RECORDS)
     out = tmp_path / "interviews"
-    result = _run("interviews", "draw", "--db", str(db), "--out", str(out), "--seed", "3",
+    result = _run("interviews", "sample", "--db", str(db), "--out", str(out), "--seed", "3",
                   "--platform", "github,huggingface")
     assert result.exit_code == 0, result.output
     assert "PERSONAL DATA" in result.output
@@ -179,6 +179,7 @@ def test_interviews_draw_warns_and_keeps_handles_in_the_contact_file(tmp_path):
     listed = pd.read_csv(out / "interviewees.csv")
     assert list(listed.columns) == ["pseudonym", "platform", "role", "stratum"]
     assert len(listed) == 11 and "fay" in contacts and "fay" not in listed.to_csv()
+    # ``draw``, the command's old name, still works
     bad = _run("interviews", "draw", "--db", str(db), "--out", str(out), "--role", "boss")
     assert bad.exit_code != 0 and "unknown role" in bad.output and "Traceback" not in bad.output
 
@@ -196,7 +197,7 @@ def test_interviews_import_then_code(tmp_path):
 
     (tmp_path / "ana.csv").write_text(TAGUETTE_ANA)
     (tmp_path / "bob.csv").write_text(TAGUETTE_BOB)
-    assert _run("interviews", "guide", "--out", str(tmp_path)).exit_code == 0
+    assert _run("interviews", "codebook", "--out", str(tmp_path)).exit_code == 0
     codebook = str(tmp_path / "codebook.yaml")
     result = _run("interviews", "import", str(tmp_path / "ana.csv"), str(tmp_path / "bob.csv"),
                   "--coders", "ana,bob", "--out", str(tmp_path / "segments.csv"),
@@ -212,6 +213,44 @@ def test_interviews_import_then_code(tmp_path):
     bad = _run("interviews", "import", str(tmp_path / "odd.csv"), "--coders", "ana",
                "--codebook", codebook, "--out", str(tmp_path / "s2.csv"))
     assert bad.exit_code != 0 and "made-up" in bad.output and "Traceback" not in bad.output
+
+
+def test_interviews_codebook_then_report_beside_the_measured_statistics(tmp_path):
+    import json
+
+    from tests.content.test_interviews import HAND_INTERVIEWEES, HAND_SEGMENTS
+
+    assert _run("interviews", "codebook", "--out", str(tmp_path)).exit_code == 0
+    assert not (tmp_path / "interview_guide.md").exists()
+    (tmp_path / "segments.csv").write_text(HAND_SEGMENTS)
+    (tmp_path / "interviewees.csv").write_text(HAND_INTERVIEWEES)
+    (tmp_path / "statistics.json").write_text(json.dumps({"synthetic": True, "comparisons": [
+        {"measure": "adaptation_index", "comparison": "raw", "n_github": 30, "n_huggingface": 30,
+         "median_github": 0.1, "median_huggingface": 0.9, "effect": "cliffs_delta",
+         "effect_value": -0.7, "effect_ci_low": -0.8, "effect_ci_high": -0.55}]}))
+    result = _run("interviews", "report", str(tmp_path / "codebook.yaml"),
+                  str(tmp_path / "segments.csv"),
+                  "--statistics", str(tmp_path / "statistics.json"),
+                  "--interviewees", str(tmp_path / "interviewees.csv"),
+                  "--out", str(tmp_path / "o"))
+    assert result.exit_code == 0, result.output
+    markdown = (tmp_path / "o" / "interviews.md").read_text()
+    blackbox = next(line for line in markdown.splitlines() if line.startswith("| Black-box"))
+    assert "adaptation_index: median GitHub 0.1, Hub 0.9; Cliff's delta -0.7 [-0.8, -0.55]" \
+        in blackbox
+    assert "external_commit_share: not compared in this run" in blackbox
+    assert "SYNTHETIC" in markdown  # the statistics came from a synthetic world
+    codebook = (tmp_path / "codebook.yaml").read_text()
+    (tmp_path / "typo.yaml").write_text(codebook.replace("[adaptation_index,", "[adaption_index,"))
+    _run("interviews", "report", str(tmp_path / "typo.yaml"), str(tmp_path / "segments.csv"),
+         "--out", str(tmp_path / "t"))
+    assert "adaption_index: not a measure crossforge compares" in (
+        tmp_path / "t" / "interviews.md").read_text()
+    assert "We cannot retrain it." in (tmp_path / "o" / "interviews.html").read_text()
+    bad = _run("interviews", "report", str(tmp_path / "codebook.yaml"),
+               str(tmp_path / "segments.csv"), "--statistics", str(tmp_path / "segments.csv"))
+    assert bad.exit_code != 0 and "not a statistics.json" in bad.output
+    assert "Traceback" not in bad.output
 
 
 def test_interviews_bad_input_is_one_line(tmp_path):

@@ -10,6 +10,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -72,6 +73,7 @@ if TYPE_CHECKING:  # imported where used: scikit-learn, SciPy, igraph and matplo
     from crossforge.content import classify, labelling
     from crossforge.emulator import Emulator
     from crossforge.measures import MeasureResult
+    from crossforge.report.interviews import CodedInterviews
 
 GITHUB_API = "https://api.github.com"
 HUB_URL = "https://huggingface.co"
@@ -400,17 +402,22 @@ def measure(
 def report(db: str | Path = DEFAULT_DB, out: str | Path = "crossforge-out", *,
            kinds: Sequence[str] = COMPARED_KINDS, frame: str | None = None,
            figure_formats: Sequence[str] = ("svg",),
-           on_stage: Callable[[Stage], None] | None = None) -> dict[str, Path]:
+           on_stage: Callable[[Stage], None] | None = None,
+           interviews: CodedInterviews | None = None) -> dict[str, Path]:
     """Measure the store and write the report into ``out``: ``report.html`` (self-contained),
     ``report.md``, LaTeX tables in ``tables/`` and figures in ``figures/`` (SVG, plus PNG
     and PDF when ``figure_formats`` names them). ``kinds`` and ``frame`` as for ``measure``
     (the study's code and models by default). ``on_stage`` hears the stages ``measure``,
-    ``figures`` (a count per figure drawn) and ``report``."""
+    ``figures`` (a count per figure drawn) and ``report``. ``interviews`` (``coded_interviews``)
+    adds the interviews' joint display."""
     from crossforge.measures.engine import restrict_repositories
     from crossforge.report import write_report
     from crossforge.report.figures import report_formats
+    from crossforge.report.interviews import interview_context
 
     formats = report_formats(figure_formats)
+    if interviews is not None:  # a bad codebook or segments file fails before the measures
+        interview_context(interviews, None)
     tell = on_stage or (lambda stage: None)
     tell(Stage("measure", 0, None, "repositories"))
     result = measure(db, out, kinds=kinds, frame=frame)
@@ -418,10 +425,12 @@ def report(db: str | Path = DEFAULT_DB, out: str | Path = "crossforge-out", *,
     with Store(db, read_only=True) as store:
         restrict_repositories(store, kinds=tuple(kinds), frame=frame)
         sources = queries.provenance_summary(store)
+    section = (None if interviews is None
+               else interview_context(interviews, result.statistics))
     return {**result.paths, **write_report(
         Path(out), result, sources=sources, figure_formats=formats,
         on_file=lambda stage, done: tell(Stage(stage, done, None, "figures" if stage == "figures"
-                                               else "files")))}
+                                               else "files")), interviews=section)}
 
 
 def sample(platform: str, *, db: str | Path = DEFAULT_DB, frame: str = "main",
@@ -800,7 +809,17 @@ def demo(out: str | Path = "crossforge-demo", *, seed: int = 2026,
     tell(Stage("classify", 0, None, "threads"))
     labels = classify_store(db)
     tell(Stage("classify", sum(labels.values()), sum(labels.values()), "threads"))
-    return report(db, out, figure_formats=figure_formats, on_stage=tell)
+    return report(db, out, figure_formats=figure_formats, on_stage=tell,
+                  interviews=_demo_interviews())
+
+
+def _demo_interviews() -> CodedInterviews:
+    """The SYNTHETIC coded interviews shipped for the demo's report section."""
+    from crossforge.content import interviews
+    from crossforge.report.interviews import CodedInterviews
+
+    return CodedInterviews(interviews.TEMPLATES / "codebook.yaml", interviews.DEMO_SEGMENTS,
+                           interviews.DEMO_INTERVIEWEES, synthetic=True)
 
 
 def _synthetic_clone_paths(db: Path, world: list[object], seed: int) -> int:
@@ -876,33 +895,96 @@ def import_snapshot(path: str | Path, db: str | Path = DEFAULT_DB) -> dict[str, 
 
 
 def code_interviews(codebook: str | Path, segments: str | Path,
-                    out: str | Path = "crossforge-out") -> dict[str, Path]:
+                    out: str | Path = "crossforge-out", *,
+                    interviewees: str | Path | None = None) -> dict[str, Path]:
     """Agreement per code and theme frequencies from coded interview segments.
 
     Writes ``interview_agreement.csv`` and ``interview_themes.csv`` into ``out``; formats
-    are described in ``crossforge.content.interviews``.
+    are described in ``crossforge.content.interviews``. With ``interviewees`` (the sample's
+    ``interviewees.csv``) the themes are also counted per platform (column ``group``).
     """
     from crossforge.content import interviews
 
     codes = interviews.read_codebook(codebook)
     coded = interviews.read_segments(segments, codes)
+    themes = (interviews.theme_frequencies(coded, codes) if interviewees is None else
+              interviews.theme_frequencies_by_group(coded, codes,
+                                                    interviews.read_groups(interviewees)))
     out = Path(out)
     paths = {"agreement": out / "interview_agreement.csv", "themes": out / "interview_themes.csv"}
     with writing_into(out):
         out.mkdir(parents=True, exist_ok=True)
         write_csv(interviews.code_agreement(coded, codes), paths["agreement"])
-        write_csv(interviews.theme_frequencies(coded, codes), paths["themes"])
+        write_csv(themes, paths["themes"])
     return paths
 
 
 def interview_guide(out: str | Path = "interviews") -> dict[str, Path]:
-    """Write an interview guide template (Markdown) and a starter codebook (YAML, the
-    format ``code_interviews`` reads) into ``out``; never overwrites."""
+    """Write the interview guide template (``interview_guide.md``) into ``out``; never
+    overwrites."""
     from crossforge.content import interviews
 
     out = Path(out)
     with writing_into(out):
-        return interviews.write_guide(out)
+        return {"guide": interviews.write_template("guide", out)}
+
+
+def interview_codebook(out: str | Path = "interviews") -> dict[str, Path]:
+    """Write the starter codebook (``codebook.yaml``: the seed study's factors, each code
+    with a definition and an example; the format ``code_interviews`` reads) into ``out``;
+    never overwrites."""
+    from crossforge.content import interviews
+
+    out = Path(out)
+    with writing_into(out):
+        return {"codebook": interviews.write_template("codebook", out)}
+
+
+def coded_interviews(folder: str | Path) -> CodedInterviews:
+    """A study's interview coding in ``folder``, as the interview commands leave it:
+    ``codebook.yaml``, ``segments.csv`` and, when present, ``interviewees.csv``."""
+    from crossforge.report.interviews import CodedInterviews
+
+    folder = Path(folder)
+    for name in ("codebook.yaml", "segments.csv"):
+        if not (folder / name).is_file():
+            raise ConfigError(f"interview folder {folder} has no {name} (write it with "
+                              f"crossforge interviews codebook / import)")
+    interviewees = folder / "interviewees.csv"
+    return CodedInterviews(folder / "codebook.yaml", folder / "segments.csv",
+                           interviewees if interviewees.is_file() else None)
+
+
+def interview_report(codebook: str | Path, segments: str | Path,
+                     out: str | Path = "crossforge-out", *,
+                     statistics: str | Path | None = None,
+                     interviewees: str | Path | None = None) -> dict[str, Path]:
+    """The joint display of coded interviews (``interviews.md``, ``interviews.html`` in
+    ``out``): each theme's consensus frequency, per group when ``interviewees`` (the
+    sample's ``interviewees.csv``) is given, beside the platform comparison of the measures
+    the codebook's ``explains`` names, read from a ``statistics.json`` that ``measure``
+    wrote, with the quotes the researcher chose."""
+    from crossforge.content.interviews import DEMO_SEGMENTS
+    from crossforge.report.interviews import (
+        CodedInterviews,
+        interview_context,
+        write_interview_report,
+    )
+
+    compared, synthetic = None, Path(segments).resolve() == DEMO_SEGMENTS.resolve()
+    if statistics is not None:
+        try:
+            document = json.loads(Path(statistics).read_text(encoding="utf-8"))
+            compared = pd.DataFrame(document["comparisons"])
+        except FileNotFoundError:
+            raise ConfigError(f"statistics file {statistics} does not exist") from None
+        except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError):
+            raise ConfigError(f"{statistics} is not a statistics.json written by crossforge "
+                              "measure") from None
+        synthetic = synthetic or bool(document.get("synthetic"))
+    coded = CodedInterviews(Path(codebook), Path(segments),
+                            Path(interviewees) if interviewees else None, synthetic)
+    return write_interview_report(Path(out), interview_context(coded, compared))
 
 
 def import_coded_segments(exports: Sequence[str | Path], coders: Sequence[str],

@@ -80,8 +80,8 @@ label_app = typer.Typer(help="Human labelling of thread types: sample, label, ag
                         no_args_is_help=True)
 app.add_typer(label_app, name="label")
 interviews_app = typer.Typer(
-    help="Interview study: draw interviewees, write a guide and codebook, import and code "
-         "segments.", no_args_is_help=True)
+    help="Interview study: sample interviewees, write a guide and a codebook, import and code "
+         "segments, report themes beside the numbers.", no_args_is_help=True)
 app.add_typer(interviews_app, name="interviews")
 
 # Markup is off: paths, repository names, queries and messages may hold brackets, which rich
@@ -374,11 +374,17 @@ def measure(
 @_one_line_errors
 def report(db: DbOption = Path(DEFAULT_DB), out: OutOption = Path("crossforge-out"),
            kinds: KindsOption = "code,model", frame: MeasuredFrameOption = None,
-           figure_formats: FigureFormatsOption = "svg") -> None:
+           figure_formats: FigureFormatsOption = "svg",
+           interviews: Annotated[Path | None, typer.Option(
+               "--interviews", help="Folder of the coded interviews (codebook.yaml, "
+                                    "segments.csv, optional interviewees.csv): adds the "
+                                    "Interviews section.")] = None) -> None:
     """Measure the store and write report.html, report.md, tables/*.tex and figures/ into OUT."""
+    coded = api.coded_interviews(interviews) if interviews is not None else None
     with StageDisplay() as stages:
         paths = api.report(db, out, kinds=_kinds(kinds), frame=frame,
-                           figure_formats=_kinds(figure_formats), on_stage=stages)
+                           figure_formats=_kinds(figure_formats), on_stage=stages,
+                           interviews=coded)
     console.print(f"report: {paths['html']}")
 
 
@@ -927,20 +933,54 @@ def code_interviews(
     codebook: Annotated[Path, typer.Argument(help="Codebook YAML (themes and codes).")],
     segments: Annotated[Path, typer.Argument(help="CSV: interview, segment, coder, code.")],
     out: OutOption = Path("crossforge-out"),
+    interviewees: Annotated[Path | None, typer.Option(
+        "--interviewees", help="interviewees.csv from interviews sample: themes also per "
+                               "platform.")] = None,
 ) -> None:
     """Agreement per code and theme frequencies from coded interview segments."""
-    paths = api.code_interviews(codebook, segments, out)
+    paths = api.code_interviews(codebook, segments, out, interviewees=interviewees)
     console.print("wrote " + ", ".join(str(p) for p in paths.values()))
 
 
 @interviews_app.command("guide")
 @_one_line_errors
 def interview_guide(
-    out: Annotated[Path, typer.Option("--out", help="Folder for interview_guide.md and "
-                                                    "codebook.yaml.")] = Path("interviews"),
+    out: Annotated[Path, typer.Option("--out", help="Folder for interview_guide.md.")] = Path(
+        "interviews"),
 ) -> None:
-    """Write an interview guide template and a starter codebook (never overwrites)."""
+    """Write the interview guide template (never overwrites)."""
     paths = api.interview_guide(out)
+    console.print("wrote " + ", ".join(str(p) for p in paths.values()))
+
+
+@interviews_app.command("codebook")
+@_one_line_errors
+def interview_codebook(
+    out: Annotated[Path, typer.Option("--out", help="Folder for codebook.yaml.")] = Path(
+        "interviews"),
+) -> None:
+    """Write the starter codebook of the seed study's factors (never overwrites)."""
+    paths = api.interview_codebook(out)
+    console.print("wrote " + ", ".join(str(p) for p in paths.values()))
+
+
+@interviews_app.command("report")
+@_one_line_errors
+def interview_report(
+    codebook: Annotated[Path, typer.Argument(help="Codebook YAML (themes, codes, explains).")],
+    segments: Annotated[Path, typer.Argument(
+        help="CSV: interview, segment, coder, code, optional quote.")],
+    out: OutOption = Path("crossforge-out"),
+    statistics: Annotated[Path | None, typer.Option(
+        "--statistics", help="statistics.json written by crossforge measure: the differences "
+                             "beside the themes.")] = None,
+    interviewees: Annotated[Path | None, typer.Option(
+        "--interviewees", help="interviewees.csv from interviews sample: themes per "
+                               "platform.")] = None,
+) -> None:
+    """Joint display: each theme beside the platform differences it may explain."""
+    paths = api.interview_report(codebook, segments, out, statistics=statistics,
+                                 interviewees=interviewees)
     console.print("wrote " + ", ".join(str(p) for p in paths.values()))
 
 
@@ -966,7 +1006,8 @@ def import_coded_segments(
     console.print(f"wrote {rows:,} segment rows to {path}")
 
 
-@interviews_app.command("draw")
+@interviews_app.command("sample")
+@interviews_app.command("draw", hidden=True)
 @_one_line_errors
 def draw_interviewees(
     db: DbOption = Path(DEFAULT_DB),

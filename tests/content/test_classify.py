@@ -150,6 +150,12 @@ def test_trained_model_round_trips_through_its_file(tmp_path: Path) -> None:
     np.testing.assert_allclose(loaded.predict_proba(THREADS), fitted.predict_proba(THREADS),
                                rtol=1e-4, atol=1e-6)
     assert loaded.card_["trained_on"] == 24
+    # the card carries every class's cross-validated probability (EMQ reads them), rows
+    # that sum to one and whose maximum is the recorded confidence
+    cv = np.array(loaded.card_["cv_probabilities"])
+    assert cv.shape == (24, len(loaded.card_["classes"]))
+    np.testing.assert_allclose(cv.sum(axis=1), 1.0, atol=1e-3)
+    np.testing.assert_allclose(cv.max(axis=1), loaded.card_["cv_confidence"], atol=1e-4)
 
 
 def test_a_file_that_is_not_a_model_is_a_one_line_error(tmp_path: Path) -> None:
@@ -316,3 +322,12 @@ def test_chat_backend_unreachable_or_wrong_path_is_a_one_line_error(
         result = RUNNER.invoke(app, ["classify", str(source), "--model", "chat"])
         assert result.exit_code == 2 and message in result.output, result.output
         assert "Traceback" not in result.output
+
+
+def test_the_shipped_models_card_carries_its_cross_validated_probabilities() -> None:
+    card = classify.load_model(None).card_
+    cv = np.array(card.get("cv_probabilities", []))
+    assert cv.shape == (len(card["cv_true"]), len(card["classes"])), (
+        "the default model's card lacks cv_probabilities, so type shares fall back from EMQ "
+        "to ACC: retrain it with crossforge classify train")
+    np.testing.assert_allclose(cv.max(axis=1), card["cv_confidence"], atol=1e-4)

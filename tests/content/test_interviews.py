@@ -97,20 +97,24 @@ FACTORS = {"Black-box nature", "Compute", "Skills", "Licences and gating", "Plat
 
 
 def test_guide_and_starter_codebook(tmp_path):
-    from crossforge.content.interviews import write_guide
+    from crossforge.content.interviews import theme_measures, write_template
 
-    paths = write_guide(tmp_path)
-    codes = read_codebook(paths["codebook"])
+    codebook = write_template("codebook", tmp_path)
+    assert not (tmp_path / "interview_guide.md").exists()  # each command writes its own file
+    codes = read_codebook(codebook)
     assert {code.theme for code in codes} == FACTORS
     assert all(code.description and code.example for code in codes)
-    guide = paths["guide"].read_text(encoding="utf-8")
+    explains = theme_measures(codebook)
+    assert set(explains) == FACTORS and all(explains.values())
+    guide = write_template("guide", tmp_path).read_text(encoding="utf-8")
     for heading in ("Collaboration intensity", "Openness", "User innovation", "Consent"):
         assert heading in guide
     # the starter codebook is the one `interviews code` reads: a segment coded with it passes
     (tmp_path / "s.csv").write_text("interview,segment,coder,code\np-1,1,ana,compute-cost\n")
     assert len(read_segments(tmp_path / "s.csv", codes)) == 1
-    with pytest.raises(ConfigError, match="not overwriting"):
-        write_guide(tmp_path)
+    for name in ("guide", "codebook"):
+        with pytest.raises(ConfigError, match="not overwriting"):
+            write_template(name, tmp_path)
 
 
 # Taguette highlights exports of two coders (one project each), SYNTHETIC passages; bob's
@@ -131,11 +135,11 @@ TAGUETTE_BOB = '''id,document,tag,content
 
 @pytest.fixture
 def taguette(tmp_path):
-    from crossforge.content.interviews import write_guide
+    from crossforge.content.interviews import write_template
 
     (tmp_path / "ana.csv").write_text(TAGUETTE_ANA)
     (tmp_path / "bob.csv").write_text(TAGUETTE_BOB)
-    codebook = write_guide(tmp_path / "guide")["codebook"]
+    codebook = write_template("codebook", tmp_path / "guide")
     return tmp_path, read_codebook(codebook)
 
 
@@ -181,3 +185,93 @@ def test_other_tools_through_a_column_mapping_and_bad_input(taguette):
         import_coded_csv([folder / "ana.csv", folder / "bob.csv"], ["ana"])
     with pytest.raises(ConfigError, match="FIELD=COLUMN"):
         parse_column_mapping("speaker=Name")
+
+
+# A hand-computed example: two coders, two interviews (g1 on GitHub, h1 on the Hub), five
+# segments. Presence of compute-cost per segment (h1/1, h1/2, h1/3, g1/1, g1/2):
+#   ana 1 0 0 0 1, ben 1 1 0 0 0.
+#   agreement 3/5 = 0.6; kappa: chance 0.4·0.4 + 0.6·0.6 = 0.52, (0.6 − 0.52) / 0.48 = 1/6.
+#   alpha: coincidences yes-yes 2, no-no 4, yes-no 2 + no-yes 2 over n = 10 values (4 yes,
+#   6 no): D_o = 4/10, D_e = 2·4·6 / (10·9) = 48/90, alpha = 1 − 0.4 / (48/90) = 0.25.
+# Presence of blackbox-opaque-behaviour: ana 0 1 1 0 0, ben 0 0 1 0 0.
+#   agreement 4/5; kappa: chance 0.4·0.2 + 0.6·0.8 = 0.56, (0.8 − 0.56) / 0.44 = 6/11.
+#   alpha: yes-yes 2, no-no 6, disagreeing pairs 2 over 10 values (3 yes, 7 no):
+#   D_o = 2/10, D_e = 2·3·7 / 90 = 42/90, alpha = 1 − 0.2 / (42/90) = 4/7.
+# Themes by consensus (a code counts when at least half of the 2 coders applied it):
+#   Compute on h1/1, h1/2, g1/2: 3 segments in 2 interviews (Hub 2 in 1, GitHub 1 in 1);
+#   Black-box nature on h1/2, h1/3: 2 segments in 1 interview (Hub only).
+HAND_SEGMENTS = """interview,segment,coder,code,quote
+h1,1,ana,compute-cost,We cannot retrain it.
+h1,1,ben,compute-cost,
+h1,2,ana,blackbox-opaque-behaviour,
+h1,2,ben,compute-cost,
+h1,3,ana,blackbox-opaque-behaviour,
+h1,3,ben,blackbox-opaque-behaviour,
+g1,1,ana,,
+g1,1,ben,,
+g1,2,ana,compute-cost,
+g1,2,ben,,
+"""
+HAND_INTERVIEWEES = "pseudonym,platform,role,stratum\nh1,huggingface,adapter,\ng1,github,owner,\n"
+
+
+@pytest.fixture
+def hand(tmp_path):
+    from crossforge.content.interviews import write_template
+
+    codebook = write_template("codebook", tmp_path)
+    (tmp_path / "segments.csv").write_text(HAND_SEGMENTS)
+    (tmp_path / "interviewees.csv").write_text(HAND_INTERVIEWEES)
+    return tmp_path, codebook
+
+
+def test_agreement_and_theme_counts_match_the_hand_computation(hand):
+    from crossforge.content.interviews import read_groups, theme_frequencies_by_group
+
+    folder, codebook = hand
+    codes = read_codebook(codebook)
+    segments = read_segments(folder / "segments.csv", codes)
+    table = code_agreement(segments, codes).set_index("code")
+    cost, opaque = table.loc["compute-cost"], table.loc["blackbox-opaque-behaviour"]
+    assert (cost.units, cost.percent) == (5, pytest.approx(0.6))
+    assert cost.cohen_kappa == pytest.approx(1 / 6)
+    assert cost.krippendorff_alpha == pytest.approx(0.25)
+    assert opaque.percent == pytest.approx(0.8)
+    assert opaque.cohen_kappa == pytest.approx(6 / 11)
+    assert opaque.krippendorff_alpha == pytest.approx(4 / 7)
+    themes = theme_frequencies_by_group(segments, codes, read_groups(folder / "interviewees.csv"))
+    counts = themes[themes.level == "theme"].set_index(["group", "name"])
+    assert counts.loc[("all", "Compute"), ["segments", "interviews"]].tolist() == [3, 2]
+    assert counts.loc[("all", "Compute"), "segment_share"] == pytest.approx(3 / 5)
+    assert counts.loc[("huggingface", "Compute"), "segments"] == 2
+    assert counts.loc[("github", "Compute"), "segments"] == 1
+    assert counts.loc[("all", "Black-box nature"), ["segments", "interviews"]].tolist() == [2, 1]
+    assert ("github", "Black-box nature") not in counts.index
+
+
+def test_the_joint_display_sets_themes_beside_measured_differences_and_chosen_quotes(hand):
+    from crossforge.content.interviews import joint_display, read_groups, theme_measures
+
+    folder, codebook = hand
+    codes = read_codebook(codebook)
+    segments = read_segments(folder / "segments.csv", codes)
+    statistics = pd.DataFrame([
+        {"measure": "external_merged_pr_share", "comparison": "raw", "n_github": 40,
+         "n_huggingface": 12, "median_github": 0.3, "median_huggingface": 0.0,
+         "effect": "cliffs_delta", "effect_value": 0.55, "effect_ci_low": 0.3,
+         "effect_ci_high": 0.75},
+        {"measure": "external_merged_pr_share", "comparison": "stratified",
+         "effect_value": 0.1}])
+    display = {row["theme"]: row for row in joint_display(
+        segments, codes, theme_measures(codebook), statistics,
+        read_groups(folder / "interviewees.csv"))}
+    compute = display["Compute"]
+    assert (compute["segments"], compute["interviews"], compute["total_interviews"]) == (3, 2, 2)
+    assert compute["by_group"] == {"github": {"segments": 1, "interviews": 1},
+                                   "huggingface": {"segments": 2, "interviews": 1}}
+    merged, external = compute["differences"]
+    assert merged["measured"] and merged["effect_value"] == 0.55  # the raw row, not stratified
+    assert external == {"measure": "has_external_contribution", "measured": False,
+                        **{k: None for k in external if k not in ("measure", "measured")}}
+    assert compute["quotes"] == [{"interview": "h1", "quote": "We cannot retrain it."}]
+    assert display["Skills"]["segments"] == 0 and display["Skills"]["segment_share"] == 0.0

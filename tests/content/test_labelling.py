@@ -330,8 +330,10 @@ def test_human_labels_travel_in_a_snapshot_and_the_report_names_them(world_db: P
     assert set(after.loc[after["group"] == "github", "validation"]) == {"human labels"}
     api.report(tmp_path / "copy.duckdb", tmp_path / "report")
     markdown = (tmp_path / "report" / "report.md").read_text()
-    assert f"| human labels (n = {len(github):,}) |" in markdown
-    assert "| model card cross-validation (n = 1,500) |" in markdown
+    # a platform's own human labels correct it by its own confusion matrix (ACC), the model
+    # card's cross-validation by EMQ on the stored posteriors
+    assert f"| human labels (n = {len(github):,}), ACC |" in markdown
+    assert "| model card cross-validation (n = 1,500), EMQ |" in markdown
     assert "corrected with" in (tmp_path / "report" / "tables" / "type_shares.tex").read_text()
 
 

@@ -225,3 +225,45 @@ def _draw_with(rng: np.random.Generator, matrix: np.ndarray,
     predicted = (rng.random(n) > matrix.cumsum(axis=0)[:, true]).sum(axis=0)
     names = np.array(CLASSES)
     return names[true], names[predicted]
+
+
+def test_stored_shares_use_emq_on_stored_posteriors_and_fall_back_without_them(
+        tmp_path: Path) -> None:
+    import json
+
+    db = _scope_store(tmp_path / "scope.duckdb")
+    api.classify_store(db)
+    with Store(db, read_only=True) as store:
+        stored = store.frame("SELECT label, probabilities FROM thread_labels")
+        shares = stored_type_shares(store, n_bootstrap=20, seed=0)
+    posteriors = [json.loads(text) for text in stored["probabilities"]]
+    assert all(set(p) == {"bug", "feature", "usage"}
+               and sum(p.values()) == pytest.approx(1, abs=1e-5) for p in posteriors)
+    assert (shares["method"] == "emq").all()  # corrected by the model card's cross-validation
+    assert shares.groupby("group")["adjusted_share"].sum().to_numpy() == pytest.approx(1)
+    with Store(db) as store:  # labels stored before posteriors were
+        store.query("UPDATE thread_labels SET probabilities = NULL")
+    with Store(db, read_only=True) as store:
+        old = stored_type_shares(store, n_bootstrap=20, seed=0)
+    assert (old["method"] == "acc").all()
+
+
+def test_an_em_share_driven_next_to_the_boundary_is_flagged() -> None:
+    rng = np.random.default_rng(6)
+    names = np.array(CLASSES)
+    true = rng.choice(3, 900, p=TRUTH)
+    validation = pd.DataFrame({"true": names[true], "predicted": names[true]})
+    # confident posteriors on the truth in the labelled sample; on the target the classifier
+    # says bug for 30% of threads but only at 0.4, so EM moves bug towards nothing
+    for i, name in enumerate(CLASSES):
+        validation[f"p_{name}"] = np.where(true == i, 0.9, 0.05)
+    threads = pd.DataFrame({"platform": "huggingface",
+                            "repo": [f"m{i % 30}" for i in range(900)],
+                            "label": ["bug"] * 270 + ["usage"] * 630,
+                            "p_bug": [0.4] * 270 + [0.0] * 630,
+                            "p_usage": [0.35] * 270 + [1.0] * 630,
+                            "p_feature": [0.25] * 270 + [0.0] * 630})
+    result = TypeShares(classes=CLASSES, n_bootstrap=30, seed=0).compute(threads, validation)
+    bug = result[result["class"] == "bug"].iloc[0]
+    assert bug.method == "emq" and 0 < bug.adjusted_share <= 0.005
+    assert "pushed the share to 0" in bug.flag

@@ -84,11 +84,13 @@ def _output_commands(db: Path, target: Path) -> dict[str, list[str]]:
         "init": ["init", str(target / "study.toml")],
         "interviews draw": ["interviews", "draw", "--db", str(db), "--out", str(target / "i")],
         "interviews guide": ["interviews", "guide", "--out", str(target / "g")],
+        "interviews codebook": ["interviews", "codebook", "--out", str(target / "c")],
     }
 
 
 @pytest.mark.parametrize("command", ["measure", "report", "export", "label export", "init",
-                                     "interviews draw", "interviews guide"])
+                                     "interviews draw", "interviews guide",
+                                     "interviews codebook"])
 def test_a_read_only_output_is_one_line_naming_it(command: str, world_db: Path,
                                                   read_only: Path) -> None:
     before = contents(world_db)
@@ -100,7 +102,8 @@ def test_a_read_only_output_is_one_line_naming_it(command: str, world_db: Path,
 
 
 @pytest.mark.parametrize("command", ["measure", "report", "export", "label export", "init",
-                                     "interviews draw", "interviews guide"])
+                                     "interviews draw", "interviews guide",
+                                     "interviews codebook"])
 def test_a_file_in_the_way_of_an_output_is_one_line_naming_it(command: str, world_db: Path,
                                                               tmp_path: Path) -> None:
     in_the_way = tmp_path / "a-file"

@@ -11,12 +11,16 @@ Inputs:
               description: Training or fine-tuning is too expensive to contribute back.
               example: I cannot retrain a 7B model on my laptop.
 
-  ``example`` is optional. ``crossforge interviews guide`` writes a starter codebook
-  (``interview_templates/codebook.yaml``) and an interview guide beside it.
+  ``example`` is optional; a theme's optional ``explains`` lists the compared measures
+  (``crossforge.measures.COMPARED_MEASURES``) whose platform difference the theme may
+  explain, which the joint display sets beside it. ``crossforge interviews codebook``
+  writes a starter codebook (``interview_templates/codebook.yaml``), ``crossforge
+  interviews guide`` an interview guide.
 
 - **coded segments** (CSV) with columns ``interview, segment, coder, code``: one row per
   code a coder applied to a segment (several rows for several codes; a segment a coder
-  read but coded with nothing gets ``code`` empty).
+  read but coded with nothing gets ``code`` empty). An optional ``quote`` column holds the
+  passages the researcher chose to quote, on a row of the code the quote illustrates.
 
 Outputs: agreement per code (is the code present in a segment, per coder: percent,
 Cohen's kappa, Krippendorff's alpha) and theme frequencies counted on the *consensus*
@@ -39,8 +43,14 @@ from crossforge.content.agreement import agreement
 from crossforge.errors import ConfigError
 
 SEGMENT_COLUMNS = ("interview", "segment", "coder", "code")
+QUOTE_COLUMN = "quote"
 TEMPLATES = Path(__file__).parent / "interview_templates"
-GUIDE_FILES = {"guide": "interview_guide.md", "codebook": "codebook.yaml"}
+#: Each template ``interviews guide`` / ``interviews codebook`` writes: (shipped, written).
+TEMPLATE_FILES = {"guide": ("guide.md", "interview_guide.md"),
+                  "codebook": ("codebook.yaml", "codebook.yaml")}
+#: The SYNTHETIC coded interviews the demo reports (invented text, invented people).
+DEMO_SEGMENTS = TEMPLATES / "synthetic-demo-segments.csv"
+DEMO_INTERVIEWEES = TEMPLATES / "synthetic-demo-interviewees.csv"
 # Taguette's highlights export (``id, document, tag, content``: one row per highlight and
 # tag, ``tag`` empty for an untagged highlight) read as segments: the interview is the
 # document, the segment is the highlighted text, the code is the tag.
@@ -74,6 +84,19 @@ def read_codebook(path: str | Path) -> list[Code]:
     if len(set(ids)) != len(ids):
         raise ConfigError(f"codebook {path} defines a code twice")
     return codes
+
+
+def theme_measures(path: str | Path) -> dict[str, list[str]]:
+    """Per theme of a codebook, the compared measures it names under ``explains``."""
+    read_codebook(path)  # the one place a malformed codebook is reported
+    document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    explained = {}
+    for theme in document["themes"]:
+        measures = theme.get("explains") or []
+        if not isinstance(measures, list):
+            raise ConfigError(f"codebook {path}: explains of {theme['name']} is not a list")
+        explained[str(theme["name"])] = [str(m) for m in measures]
+    return explained
 
 
 def read_segments(path: str | Path, codes: list[Code]) -> pd.DataFrame:
@@ -130,17 +153,16 @@ def theme_frequencies(segments: pd.DataFrame, codes: list[Code]) -> pd.DataFrame
                              ignore_index=True)
 
 
-def write_guide(out: Path) -> dict[str, Path]:
-    """Copy the interview guide and the starter codebook into ``out``, never overwriting:
-    a researcher's edited guide must not be lost to a second run."""
-    paths = {name: out / filename for name, filename in GUIDE_FILES.items()}
-    existing = [str(path) for path in paths.values() if path.exists()]
-    if existing:
-        raise ConfigError(f"{', '.join(existing)} exists; not overwriting it")
+def write_template(name: str, out: Path) -> Path:
+    """Copy the template ``name`` (``guide`` or ``codebook``) into ``out``, never
+    overwriting: a researcher's edited guide or codebook must not be lost to a second run."""
+    shipped, written = TEMPLATE_FILES[name]
+    path = out / written
+    if path.exists():
+        raise ConfigError(f"{path} exists; not overwriting it")
     out.mkdir(parents=True, exist_ok=True)
-    copyfile(TEMPLATES / "guide.md", paths["guide"])
-    copyfile(TEMPLATES / "codebook.yaml", paths["codebook"])
-    return paths
+    copyfile(TEMPLATES / shipped, path)
+    return path
 
 
 def parse_column_mapping(text: str) -> dict[str, str]:
@@ -208,3 +230,87 @@ def import_coded_csv(exports: list[Path], coders: list[str],
               .query("_merge == 'left_only'").drop(columns="_merge").assign(code=""))
     return (pd.concat([coded, left_uncoded], ignore_index=True)
             .sort_values(["interview", "segment", "coder", "code"], ignore_index=True))
+
+
+def theme_frequencies_by_group(segments: pd.DataFrame, codes: list[Code],
+                               groups: pd.Series) -> pd.DataFrame:
+    """``theme_frequencies`` within each group of interviews (``groups``: interview → group,
+    e.g. the platform of ``interviewees.csv``), plus the group ``all``; an interview without
+    a group is counted in ``all`` only."""
+    parts = [theme_frequencies(segments, codes).assign(group="all")]
+    grouped = segments["interview"].map(groups)
+    for group in sorted(grouped.dropna().unique()):
+        parts.append(theme_frequencies(segments[grouped == group], codes).assign(group=group))
+    return pd.concat(parts, ignore_index=True)
+
+
+def read_groups(path: str | Path, column: str = "platform") -> pd.Series:
+    """Interview → group from an ``interviewees.csv`` (the pseudonym is the interview's id)."""
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, comment="#")
+    except FileNotFoundError:
+        raise ConfigError(f"interviewees file {path} does not exist") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"interviewees file {path} is not a readable CSV: {exc}") from None
+    missing = [c for c in ("pseudonym", column) if c not in frame]
+    if missing:
+        raise ConfigError(f"interviewees file {path} lacks columns: {', '.join(missing)}")
+    return frame.set_index("pseudonym")[column]
+
+
+def chosen_quotes(segments: pd.DataFrame, codes: list[Code]) -> pd.DataFrame:
+    """The quotes the researcher chose (the ``quote`` column), with the theme of the code
+    on their row: ``theme, code, interview, quote``."""
+    if QUOTE_COLUMN not in segments:
+        return pd.DataFrame(columns=["theme", "code", "interview", "quote"])
+    theme_of = {c.id: c.theme for c in codes}
+    quoted = segments[(segments[QUOTE_COLUMN].str.strip() != "") & (segments["code"] != "")]
+    return (quoted.assign(theme=quoted["code"].map(theme_of),
+                          quote=quoted[QUOTE_COLUMN].str.strip())
+            [["theme", "code", "interview", "quote"]].drop_duplicates(ignore_index=True))
+
+
+#: The columns of a compared measure the joint display shows (``statistics.json`` rows).
+DIFFERENCE_COLUMNS = ("n_github", "n_huggingface", "median_github", "median_huggingface",
+                      "ratio_of_means", "ratio_of_means_ci_low", "ratio_of_means_ci_high",
+                      "effect", "effect_value", "effect_ci_low", "effect_ci_high", "p_holm")
+
+
+def joint_display(segments: pd.DataFrame, codes: list[Code], explains: dict[str, list[str]],
+                  statistics: pd.DataFrame | None,
+                  groups: pd.Series | None = None) -> list[dict]:
+    """One row per theme (codebook order): how often the consensus coding finds it, overall
+    and per group, beside the raw platform comparison of each measure it ``explains`` and
+    the quotes the researcher chose. A measure the statistics lack is listed with
+    ``measured`` false, never as a zero difference."""
+    frequencies = (theme_frequencies_by_group(segments, codes, groups) if groups is not None
+                   else theme_frequencies(segments, codes).assign(group="all"))
+    themes = frequencies[frequencies["level"] == "theme"]
+    raw = ({} if statistics is None or statistics.empty else
+           {r["measure"]: r for r in statistics[statistics["comparison"] == "raw"]
+            .to_dict("records")})
+    quotes = chosen_quotes(segments, codes)
+    total_interviews = segments["interview"].nunique()
+    rows = []
+    for theme in dict.fromkeys(c.theme for c in codes):
+        found = themes[themes["name"] == theme].set_index("group")
+        by_group = {str(g): {"segments": int(r["segments"]), "interviews": int(r["interviews"])}
+                    for g, r in found.iterrows() if g != "all"}
+        overall = found.loc["all"] if "all" in found.index else None
+        differences = []
+        for measure in explains.get(theme, []):
+            row = raw.get(measure)
+            differences.append({"measure": measure, "measured": row is not None,
+                                **{c: (row or {}).get(c) for c in DIFFERENCE_COLUMNS}})
+        rows.append({
+            "theme": theme,
+            "codes": [c.id for c in codes if c.theme == theme],
+            "segments": 0 if overall is None else int(overall["segments"]),
+            "interviews": 0 if overall is None else int(overall["interviews"]),
+            "total_interviews": total_interviews,
+            "segment_share": 0.0 if overall is None else float(overall["segment_share"]),
+            "by_group": by_group,
+            "differences": differences,
+            "quotes": quotes[quotes["theme"] == theme][["interview", "quote"]]
+            .to_dict("records")})
+    return rows

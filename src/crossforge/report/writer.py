@@ -442,7 +442,8 @@ def report_figures(result: MeasureResult, graphs: dict[str, dict[str, ig.Graph]]
 def write_report(out: Path, result: MeasureResult, *, sources: list[dict],
                  graphs: dict[str, dict[str, ig.Graph]] | None = None,
                  figure_formats: Sequence[str] = figures.REPORT_FORMATS,
-                 on_file: Callable[[str, int], None] | None = None) -> dict[str, Path]:
+                 on_file: Callable[[str, int], None] | None = None,
+                 interviews: dict | None = None) -> dict[str, Path]:
     """Render ``report.html``, ``report.md``, ``tables/*.tex`` and ``figures/*`` into ``out``,
     and record them in ``crossforge-files.json``: what an earlier report wrote there and this
     one did not is removed (``crossforge.report.manifest``).
@@ -458,6 +459,8 @@ def write_report(out: Path, result: MeasureResult, *, sources: list[dict],
             (``figures.report_formats``).
         on_file: told ``("figures", n)`` after each figure's files, then ``("report", n)``
             after each table, page and the manifest (progress displays).
+        interviews: the coded interviews' section (``report.interviews.interview_context``),
+            shown when the study has coded segments.
 
     Raises:
         ConfigError: ``out`` cannot be created or written (read-only, full, not a folder).
@@ -465,12 +468,14 @@ def write_report(out: Path, result: MeasureResult, *, sources: list[dict],
     with writing_into(out):
         return _write_report(out, result, sources=sources, graphs=graphs,
                              formats=figures.report_formats(figure_formats),
-                             on_file=on_file or (lambda stage, done: None))
+                             on_file=on_file or (lambda stage, done: None),
+                             interviews=interviews)
 
 
 def _write_report(out: Path, result: MeasureResult, *, sources: list[dict],
                   graphs: dict[str, dict[str, ig.Graph]] | None, formats: tuple[str, ...],
-                  on_file: Callable[[str, int], None]) -> dict[str, Path]:
+                  on_file: Callable[[str, int], None],
+                  interviews: dict | None = None) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     summary, statistics = result.summary, result.statistics
     synthetic = bool(summary.get("synthetic"))
@@ -539,6 +544,7 @@ def _write_report(out: Path, result: MeasureResult, *, sources: list[dict],
         **knowledge_exchange_context(result.evolution),
         "documentation": _records(result.evolution.get("documentation")),
         "sources": sources,
+        "interviews": interviews,
         "svgs": svgs,
         "ecdfs": {section: [c for c in names if f"ecdf_{c}" in svgs]
                   for section, names in REPORT_ECDFS.items()},

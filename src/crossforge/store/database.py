@@ -392,8 +392,10 @@ class Store:
 
     def write_thread_labels(self, labels: pd.DataFrame, model: str) -> int:
         """Replace the type labels of the given threads (``platform, repo, number, label,
-        probability``), atomically."""
-        frame = labels[["platform", "repo", "number", "label", "probability"]].copy()
+        probability``, and ``probabilities`` when given: a JSON object of every predicted
+        type's probability), atomically."""
+        columns = ["platform", "repo", "number", "label", "probability"]
+        frame = labels[columns + (["probabilities"] if "probabilities" in labels else [])].copy()
         frame["model"] = model
         frame["labelled_at"] = datetime.now(UTC)
         try:

@@ -210,6 +210,11 @@ MIGRATIONS: tuple[str, ...] = (
         mention VARCHAR NOT NULL, provenance_id VARCHAR NOT NULL,
         PRIMARY KEY (forum, topic_id, platform, repo, post_number));
     """,
+    # Each classified thread's probability for every type the model predicts (a JSON object),
+    # so type shares can be estimated from posteriors (EMQ); NULL for labels stored before.
+    """
+    ALTER TABLE thread_labels ADD COLUMN probabilities VARCHAR;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -85,14 +85,20 @@ def evaluate(frame: pd.DataFrame, *, folds: int = 5, seed: int = 0,
         scheme = f"stratified, {folds} folds"
     predicted = np.empty(len(labels), dtype=object)
     confidence = np.empty(len(labels))
+    classes = sorted(set(labels))
+    posteriors = np.zeros((len(labels), len(classes)))
     for train_index, test_index in splits:
         fitted = clone(model or ThreadClassifier())
         fitted.fit(texts[train_index], labels[train_index])
         probabilities = fitted.predict_proba(texts[test_index])
         predicted[test_index] = fitted.classes_[probabilities.argmax(axis=1)]
         confidence[test_index] = probabilities.max(axis=1)
+        columns = [classes.index(str(c)) for c in fitted.classes_]
+        posteriors[np.ix_(test_index, columns)] = probabilities
     evaluation = score(labels, predicted, scheme)
     evaluation.predictions["confidence"] = confidence
+    for i, name in enumerate(classes):
+        evaluation.predictions[f"p_{name}"] = posteriors[:, i]
     if "repo" in frame:
         evaluation.predictions["repo"] = frame["repo"].to_numpy(dtype=object)
     return evaluation
@@ -122,7 +128,9 @@ def train(frame: pd.DataFrame, out: str | Path, *, seed: int = 0,
     """Fit the model on all of ``frame``, evaluate it by cross-validation, and save both.
 
     The saved file carries its card (data size, classes, scores) and the cross-validated
-    predictions, which ``TypeShares`` uses to correct type shares for the model's errors.
+    predictions and probabilities (``cv_probabilities``, one row per training thread over the
+    card's ``classes``), which ``TypeShares`` uses to correct type shares for the model's
+    errors.
     ``embeddings`` adds sentence-embedding features (the ``embeddings`` model).
     """
     evaluation = evaluate(frame, seed=seed, model=ThreadClassifier(embeddings=embeddings))
@@ -134,7 +142,9 @@ def train(frame: pd.DataFrame, out: str | Path, *, seed: int = 0,
         "evaluation": evaluation.scheme, "macro_f1": round(evaluation.macro_f1, 4),
         "per_class": evaluation.per_class.round(4).to_dict("records"),
         "cv_true": [str(v) for v in cv["true"]],
-        "cv_confidence": [round(float(v), 4) for v in cv["confidence"]]}
+        "cv_confidence": [round(float(v), 4) for v in cv["confidence"]],
+        "cv_probabilities": [[round(float(v), 4) for v in row]
+                             for row in cv[[f"p_{c}" for c in classes]].to_numpy()]}
     if open_set.OTHER not in classes:
         threshold = open_set.abstention_threshold(
             (cv["true"] == cv["predicted"]).to_numpy(), cv["confidence"].to_numpy())

@@ -8,6 +8,7 @@ are left out unless a ``ThreadScope`` includes them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -91,6 +92,11 @@ def classify_threads(store: Store, classifier: ThreadClassifier | ChatClassifier
     selected = scoped_threads(store, scope or ThreadScope()).threads
     result = classify_frame(selected[["platform", "repo", "number", "title", "body"]],
                             classifier, labels)
-    probability = result.filter(like="p_").max(axis=1) if len(result) else []
-    store.write_thread_labels(result.assign(probability=probability), model_name)
+    posteriors = result.filter(like="p_")
+    probability = posteriors.max(axis=1) if len(result) else []
+    probabilities = [json.dumps({name.removeprefix("p_"): round(float(value), 6)
+                                 for name, value in row.items()})
+                     for row in posteriors.to_dict("records")]
+    store.write_thread_labels(result.assign(probability=probability,
+                                            probabilities=probabilities), model_name)
     return {str(k): int(v) for k, v in result["label"].value_counts().items()}
