@@ -111,6 +111,32 @@ def test_file_type_shares_pool_commits_over_repositories_and_stay_unknown_withou
     assert shares["github"]["weights_commit_share"]["n"] == 0
 
 
+def test_pull_request_shares_pool_apart_from_commits_and_count_pull_requests():
+    frame = pd.DataFrame({
+        "platform": ["huggingface", "huggingface", "huggingface"],
+        "repo": ["a/1", "a/2", "a/3"],
+        "commits_with_paths": [5, 0, 0],
+        "weights_commit_share": [1.0, np.nan, np.nan],
+        "prs_with_paths": [4, 6, 0],
+        "pr_weights_share": [0.25, 0.5, np.nan],
+        "external_prs_with_paths": [2, 0, 0],
+        "external_pr_docs_only_share": [1.0, np.nan, np.nan],
+        "merged_prs_with_paths": [0, 3, 0],
+        "merged_pr_weights_share": [np.nan, 1 / 3, np.nan]})
+    hub = touched_shares(frame, n_bootstrap=100)["huggingface"]
+    pulls = hub["pr_weights_share"]
+    # (1 + 3) of 10 pull requests in two repositories: the commits do not enter
+    assert pulls["value"] == pytest.approx(4 / 10)
+    assert (pulls["n"], pulls["pull_requests"]) == (2, 10) and "commits" not in pulls
+    assert pulls["ci_low"] <= pulls["value"] <= pulls["ci_high"]
+    assert (hub["weights_commit_share"]["value"], hub["weights_commit_share"]["commits"]) \
+        == (1.0, 5)
+    external = hub["external_pr_docs_only_share"]
+    assert (external["value"], external["n"], external["pull_requests"]) == (1.0, 1, 2)
+    merged = hub["merged_pr_weights_share"]
+    assert merged["value"] == pytest.approx(1 / 3) and merged["n"] == 1
+
+
 @pytest.fixture(scope="module")
 def measured(tmp_path_factory):
     """A SYNTHETIC world written into a store directly (its commits carry what they touch),
@@ -148,4 +174,13 @@ def test_statistics_compare_file_type_shares_and_carry_the_size_strata(measured)
     assert sum(r["repositories"] for r in written["strata"]
                if r["platform"] == "huggingface") == 20        # no model is dropped
     assert written["touched"]["huggingface"]["weights_commit_share"]["n"] == 20
+    # every synthetic pull request lists its paths, so every repository with one is counted
+    pulls = raw.loc["external_pr_docs_only_share"]
+    assert pulls.n_github > 0 and pulls.n_huggingface > 0
+    with_pulls = result.repositories.groupby("platform")["prs_with_paths"].apply(
+        lambda counts: int((counts > 0).sum()))
+    hub = written["touched"]["huggingface"]["pr_weights_share"]
+    assert hub["n"] == with_pulls["huggingface"] > 0
+    assert hub["pull_requests"] == result.repositories.query(
+        "platform == 'huggingface'")["prs_with_paths"].sum()
     assert pd.read_csv(out / "size_strata.csv")["repositories"].sum() == 40

@@ -9,7 +9,7 @@ import pytest
 from crossforge.clones import import_git
 from crossforge.file_classes import classify_path
 from crossforge.measures import TouchedFiles
-from crossforge.records import Account, Commit, Membership, Repository
+from crossforge.records import Account, Commit, Membership, Repository, Thread
 from crossforge.store import Store
 from tests.measures.conftest import PROV, T0
 
@@ -64,6 +64,71 @@ def test_a_repository_without_paths_has_unknown_shares_not_zero(touched_store):
     assert row.commits_with_paths == 0 and row.external_commits_with_paths == 0
     assert math.isnan(row.weights_commit_share) and math.isnan(row.docs_only_commit_share)
     assert math.isnan(row.external_code_commit_share)
+
+
+def _pull(repo, number, author, state, touched, kind="pull_request", platform="huggingface"):
+    merged = T0 if state == "merged" else None
+    return Thread(platform, repo, number, kind, "t", "b", author, "unknown", state, T0, merged,
+                  merged, touched=touched)
+
+
+@pytest.fixture
+def pulls_store(tmp_path):
+    records = [
+        # The Hub model of organisation "lab" (roster {alice}): bob and carol are outsiders.
+        Repository("huggingface", "lab/model", "model", "lab", "organization"),
+        Membership("huggingface", "lab", "alice"),
+        *(Account("huggingface", login, "user") for login in ("alice", "bob", "carol")),
+        Account("huggingface", "librarian-bot", "bot"),
+        _pull("lab/model", 1, "alice", "merged", ("weights", "configuration")),
+        _pull("lab/model", 2, "bob", "merged", ("documentation",)),
+        _pull("lab/model", 3, "bob", "open", ("documentation",)),
+        _pull("lab/model", 4, "carol", "closed", ("weights",)),
+        _pull("lab/model", 5, "carol", "merged", ("weights", "documentation")),
+        _pull("lab/model", 6, "librarian-bot", "merged", ("documentation",)),
+        # no diff in its details: unknown, so left out, not "touching nothing"
+        _pull("lab/model", 7, "bob", "merged", None),
+        _pull("lab/model", 8, "bob", "open", None, kind="discussion"),
+        # a commit of a pull request's author is counted with the commits only
+        _commit("lab/model", "c1", "bob", ("code",)),
+        # Collected through REST: its pull requests list no paths.
+        Repository("github", "org/code", "code", "org", "user"),
+        _pull("org/code", 1, "dan", "merged", None, platform="github"),
+    ]
+    with Store(tmp_path / "p.duckdb") as store:
+        store.write(PROV, records)
+        yield store
+
+
+def test_shares_of_pull_requests_by_everyone_external_people_and_merged(pulls_store):
+    row = TouchedFiles().compute(pulls_store).set_index("repo").loc["lab/model"]
+    # six pull requests with paths (#7 has none, #8 is a discussion); the bot's counts here
+    assert row.prs_with_paths == 6
+    assert row.pr_weights_share == pytest.approx(3 / 6)           # #1, #4, #5
+    assert row.pr_configuration_share == pytest.approx(1 / 6)     # #1
+    assert row.pr_code_share == 0.0
+    assert row.pr_docs_only_share == pytest.approx(3 / 6)         # #2, #3, #6 (not #5)
+    # external humans: bob's #2 and #3, carol's #4 and #5 (the bot is no person)
+    assert row.external_prs_with_paths == 4
+    assert row.external_pr_weights_share == pytest.approx(2 / 4)
+    assert row.external_pr_docs_only_share == pytest.approx(2 / 4)
+    assert row.external_pr_configuration_share == 0.0
+    # merged: #1, #2, #5, #6 (carol's closed #4 and bob's open #3 are not)
+    assert row.merged_prs_with_paths == 4
+    assert row.merged_pr_weights_share == pytest.approx(2 / 4)
+    assert row.merged_pr_configuration_share == pytest.approx(1 / 4)
+    assert row.merged_pr_docs_only_share == pytest.approx(2 / 4)
+    # the commits stay their own rows: one commit, bob's code, and no pull request in them
+    assert row.commits_with_paths == 1 and row.code_commit_share == 1.0
+
+
+def test_a_repository_whose_pull_requests_list_no_paths_has_unknown_shares(pulls_store):
+    row = TouchedFiles().compute(pulls_store).set_index("repo").loc["org/code"]
+    assert (row.prs_with_paths, row.external_prs_with_paths, row.merged_prs_with_paths) \
+        == (0, 0, 0)
+    for share in ("pr_weights_share", "pr_docs_only_share", "external_pr_code_share",
+                  "merged_pr_configuration_share"):
+        assert math.isnan(row[share]), share
 
 
 def _counted_from_numstat(clone: Path) -> dict[str, float]:

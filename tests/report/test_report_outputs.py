@@ -18,7 +18,8 @@ from crossforge.errors import ConfigError, StoreError
 from crossforge.records import Repository, Thread
 from crossforge.report import figures, write_report
 from crossforge.report.tables import latex_table, tex
-from crossforge.report.writer import LATEX_TABLES
+from crossforge.report.writer import LATEX_TABLES, PULL_TOUCHED_LABELS
+from crossforge.store import Store
 from crossforge.worlds import synthetic
 
 SCOPE = "issues and discussions (pull requests excluded); bot-authored threads excluded"
@@ -132,6 +133,35 @@ def test_demo_report_shows_knowledge_exchange_by_channel(demo):
     assert github.loc[sorted(boards), "discussion_board_threads"].notna().all()
     assert repositories.loc[repositories["platform"] == "huggingface",
                             "discussion_board_threads"].isna().all()
+
+
+def test_demo_report_shows_what_pull_requests_touch_beside_the_commits(demo):
+    """The pull requests' shares have their own table, each cell with its interval and n
+    (repositories; pull requests), counted from the stored pull requests with paths only."""
+    folder = demo["md"].parent
+    with Store(folder / "demo.duckdb", read_only=True) as store:
+        stored = {platform: (with_paths, weights) for platform, with_paths, weights in store.query(
+            "SELECT platform, count(touched), count(*) FILTER (WHERE list_contains(touched, "
+            "'weights')) FROM threads WHERE kind = 'pull_request' GROUP BY ALL").fetchall()}
+    touched = json.loads((folder / "summary.json").read_text())["socio_technical"]["touched"]
+    for platform, (with_paths, weights) in stored.items():
+        share = touched[platform]["pr_weights_share"]
+        assert share["pull_requests"] == with_paths > 0
+        assert share["value"] == pytest.approx(weights / with_paths)
+        assert "commits" not in share and touched[platform]["weights_commit_share"]["commits"]
+    markdown = demo["md"].read_text(encoding="utf-8")
+    section = markdown.split("### What a contribution touches", 1)[1].split("\n### ", 1)[0]
+    assert section.index("| share of commits |") < section.index("| share of pull requests |")
+    assert "Pull requests count through their commits only" not in markdown
+    assert "GitHub pull request read through REST" in section
+    for key, label in PULL_TOUCHED_LABELS.items():
+        row = next(line for line in section.splitlines() if line.startswith(f"| {label} |"))
+        cells = [cell.strip() for cell in row.strip("| ").split(" | ")[1:]]
+        for platform, cell in zip(("github", "huggingface"), cells, strict=True):
+            share = touched[platform][key]
+            assert re.fullmatch(r"[\d.]+ \[[\d.]+, [\d.]+\] \(n = [\d,]+; [\d,]+\)", cell), cell
+            assert cell.endswith(f"(n = {share['n']:,}; {share['pull_requests']:,})")
+    assert "share of pull requests" in demo["html"].read_text(encoding="utf-8")
 
 
 def test_hostile_type_labels_reach_the_tables_escaped(demo, tmp_path):

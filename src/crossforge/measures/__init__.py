@@ -45,6 +45,12 @@ COMPARED_MEASURES: tuple[str, ...] = (
     "weights_commit_share", "code_commit_share", "configuration_commit_share",
     "docs_only_commit_share", "external_weights_commit_share", "external_code_commit_share",
     "external_configuration_commit_share", "external_docs_only_commit_share",
+    # What pull requests touch (the same measure): NaN, so left out, where no pull request of
+    # the repository has known paths.
+    "pr_weights_share", "pr_code_share", "pr_configuration_share", "pr_docs_only_share",
+    "external_pr_weights_share", "external_pr_code_share", "external_pr_configuration_share",
+    "external_pr_docs_only_share", "merged_pr_weights_share", "merged_pr_code_share",
+    "merged_pr_configuration_share", "merged_pr_docs_only_share",
 )
 
 __all__ = [

@@ -18,14 +18,21 @@ import pandas as pd
 from scipy import stats
 
 from crossforge.measures.statistics import ratio_estimates
+from crossforge.measures.touched import PULL_GROUPS, SHARE_FLAGS
 from crossforge.measures.weights import WEIGHT_COLUMN
 
-#: The file-type shares of ``TouchedFiles``, pooled per platform: each share column with the
-#: commit count it is a share of.
+#: The file-type shares of ``TouchedFiles`` over commits, pooled per platform: each share
+#: column with the commit count it is a share of.
 TOUCHED_SHARES: tuple[tuple[str, str], ...] = tuple(
     (f"{who}{what}_commit_share", f"{who}commits_with_paths")
     for who in ("", "external_")
-    for what in ("weights", "code", "configuration", "docs_only"))
+    for what in SHARE_FLAGS)
+#: The same over pull requests (all, external people's, merged), kept apart from the commits
+#: so a merged pull request's commits are never counted twice.
+PULL_TOUCHED_SHARES: tuple[tuple[str, str], ...] = tuple(
+    (f"{who}pr_{what}_share", f"{who}prs_with_paths")
+    for who in PULL_GROUPS
+    for what in SHARE_FLAGS)
 
 UNKNOWN_SIZE = "unknown size"
 
@@ -88,15 +95,18 @@ STRATUM_QUANTITIES: tuple[StratumQuantity, ...] = (
 
 def touched_shares(repositories: pd.DataFrame, *, n_bootstrap: int = 1000,
                    seed: int = 0) -> dict[str, dict[str, dict]]:
-    """Per platform and file-type share: Σ commits touching ÷ Σ commits with known paths
-    over the repositories with any (n), with its percentile bootstrap interval
-    (repositories resampled) and the commits counted. A platform whose repositories list no
-    paths has every share unknown (None), never 0."""
+    """Per platform and file-type share: Σ contributions touching ÷ Σ contributions with
+    known paths over the repositories with any (n), with its percentile bootstrap interval
+    (repositories resampled) and the contributions counted (``commits`` for the commit
+    shares, ``pull_requests`` for the pull-request ones). A platform whose repositories
+    list no paths has every share unknown (None), never 0."""
     out: dict[str, dict[str, dict]] = {}
+    units = [(share, base, "commits") for share, base in TOUCHED_SHARES] + [
+        (share, base, "pull_requests") for share, base in PULL_TOUCHED_SHARES]
     for platform, group in repositories.groupby("platform", sort=True):
         weights = group.get(WEIGHT_COLUMN)
         shares: dict[str, dict] = {}
-        for share, base in TOUCHED_SHARES:
+        for share, base, unit in units:
             if share not in group or base not in group:
                 continue
             counted = pd.to_numeric(group[base], errors="coerce").to_numpy(dtype=float)
@@ -104,7 +114,7 @@ def touched_shares(repositories: pd.DataFrame, *, n_bootstrap: int = 1000,
             estimate = ratio_estimates(touching * counted, counted,
                                        key=f"touched:{platform}:{share}",
                                        weights=weights, n_bootstrap=n_bootstrap, seed=seed)
-            estimate["commits"] = int(np.nansum(np.where(np.isnan(touching), 0, counted)))
+            estimate[unit] = int(np.nansum(np.where(np.isnan(touching), 0, counted)))
             shares[share] = estimate
         out[str(platform)] = shares
     return out

@@ -573,7 +573,7 @@ def _write_report(out: Path, result: MeasureResult, *, sources: list[dict],
     return paths
 
 
-#: The file-type shares of the socio-technical section, in its table's order.
+#: The commit shares of the socio-technical section, in their table's order.
 TOUCHED_LABELS = {
     "weights_commit_share": "commits touching weights",
     "code_commit_share": "commits touching code",
@@ -584,6 +584,26 @@ TOUCHED_LABELS = {
     "external_configuration_commit_share": "external people's commits touching configuration",
     "external_docs_only_commit_share": "external people's commits touching only documentation",
 }
+#: The same over pull requests, in their own table: commits and pull requests are never added.
+PULL_TOUCHED_LABELS = {
+    "pr_weights_share": "pull requests touching weights",
+    "pr_code_share": "pull requests touching code",
+    "pr_configuration_share": "pull requests touching model configuration or tokenizer",
+    "pr_docs_only_share": "pull requests touching only documentation",
+    "external_pr_weights_share": "external people's pull requests touching weights",
+    "external_pr_code_share": "external people's pull requests touching code",
+    "external_pr_configuration_share": "external people's pull requests touching configuration",
+    "external_pr_docs_only_share":
+        "external people's pull requests touching only documentation",
+    "merged_pr_weights_share": "merged pull requests touching weights",
+    "merged_pr_code_share": "merged pull requests touching code",
+    "merged_pr_configuration_share": "merged pull requests touching configuration",
+    "merged_pr_docs_only_share": "merged pull requests touching only documentation",
+}
+#: The socio-technical section's file-type tables: what each counts, the key of its count in
+#: a pooled share, and its rows' labels.
+TOUCHED_TABLES = (("commits", "commits", TOUCHED_LABELS),
+                  ("pull requests", "pull_requests", PULL_TOUCHED_LABELS))
 #: The per-stratum figures of the size comparison, in its table's order.
 STRATUM_LABELS = {"external_commit_share": "external commit share (mean)",
                   "external_participant_share": "external participant share (mean)",
@@ -598,12 +618,16 @@ def socio_technical(summary: dict) -> dict | None:
     if not socio:
         return None
     touched = socio.get("touched", {})
+    tables = [{"of": of, "unit": unit,
+               "rows": [{"label": label, "cells": {p: shares.get(share) for p, shares
+                                                   in touched.items()}}
+                        for share, label in labels.items()],
+               "known": any((shares.get(share) or {}).get("n") for shares in touched.values()
+                            for share in labels)}
+              for of, unit, labels in TOUCHED_TABLES]
     return {
-        "touched": [{"label": label, "cells": {p: shares.get(share) for p, shares
-                                               in touched.items()}}
-                    for share, label in TOUCHED_LABELS.items()],
-        "paths_known": any((s.get("n") or 0) > 0 for shares in touched.values()
-                           for s in shares.values()),
+        "touched": tables,
+        "paths_known": any(table["known"] for table in tables),
         "coverage": socio.get("size_coverage", {}),
         "scales": socio.get("size_scales", {}),
         "strata": socio.get("strata", []),
