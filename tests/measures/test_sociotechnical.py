@@ -184,3 +184,12 @@ def test_statistics_compare_file_type_shares_and_carry_the_size_strata(measured)
     assert hub["pull_requests"] == result.repositories.query(
         "platform == 'huggingface'")["prs_with_paths"].sum()
     assert pd.read_csv(out / "size_strata.csv")["repositories"].sum() == 40
+
+
+def test_json_results_keep_small_p_values() -> None:
+    """statistics.json once wrote a Holm p of 2.4e-12 as 0.0 (pandas' 10 decimals)."""
+    from crossforge.measures.pipeline import records_for_json
+
+    rows = records_for_json(pd.DataFrame({"measure": ["pr_weights_share"],
+                                          "p_holm": [2.4e-12], "effect": [float("nan")]}))
+    assert rows == [{"measure": "pr_weights_share", "p_holm": 2.4e-12, "effect": None}]

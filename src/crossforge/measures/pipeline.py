@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -138,18 +139,18 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
         "weights": designs,
         "collection": collection,
         "platforms": summarize(repositories),
-        "organisations": json.loads(organisations.to_json(orient="records")),
-        "innovation": json.loads(innovation.to_json(orient="records")),
+        "organisations": records_for_json(organisations),
+        "innovation": records_for_json(innovation),
         "median_maintenance_days": median_survival(survival),
         "migration_share": {p: m["value"] for p, m in migration_shares.items()},
         "migration": migration_shares,
-        "project_links": json.loads(project_links.to_json(orient="records")),
+        "project_links": records_for_json(project_links),
         "complete_pairs": int((pairs["hub_stored"] & pairs["github_stored"]).sum())
         if len(pairs) else 0,
         "datasets": dataset_summary(dataset_edges, repositories[["platform", "repo"]]),
         "socio_technical": socio_technical | {
-            "strata": json.loads(size_strata.to_json(orient="records")),
-            "trends": json.loads(size_trends.to_json(orient="records"))},
+            "strata": records_for_json(size_strata),
+            "trends": records_for_json(size_trends)},
         "people": people_summary(people, n_bootstrap=n_bootstrap, seed=seed),
     }
     evolution["people_matches"] = people
@@ -217,9 +218,8 @@ def _write_outputs(out: Path, repositories: pd.DataFrame, organisations: pd.Data
             "shown": "unweighted: each measured repository counts once; the weighted_* "
                      "columns give design-weighted estimates beside them where weights apply",
             "weights": summary["weights"],
-            "comparisons": json.loads(statistics.to_json(orient="records")),
-            "knowledge_exchange": json.loads(evolution["knowledge_exchange_tests"].to_json(
-                orient="records")),
+            "comparisons": records_for_json(statistics),
+            "knowledge_exchange": records_for_json(evolution["knowledge_exchange_tests"]),
             "socio_technical": summary["socio_technical"],
             "people": summary["people"]})
         _write_json(paths["summary"], summary)
@@ -242,3 +242,9 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
 
 def _write_json(path: Path, value: object) -> None:
     path.write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")
+
+
+def records_for_json(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """``frame``'s rows as JSON-ready dicts at full precision: pandas' default of 10
+    decimals would write a p-value of 2.4e-12 as 0.0."""
+    return json.loads(frame.to_json(orient="records", double_precision=15))
