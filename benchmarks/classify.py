@@ -133,15 +133,13 @@ def scores(frame: pd.DataFrame, make: Callable[[], object], grouped: bool,
         "macro_f1": round(float(f1_score(labels, predicted, average="macro")), 4),
         "fold_mean": round(float(np.mean(per_fold)), 4),
         "fold_sd": round(float(np.std(per_fold, ddof=1)), 4)}
-    result["macro_f1_repository_mean"] = round(float(np.mean([
-        f1_score(labels[mask], predicted[mask], average="macro")
+    per_repository = {
+        repo: round(float(f1_score(labels[mask], predicted[mask], average="macro")), 4)
         for repo in sorted(frame["repo"].unique())
-        for mask in [(frame["repo"] == repo).to_numpy()]])), 4)
-    if grouped:
-        result["macro_f1_per_held_out_repository"] = {
-            repo: round(float(f1_score(labels[mask], predicted[mask], average="macro")), 4)
-            for repo in sorted(frame["repo"].unique())
-            for mask in [(frame["repo"] == repo).to_numpy()]}
+        for mask in [(frame["repo"] == repo).to_numpy()]}
+    result["macro_f1_repository_mean"] = round(float(np.mean(list(per_repository.values()))),
+                                               4)
+    result["macro_f1_per_repository"] = per_repository
     return result
 
 
@@ -252,10 +250,10 @@ def _earlier_figures(missing: set[str]) -> dict[str, dict[str, object]]:
     if not missing or not RESULTS.exists():
         return {}
     previous = json.loads(RESULTS.read_text())
-    return {kind: {**figures, "measured_in_an_earlier_run": True,
-                   "earlier_run_crossforge_version": previous.get("crossforge_version")}
-            for kind, figures in previous.get("models", {}).items()
-            if kind in missing and not figures.get("measured_in_an_earlier_run")}
+    return {kind: figures if figures.get("measured_in_an_earlier_run") else
+            {**figures, "measured_in_an_earlier_run": True,
+             "earlier_run_crossforge_version": previous.get("crossforge_version")}
+            for kind, figures in previous.get("models", {}).items() if kind in missing}
 
 
 def main() -> None:
@@ -288,9 +286,10 @@ def main() -> None:
         figures: dict[str, object] = {
             "macro_f1_grouped_by_repository": grouped["macro_f1"],
             "macro_f1_grouped_fold_mean_sd": [grouped["fold_mean"], grouped["fold_sd"]],
-            "macro_f1_per_held_out_repository": grouped["macro_f1_per_held_out_repository"],
+            "macro_f1_per_held_out_repository": grouped["macro_f1_per_repository"],
             "macro_f1_stratified_random": stratified["macro_f1"],
             "macro_f1_stratified_repository_mean": stratified["macro_f1_repository_mean"],
+            "macro_f1_stratified_per_repository": stratified["macro_f1_per_repository"],
             "macro_f1_stratified_fold_mean_sd": [stratified["fold_mean"], stratified["fold_sd"]],
             "macro_f1_stratified_other_seeds": {
                 str(seed): scores(frame, MODELS[kind], grouped=False, seed=seed)["macro_f1"]
