@@ -158,6 +158,38 @@ def test_trained_model_round_trips_through_its_file(tmp_path: Path) -> None:
     np.testing.assert_allclose(cv.max(axis=1), loaded.card_["cv_confidence"], atol=1e-4)
 
 
+def test_a_model_file_written_before_the_prefix_parameters_reads_threads_as_it_was_trained(
+        tmp_path: Path) -> None:
+    """Files from before ``max_body`` and ``char_prefix`` existed were trained on 3,000 body
+    characters with character n-grams over all of them; loading must keep that reading."""
+    frame = pd.concat([THREADS] * 4, ignore_index=True).assign(
+        label=["bug", "usage", "feature", "bug", "usage", "feature"] * 4)
+    before = classify.ThreadClassifier(word_ngrams=(1, 2), max_body=3000, char_prefix=None)
+    path = before.fit(frame, frame["label"]).save(tmp_path / "m.npz")
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    meta = json.loads(str(arrays["meta"]))
+    del meta["params"]["max_body"], meta["params"]["char_prefix"]
+    np.savez_compressed(path, **arrays | {"meta": np.array(json.dumps(meta))})
+    loaded = classify.load_model(path)
+    assert (loaded.max_body, loaded.char_prefix) == (3000, None)
+    long_body = THREADS.assign(body=THREADS["body"] + " word" * 2000)
+    np.testing.assert_allclose(loaded.predict_proba(long_body),
+                               before.predict_proba(long_body), rtol=1e-4, atol=1e-6)
+
+
+def test_character_ngrams_read_only_the_start_of_a_thread() -> None:
+    model = classify.ThreadClassifier(char_prefix=40)
+    frame = pd.concat([THREADS] * 2, ignore_index=True)
+    model.fit(frame, ["bug", "usage", "feature", "bug", "usage", "feature"] * 2)
+    start = "Crash when loading the tokenizer from a local folder"
+    short, longer = (model._features([start + tail], fit=False)
+                     for tail in ("", " and then some more words at the end of the body"))
+    words = model.n_features
+    assert (short[:, words:] != longer[:, words:]).nnz == 0
+    assert (short[:, :words] != longer[:, :words]).nnz > 0
+
+
 def test_a_file_that_is_not_a_model_is_a_one_line_error(tmp_path: Path) -> None:
     bogus = tmp_path / "bogus.npz"
     bogus.write_bytes(b"not a model")

@@ -23,7 +23,7 @@ from sklearn.model_selection import GroupKFold, StratifiedKFold
 
 from crossforge.content.classify import open_set
 from crossforge.content.classify.chat import ChatClassifier
-from crossforge.content.classify.model import ThreadClassifier, thread_texts
+from crossforge.content.classify.model import ThreadClassifier
 from crossforge.errors import ConfigError
 
 TAXONOMY: tuple[str, ...] = ("bug", "usage", "feature", "documentation", "other")
@@ -75,7 +75,8 @@ def evaluate(frame: pd.DataFrame, *, folds: int = 5, seed: int = 0,
              model: ThreadClassifier | None = None, grouped: bool = True) -> Evaluation:
     """Cross-validate: folds grouped by ``repo`` when present and ``grouped`` (a project never
     appears in both training and test), stratified random folds otherwise."""
-    texts = np.array(thread_texts(frame), dtype=object)
+    estimator = model or ThreadClassifier()
+    texts = np.array(estimator.texts(frame), dtype=object)
     labels = frame["label"].to_numpy(dtype=object)
     if grouped and "repo" in frame and frame["repo"].nunique() >= folds:
         splits = GroupKFold(folds).split(texts, labels, frame["repo"])
@@ -88,7 +89,7 @@ def evaluate(frame: pd.DataFrame, *, folds: int = 5, seed: int = 0,
     classes = sorted(set(labels))
     posteriors = np.zeros((len(labels), len(classes)))
     for train_index, test_index in splits:
-        fitted = clone(model or ThreadClassifier())
+        fitted = clone(estimator)
         fitted.fit(texts[train_index], labels[train_index])
         probabilities = fitted.predict_proba(texts[test_index])
         predicted[test_index] = fitted.classes_[probabilities.argmax(axis=1)]

