@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crossforge.measures.engine import Engine
+from crossforge.measures.engine import BOT_ACCOUNTS, Engine
 from crossforge.measures.start import STARTS_SQL
 
 #: Every Hub repository has at least one commit (its creation is one), so a Hub repository
@@ -36,7 +36,7 @@ WITH credited AS (      -- one row per (commit, person credited: author or co-au
 ),
 human_credit AS (       -- a commit's unknown (NULL) author is nobody: no person to credit
     SELECT cr.* FROM credited cr
-    LEFT JOIN accounts a ON a.platform = cr.platform AND a.login = cr.person
+    LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = cr.platform AND a.login = cr.person
     WHERE cr.person IS NOT NULL AND coalesce(a.type, 'user') <> 'bot'
 ),
 contributors AS (
@@ -71,7 +71,7 @@ activity AS (
            count(DISTINCT date_trunc('month', c.authored_at AT TIME ZONE 'UTC')) AS active_months,
            min(c.authored_at) AS first_commit_at, max(c.authored_at) AS last_commit_at
     FROM commits c
-    LEFT JOIN accounts a ON a.platform = c.platform AND a.login = c.author
+    LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = c.platform AND a.login = c.author
     GROUP BY ALL
 ),
 discussion AS (
@@ -88,7 +88,7 @@ participation AS (      -- every human who committed, co-authored, opened or rep
         UNION ALL SELECT platform, repo, author FROM threads WHERE author IS NOT NULL
         UNION ALL SELECT platform, repo, author FROM comments WHERE author IS NOT NULL
     ) p
-    LEFT JOIN accounts a ON a.platform = p.platform AND a.login = p.login
+    LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = p.platform AND a.login = p.login
     WHERE p.login IS NOT NULL AND coalesce(a.type, 'user') <> 'bot'
     GROUP BY ALL
 ),

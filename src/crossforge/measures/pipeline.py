@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 import duckdb
@@ -46,6 +47,7 @@ from crossforge.measures import (
 from crossforge.measures.engine import open_engine
 from crossforge.measures.networks import NullModel, describe_networks
 from crossforge.measures.organisations import share_intervals
+from crossforge.measures.roles import person_roles_table
 from crossforge.measures.statistics import PlatformComparison, ratio_estimates
 from crossforge.measures.weights import WEIGHT_COLUMN, design_weights
 from crossforge.spreadsheet import neutralise, write_csv
@@ -76,7 +78,9 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
     with writing_into(out):
         out.mkdir(parents=True, exist_ok=True)
     with open_engine(store, engine, threads=threads, memory_limit=memory_limit,
-                     kinds=tuple(kinds), frame=frame) as sql:
+                     kinds=tuple(kinds), frame=frame) as sql, ExitStack() as roles:
+        # Four measures read the roles: computed once for them, dropped after the last.
+        roles.enter_context(person_roles_table(sql))
         repositories = (
             CollaborationIntensity().compute(sql)
             .merge(Openness().compute(sql), on=["platform", "repo"], how="left")
@@ -92,6 +96,7 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
         pairs, project_links = ProjectPairs().compute(sql), ProjectPairs().links(sql)
         dataset_edges = DatasetProvenance().compute(sql)
         organisations, owners = Organisations().compute_with_repositories(sql)
+        roles.close()
         repositories[WEIGHT_COLUMN], designs = design_weights(
             store, repositories[["platform", "repo"]], frame)
         graphs = CollaborationNetworks().graphs(sql)  # kept: the report draws them

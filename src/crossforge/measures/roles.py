@@ -14,7 +14,9 @@ The rule, in order:
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import contextmanager
+from weakref import WeakKeyDictionary
 
 import pandas as pd
 
@@ -64,14 +66,34 @@ person_roles AS (
 PERSON_ROLES_QUERY = f"WITH {PERSON_ROLES_SQL} SELECT * FROM person_roles"
 
 
-def person_roles_table(store: Engine) -> AbstractContextManager[None]:
+#: Engines holding ``person_roles`` now, with how many blocks hold it.
+_HELD: WeakKeyDictionary[Engine, int] = WeakKeyDictionary()
+
+
+@contextmanager
+def person_roles_table(store: Engine) -> Iterator[None]:
     """``person_roles(platform, repo, login, role)`` as a temporary table for the block.
 
     Computed once and held by the engine's buffer manager (spilled to disk when memory is
     short), so a measure reading roles several times neither recomputes them nor keeps
-    them pinned in memory as a CTE (``docs/measures.md`` § Scale).
+    them pinned in memory as a CTE (``docs/measures.md`` § Scale). A block inside another
+    block on the same engine reads the table the outer block made: the pipeline holds it
+    across the measures that read roles, so they are computed once per run, not per measure.
     """
-    return store.temp_table("person_roles", PERSON_ROLES_QUERY)
+    held = _HELD.get(store, 0)
+    if held:
+        _HELD[store] = held + 1
+        try:
+            yield
+        finally:
+            _HELD[store] -= 1
+        return
+    with store.temp_table("person_roles", PERSON_ROLES_QUERY):
+        _HELD[store] = 1
+        try:
+            yield
+        finally:
+            del _HELD[store]
 
 
 class PersonRoles:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crossforge.measures.engine import Engine
+from crossforge.measures.engine import BOT_ACCOUNTS, Engine
 from crossforge.measures.roles import person_roles_table
 
 #: Per commit with known paths (merges left out: git lists no paths for them), whether it
 #: touches each class or only documentation, and whether its author is an external human.
-_COMMITS_SQL = """
+_COMMITS_SQL = f"""
 SELECT c.platform, c.repo,
        list_contains(c.touched, 'weights') AS weights,
        list_contains(c.touched, 'code') AS code,
@@ -27,7 +27,7 @@ SELECT c.platform, c.repo,
 FROM commits c
 LEFT JOIN person_roles pr ON pr.platform = c.platform AND pr.repo = c.repo
     AND pr.login = c.author
-LEFT JOIN accounts a ON a.platform = c.platform AND a.login = c.author
+LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = c.platform AND a.login = c.author
 WHERE c.touched IS NOT NULL AND NOT c.is_merge
 """
 
