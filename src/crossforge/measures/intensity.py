@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from crossforge.measures.engine import BOT_ACCOUNTS, Engine
+from crossforge.measures.roles import person_roles_table
 from crossforge.measures.start import STARTS_SQL
 
 #: Every Hub repository has at least one commit (its creation is one), so a Hub repository
@@ -82,14 +83,10 @@ discussion AS (
 ),
 replies AS (SELECT platform, repo, count(*) AS comments FROM comments GROUP BY ALL),
 participation AS (      -- every human who committed, co-authored, opened or replied
-    SELECT p.platform, p.repo, count(DISTINCT p.login) AS participants
-    FROM (
-        SELECT platform, repo, person AS login FROM credited
-        UNION ALL SELECT platform, repo, author FROM threads WHERE author IS NOT NULL
-        UNION ALL SELECT platform, repo, author FROM comments WHERE author IS NOT NULL
-    ) p
-    LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = p.platform AND a.login = p.login
-    WHERE p.login IS NOT NULL AND coalesce(a.type, 'user') <> 'bot'
+    SELECT pr.platform, pr.repo, count(*) AS participants     -- (one role row each)
+    FROM person_roles pr
+    LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = pr.platform AND a.login = pr.login
+    WHERE pr.login IS NOT NULL AND coalesce(a.type, 'user') <> 'bot'
     GROUP BY ALL
 ),
 starts AS ({STARTS_SQL}),
@@ -167,7 +164,8 @@ class CollaborationIntensity:
 
     def compute(self, store: Engine) -> pd.DataFrame:
         """One row per repository; columns are defined in ``docs/measures.md``."""
-        frame = store.frame(_SQL)
+        with person_roles_table(store):
+            frame = store.frame(_SQL)
         for column in ("pull_requests", "threads", "comments"):
             frame[column] = frame[column].astype("int64")
         for column in ("commits", "contributors", "human_commits", "bot_commits",
