@@ -79,7 +79,7 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
         out.mkdir(parents=True, exist_ok=True)
     with open_engine(store, engine, threads=threads, memory_limit=memory_limit,
                      kinds=tuple(kinds), frame=frame) as sql, ExitStack() as roles:
-        # Four measures read the roles: computed once for them, dropped after the last.
+        # Five measures read the roles: computed once for them, dropped after the last.
         roles.enter_context(person_roles_table(sql))
         repositories = (
             CollaborationIntensity().compute(sql)
