@@ -210,7 +210,7 @@ SELECT platform, repo, number, kind, 'synthetic thread', NULL, author,
        state, happened,
        CASE WHEN state IN ('closed', 'merged') THEN happened + to_seconds(wait) END,
        CASE WHEN state = 'merged' THEN happened + to_seconds(wait) END,
-       'synthetic-bench'
+       'synthetic-bench', 'issue_tracker'
 FROM (
     SELECT *, person(platform, i, org, owner_id, n_people, j) AS author,
            insider(org, owner_id, platform, j) AS inside,

@@ -267,3 +267,25 @@ def test_an_em_share_driven_next_to_the_boundary_is_flagged() -> None:
     bug = result[result["class"] == "bug"].iloc[0]
     assert bug.method == "emq" and 0 < bug.adjusted_share <= 0.005
     assert "pushed the share to 0" in bug.flag
+
+
+def test_type_shares_do_not_depend_on_the_order_labels_are_stored_in(tmp_path: Path) -> None:
+    texts = ["Crash when posting a file", "How do I set a timeout?", "Add a retry option",
+             "Segfault on import", "Which version supports Python 3.12?", "Docs typo"]
+    threads = [Thread("github", f"team/project{r}", n, "issue", texts[(r + n) % len(texts)], "",
+                      f"user{r}{n}", "external") for r in range(8) for n in range(1, 4)]
+    db = tmp_path / "order.duckdb"
+    with Store(db) as store:
+        store.write(Provenance("test", "hand-made", datetime.now(UTC), "0"), threads)
+    api.classify_store(db)
+    with Store(db, read_only=True) as store:
+        stored_order = stored_type_shares(store, n_bootstrap=50, seed=0)
+    with Store(db) as store:    # the same labels, stored in the opposite order
+        store.query("CREATE TEMP TABLE held AS SELECT * FROM thread_labels")
+        store.query("DELETE FROM thread_labels")
+        store.query("INSERT INTO thread_labels SELECT * FROM held ORDER BY repo DESC, "
+                    "number DESC")
+    with Store(db, read_only=True) as store:
+        reversed_order = stored_type_shares(store, n_bootstrap=50, seed=0)
+    assert stored_order["n"].iloc[0] == 24
+    pd.testing.assert_frame_equal(stored_order, reversed_order)

@@ -132,3 +132,21 @@ def test_pdfs_embed_the_original_fonts_when_no_copy_can_be_written(tmp_path, mon
     finally:
         figures._pdf_font_family.cache_clear()
     assert b"/FontFile2" in pdf and b"/Type3" not in pdf and b"_crossforge" not in pdf
+
+
+def test_png_and_pdf_saved_in_worker_processes_are_the_bytes_save_writes(tmp_path):
+    drawn = {"commits": figures.ecdf_figure(_repositories(), "commits", synthetic=True)}
+    with figures.FigureWriter(tmp_path / "pool", figures.FORMATS) as writer:
+        written = {name: writer.save(figure, name) for name, figure in drawn.items()}
+        assert written["commits"][0].is_file()   # the SVG at once: the pages inline it
+    for name, figure in drawn.items():
+        alone = figures.save(figure, tmp_path / "alone", name)
+        assert [p.name for p in written[name]] == [p.name for p in alone]
+        assert [p.read_bytes() for p in written[name]] == [p.read_bytes() for p in alone]
+
+
+def test_svg_alone_starts_no_worker_process(tmp_path):
+    with figures.FigureWriter(tmp_path, ("svg",)) as writer:
+        paths = writer.save(figures.ecdf_figure(_repositories(), "commits"), "commits")
+        assert writer._pool is None
+    assert [p.name for p in paths] == ["commits.svg"]

@@ -291,15 +291,19 @@ def stored_type_shares(store: Store, *, n_bootstrap: int, seed: int,
     posteriors, or a model card without them, fall back to the adjusted count (column
     ``method``)."""
     scope = scope or ThreadScope()
-    selected = scoped_threads(store, scope)
-    labels = store.frame("SELECT platform, repo, number, label, model, probabilities "
-                         "FROM thread_labels")
-    labelled = labels.merge(selected.threads[["platform", "repo", "number"]],
-                            on=["platform", "repo", "number"])
     columns = ["group", "class", "n", "clusters", "raw_share", "raw_ci_low", "raw_ci_high",
                "adjusted_share", "ci_low", "ci_high", "validation_n", "condition_number",
                "flag", "method", "validation", "scope", "excluded_pull_requests",
                "excluded_bot_threads"]
+    # In key order: the bootstrap draws repositories in the order they first appear, so an
+    # unordered read (any order DuckDB's threads finish in) gave other intervals each run.
+    labels = store.frame("SELECT platform, repo, number, label, model, probabilities "
+                         "FROM thread_labels ORDER BY platform, repo, number, model")
+    if labels.empty:     # nothing classified: no need to read every thread's text
+        return pd.DataFrame(columns=columns)
+    selected = scoped_threads(store, scope)
+    labelled = labels.merge(selected.threads[["platform", "repo", "number"]],
+                            on=["platform", "repo", "number"])
     if labelled.empty:
         return pd.DataFrame(columns=columns)
     name = labelled["model"].mode().iloc[0]

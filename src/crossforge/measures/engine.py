@@ -27,6 +27,12 @@ _REPOSITORY_ROWS = {"repositories": "repo", "commits": "repo", "threads": "repo"
                     "comments": "repo", "thread_labels": "repo", "derivations": "child"}
 
 
+#: The bot accounts, the row source measures left-join to tell bots from people
+#: (``coalesce(a.type, 'user') <> 'bot'``, ``a.type = 'bot'``): the same rows as joining
+#: every account, but the join's hash table holds a handful of bots instead of millions of
+#: accounts, which made each such join over commits or comments about 3x cheaper.
+BOT_ACCOUNTS = "(SELECT platform, login, type FROM accounts WHERE type = 'bot')"
+
 _UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
           "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
 

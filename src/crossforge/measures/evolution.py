@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from crossforge.measures.engine import Engine
+from crossforge.measures.engine import BOT_ACCOUNTS, Engine
 from crossforge.measures.start import STARTS_SQL
 
 _ACTIVITY_SQL = f"""
@@ -32,7 +32,7 @@ JOIN starts st USING (platform, repo)
 LEFT JOIN span s USING (platform, repo)
 """
 
-_MIGRATION_SQL = """
+_MIGRATION_SQL = f"""
 WITH participants AS (
     SELECT platform, repo, author AS login FROM commits WHERE author IS NOT NULL
     UNION SELECT platform, repo, author FROM threads WHERE author IS NOT NULL
@@ -40,7 +40,7 @@ WITH participants AS (
 ),
 humans AS (
     SELECT p.* FROM participants p
-    LEFT JOIN accounts a ON a.platform = p.platform AND a.login = p.login
+    LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = p.platform AND a.login = p.login
     WHERE coalesce(a.type, 'user') <> 'bot'
 ),
 moved AS (

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crossforge.measures.engine import Engine
+from crossforge.measures.engine import BOT_ACCOUNTS, Engine
 from crossforge.measures.roles import person_roles_table
 from crossforge.measures.statistics import ratio_estimates
 from crossforge.measures.weights import WEIGHT_COLUMN
@@ -50,13 +50,13 @@ back AS (                -- contributions back upstream by external people
         SELECT c.platform, c.repo FROM commits c    -- an unknown author has no role
         JOIN person_roles pr ON pr.platform = c.platform AND pr.repo = c.repo
             AND pr.login = c.author AND pr.role = 'external'
-        LEFT JOIN accounts a ON a.platform = c.platform AND a.login = c.author
+        LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = c.platform AND a.login = c.author
         WHERE coalesce(a.type, 'user') <> 'bot'
         UNION ALL
         SELECT t.platform, t.repo FROM threads t
         JOIN person_roles pr ON pr.platform = t.platform AND pr.repo = t.repo
             AND pr.login = t.author AND pr.role = 'external'
-        LEFT JOIN accounts a ON a.platform = t.platform AND a.login = t.author
+        LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = t.platform AND a.login = t.author
         WHERE t.kind = 'pull_request' AND t.state = 'merged'
           AND coalesce(a.type, 'user') <> 'bot'
     ) GROUP BY ALL

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crossforge.measures.engine import Engine
+from crossforge.measures.engine import BOT_ACCOUNTS, Engine
+from crossforge.measures.roles import person_roles_table
 from crossforge.measures.start import STARTS_SQL
 
 #: Every Hub repository has at least one commit (its creation is one), so a Hub repository
@@ -36,7 +37,7 @@ WITH credited AS (      -- one row per (commit, person credited: author or co-au
 ),
 human_credit AS (       -- a commit's unknown (NULL) author is nobody: no person to credit
     SELECT cr.* FROM credited cr
-    LEFT JOIN accounts a ON a.platform = cr.platform AND a.login = cr.person
+    LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = cr.platform AND a.login = cr.person
     WHERE cr.person IS NOT NULL AND coalesce(a.type, 'user') <> 'bot'
 ),
 contributors AS (
@@ -71,7 +72,7 @@ activity AS (
            count(DISTINCT date_trunc('month', c.authored_at AT TIME ZONE 'UTC')) AS active_months,
            min(c.authored_at) AS first_commit_at, max(c.authored_at) AS last_commit_at
     FROM commits c
-    LEFT JOIN accounts a ON a.platform = c.platform AND a.login = c.author
+    LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = c.platform AND a.login = c.author
     GROUP BY ALL
 ),
 discussion AS (
@@ -82,14 +83,10 @@ discussion AS (
 ),
 replies AS (SELECT platform, repo, count(*) AS comments FROM comments GROUP BY ALL),
 participation AS (      -- every human who committed, co-authored, opened or replied
-    SELECT p.platform, p.repo, count(DISTINCT p.login) AS participants
-    FROM (
-        SELECT platform, repo, person AS login FROM credited
-        UNION ALL SELECT platform, repo, author FROM threads WHERE author IS NOT NULL
-        UNION ALL SELECT platform, repo, author FROM comments WHERE author IS NOT NULL
-    ) p
-    LEFT JOIN accounts a ON a.platform = p.platform AND a.login = p.login
-    WHERE p.login IS NOT NULL AND coalesce(a.type, 'user') <> 'bot'
+    SELECT pr.platform, pr.repo, count(*) AS participants     -- (one role row each)
+    FROM person_roles pr
+    LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = pr.platform AND a.login = pr.login
+    WHERE pr.login IS NOT NULL AND coalesce(a.type, 'user') <> 'bot'
     GROUP BY ALL
 ),
 starts AS ({STARTS_SQL}),
@@ -167,7 +164,8 @@ class CollaborationIntensity:
 
     def compute(self, store: Engine) -> pd.DataFrame:
         """One row per repository; columns are defined in ``docs/measures.md``."""
-        frame = store.frame(_SQL)
+        with person_roles_table(store):
+            frame = store.frame(_SQL)
         for column in ("pull_requests", "threads", "comments"):
             frame[column] = frame[column].astype("int64")
         for column in ("commits", "contributors", "human_commits", "bot_commits",

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from crossforge.measures.engine import Engine
-from crossforge.measures.roles import PERSON_ROLES_QUERY
+from crossforge.measures.roles import person_roles_table
 from crossforge.measures.statistics import PlatformComparison
 from crossforge.measures.weights import WEIGHT_COLUMN
 from crossforge.records import Channel
@@ -84,9 +84,11 @@ class KnowledgeExchange:
             comments = pd.concat([comments, extra_comments[[*COMMENT_COLUMNS, "channel"]]],
                                  ignore_index=True)
         bots = store.frame(_BOTS_SQL)
+        with person_roles_table(store):  # the suite's table when it holds one
+            roles = store.frame("SELECT * FROM person_roles")
         return by_channel(threads, comments, store.frame(_REPOSITORIES_SQL),
                           bots=zip(bots["platform"], bots["login"], strict=True),
-                          roles=store.frame(PERSON_ROLES_QUERY))
+                          roles=roles)
 
 
 def by_channel(threads: pd.DataFrame, comments: pd.DataFrame, repositories: pd.DataFrame,

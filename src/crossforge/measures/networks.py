@@ -17,13 +17,13 @@ from dataclasses import dataclass
 import igraph as ig
 import numpy as np
 
-from crossforge.measures.engine import Engine
+from crossforge.measures.engine import BOT_ACCOUNTS, Engine
 
-_CONTRIBUTORS_SQL = """
+_CONTRIBUTORS_SQL = f"""
 SELECT DISTINCT p.platform, p.repo, p.login
 FROM (SELECT platform, repo, unnest(list_prepend(author, coalesce(co_authors, []))) AS login
       FROM commits) p
-LEFT JOIN accounts a ON a.platform = p.platform AND a.login = p.login
+LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = p.platform AND a.login = p.login
 WHERE p.login IS NOT NULL AND (? OR coalesce(a.type, 'user') <> 'bot')
 """
 
@@ -36,12 +36,12 @@ WHERE ? IS NULL OR a.size <= ?
 GROUP BY ALL
 """
 
-_REPLIES_SQL = """
+_REPLIES_SQL = f"""
 SELECT c.platform, c.author AS source, t.author AS target, count(*) AS weight
 FROM comments c
 JOIN threads t ON t.platform = c.platform AND t.repo = c.repo AND t.number = c.thread_number
-LEFT JOIN accounts replier ON replier.platform = c.platform AND replier.login = c.author
-LEFT JOIN accounts opener ON opener.platform = t.platform AND opener.login = t.author
+LEFT JOIN {BOT_ACCOUNTS} replier ON replier.platform = c.platform AND replier.login = c.author
+LEFT JOIN {BOT_ACCOUNTS} opener ON opener.platform = t.platform AND opener.login = t.author
 WHERE c.author IS NOT NULL AND t.author IS NOT NULL AND c.author <> t.author
   AND (? OR (coalesce(replier.type, 'user') <> 'bot'
              AND coalesce(opener.type, 'user') <> 'bot'))
@@ -63,12 +63,12 @@ JOIN network_people s ON s.platform = e.platform AND s.login = e.source
 JOIN network_people t ON t.platform = e.platform AND t.login = e.target
 """
 
-_PARTICIPANTS_SQL = """
+_PARTICIPANTS_SQL = f"""
 SELECT DISTINCT p.platform, p.login FROM (
     SELECT platform, author AS login FROM threads
     UNION ALL SELECT platform, author FROM comments
 ) p
-LEFT JOIN accounts a ON a.platform = p.platform AND a.login = p.login
+LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = p.platform AND a.login = p.login
 WHERE p.login IS NOT NULL AND (? OR coalesce(a.type, 'user') <> 'bot')
 """
 

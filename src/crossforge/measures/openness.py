@@ -14,13 +14,13 @@ from contextlib import ExitStack
 
 import pandas as pd
 
-from crossforge.measures.engine import Engine
+from crossforge.measures.engine import BOT_ACCOUNTS, Engine
 from crossforge.measures.roles import person_roles_table
 
 #: Per repository, authored commits by people whose role is known and by external people
 #: (commits are counted per author first: the join sees people, not commits). A commit whose
 #: author is unknown (NULL) has no person, so no role: it is in neither count.
-_DIRECT_SQL = """
+_DIRECT_SQL = f"""
 SELECT c.platform, c.repo,
        CAST(coalesce(sum(c.n) FILTER (WHERE pr.role <> 'unknown'), 0) AS BIGINT)
            AS commits_known_role,
@@ -30,13 +30,13 @@ FROM (SELECT platform, repo, author, count(*) AS n FROM commits WHERE author IS 
       GROUP BY ALL) c
 JOIN person_roles pr ON pr.platform = c.platform AND pr.repo = c.repo
     AND pr.login = c.author
-LEFT JOIN accounts a ON a.platform = c.platform AND a.login = c.author
+LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = c.platform AND a.login = c.author
 WHERE coalesce(a.type, 'user') <> 'bot'
 GROUP BY ALL
 """
 
 #: Each thread by a human with its author's role and its first response.
-_THREAD_ROLES_SQL = """
+_THREAD_ROLES_SQL = f"""
 WITH first_responses AS (   -- earliest reply by anyone but the thread's author
     SELECT c.platform, c.repo, c.thread_number AS number, min(c.created_at) AS first_response_at
     FROM comments c
@@ -50,7 +50,7 @@ FROM threads t
 LEFT JOIN first_responses fr USING (platform, repo, number)
 LEFT JOIN person_roles pr ON pr.platform = t.platform AND pr.repo = t.repo
     AND pr.login = t.author
-LEFT JOIN accounts a ON a.platform = t.platform AND a.login = t.author
+LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = t.platform AND a.login = t.author
 WHERE coalesce(a.type, 'user') <> 'bot'
 """
 

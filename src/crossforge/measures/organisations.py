@@ -12,14 +12,14 @@ from contextlib import contextmanager
 
 import pandas as pd
 
-from crossforge.measures.engine import Engine
+from crossforge.measures.engine import BOT_ACCOUNTS, Engine
 from crossforge.measures.roles import person_roles_table
 from crossforge.measures.statistics import ratio_estimates
 
 #: Human contributions per person, repository and kind, with the repository's owner type
 #: and the person's role there (bots and unknown authors left out): the rows both the
 #: platform shares and the per-repository units read, computed once.
-_CONTRIBUTIONS_SQL = """
+_CONTRIBUTIONS_SQL = f"""
 WITH contributions AS (     -- counted per person and repository first: joins see people
     SELECT platform, repo, author AS login, 'commit' AS kind, count(*) AS n
     FROM commits WHERE author IS NOT NULL GROUP BY platform, repo, author
@@ -32,7 +32,7 @@ SELECT c.*, r.owner_type, coalesce(pr.role, 'unknown') AS role
 FROM contributions c
 JOIN repositories r USING (platform, repo)
 LEFT JOIN person_roles pr USING (platform, repo, login)
-LEFT JOIN accounts a ON a.platform = c.platform AND a.login = c.login
+LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = c.platform AND a.login = c.login
 WHERE coalesce(a.type, 'user') <> 'bot'
 """
 

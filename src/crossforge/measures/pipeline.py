@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +83,9 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
     with writing_into(out):
         out.mkdir(parents=True, exist_ok=True)
     with open_engine(store, engine, threads=threads, memory_limit=memory_limit,
-                     kinds=tuple(kinds), frame=frame) as sql, person_roles_table(sql):
+                     kinds=tuple(kinds), frame=frame) as sql, ExitStack() as roles:
+        # The measures that read the roles share one computation, dropped after the last.
+        roles.enter_context(person_roles_table(sql))
         repositories = (
             CollaborationIntensity().compute(sql)
             .merge(Openness().compute(sql), on=["platform", "repo"], how="left")
@@ -101,6 +104,8 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
         pairs, project_links = ProjectPairs().compute(sql), ProjectPairs().links(sql)
         dataset_edges = DatasetProvenance().compute(sql)
         organisations, owners = Organisations().compute_with_repositories(sql)
+        people = CrossPlatformPeople().compute(sql)
+        roles.close()
         repositories[WEIGHT_COLUMN], designs = design_weights(
             store, repositories[["platform", "repo"]], frame)
         graphs = CollaborationNetworks().graphs(sql)  # kept: the report draws them
@@ -110,7 +115,6 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
         derivations = sql.frame("SELECT child, parent, relation, relation_source, platform "
                                 "FROM derivations ORDER BY ALL")
         collection = _collection_limits(store)
-        people = CrossPlatformPeople().compute(sql)
         type_shares = stored_type_shares(store, n_bootstrap=n_bootstrap, seed=seed,
                                          scope=type_share_scope)
     statistics = PlatformComparison(n_bootstrap=n_bootstrap, seed=seed).compute(

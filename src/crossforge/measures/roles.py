@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from weakref import WeakKeyDictionary
 
 import pandas as pd
 
@@ -65,8 +66,8 @@ person_roles AS (
 PERSON_ROLES_QUERY = f"WITH {PERSON_ROLES_SQL} SELECT * FROM person_roles"
 
 
-#: Engines (by ``id``) holding ``person_roles`` right now: an inner block reuses the table.
-_HELD: set[int] = set()
+#: Engines holding ``person_roles`` now, with how many blocks hold it.
+_HELD: WeakKeyDictionary[Engine, int] = WeakKeyDictionary()
 
 
 @contextmanager
@@ -75,19 +76,24 @@ def person_roles_table(store: Engine) -> Iterator[None]:
 
     Computed once and held by the engine's buffer manager (spilled to disk when memory is
     short), so a measure reading roles several times neither recomputes them nor keeps
-    them pinned in memory as a CTE (``docs/measures.md`` § Scale). Blocks nest: inside an
-    outer block on the same engine (the measures pipeline holds one around every measure)
-    the table is read as it is, not computed again.
+    them pinned in memory as a CTE (``docs/measures.md`` § Scale). A block inside another
+    block on the same engine reads the table the outer block made: the pipeline holds it
+    across the measures that read roles, so they are computed once per run, not per measure.
     """
-    if id(store) in _HELD:
-        yield
-        return
-    with store.temp_table("person_roles", PERSON_ROLES_QUERY):
-        _HELD.add(id(store))
+    held = _HELD.get(store, 0)
+    if held:
+        _HELD[store] = held + 1
         try:
             yield
         finally:
-            _HELD.discard(id(store))
+            _HELD[store] -= 1
+        return
+    with store.temp_table("person_roles", PERSON_ROLES_QUERY):
+        _HELD[store] = 1
+        try:
+            yield
+        finally:
+            del _HELD[store]
 
 
 class PersonRoles:

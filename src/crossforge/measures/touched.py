@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crossforge.measures.engine import Engine
+from crossforge.measures.engine import BOT_ACCOUNTS, Engine
 from crossforge.measures.roles import person_roles_table
 
 
@@ -32,7 +32,7 @@ SELECT x.platform, x.repo,
 FROM {table} x
 LEFT JOIN person_roles pr ON pr.platform = x.platform AND pr.repo = x.repo
     AND pr.login = x.author
-LEFT JOIN accounts a ON a.platform = x.platform AND a.login = x.author
+LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = x.platform AND a.login = x.author
 WHERE x.touched IS NOT NULL AND {kept}
 """
 

@@ -490,13 +490,14 @@ def _write_report(out: Path, result: MeasureResult, *, sources: list[dict],
     inline = {name for names in REPORT_ECDFS.values() for name in names}
     svgs: dict[str, str] = {}
     paths: dict[str, Path] = {}
-    for drawn, (name, figure) in enumerate(report_figures(result, graphs), 1):
-        written = figures.save(figure, out / "figures", name, formats)
-        on_file("figures", drawn)
-        paths |= {f"figure_{name}_{p.suffix[1:]}": p for p in written}
-        if not name.startswith("ecdf_") or name.removeprefix("ecdf_") in inline:
-            svg = next(p for p in written if p.suffix == ".svg")
-            svgs[name] = figures.inline_svg(svg.read_text(encoding="utf-8"))
+    with figures.FigureWriter(out / "figures", formats) as figure_files:
+        for drawn, (name, figure) in enumerate(report_figures(result, graphs), 1):
+            written = figure_files.save(figure, name)
+            on_file("figures", drawn)
+            paths |= {f"figure_{name}_{p.suffix[1:]}": p for p in written}
+            if not name.startswith("ecdf_") or name.removeprefix("ecdf_") in inline:
+                svg = next(p for p in written if p.suffix == ".svg")
+                svgs[name] = figures.inline_svg(svg.read_text(encoding="utf-8"))
     context = {
         "version": __version__,
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -72,9 +72,11 @@ def scoped_threads(store: Store, scope: ThreadScope) -> ScopedThreads:
     unknown (a deleted account) stays: a person wrote it."""
     threads = store.frame(_THREADS_SQL)
     pull_request = (threads["kind"] == "pull_request").to_numpy(dtype=bool)
+    # Each login's name is checked once: threads far outnumber their authors.
+    authors = threads["author"].dropna().unique()
+    named_bots = [author for author in authors if isinstance(author, str) and is_bot(author)]
     bot = (threads["bot_account"].fillna(False).to_numpy(dtype=bool)
-           | threads["author"].map(lambda author: isinstance(author, str) and is_bot(author))
-           .to_numpy(dtype=bool))
+           | threads["author"].isin(named_bots).to_numpy(dtype=bool))
     drop_pr = pull_request & (not scope.pull_requests)
     drop_bot = bot & ~drop_pr & (not scope.bots)
     keep = ~(drop_pr | drop_bot)
