@@ -142,7 +142,8 @@ SELECT platform, owner || '/r' || i,
        'synthetic-bench', NULL,
        CASE platform WHEN 'huggingface' THEN floor(exp(19 + 2.5 * gauss(i, platform, 'par')))
             END::BIGINT,
-       floor(exp(15 + 3 * gauss(i, platform, 'storage')))::BIGINT
+       floor(exp(15 + 3 * gauss(i, platform, 'storage')))::BIGINT,
+       NULL    -- has_discussions: boards unknown, as a collection without the flag has them
 FROM bench_repos;
 INSERT INTO accounts
 SELECT platform, 'u' || k, 'user', NULL, NULL, 'synthetic-bench'
@@ -210,7 +211,14 @@ SELECT platform, repo, number, kind, 'synthetic thread', NULL, author,
        state, happened,
        CASE WHEN state IN ('closed', 'merged') THEN happened + to_seconds(wait) END,
        CASE WHEN state = 'merged' THEN happened + to_seconds(wait) END,
-       'synthetic-bench', 'issue_tracker'
+       'synthetic-bench', 'issue_tracker',
+       CASE WHEN kind = 'pull_request' THEN   -- what a pull request touches
+            CASE floor(3 * unif(i, platform, k || 'pt'))::INTEGER
+                 WHEN 0 THEN ['documentation']
+                 WHEN 1 THEN CASE platform WHEN 'github' THEN ['code'] ELSE ['weights'] END
+                 ELSE CASE platform WHEN 'github' THEN ['code', 'documentation']
+                                    ELSE ['configuration'] END END END,
+       NULL, NULL    -- answerable, answered_at: issue trackers have no accepted answers
 FROM (
     SELECT *, person(platform, i, org, owner_id, n_people, j) AS author,
            insider(org, owner_id, platform, j) AS inside,

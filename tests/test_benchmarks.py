@@ -30,11 +30,14 @@ def test_generated_store_fills_the_current_schema(bench, tmp_path):
         sized = con.execute("SELECT count(*) FILTER (WHERE platform = 'huggingface'), "
                             "count(parameters), count(storage_bytes), count(*) "
                             "FROM repositories").fetchone()
+        pulls = con.execute("SELECT count(*), count(touched) FROM threads "
+                            "WHERE kind = 'pull_request'").fetchone()
         derivations = con.execute(
             "SELECT count(*) FROM derivations WHERE platform = 'huggingface'").fetchone()[0]
     assert hub_children[0] == hub_children[1]          # the Hub counts every model's children
     assert derived == derivations
     assert touched[0] == touched[1] > 0                # every commit says what it touches
+    assert pulls[0] == pulls[1] > 0                    # and every pull request
     assert sized[0] == sized[1] and sized[2] == sized[3]  # Hub parameters, every size
 
 
