@@ -242,8 +242,23 @@ def _resampler(frame: pd.DataFrame,
         return lambda rng: rng.integers(0, size, size)
     codes, _ = pd.factorize(frame[cluster].astype(str))
     members = [np.flatnonzero(codes == c) for c in range(codes.max() + 1)]
+    members = [members[c] for c in _canonical_order(frame, cluster, members)]
     return lambda rng: np.concatenate(
         [members[c] for c in rng.integers(0, len(members), len(members))])
+
+
+def _canonical_order(frame: pd.DataFrame, cluster: str, members: list[np.ndarray]
+                     ) -> list[int]:
+    """The clusters ordered by what they hold, not by their names or the order rows came in:
+    the same threads give the same intervals whatever their repositories are called (a
+    snapshot's pseudonyms) or the order they were read in. Clusters that hold the same rows
+    are interchangeable, so ties do not matter."""
+    names = {cluster, "platform", "repo", "number"}
+    content = frame[[c for c in frame.columns if c not in names]]
+    rows = np.array([repr(row) for row in content.itertuples(index=False, name=None)],
+                    dtype=object)
+    signatures = ["\x1e".join(sorted(rows[m])) for m in members]
+    return sorted(range(len(members)), key=signatures.__getitem__)
 
 
 def _flags(observed: np.ndarray, point: quantification.Estimate,
