@@ -143,7 +143,8 @@ SELECT platform, owner || '/r' || i,
        CASE platform WHEN 'huggingface' THEN floor(exp(19 + 2.5 * gauss(i, platform, 'par')))
             END::BIGINT,
        floor(exp(15 + 3 * gauss(i, platform, 'storage')))::BIGINT,
-       NULL    -- has_discussions: boards unknown, as a collection without the flag has them
+       NULL,   -- has_discussions: boards unknown, as a collection without the flag has them
+       NULL    -- language: no measure reads it, so it is left unknown
 FROM bench_repos;
 INSERT INTO accounts
 SELECT platform, 'u' || k, 'user', NULL, NULL, 'synthetic-bench'

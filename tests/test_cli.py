@@ -35,6 +35,9 @@ def test_demo_runs_end_to_end_and_is_marked_synthetic(tmp_path):
     hub = frame[frame.platform == "huggingface"]
     assert 0 < hub["parameters"].isna().sum() < len(hub) and (hub["storage_bytes"] > 0).all()
     assert frame.loc[frame.platform == "github", "parameters"].isna().all()
+    # GitHub serves a primary language (none for a few); the Hub has none
+    assert hub["language"].isna().all() and frame["language"].notna().any()
+    assert "primary language known for" in md
     assert "Socio-technical factors" in md and "unknown size" in md
 
 
@@ -56,7 +59,8 @@ def test_import_then_measure(tmp_path, git_builder):
     # each commit changed f.txt (class other); git gives no size and no parameter count
     assert rows[["commits_with_paths", "weights_commit_share", "docs_only_commit_share"]
                 ].values.tolist() == [[2, 0.0, 0.0]]
-    assert rows[["parameters", "storage_bytes", "external_code_commit_share"]].isna().all(None)
+    assert rows[["parameters", "storage_bytes", "language", "external_code_commit_share"]
+                ].isna().all(None)
     assert json.loads((out / "summary.json").read_text())["synthetic"] is False
 
 

@@ -89,6 +89,9 @@ class Repository:
         has_discussions: whether the repository has a discussion board (GitHub's
             ``hasDiscussionsEnabled``); ``None`` where the platform does not say (the Hub,
             whose community tab is its issue tracker), so its board's measures stay unknown.
+        language: a GitHub repository's primary language as GitHub names it (GraphQL's
+            ``primaryLanguage``, REST's ``language``); ``None`` where GitHub gives none
+            and on the Hub.
     """
 
     platform: Platform
@@ -109,6 +112,7 @@ class Repository:
     parameters: int | None = None
     storage_bytes: int | None = None
     has_discussions: bool | None = None
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,7 +46,8 @@ CARRIED = {
                     "THEN TIMESTAMPTZ '2022-03-02 23:29:00+00' "
                     "ELSE date_trunc('second', created_at) END, popularity, "
                     "CASE WHEN platform = 'github' THEN forks END, downloads, children_count, "
-                    "CASE WHEN platform = 'github' THEN storage_bytes END, has_discussions",
+                    "CASE WHEN platform = 'github' THEN storage_bytes END, has_discussions, "
+                    "language",
     "commits": "platform, repo, sha, "
                "CASE WHEN platform = 'github' OR author NOT LIKE '%@%' THEN author END, "
                "date_trunc('second', authored_at), is_merge, subject, co_authors",
@@ -598,6 +599,19 @@ def test_hub_models_come_with_parameters_and_storage_at_no_extra_request(
     assert all(storage > 0 for _, _, storage in collected_sizes)
     known = [parameters for _, parameters, _ in collected_sizes if parameters is not None]
     assert 0 < len(known) < len(collected_sizes) and min(known) > 0
+
+
+def test_github_repositories_keep_the_primary_language_the_world_gives_or_none(
+        collected: tuple[Path, Path]) -> None:
+    """The batched query's ``primaryLanguage`` is stored as served: the world's language,
+    NULL where GitHub names none; Hub repositories have none."""
+    world = {r.repo: r.language for r in WORLD if isinstance(r, Repository)}
+    stored = dict(rows(collected[0], "repositories WHERE platform = 'github'", "repo, language"))
+    assert stored == {repo: language for (platform, repo), language in zip(
+        FRAME, (world[repo] for _, repo in FRAME), strict=True) if platform == "github"}
+    assert None in stored.values() and len(set(stored.values()) - {None}) > 2
+    assert rows(collected[0], "repositories WHERE platform = 'huggingface' "
+                "AND language IS NOT NULL") == []
 
 
 def test_pull_requests_keep_the_file_classes_they_touch_where_the_route_names_paths(

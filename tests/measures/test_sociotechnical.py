@@ -53,6 +53,17 @@ def test_strata_are_the_fixed_orders_of_magnitude_and_unknown_sizes_keep_a_row()
     assert coverage["huggingface"]["repositories"] == 6            # the dataset is not counted
     assert coverage["huggingface"]["parameters_known"] == 5
     assert coverage["huggingface"]["parameters_median"] == 7 * B
+    assert "language_known" not in coverage["huggingface"]
+
+
+def test_github_language_coverage_counts_unknowns_and_ranks_ties_by_name():
+    languages = ["Rust", None, "Go", "Python", "Go", "Rust", "C", None]
+    frame = pd.DataFrame({"platform": "github", "repo": [f"g/{i}" for i in range(8)],
+                          "kind": "code", "parameters": np.nan, "storage_bytes": np.nan,
+                          "language": languages})
+    github = size_coverage(frame)["github"]
+    assert (github["repositories"], github["language_known"]) == (8, 6)
+    assert github["language_top"] == ["Go", "Rust", "C"]
 
 
 def test_each_stratum_has_n_shares_with_intervals_and_the_trend_is_kendalls_tau():

@@ -188,7 +188,7 @@ def repository(world: World, repo: str) -> dict[str, Any]:
         "git_url": f"git://github.com/{repo}.git", "ssh_url": f"git@github.com:{repo}.git",
         "clone_url": f"{WEB}/{repo}.git", "svn_url": f"{WEB}/{repo}", "homepage": None,
         "size": (record.storage_bytes or 0) // 1024, "stargazers_count": stars,
-        "watchers_count": stars, "language": None,
+        "watchers_count": stars, "language": record.language,
         "has_issues": True, "has_projects": True, "has_downloads": True, "has_wiki": True,
         "has_pages": False, "has_discussions": bool(record.has_discussions),
         "forks_count": forks,
@@ -691,6 +691,7 @@ def _graphql_repository(world: World, repo: str, name: str | None = None) -> dic
         "stargazerCount": rest["stargazers_count"], "forkCount": rest["forks_count"],
         "isArchived": rest["archived"], "isFork": rest["fork"],
         "isMirror": rest["mirror_url"] is not None, "diskUsage": _disk_usage(world, repo),
+        "primaryLanguage": {"name": rest["language"]} if rest["language"] else None,
         "licenseInfo": {"spdxId": rest["license"]["spdx_id"]} if rest["license"] else None,
         "owner": {"__typename": rest["owner"]["type"], "login": rest["owner"]["login"],
                   "membersWithRole": _paged([{"login": login} for login in world.members.get(

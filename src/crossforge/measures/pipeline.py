@@ -90,8 +90,8 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
             CollaborationIntensity().compute(sql)
             .merge(Openness().compute(sql), on=["platform", "repo"], how="left")
             .merge(UserInnovation().compute(sql), on=["platform", "repo"], how="left")
-            .merge(sql.frame("SELECT platform, repo, popularity, parameters, storage_bytes "
-                             "FROM repositories"), on=["platform", "repo"], how="left")
+            .merge(sql.frame("SELECT platform, repo, popularity, parameters, storage_bytes, "
+                             "language FROM repositories"), on=["platform", "repo"], how="left")
             .merge(TouchedFiles().compute(sql), on=["platform", "repo"], how="left")
         )
         knowledge = KnowledgeExchange().by_channel(sql, *forum_frames(sql))

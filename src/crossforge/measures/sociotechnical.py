@@ -35,6 +35,8 @@ PULL_TOUCHED_SHARES: tuple[tuple[str, str], ...] = tuple(
     for what in SHARE_FLAGS)
 
 UNKNOWN_SIZE = "unknown size"
+#: How many of GitHub's most common primary languages the coverage names.
+LANGUAGE_TOP = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +139,8 @@ def size_strata(repositories: pd.DataFrame) -> pd.Series:
 
 def size_coverage(repositories: pd.DataFrame) -> dict[str, dict[str, object]]:
     """Per platform: how many of its stratified repositories have a known size, and the
-    median size over those (unknown sizes are counted, never taken as 0)."""
+    median size over those (unknown sizes are counted, never taken as 0); on GitHub also
+    how many have a known primary language and the most common (``LANGUAGE_TOP``)."""
     out: dict[str, dict[str, object]] = {}
     for platform, scale in SIZE_SCALES.items():
         rows = repositories[(repositories["platform"] == platform)
@@ -149,6 +152,12 @@ def size_coverage(repositories: pd.DataFrame) -> dict[str, dict[str, object]]:
             values = pd.to_numeric(rows[column], errors="coerce").dropna()
             entry[f"{column}_known"] = len(values)
             entry[f"{column}_median"] = float(values.median()) if len(values) else None
+        if platform == "github" and "language" in rows:
+            languages = rows["language"].dropna()
+            entry["language_known"] = len(languages)
+            counts = languages.value_counts()
+            ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+            entry["language_top"] = [name for name, _ in ranked[:LANGUAGE_TOP]]
         out[platform] = entry
     return out
 

@@ -97,7 +97,8 @@ _README_FIELDS = " ".join(
 FRAGMENTS = f"""
 fragment repositoryFields on Repository {{
   nameWithOwner databaseId createdAt pushedAt updatedAt stargazerCount forkCount
-  isArchived isFork isMirror diskUsage licenseInfo {{ spdxId }} hasDiscussionsEnabled
+  isArchived isFork isMirror diskUsage primaryLanguage {{ name }} licenseInfo {{ spdxId }}
+  hasDiscussionsEnabled
   owner {{ __typename login ... on Organization {{
     membersWithRole(first: {MEMBER_PAGE}) {{ totalCount nodes {{ login }} }} }} }}
   defaultBranchRef {{ target {{ ... on Commit {{
@@ -379,7 +380,8 @@ def _parse_repositories(body: dict[str, Any], context: dict[str, Any]) -> list[R
             license=(item.get("licenseInfo") or {}).get("spdxId"),
             is_archived=item["isArchived"], is_fork=item["isFork"], is_mirror=item["isMirror"],
             storage_bytes=_kib_bytes(item.get("diskUsage")),
-            has_discussions=item.get("hasDiscussionsEnabled")))
+            has_discussions=item.get("hasDiscussionsEnabled"),
+            language=(item.get("primaryLanguage") or {}).get("name")))
         records += [Membership("github", owner["login"], login) for login in _members(item)
                     or ()]
         records += cards.readme_records(repo, *_readme(item))

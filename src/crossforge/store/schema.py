@@ -215,6 +215,11 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE thread_labels ADD COLUMN probabilities VARCHAR;
     """,
+    # A GitHub repository's primary language as GitHub names it (``primaryLanguage``, REST
+    # ``language``); NULL where GitHub gives none and on the Hub.
+    """
+    ALTER TABLE repositories ADD COLUMN language VARCHAR;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -177,6 +177,13 @@ MODEL_LOG10_MU, MODEL_LOG10_SIGMA = 9.0, 1.0
 PICKLE_ONLY_SHARE = 0.2
 CODE_LOG10_MU, CODE_LOG10_SIGMA = 6.2, 1.1
 CODE_SIZE_UNKNOWN_SHARE = 0.03
+#: A GitHub repository's primary language (assumed weights, roughly the shares of popular
+#: repositories; their own stream, so the world's other draws are unchanged); ``None`` is a
+#: repository GitHub names no language for (no code it recognises).
+LANGUAGE_WEIGHTS: dict[str | None, float] = {
+    "Python": 0.30, "JavaScript": 0.14, "TypeScript": 0.14, "Go": 0.08, "C++": 0.08,
+    "Rust": 0.07, "Java": 0.07, "Jupyter Notebook": 0.04, "Shell": 0.02, None: 0.06,
+}
 
 _WORDS = ["parser", "tokenizer", "cache", "config", "pipeline", "adapter", "export", "server"]
 
@@ -197,6 +204,7 @@ def generate_world(
     stand_ins = random.Random(f"{seed}:stand-ins")
     boards = random.Random(f"{seed}:discussions")
     sizes = random.Random(f"{seed}:sizes")
+    languages = random.Random(f"{seed}:languages")
     start = datetime(2022, 3, 2, tzinfo=UTC)
     for platform, shape in SHAPES.items():
         accounts: dict[str, Account] = {}
@@ -235,7 +243,10 @@ def generate_world(
                 attachment.append(repo)
             else:
                 record = replace(record, has_discussions=boards.random()
-                                 < DISCUSSION_BOARD_SHARE, storage_bytes=_code_size(sizes))
+                                 < DISCUSSION_BOARD_SHARE, storage_bytes=_code_size(sizes),
+                                 language=languages.choices(
+                                     list(LANGUAGE_WEIGHTS),
+                                     weights=list(LANGUAGE_WEIGHTS.values()))[0])
                 yield record
             n_people = min(200, int(rng.paretovariate(shape.contributor_alpha)))
             people = [owner if not owner_is_org else f"dev{rng.randrange(400):03d}"]
