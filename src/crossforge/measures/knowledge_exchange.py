@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from crossforge.measures.engine import Engine
+from crossforge.measures.engine import BOT_ACCOUNTS, Engine
 from crossforge.measures.roles import person_roles_table
 from crossforge.measures.statistics import PlatformComparison
 from crossforge.measures.weights import WEIGHT_COLUMN
@@ -50,7 +50,7 @@ _COMMENTS_SQL = ("SELECT " + ", ".join(f"c.{column}" for column in COMMENT_COLUM
                  "LEFT JOIN threads t ON t.platform = c.platform AND t.repo = c.repo "
                  "AND t.number = c.thread_number")
 _REPOSITORIES_SQL = "SELECT platform, repo, has_discussions FROM repositories"
-_BOTS_SQL = "SELECT platform, login FROM accounts WHERE type = 'bot'"
+_BOTS_SQL = f"SELECT platform, login FROM {BOT_ACCOUNTS}"
 
 
 class KnowledgeExchange:
