@@ -45,7 +45,7 @@ from crossforge.spreadsheet import write_csv
 from crossforge.store import DEFAULT_DB, Store, queries, shards, snapshot, verification
 from crossforge.store.snapshot import export_snapshot
 from crossforge.store.verification import TableCheck
-from crossforge.study import Step, Study, write_template
+from crossforge.study import IncompleteStep, Step, Study, write_template
 from crossforge.worlds import corpus as corpus_source
 from crossforge.worlds import synthetic
 from crossforge.worlds.files import read_world, unobserved_values
@@ -403,13 +403,14 @@ def report(db: str | Path = DEFAULT_DB, out: str | Path = "crossforge-out", *,
            kinds: Sequence[str] = COMPARED_KINDS, frame: str | None = None,
            figure_formats: Sequence[str] = ("svg",),
            on_stage: Callable[[Stage], None] | None = None,
-           interviews: CodedInterviews | None = None) -> dict[str, Path]:
+           interviews: CodedInterviews | None = None, n_bootstrap: int = 1000,
+           seed: int = 0) -> dict[str, Path]:
     """Measure the store and write the report into ``out``: ``report.html`` (self-contained),
     ``report.md``, LaTeX tables in ``tables/`` and figures in ``figures/`` (SVG, plus PNG
-    and PDF when ``figure_formats`` names them). ``kinds`` and ``frame`` as for ``measure``
-    (the study's code and models by default). ``on_stage`` hears the stages ``measure``,
-    ``figures`` (a count per figure drawn) and ``report``. ``interviews`` (``coded_interviews``)
-    adds the interviews' joint display."""
+    and PDF when ``figure_formats`` names them). ``kinds``, ``frame``, ``n_bootstrap`` and
+    ``seed`` as for ``measure`` (the study's code and models by default). ``on_stage`` hears
+    the stages ``measure``, ``figures`` (a count per figure drawn) and ``report``.
+    ``interviews`` (``coded_interviews``) adds the interviews' joint display."""
     from crossforge.measures.engine import restrict_repositories
     from crossforge.report import write_report
     from crossforge.report.figures import report_formats
@@ -420,7 +421,7 @@ def report(db: str | Path = DEFAULT_DB, out: str | Path = "crossforge-out", *,
         interview_context(interviews, None)
     tell = on_stage or (lambda stage: None)
     tell(Stage("measure", 0, None, "repositories"))
-    result = measure(db, out, kinds=kinds, frame=frame)
+    result = measure(db, out, kinds=kinds, frame=frame, n_bootstrap=n_bootstrap, seed=seed)
     tell(Stage("measure", len(result.repositories), len(result.repositories), "repositories"))
     with Store(db, read_only=True) as store:
         restrict_repositories(store, kinds=tuple(kinds), frame=frame)
@@ -520,7 +521,8 @@ def sample(platform: str, *, db: str | Path = DEFAULT_DB, frame: str = "main",
 
 def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path = DEFAULT_RAW,
             github_url: str | None = None, hub_url: str | None = None,
-            github_token_env: str | None = None, hf_token_env: str | None = None,
+            github_token_env: str | Sequence[str] | None = None,
+            hf_token_env: str | Sequence[str] | None = None,
             on_progress: Callable[[CollectionProgress], None] | None = None,
             shard: str | None = None, conditional: bool = False,
             github_app: GitHubApp | None = None,
@@ -535,8 +537,9 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
             on_forum_page: Callable[[ForumSummary], None] | None = None) -> CollectionSummary:
     """Collect every repository of a stored frame; re-running continues where it stopped.
 
-    Tokens are read from the environment variables named (default ``GITHUB_TOKEN``, which
-    may hold several tokens separated by commas, and ``HF_TOKEN``); they are never written.
+    Tokens are read from the environment variables named (a name or a list of names; default
+    ``GITHUB_TOKEN``, which may hold several tokens separated by commas, and ``HF_TOKEN``);
+    they are never written.
     ``on_progress`` gets a ``CollectionProgress`` after every page and finished repository:
     repositories done of the frame and the remaining rate-limit budget with its reset.
     ``shard="I/N"`` collects only the repositories of shard I of N (``crossforge.store.shards``).
@@ -587,8 +590,9 @@ def collect(db: str | Path = DEFAULT_DB, *, frame: str = "main", raw: str | Path
                       conditional=conditional, github_app=github_app) as (gh, hb):
             if on_notice is not None:
                 platforms = {p for p, _ in repos}
-                for client, variable in ((gh, github_token_env or "GITHUB_TOKEN"),
-                                         (hb, hf_token_env or "HF_TOKEN")):
+                for client, variable in (
+                        (gh, ", $".join(_variables(github_token_env, "GITHUB_TOKEN"))),
+                        (hb, ", $".join(_variables(hf_token_env, "HF_TOKEN")))):
                     if client.platform in platforms:
                         on_notice(credential_notice(client, variable))
                     client.on_wait = lambda platform, seconds: on_notice(
@@ -712,17 +716,33 @@ def verify(db: str | Path = DEFAULT_DB, raw: str | Path = DEFAULT_RAW) -> Verifi
         return Verification(verification.compare_with_rebuild(db, rebuilt), summary)
 
 
+def _variables(names: str | Sequence[str] | None, default: str) -> list[str]:
+    """The environment variables named for a platform's tokens (``default`` when none)."""
+    if names is None or isinstance(names, str):
+        return [names or default]
+    return list(names) or [default]
+
+
+def _tokens(names: str | Sequence[str] | None, default: str) -> list[str]:
+    """Every token the variables hold, in order (a variable may hold several, comma-separated;
+    empty ones are skipped); ``[""]`` (anonymous) when they hold none. Read, never written."""
+    held = [token.strip() for name in _variables(names, default)
+            for token in os.environ.get(name, "").split(",") if token.strip()]
+    return held or [""]
+
+
 @contextmanager
 def _clients(raw: str | Path, *, github_url: str | None, hub_url: str | None,
-             github_token_env: str | None, hf_token_env: str | None,
+             github_token_env: str | Sequence[str] | None,
+             hf_token_env: str | Sequence[str] | None,
              conditional: bool = False, github_app: GitHubApp | None = None
              ) -> Iterator[tuple[ApiClient, ApiClient]]:
     app_id, installation, key_path, environment = github_app or GitHubApp()
     credentials = AppCredentials.from_environment(app_id, installation, key_path,
                                                   os.environ if environment else {})
     store = RawStore(raw)
-    github_tokens = os.environ.get(github_token_env or "GITHUB_TOKEN", "").split(",")
-    hub_tokens = [os.environ.get(hf_token_env or "HF_TOKEN", "")]
+    github_tokens = _tokens(github_token_env, "GITHUB_TOKEN")
+    hub_tokens = _tokens(hf_token_env, "HF_TOKEN")[:1]
     app = InstallationAuth(credentials, github_url or GITHUB_API) if credentials else None
     # GitHub's documented secondary limits are paced on GitHub itself; another host (an
     # emulator, GitHub Enterprise Server) sets its own, met as its 403 or 429 says
@@ -1053,6 +1073,12 @@ def study(path: str | Path, *,
           on_step: Callable[[str, str], None] | None = None) -> dict[str, str]:
     """Run a study file's steps in order, skipping steps already finished unchanged.
 
+    The steps: each ``[[sample]]`` frame (``sample``), the frames' collection
+    (``collect``: re-run until nothing failed, so a failure or an interruption is retried
+    where it stopped), each ``[[sources.git]]`` clone (``import-git``), labelling threads by
+    type (``classify``), then ``measure-and-report``. A step re-runs when its settings or the
+    data it reads changed. Tokens are read from the variables ``[tokens]`` names.
+
     Args:
         path: a ``study.toml`` (see ``crossforge init``).
         on_step: called with (step name, ``"run"`` | ``"skip"``) before each step.
@@ -1061,29 +1087,84 @@ def study(path: str | Path, *,
         The outcome of each step (``"skipped"`` or what it did).
     """
     config = Study.read(path)
-    steps = [Step(f"import-git:{source['repo']}", source,
-                  lambda source=source: _counts_text(import_git(
-                      source["path"], repo=source["repo"], platform=source["platform"],
-                      db=config.database)))
-             for source in config.git_sources]
+    tokens = config.raw.get("tokens", {})
     outcomes: dict[str, str] = {}
-    for step in steps:
+    for entry in config.samples:
+        settings = {"seed": config.seed, "frame": "main", **entry}
+        step = Step(f"sample:{settings['platform']}:{settings['frame']}", settings,
+                    lambda s=settings: _sampled_text(sample(
+                        db=config.database, raw=config.raw_store, replace=True,
+                        token_env=tokens.get("github" if s["platform"] == "github"
+                                             else "huggingface"), **s)))
         outcomes[step.name] = _run_step(config.database, step, on_step)
-    with Store(config.database) as store:
-        fingerprint = {"counts": store.counts(),
-                       "sources": queries.provenance_fingerprint(store)}
+    if config.collection is not None:
+        settings = {"frame": "main", **config.collection}
+        with Store(config.database) as store:
+            repositories = store.read_frame(settings["frame"])
+        step = Step("collect", {**settings, "repositories": repositories},
+                    lambda: _collected_text(collect(
+                        config.database, raw=config.raw_store,
+                        github_token_env=tokens.get("github"),
+                        hf_token_env=tokens.get("huggingface"), **settings)))
+        outcomes[step.name] = _run_step(config.database, step, on_step)
+    for source in config.git_sources:
+        step = Step(f"import-git:{source['repo']}", source,
+                    lambda source=source: _counts_text(import_git(
+                        source["path"], repo=source["repo"], platform=source["platform"],
+                        db=config.database)))
+        outcomes[step.name] = _run_step(config.database, step, on_step)
+    if config.classify:
+        step = Step("classify", {"model": "default", "data": _fingerprint(config.database)},
+                    lambda: "labelled " + (_counts_text(classify_store(config.database))
+                                           or "no threads (none stored)"))
+        outcomes[step.name] = _run_step(config.database, step, on_step)
     analysis = Step("measure-and-report",
                     {"bootstrap": config.bootstrap, "seed": config.seed,
                      "report": config.report, "output": str(config.output),
-                     "data": fingerprint},
+                     "figure_formats": list(config.figure_formats),
+                     "interviews": _interviews_fingerprint(config.interviews),
+                     "data": _fingerprint(config.database)},
                     lambda: _analyse(config))
     outcomes[analysis.name] = _run_step(config.database, analysis, on_step)
     return outcomes
 
 
+def _fingerprint(db: Path) -> dict[str, object]:
+    """What a step that reads the store depends on: its row counts and sources."""
+    with Store(db) as store:
+        return {"counts": store.counts(), "sources": queries.provenance_fingerprint(store)}
+
+
+def _interviews_fingerprint(folder: Path | None) -> dict[str, int] | None:
+    """The coded interviews' files by size and modification time (None without interviews)."""
+    if folder is None or not folder.is_dir():
+        return None
+    return {p.name: p.stat().st_mtime_ns for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def _sampled_text(frame: frames.SampledFrame) -> str:
+    return f"{len(frame.repos):,} repositories in the frame"
+
+
+def _collected_text(summary: CollectionSummary) -> str:
+    """One line on a collection; raises ``IncompleteStep`` while repositories failed, so the
+    step is not recorded as finished and the next run retries them."""
+    text = ", ".join(f"{platform}: {count:,} repositories"
+                     for platform, count in sorted(summary.repositories.items()))
+    failed = sum(len(v) for v in summary.failed.values())
+    if failed:
+        raise IncompleteStep(f"{text}; {failed:,} failed (run the study again to retry them)")
+    return text or "nothing to collect"
+
+
 def _analyse(config: Study) -> str:
     if config.report:
-        return f"report {report(config.database, config.output)['html']}"
+        interviews = (None if config.interviews is None
+                      else coded_interviews(config.interviews))
+        written = report(config.database, config.output, n_bootstrap=config.bootstrap,
+                         seed=config.seed, figure_formats=config.figure_formats,
+                         interviews=interviews)
+        return f"report {written['html']}"
     measure(config.database, config.output, n_bootstrap=config.bootstrap, seed=config.seed)
     return f"measures in {config.output}"
 
@@ -1095,7 +1176,10 @@ def _run_step(db: Path, step: Step, on_step: Callable[[str, str], None] | None) 
         on_step(step.name, "skip" if done else "run")
     if done:
         return "skipped"
-    outcome = step.run()
+    try:
+        outcome = step.run()
+    except IncompleteStep as incomplete:
+        return str(incomplete)
     with Store(db) as store:
         store.mark_step(step.name, step.config_hash, outcome)
     return outcome
