@@ -30,15 +30,16 @@ FROM person_roles WHERE commits > 0 AND NOT bot
 GROUP BY ALL
 """
 
-#: Each thread by a human with its author's role and its first response. A thread's
-#: author, when known, opened it, so only the role rows of people who opened a thread are
-#: looked up, and their ``bot`` flag tells bots' threads.
+#: Each thread by a human with its author's role and, unless it is a pull request, its first
+#: response (only the other threads' response times are measured). A thread's author, when
+#: known, opened it, so only the role rows of people who opened a thread are looked up, and
+#: their ``bot`` flag tells bots' threads.
 _THREAD_ROLES_SQL = """
 WITH first_responses AS (   -- earliest reply by anyone but the thread's author
     SELECT c.platform, c.repo, c.thread_number AS number, min(c.created_at) AS first_response_at
     FROM comments c
     JOIN threads t ON t.platform = c.platform AND t.repo = c.repo AND t.number = c.thread_number
-    WHERE c.author IS DISTINCT FROM t.author
+    WHERE c.author IS DISTINCT FROM t.author AND t.kind <> 'pull_request'
     GROUP BY ALL
 )
 SELECT t.platform, t.repo, t.kind, t.state, t.created_at, t.merged_at,
