@@ -76,7 +76,8 @@ person_roles AS (
                 THEN 'external'
             ELSE 'unknown'
         END AS role,
-        CAST(s.commits AS BIGINT) AS commits, CAST(s.author_credits AS BIGINT) AS author_credits,
+        CAST(s.commits AS INTEGER) AS commits,
+        CAST(s.author_credits AS INTEGER) AS author_credits,
         (s.did & {_COMMIT | _OWN_CO_AUTHOR | _CO_AUTHOR}) <> 0 AS credited,
         (s.did & {_THREAD}) <> 0 AS opened, (s.did & {_THREAD | _COMMENT}) <> 0 AS posted,
         b.login IS NOT NULL AS bot
