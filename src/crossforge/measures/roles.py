@@ -15,13 +15,12 @@ The rule, in order:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from weakref import WeakKeyDictionary
 
 import pandas as pd
 
 from crossforge.measures.engine import BOT_ACCOUNTS, Engine
-from crossforge.store import Store
 
 # Bits of ``people.did``: what a row of a person is (a commit they authored, a co-author
 # entry naming its commit's author or someone else, a thread opened, a comment) and which
@@ -121,30 +120,12 @@ def person_roles_table(store: Engine) -> Iterator[None]:
         finally:
             _HELD[store] -= 1
         return
-    with ExitStack() as table:
-        with _unordered(store):
-            table.enter_context(store.temp_table("person_roles", PERSON_ROLES_QUERY))
+    with store.temp_table("person_roles", PERSON_ROLES_QUERY):
         _HELD[store] = 1
         try:
             yield
         finally:
             del _HELD[store]
-
-
-@contextmanager
-def _unordered(store: Engine) -> Iterator[None]:
-    """DuckDB free to write rows in any order inside the block: every reader of the roles
-    groups or joins them, and not keeping the grouping's output in order lets DuckDB
-    write the table with less memory (other engines keep no order anyway)."""
-    if not isinstance(store, Store):
-        yield
-        return
-    kept = store.query("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
-    store.query("SET preserve_insertion_order = false")
-    try:
-        yield
-    finally:
-        store.query(f"SET preserve_insertion_order = {'true' if kept else 'false'}")
 
 
 class PersonRoles:
