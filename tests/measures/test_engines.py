@@ -20,6 +20,7 @@ from crossforge.measures import (
     UserInnovation,
 )
 from crossforge.measures.engine import open_engine
+from crossforge.measures.knowledge_exchange import KnowledgeExchange
 from crossforge.measures.networks import _CO_CONTRIBUTION_SQL
 from crossforge.measures.people import CrossPlatformPeople
 from crossforge.measures.spark import jvm_memory, to_spark_sql
@@ -30,7 +31,8 @@ from tests.conftest import CORPUS, replay
 PER_REPOSITORY = {"intensity": CollaborationIntensity, "openness": Openness,
                   "innovation": UserInnovation, "migration": CommunityMigration,
                   "documentation": DocumentationCompleteness, "datasets": DatasetProvenance,
-                  "pairs": ProjectPairs, "touched": TouchedFiles, "people": CrossPlatformPeople}
+                  "pairs": ProjectPairs, "touched": TouchedFiles, "people": CrossPlatformPeople,
+                  "knowledge": KnowledgeExchange}
 
 
 def test_parameters_bind_in_text_order_and_decimals_stay_doubles():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crossforge.measures.engine import BOT_ACCOUNTS, Engine
+from crossforge.measures.engine import Engine
 from crossforge.measures.roles import person_roles_table
 from crossforge.measures.start import STARTS_SQL
 
@@ -26,35 +26,32 @@ def _known_people(count: str) -> str:
             f"ELSE coalesce({count}, 0) END")
 
 
-_CONTRIBUTORS = _known_people("co.contributors")
-_PARTICIPANTS = _known_people("pa.participants")
+_CONTRIBUTORS = _known_people("pe.contributors")
+_PARTICIPANTS = _known_people("pe.participants")
 
+#: The people-based counts read the suite's ``person_roles`` rows (one per person and
+#: repository, with what they did), not the commits again (``docs/measures.md`` § Scale).
+#: A count of people is NULL, not 0, where the repository has no such person, so
+#: ``_known_people`` can tell "nobody known" from "none".
 _SQL = f"""
-WITH credited AS (      -- one row per (commit, person credited: author or co-author)
-    SELECT platform, repo, sha, author,
-           unnest(list_prepend(author, coalesce(co_authors, []))) AS person
-    FROM commits
+WITH people AS (        -- humans credited with a commit (author or co-author), and everyone
+    SELECT platform, repo,                  -- who committed, co-authored, opened or replied
+           nullif(count(*) FILTER (WHERE credited AND login IS NOT NULL AND NOT bot), 0)
+               AS contributors,
+           nullif(count(*) FILTER (WHERE login IS NOT NULL AND NOT bot), 0) AS participants,
+           CAST(sum(commits) FILTER (WHERE NOT bot) AS BIGINT) AS human_commits,
+           CAST(sum(commits) FILTER (WHERE bot) AS BIGINT) AS bot_commits
+    FROM person_roles GROUP BY ALL
 ),
-human_credit AS (       -- a commit's unknown (NULL) author is nobody: no person to credit
-    SELECT cr.* FROM credited cr
-    LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = cr.platform AND a.login = cr.person
-    WHERE cr.person IS NOT NULL AND coalesce(a.type, 'user') <> 'bot'
-),
-contributors AS (
-    SELECT platform, repo, count(DISTINCT person) AS contributors
-    FROM human_credit GROUP BY ALL
-),
-authored AS (           -- human-authored commits per author, for shares and truck factor
-    SELECT platform, repo, person, count(*) AS n
-    FROM human_credit WHERE person = author GROUP BY ALL
-),
-ranked AS (
-    SELECT platform, repo, n,
-           sum(n) OVER (PARTITION BY platform, repo ORDER BY n DESC, person
-                        ROWS UNBOUNDED PRECEDING) AS running,
-           sum(n) OVER (PARTITION BY platform, repo) AS total,
-           row_number() OVER (PARTITION BY platform, repo ORDER BY n DESC, person) AS k
-    FROM authored
+ranked AS (             -- human-authored commits per author, for shares and truck factor
+    SELECT platform, repo, author_credits AS n,
+           sum(author_credits) OVER (PARTITION BY platform, repo
+                                     ORDER BY author_credits DESC, login
+                                     ROWS UNBOUNDED PRECEDING) AS running,
+           sum(author_credits) OVER (PARTITION BY platform, repo) AS total,
+           row_number() OVER (PARTITION BY platform, repo
+                              ORDER BY author_credits DESC, login) AS k
+    FROM person_roles WHERE author_credits > 0 AND login IS NOT NULL AND NOT bot
 ),
 shares AS (
     SELECT platform, repo,
@@ -63,17 +60,12 @@ shares AS (
     FROM ranked GROUP BY ALL
 ),
 activity AS (
-    SELECT c.platform, c.repo, count(*) AS commits,
-           count(*) FILTER (WHERE c.author IS NOT NULL AND coalesce(a.type, 'user') <> 'bot')
-               AS human_commits,
-           count(*) FILTER (WHERE a.type = 'bot') AS bot_commits,
-           count(*) FILTER (WHERE c.author IS NULL) AS unattributed_commits,
-           count(*) FILTER (WHERE c.is_merge) AS merge_commits,
-           count(DISTINCT date_trunc('month', c.authored_at AT TIME ZONE 'UTC')) AS active_months,
-           min(c.authored_at) AS first_commit_at, max(c.authored_at) AS last_commit_at
-    FROM commits c
-    LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = c.platform AND a.login = c.author
-    GROUP BY ALL
+    SELECT platform, repo, count(*) AS commits,
+           count(*) FILTER (WHERE author IS NULL) AS unattributed_commits,
+           count(*) FILTER (WHERE is_merge) AS merge_commits,
+           count(DISTINCT date_trunc('month', authored_at AT TIME ZONE 'UTC')) AS active_months,
+           min(authored_at) AS first_commit_at, max(authored_at) AS last_commit_at
+    FROM commits GROUP BY ALL
 ),
 discussion AS (
     SELECT platform, repo,
@@ -82,13 +74,6 @@ discussion AS (
     FROM threads GROUP BY ALL
 ),
 replies AS (SELECT platform, repo, count(*) AS comments FROM comments GROUP BY ALL),
-participation AS (      -- every human who committed, co-authored, opened or replied
-    SELECT pr.platform, pr.repo, count(*) AS participants     -- (one role row each)
-    FROM person_roles pr
-    LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = pr.platform AND a.login = pr.login
-    WHERE pr.login IS NOT NULL AND coalesce(a.type, 'user') <> 'bot'
-    GROUP BY ALL
-),
 starts AS ({STARTS_SQL}),
 ages AS (               -- months from the repository's start to collection, at least 1
     SELECT r.platform, r.repo, st.started_at, st.started_from,
@@ -101,13 +86,13 @@ ages AS (               -- months from the repository's start to collection, at 
 SELECT r.platform, r.repo, r.kind, r.owner_type,
        {_if_observed('coalesce(ac.commits, 0)')} AS commits,
        {_if_observed(_CONTRIBUTORS)} AS contributors,
-       {_if_observed('coalesce(ac.human_commits, 0)')} AS human_commits,
-       {_if_observed('coalesce(ac.bot_commits, 0)')} AS bot_commits,
+       {_if_observed('coalesce(pe.human_commits, 0)')} AS human_commits,
+       {_if_observed('coalesce(pe.bot_commits, 0)')} AS bot_commits,
        {_if_observed('coalesce(ac.unattributed_commits, 0)')} AS unattributed_commits,
        ac.unattributed_commits / nullif(ac.commits, 0) AS unattributed_commit_share,
        {_if_observed('coalesce(ac.merge_commits, 0)')} AS merge_commits,
        {_if_observed('coalesce(ac.active_months, 0)')} AS active_months,
-       CASE WHEN co.contributors > 0 THEN ac.human_commits / co.contributors END
+       CASE WHEN pe.contributors > 0 THEN pe.human_commits / pe.contributors END
            AS commits_per_contributor,
        sh.top_contributor_share,
        sh.truck_factor,
@@ -129,9 +114,8 @@ FROM repositories r
 LEFT JOIN activity ac USING (platform, repo)
 LEFT JOIN discussion di USING (platform, repo)
 LEFT JOIN replies re USING (platform, repo)
-LEFT JOIN participation pa USING (platform, repo)
+LEFT JOIN people pe USING (platform, repo)
 LEFT JOIN ages ag USING (platform, repo)
-LEFT JOIN contributors co USING (platform, repo)
 LEFT JOIN shares sh USING (platform, repo)
 ORDER BY r.platform, r.repo
 """

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from crossforge.measures.engine import BOT_ACCOUNTS, Engine
-from crossforge.measures.roles import person_roles_table
+from crossforge.measures.roles import ROLE_COLUMNS, person_roles_table
 from crossforge.measures.statistics import PlatformComparison
 from crossforge.measures.weights import WEIGHT_COLUMN
 from crossforge.records import Channel
@@ -42,13 +42,30 @@ COMMENT_COLUMNS = ("platform", "repo", "thread_number", "author", "author_role",
                    "created_at")
 _KEY = ["platform", "repo", "channel"]
 
-_THREADS_SQL = f"SELECT {', '.join(THREAD_COLUMNS)} FROM threads"
-#: Stored comments with their thread's channel: a forum topic's id can equal an issue's
-#: number in the same repository, so comments meet their threads on the channel too.
-_COMMENTS_SQL = ("SELECT " + ", ".join(f"c.{column}" for column in COMMENT_COLUMNS)
-                 + ", coalesce(t.channel, 'issue_tracker') AS channel FROM comments c "
-                 "LEFT JOIN threads t ON t.platform = c.platform AND t.repo = c.repo "
-                 "AND t.number = c.thread_number")
+#: A post's role: its author's in ``person_roles`` where that holds one, else the role its
+#: source stamped (``_with_roles``' rule, applied by the engine: joining in SQL spares
+#: loading every role row and matching them in pandas). The logins match as pandas matches
+#: keys, an unknown (NULL) author with the role row of an unknown co-author.
+_ROLE = "coalesce(pr.role, {post}.author_role, 'unknown') AS author_role"
+_ROLE_JOIN = ("LEFT JOIN person_roles pr ON pr.platform = {post}.platform "
+              "AND pr.repo = {post}.repo AND pr.login IS NOT DISTINCT FROM {post}.author")
+#: Pull requests are no knowledge-exchange thread (``by_channel`` drops them, and their
+#: comments with them); only a forum's would tell that a repository has a forum.
+_MEASURED_THREAD = "(t.kind IS DISTINCT FROM 'pull_request' OR t.channel = 'forum')"
+_THREADS_SQL = ("SELECT " + ", ".join(
+    _ROLE.format(post="t") if column == "author_role" else f"t.{column}"
+    for column in THREAD_COLUMNS) + " FROM threads t " + _ROLE_JOIN.format(post="t")
+    + f" WHERE {_MEASURED_THREAD}")
+#: Stored comments of those threads with their thread's channel: a forum topic's id can
+#: equal an issue's number in the same repository, so comments meet their threads on the
+#: channel too (a comment whose thread is not stored is read as the issue tracker's).
+_COMMENTS_SQL = ("SELECT " + ", ".join(
+    _ROLE.format(post="c") if column == "author_role" else f"c.{column}"
+    for column in COMMENT_COLUMNS)
+    + ", coalesce(t.channel, 'issue_tracker') AS channel FROM comments c "
+    "LEFT JOIN threads t ON t.platform = c.platform AND t.repo = c.repo "
+    "AND t.number = c.thread_number " + _ROLE_JOIN.format(post="c")
+    + f" WHERE {_MEASURED_THREAD}")
 _REPOSITORIES_SQL = "SELECT platform, repo, has_discussions FROM repositories"
 _BOTS_SQL = f"SELECT platform, login FROM {BOT_ACCOUNTS}"
 
@@ -71,9 +88,15 @@ class KnowledgeExchange:
         """One row per repository and channel it has (``by_channel``), from the store's
         threads and comments and any ``extra_`` frames with the same columns (extra
         comments without a ``channel`` take their extra thread's)."""
-        threads = store.frame(_THREADS_SQL)
-        comments = store.frame(_COMMENTS_SQL)
+        extras = [frame for frame in (extra_threads, extra_comments)
+                  if frame is not None and len(frame)]
+        with person_roles_table(store):  # the suite's table when it holds one
+            threads = store.frame(_THREADS_SQL)
+            comments = store.frame(_COMMENTS_SQL)
+            roles = store.frame(f"SELECT {ROLE_COLUMNS} FROM person_roles") if extras else None
         if extra_threads is not None:
+            if roles is not None:
+                extra_threads = _with_roles(extra_threads, roles)
             threads = pd.concat([threads, extra_threads[list(THREAD_COLUMNS)]],
                                 ignore_index=True)
         if extra_comments is not None:
@@ -81,14 +104,13 @@ class KnowledgeExchange:
                 extra_comments = extra_comments.merge(
                     extra_threads[["platform", "repo", "number", "channel"]].rename(
                         columns={"number": "thread_number"}), how="left")
+            if roles is not None:
+                extra_comments = _with_roles(extra_comments, roles)
             comments = pd.concat([comments, extra_comments[[*COMMENT_COLUMNS, "channel"]]],
                                  ignore_index=True)
         bots = store.frame(_BOTS_SQL)
-        with person_roles_table(store):  # the suite's table when it holds one
-            roles = store.frame("SELECT * FROM person_roles")
         return by_channel(threads, comments, store.frame(_REPOSITORIES_SQL),
-                          bots=zip(bots["platform"], bots["login"], strict=True),
-                          roles=roles)
+                          bots=zip(bots["platform"], bots["login"], strict=True))
 
 
 def by_channel(threads: pd.DataFrame, comments: pd.DataFrame, repositories: pd.DataFrame,

@@ -14,44 +14,41 @@ from contextlib import ExitStack
 
 import pandas as pd
 
-from crossforge.measures.engine import BOT_ACCOUNTS, Engine
+from crossforge.measures.engine import Engine
 from crossforge.measures.roles import person_roles_table
 
-#: Per repository, authored commits by people whose role is known and by external people
-#: (commits are counted per author first: the join sees people, not commits). A commit whose
-#: author is unknown (NULL) has no person, so no role: it is in neither count.
-_DIRECT_SQL = f"""
-SELECT c.platform, c.repo,
-       CAST(coalesce(sum(c.n) FILTER (WHERE pr.role <> 'unknown'), 0) AS BIGINT)
+#: Per repository, authored commits by people whose role is known and by external people,
+#: from the commits each person authored (``person_roles.commits``). A commit whose author
+#: is unknown (NULL) has no person, so no role: it is in neither count.
+_DIRECT_SQL = """
+SELECT platform, repo,
+       CAST(coalesce(sum(commits) FILTER (WHERE role <> 'unknown'), 0) AS BIGINT)
            AS commits_known_role,
-       CAST(coalesce(sum(c.n) FILTER (WHERE pr.role = 'external'), 0) AS BIGINT)
+       CAST(coalesce(sum(commits) FILTER (WHERE role = 'external'), 0) AS BIGINT)
            AS external_commits
-FROM (SELECT platform, repo, author, count(*) AS n FROM commits WHERE author IS NOT NULL
-      GROUP BY ALL) c
-JOIN person_roles pr ON pr.platform = c.platform AND pr.repo = c.repo
-    AND pr.login = c.author
-LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = c.platform AND a.login = c.author
-WHERE coalesce(a.type, 'user') <> 'bot'
+FROM person_roles WHERE commits > 0 AND NOT bot
 GROUP BY ALL
 """
 
-#: Each thread by a human with its author's role and its first response.
-_THREAD_ROLES_SQL = f"""
+#: Each thread by a human with its author's role and, unless it is a pull request, its first
+#: response (only the other threads' response times are measured). A thread's author, when
+#: known, opened it, so only the role rows of people who opened a thread are looked up, and
+#: their ``bot`` flag tells bots' threads.
+_THREAD_ROLES_SQL = """
 WITH first_responses AS (   -- earliest reply by anyone but the thread's author
     SELECT c.platform, c.repo, c.thread_number AS number, min(c.created_at) AS first_response_at
     FROM comments c
     JOIN threads t ON t.platform = c.platform AND t.repo = c.repo AND t.number = c.thread_number
-    WHERE c.author IS DISTINCT FROM t.author
+    WHERE c.author IS DISTINCT FROM t.author AND t.kind <> 'pull_request'
     GROUP BY ALL
 )
 SELECT t.platform, t.repo, t.kind, t.state, t.created_at, t.merged_at,
        coalesce(pr.role, 'unknown') AS role, fr.first_response_at
 FROM threads t
 LEFT JOIN first_responses fr USING (platform, repo, number)
-LEFT JOIN person_roles pr ON pr.platform = t.platform AND pr.repo = t.repo
-    AND pr.login = t.author
-LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = t.platform AND a.login = t.author
-WHERE coalesce(a.type, 'user') <> 'bot'
+LEFT JOIN (SELECT platform, repo, login, role, bot FROM person_roles WHERE opened) pr
+    ON pr.platform = t.platform AND pr.repo = t.repo AND pr.login = t.author
+WHERE NOT coalesce(pr.bot, false)
 """
 
 #: Per repository, one pass over threads: pull requests and the rest, by FILTER.
@@ -85,9 +82,7 @@ SELECT pr.platform, pr.repo,
 FROM person_roles pr
 JOIN (SELECT platform, login FROM accounts WHERE type <> 'bot') h
     ON h.platform = pr.platform AND h.login = pr.login
-WHERE (pr.platform, pr.repo, pr.login) IN (
-    SELECT platform, repo, author FROM threads
-    UNION SELECT platform, repo, author FROM comments)
+WHERE pr.posted
 GROUP BY ALL
 """
 
