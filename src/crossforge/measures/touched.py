@@ -42,7 +42,7 @@ _COMMIT_GROUPS: dict[str, str | None] = {"": None, "external_": "external"}
 _SEPARATOR = ",\n           "
 
 
-def _shares(kind: str, groups: dict[str, str | None], count: str,
+def _shares(alias: str, groups: dict[str, str | None], count: str,
             share: str) -> tuple[list[str], list[str]]:
     """Per repository, each group's count and shares over the per-author counts ``t`` of
     ``kind`` (a share is Σ touching ÷ Σ rows: the mean of a 0/1 flag over the rows), and
@@ -50,21 +50,21 @@ def _shares(kind: str, groups: dict[str, str | None], count: str,
     its shares stay NULL (NaN)."""
     inner, outer = [], []
     for prefix, kept_by in groups.items():
-        where = f" FILTER (WHERE t.kind = '{kind}'{f' AND t.{kept_by}' if kept_by else ''})"
+        where = f" FILTER (WHERE t.{kept_by})" if kept_by else ""
         name = count.format(prefix=prefix)
         inner.append(f"sum(t.n){where} AS {name}")
-        outer.append(f"CAST(coalesce(s.{name}, 0) AS BIGINT) AS {name}")
+        outer.append(f"CAST(coalesce({alias}.{name}, 0) AS BIGINT) AS {name}")
         for flag in SHARE_FLAGS:
             column = share.format(prefix=prefix, flag=flag)
             inner.append(f"sum(t.{flag}){where} / sum(t.n){where} AS {column}")
-            outer.append(f"s.{column}")
+            outer.append(f"{alias}.{column}")
     return inner, outer
 
 
-_COMMIT_INNER, _COMMIT_OUTER = _shares("commit", _COMMIT_GROUPS,
+_COMMIT_INNER, _COMMIT_OUTER = _shares("c", _COMMIT_GROUPS,
                                        "{prefix}commits_with_paths",
                                        "{prefix}{flag}_commit_share")
-_PULL_INNER, _PULL_OUTER = _shares("pull_request", PULL_GROUPS, "{prefix}prs_with_paths",
+_PULL_INNER, _PULL_OUTER = _shares("p", PULL_GROUPS, "{prefix}prs_with_paths",
                                    "{prefix}pr_{flag}_share")
 
 #: Per repository, over its non-merge commits with known paths (git lists none for merges)
@@ -78,22 +78,28 @@ WITH counted AS ({_counted_sql("commits", "commit", "NOT is_merge", "false")}
     UNION ALL{_counted_sql("threads", "pull_request", "kind = 'pull_request'",
                            "coalesce(state = 'merged', false)")}
 ),
-shares AS (
+flagged AS (
+    SELECT x.*, pr.login IS NOT NULL AND a.login IS NULL AS external
+    FROM counted x
+    LEFT JOIN (SELECT platform, repo, login FROM person_roles WHERE role = 'external') pr
+        ON pr.platform = x.platform AND pr.repo = x.repo AND pr.login = x.author
+    LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = x.platform AND a.login = x.author
+),
+commit_shares AS (
     SELECT t.platform, t.repo,
-           {_SEPARATOR.join(_COMMIT_INNER + _PULL_INNER)}
-    FROM (
-        SELECT x.*, pr.login IS NOT NULL AND a.login IS NULL AS external
-        FROM counted x
-        LEFT JOIN (SELECT platform, repo, login FROM person_roles WHERE role = 'external') pr
-            ON pr.platform = x.platform AND pr.repo = x.repo AND pr.login = x.author
-        LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = x.platform AND a.login = x.author
-    ) t
-    GROUP BY t.platform, t.repo
+           {_SEPARATOR.join(_COMMIT_INNER)}
+    FROM flagged t WHERE t.kind = 'commit' GROUP BY t.platform, t.repo
+),
+pull_shares AS (
+    SELECT t.platform, t.repo,
+           {_SEPARATOR.join(_PULL_INNER)}
+    FROM flagged t WHERE t.kind = 'pull_request' GROUP BY t.platform, t.repo
 )
 SELECT r.platform, r.repo,
        {_SEPARATOR.join(_COMMIT_OUTER + _PULL_OUTER)}
 FROM repositories r
-LEFT JOIN shares s ON s.platform = r.platform AND s.repo = r.repo
+LEFT JOIN commit_shares c ON c.platform = r.platform AND c.repo = r.repo
+LEFT JOIN pull_shares p ON p.platform = r.platform AND p.repo = r.repo
 ORDER BY r.platform, r.repo
 """
 
