@@ -67,33 +67,36 @@ _COMMIT_INNER, _COMMIT_OUTER = _shares("c", _COMMIT_GROUPS,
 _PULL_INNER, _PULL_OUTER = _shares("p", PULL_GROUPS, "{prefix}prs_with_paths",
                                    "{prefix}pr_{flag}_share")
 
-#: Per repository, over its non-merge commits with known paths (git lists none for merges)
-#: and, apart, its pull requests with known paths: counts and shares, for everyone, for
-#: external humans and for merged pull requests. Commits and pull requests are counted per
-#: author first and the roles joined once to both: the join sees each person once per
-#: repository, not each commit (about a tenth of the rows). A repository without such
-#: commits (pull requests) has shares of NULL, never 0.
-_SQL = f"""
+#: Per repository and author, the counts of non-merge commits with known paths (git lists
+#: none for merges) and, apart, of pull requests with known paths, with whether the author
+#: is an external human. Counted per author before the roles are joined, so the join sees
+#: each person once per repository, not each commit (a tenth of the rows), and the roles
+#: are joined once for both.
+_COUNTS_SQL = f"""
 WITH counted AS ({_counted_sql("commits", "commit", "NOT is_merge", "false")}
     UNION ALL{_counted_sql("threads", "pull_request", "kind = 'pull_request'",
                            "coalesce(state = 'merged', false)")}
-),
-flagged AS (
-    SELECT x.*, pr.login IS NOT NULL AND a.login IS NULL AS external
-    FROM counted x
-    LEFT JOIN (SELECT platform, repo, login FROM person_roles WHERE role = 'external') pr
-        ON pr.platform = x.platform AND pr.repo = x.repo AND pr.login = x.author
-    LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = x.platform AND a.login = x.author
-),
-commit_shares AS (
+)
+SELECT x.*, pr.login IS NOT NULL AND a.login IS NULL AS external
+FROM counted x
+LEFT JOIN (SELECT platform, repo, login FROM person_roles WHERE role = 'external') pr
+    ON pr.platform = x.platform AND pr.repo = x.repo AND pr.login = x.author
+LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = x.platform AND a.login = x.author
+"""
+
+#: Per repository, the commits' and the pull requests' counts and shares, for everyone,
+#: for external humans and for merged pull requests. A repository without such commits
+#: (pull requests) has shares of NULL, never 0.
+_SQL = f"""
+WITH commit_shares AS (
     SELECT t.platform, t.repo,
            {_SEPARATOR.join(_COMMIT_INNER)}
-    FROM flagged t WHERE t.kind = 'commit' GROUP BY t.platform, t.repo
+    FROM touched_counts t WHERE t.kind = 'commit' GROUP BY t.platform, t.repo
 ),
 pull_shares AS (
     SELECT t.platform, t.repo,
            {_SEPARATOR.join(_PULL_INNER)}
-    FROM flagged t WHERE t.kind = 'pull_request' GROUP BY t.platform, t.repo
+    FROM touched_counts t WHERE t.kind = 'pull_request' GROUP BY t.platform, t.repo
 )
 SELECT r.platform, r.repo,
        {_SEPARATOR.join(_COMMIT_OUTER + _PULL_OUTER)}
@@ -115,5 +118,7 @@ class TouchedFiles:
 
     def compute(self, store: Engine) -> pd.DataFrame:
         """One row per repository; columns are defined in ``docs/measures.md``."""
-        with person_roles_table(store):
+        # per-author counts held as a table, which spills under the memory cap, rather than
+        # a CTE read twice, which DuckDB keeps pinned
+        with person_roles_table(store), store.temp_table("touched_counts", _COUNTS_SQL):
             return store.frame(_SQL)
