@@ -45,16 +45,18 @@ WITH children AS (
     FROM derivations GROUP BY ALL
 ),
 trees AS ({_TREE_SQL}),
-back AS (               -- contributions back upstream by external people
-    SELECT x.platform, x.repo, count(*) AS external_contributions
-    FROM (                -- an unknown author has no role
-        SELECT platform, repo, author FROM commits
+back AS (               -- contributions back upstream by external people, counted per
+    SELECT x.platform, x.repo, CAST(sum(x.n) AS BIGINT) AS external_contributions
+    FROM (                -- person first: the roles' join sees each once per repository
+        SELECT platform, repo, author, count(*) AS n FROM commits GROUP BY ALL
         UNION ALL
-        SELECT platform, repo, author FROM threads
+        SELECT platform, repo, author, count(*) FROM threads
         WHERE kind = 'pull_request' AND state = 'merged'
+        GROUP BY ALL
     ) x
     JOIN (SELECT platform, repo, login FROM person_roles WHERE role = 'external') pr
         ON pr.platform = x.platform AND pr.repo = x.repo AND pr.login = x.author
+                          -- an unknown author has no role
     LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = x.platform AND a.login = x.author
     WHERE a.login IS NULL
     GROUP BY x.platform, x.repo
