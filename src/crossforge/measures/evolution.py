@@ -32,11 +32,22 @@ JOIN starts st USING (platform, repo)
 LEFT JOIN span s USING (platform, repo)
 """
 
+#: Only repositories that lineage links (a parent or a child) can have participants that
+#: count, so the rest are left out before people are deduplicated: a semi-join on a few
+#: repositories instead of a DISTINCT over every commit, thread and comment.
 _MIGRATION_SQL = f"""
-WITH participants AS (
+WITH linked AS (
+    SELECT platform, parent AS repo FROM derivations
+    UNION SELECT platform, child FROM derivations
+),
+rows AS (
     SELECT platform, repo, author AS login FROM commits WHERE author IS NOT NULL
-    UNION SELECT platform, repo, author FROM threads WHERE author IS NOT NULL
-    UNION SELECT platform, repo, author FROM comments WHERE author IS NOT NULL
+    UNION ALL SELECT platform, repo, author FROM threads WHERE author IS NOT NULL
+    UNION ALL SELECT platform, repo, author FROM comments WHERE author IS NOT NULL
+),
+participants AS (
+    SELECT DISTINCT x.platform, x.repo, x.login
+    FROM rows x JOIN linked l ON l.platform = x.platform AND l.repo = x.repo
 ),
 humans AS (
     SELECT p.* FROM participants p
@@ -87,7 +98,8 @@ def survival_curves(activity: pd.DataFrame, confidence: float = 0.95) -> pd.Data
     Returns one row per (platform, time) at each event time: ``survival``, ``ci_low``,
     ``ci_high``, and ``at_risk`` counts are implied by scipy's estimate.
     """
-    rows = []
+    columns = ["platform", "days", "survival", "ci_low", "ci_high"]
+    curves = []
     for platform, group in activity.groupby("platform", sort=True):
         ended = group["ended"].to_numpy(dtype=bool)
         days = group["days"].to_numpy(dtype=float)
@@ -99,11 +111,16 @@ def survival_curves(activity: pd.DataFrame, confidence: float = 0.95) -> pd.Data
             # Greenwood intervals are undefined where survival reaches 0; those are NaN.
             warnings.simplefilter("ignore", RuntimeWarning)
             interval = sf.confidence_interval(confidence_level=confidence)
-        for t, s, low, high in zip(sf.quantiles, sf.probabilities, interval.low.probabilities,
-                                   interval.high.probabilities, strict=True):
-            rows.append({"platform": platform, "days": float(t), "survival": float(s),
-                         "ci_low": float(low), "ci_high": float(high)})
-    return pd.DataFrame(rows, columns=["platform", "days", "survival", "ci_low", "ci_high"])
+        # whole columns at once: a curve has a point per distinct time, millions at scale
+        curves.append(pd.DataFrame({
+            "platform": [platform] * len(sf.quantiles),
+            "days": np.asarray(sf.quantiles, dtype=float),
+            "survival": np.asarray(sf.probabilities, dtype=float),
+            "ci_low": np.asarray(interval.low.probabilities, dtype=float),
+            "ci_high": np.asarray(interval.high.probabilities, dtype=float)}))
+    if not curves:
+        return pd.DataFrame([], columns=columns)
+    return pd.concat(curves, ignore_index=True)[columns]
 
 
 def median_survival(curves: pd.DataFrame) -> dict[str, float | None]:

@@ -45,21 +45,21 @@ WITH children AS (
     FROM derivations GROUP BY ALL
 ),
 trees AS ({_TREE_SQL}),
-back AS (                -- contributions back upstream by external people
-    SELECT platform, repo, count(*) AS external_contributions FROM (
-        SELECT c.platform, c.repo FROM commits c    -- an unknown author has no role
-        JOIN person_roles pr ON pr.platform = c.platform AND pr.repo = c.repo
-            AND pr.login = c.author AND pr.role = 'external'
-        LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = c.platform AND a.login = c.author
-        WHERE coalesce(a.type, 'user') <> 'bot'
+back AS (               -- contributions back upstream by external people, counted per
+    SELECT x.platform, x.repo, CAST(sum(x.n) AS BIGINT) AS external_contributions
+    FROM (                -- person first: the roles' join sees each once per repository
+        SELECT platform, repo, author, count(*) AS n FROM commits GROUP BY ALL
         UNION ALL
-        SELECT t.platform, t.repo FROM threads t
-        JOIN person_roles pr ON pr.platform = t.platform AND pr.repo = t.repo
-            AND pr.login = t.author AND pr.role = 'external'
-        LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = t.platform AND a.login = t.author
-        WHERE t.kind = 'pull_request' AND t.state = 'merged'
-          AND coalesce(a.type, 'user') <> 'bot'
-    ) GROUP BY ALL
+        SELECT platform, repo, author, count(*) FROM threads
+        WHERE kind = 'pull_request' AND state = 'merged'
+        GROUP BY ALL
+    ) x
+    JOIN (SELECT platform, repo, login FROM person_roles WHERE role = 'external') pr
+        ON pr.platform = x.platform AND pr.repo = x.repo AND pr.login = x.author
+                          -- an unknown author has no role
+    LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = x.platform AND a.login = x.author
+    WHERE a.login IS NULL
+    GROUP BY x.platform, x.repo
 )
 SELECT r.platform, r.repo,
        CASE WHEN r.platform = 'github' THEN r.forks ELSE r.children_count END AS derivatives,

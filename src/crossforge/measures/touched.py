@@ -17,83 +17,92 @@ from crossforge.measures.engine import BOT_ACCOUNTS, Engine
 from crossforge.measures.roles import person_roles_table
 
 
-def _flagged_sql(table: str, kept: str, extra: str = "") -> str:
-    """Per row of ``table`` (commits or threads) with known paths and matching ``kept``,
-    whether it touches each class or only documentation, and whether its author is an
-    external human; one text for both, so commits and pull requests are judged alike."""
+def _counted_sql(table: str, kind: str, kept: str, merged: str) -> str:
+    """Per repository and author of the rows of ``table`` (commits or threads) with known
+    paths that match ``kept``, apart for merged (``merged``) and other ones: how many there
+    are and how many touch each class or only documentation; one text for both, so commits
+    and pull requests are judged alike."""
     return f"""
-SELECT x.platform, x.repo,
-       list_contains(x.touched, 'weights') AS weights,
-       list_contains(x.touched, 'code') AS code,
-       list_contains(x.touched, 'configuration') AS configuration,
-       x.touched = ['documentation'] AS docs_only,
-       coalesce(pr.role = 'external' AND coalesce(a.type, 'user') <> 'bot', false)
-           AS external{extra}
-FROM {table} x
-LEFT JOIN person_roles pr ON pr.platform = x.platform AND pr.repo = x.repo
-    AND pr.login = x.author
-LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = x.platform AND a.login = x.author
-WHERE x.touched IS NOT NULL AND {kept}
-"""
+    SELECT platform, repo, author, '{kind}' AS kind, {merged} AS merged, count(*) AS n,
+           count(*) FILTER (WHERE list_contains(touched, 'weights')) AS weights,
+           count(*) FILTER (WHERE list_contains(touched, 'code')) AS code,
+           count(*) FILTER (WHERE list_contains(touched, 'configuration')) AS configuration,
+           count(*) FILTER (WHERE touched = ['documentation']) AS docs_only
+    FROM {table} WHERE touched IS NOT NULL AND {kept}
+    GROUP BY ALL"""
 
 
-#: Per commit with known paths (merges left out: git lists no paths for them).
-_COMMITS_SQL = _flagged_sql("commits", "NOT x.is_merge")
-
-#: Per pull request with known paths, also whether it was merged.
-_PULLS_SQL = _flagged_sql("threads", "x.kind = 'pull_request'",
-                          ",\n       coalesce(x.state = 'merged', false) AS merged")
-
-#: The pull-request groups of ``_PULL_SHARES_SQL``: column prefix and the flag that keeps a
+#: The pull-request groups of the pull columns: column prefix and the flag that keeps a
 #: pull request in it (none: every one).
 PULL_GROUPS: dict[str, str | None] = {"": None, "external_": "external", "merged_": "merged"}
 #: The classes (and "only documentation") each group's shares are of.
 SHARE_FLAGS: tuple[str, ...] = ("weights", "code", "configuration", "docs_only")
+#: The commit groups, as ``PULL_GROUPS``.
+_COMMIT_GROUPS: dict[str, str | None] = {"": None, "external_": "external"}
+_SEPARATOR = ",\n           "
 
 
-def _pull_columns(prefix: str, kept_by: str | None) -> list[str]:
-    """One group's count and four shares; NULL (NaN) shares where it holds no row."""
-    where = f" FILTER (WHERE p.{kept_by})" if kept_by else ""
-    return [f"count(p.repo){where} AS {prefix}prs_with_paths",
-            *(f"avg(CAST(p.{flag} AS DOUBLE)){where} AS {prefix}pr_{flag}_share"
-              for flag in SHARE_FLAGS)]
+def _shares(alias: str, groups: dict[str, str | None], count: str,
+            share: str) -> tuple[list[str], list[str]]:
+    """Per repository, each group's count and shares over the per-author counts ``t`` of
+    ``kind`` (a share is Σ touching ÷ Σ rows: the mean of a 0/1 flag over the rows), and
+    the columns that read them with a count of 0, not NULL, for a repository without any;
+    its shares stay NULL (NaN)."""
+    inner, outer = [], []
+    for prefix, kept_by in groups.items():
+        where = f" FILTER (WHERE t.{kept_by})" if kept_by else ""
+        name = count.format(prefix=prefix)
+        inner.append(f"sum(t.n){where} AS {name}")
+        outer.append(f"CAST(coalesce({alias}.{name}, 0) AS BIGINT) AS {name}")
+        for flag in SHARE_FLAGS:
+            column = share.format(prefix=prefix, flag=flag)
+            inner.append(f"sum(t.{flag}){where} / sum(t.n){where} AS {column}")
+            outer.append(f"{alias}.{column}")
+    return inner, outer
 
 
-_PULL_COLUMNS = ",\n       ".join(
-    column for prefix, kept_by in PULL_GROUPS.items()
-    for column in _pull_columns(prefix, kept_by))
+_COMMIT_INNER, _COMMIT_OUTER = _shares("c", _COMMIT_GROUPS,
+                                       "{prefix}commits_with_paths",
+                                       "{prefix}{flag}_commit_share")
+_PULL_INNER, _PULL_OUTER = _shares("p", PULL_GROUPS, "{prefix}prs_with_paths",
+                                   "{prefix}pr_{flag}_share")
 
-#: Per repository, the pull requests' shares; a repository without such pull requests joins
-#: none, so its shares are NULL, never 0.
-_PULL_SHARES_SQL = f"""
-SELECT r.platform, r.repo,
-       {_PULL_COLUMNS}
-FROM repositories r
-LEFT JOIN touched_pulls p ON p.platform = r.platform AND p.repo = r.repo
-GROUP BY r.platform, r.repo
-ORDER BY r.platform, r.repo
+#: Per repository and author, the counts of non-merge commits with known paths (git lists
+#: none for merges) and, apart, of pull requests with known paths, with whether the author
+#: is an external human. Counted per author before the roles are joined, so the join sees
+#: each person once per repository, not each commit (a tenth of the rows), and the roles
+#: are joined once for both.
+_COUNTS_SQL = f"""
+WITH counted AS ({_counted_sql("commits", "commit", "NOT is_merge", "false")}
+    UNION ALL{_counted_sql("threads", "pull_request", "kind = 'pull_request'",
+                           "coalesce(state = 'merged', false)")}
+)
+SELECT x.*, pr.login IS NOT NULL AND a.login IS NULL AS external
+FROM counted x
+LEFT JOIN (SELECT platform, repo, login FROM person_roles WHERE role = 'external') pr
+    ON pr.platform = x.platform AND pr.repo = x.repo AND pr.login = x.author
+LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = x.platform AND a.login = x.author
 """
 
-#: A repository without such commits joins none: its averages are NULL, never 0.
-_SQL = """
+#: Per repository, the commits' and the pull requests' counts and shares, for everyone,
+#: for external humans and for merged pull requests. A repository without such commits
+#: (pull requests) has shares of NULL, never 0.
+_SQL = f"""
+WITH commit_shares AS (
+    SELECT t.platform, t.repo,
+           {_SEPARATOR.join(_COMMIT_INNER)}
+    FROM touched_counts t WHERE t.kind = 'commit' GROUP BY t.platform, t.repo
+),
+pull_shares AS (
+    SELECT t.platform, t.repo,
+           {_SEPARATOR.join(_PULL_INNER)}
+    FROM touched_counts t WHERE t.kind = 'pull_request' GROUP BY t.platform, t.repo
+)
 SELECT r.platform, r.repo,
-       count(t.repo) AS commits_with_paths,
-       avg(CAST(t.weights AS DOUBLE)) AS weights_commit_share,
-       avg(CAST(t.code AS DOUBLE)) AS code_commit_share,
-       avg(CAST(t.configuration AS DOUBLE)) AS configuration_commit_share,
-       avg(CAST(t.docs_only AS DOUBLE)) AS docs_only_commit_share,
-       count(t.repo) FILTER (WHERE t.external) AS external_commits_with_paths,
-       avg(CAST(t.weights AS DOUBLE)) FILTER (WHERE t.external)
-           AS external_weights_commit_share,
-       avg(CAST(t.code AS DOUBLE)) FILTER (WHERE t.external)
-           AS external_code_commit_share,
-       avg(CAST(t.configuration AS DOUBLE)) FILTER (WHERE t.external)
-           AS external_configuration_commit_share,
-       avg(CAST(t.docs_only AS DOUBLE)) FILTER (WHERE t.external)
-           AS external_docs_only_commit_share
+       {_SEPARATOR.join(_COMMIT_OUTER + _PULL_OUTER)}
 FROM repositories r
-LEFT JOIN touched_commits t ON t.platform = r.platform AND t.repo = r.repo
-GROUP BY r.platform, r.repo
+LEFT JOIN commit_shares c ON c.platform = r.platform AND c.repo = r.repo
+LEFT JOIN pull_shares p ON p.platform = r.platform AND p.repo = r.repo
 ORDER BY r.platform, r.repo
 """
 
@@ -109,14 +118,7 @@ class TouchedFiles:
 
     def compute(self, store: Engine) -> pd.DataFrame:
         """One row per repository; columns are defined in ``docs/measures.md``."""
-        with person_roles_table(store):
-            with store.temp_table("touched_commits", _COMMITS_SQL):
-                frame = store.frame(_SQL)
-            with store.temp_table("touched_pulls", _PULLS_SQL):
-                pulls = store.frame(_PULL_SHARES_SQL)
-        frame = frame.merge(pulls, on=["platform", "repo"], how="left")
-        counts = ("commits_with_paths", "external_commits_with_paths",
-                  *(f"{prefix}prs_with_paths" for prefix in PULL_GROUPS))
-        for column in counts:
-            frame[column] = frame[column].astype("int64")
-        return frame
+        # per-author counts held as a table, which spills under the memory cap, rather than
+        # a CTE read twice, which DuckDB keeps pinned
+        with person_roles_table(store), store.temp_table("touched_counts", _COUNTS_SQL):
+            return store.frame(_SQL)
