@@ -223,17 +223,18 @@ def _structure(simple: ig.Graph) -> tuple[float, float, float]:
     """``NULL_MODEL_STATISTICS`` of a simple undirected graph (NaN where undefined)."""
     degrees = np.asarray(simple.degree(), dtype=np.int64)
     clustering = _clustering(simple, degrees)
-    _, fit = _core_fit(simple, degrees)
+    _, fit = _core_fit(degrees, _edge_array(simple))
     return (_nan(clustering["clustering_global"]), _nan(clustering["clustering_mean_local"]),
             fit)
 
 
-def _core_fit(simple: ig.Graph, degrees: np.ndarray) -> tuple[int, float]:
-    """``core_periphery`` over the non-isolates: they are renumbered 0…k−1 (in their order)
-    instead of building the induced subgraph; isolates have no edges to renumber."""
+def _core_fit(degrees: np.ndarray, ends: np.ndarray) -> tuple[int, float]:
+    """``core_periphery`` of the simple graph with these degrees and edges, over the
+    non-isolates: they are renumbered 0…k−1 (in their order) instead of building the induced
+    subgraph; isolates have no edges to renumber."""
     active = degrees > 0
     renumbered = np.cumsum(active) - 1
-    return _core_periphery(degrees[active], renumbered[_edge_array(simple)])
+    return _core_periphery(degrees[active], renumbered[ends])
 
 
 def describe_network(graph: ig.Graph, null_model: NullModel | None = None
@@ -245,16 +246,27 @@ def describe_network(graph: ig.Graph, null_model: NullModel | None = None
     if n == 0:
         return {"nodes": 0, "edges": 0}
     undirected = _simple_undirected(graph)
-    degrees = np.asarray(undirected.degree(), dtype=np.int64)
-    # Component sizes counted in numpy: igraph's ``sizes()`` loops over every node in Python.
-    component_sizes = np.bincount(np.asarray(undirected.connected_components().membership,
-                                             dtype=np.int64))
+    return _describe(n, graph.ecount(), graph.density(loops=False),
+                     _finite(graph.reciprocity()) if graph.is_directed() else None,
+                     undirected, _edge_array(undirected), null_model)
+
+
+def _describe(n: int, edges: int, density: float, reciprocity: float | None,
+              undirected: ig.Graph, ends: np.ndarray, null_model: NullModel | None
+              ) -> dict[str, float | int | bool | None]:
+    """``describe_network`` of a network of ``n`` people and ``edges`` ties, given its simple
+    undirected graph ``undirected`` and that graph's edges ``ends`` as an (E, 2) array."""
+    degrees = np.bincount(ends.ravel(), minlength=n).astype(np.int64)
+    # Component sizes counted in numpy from the bare membership list: igraph's
+    # ``VertexClustering`` (and its ``sizes()``) loops over every node in Python.
+    component_sizes = np.bincount(np.asarray(
+        ig.GraphBase.connected_components(undirected), dtype=np.int64))
     coreness = np.asarray(undirected.coreness())
-    core_size, core_fit = _core_fit(undirected, degrees)
-    summary: dict[str, float | int | bool | None] = {
+    core_size, core_fit = _core_fit(degrees, ends)
+    return {
         "nodes": n,
-        "edges": graph.ecount(),
-        "density": graph.density(loops=False),
+        "edges": edges,
+        "density": density,
         "components": len(component_sizes),
         "largest_component_share": int(component_sizes.max()) / n,
         "isolate_share": float((degrees == 0).mean()),
@@ -267,11 +279,17 @@ def describe_network(graph: ig.Graph, null_model: NullModel | None = None
         "max_k_core_share": float((coreness == coreness.max()).mean()),
         "core_size": core_size,
         "core_periphery_fit": _finite(core_fit),
-        "reciprocity": _finite(graph.reciprocity()) if graph.is_directed() else None,
-        "clustering_random_expectation": undirected.density(loops=False) if n > 1 else None,
+        "reciprocity": reciprocity,
+        "clustering_random_expectation": _density(n, len(ends), directed=False)
+        if n > 1 else None,
         **(null_model or NullModel()).compare(undirected),
     }
-    return summary
+
+
+def _density(n: int, edges: int, *, directed: bool) -> float:
+    """Ties ÷ possible ties without loops, computed as igraph's ``density`` computes it (the
+    same float, bit for bit), for a graph that is not built; ``n`` > 1."""
+    return edges / n / (n - 1) if directed else 2.0 * edges / n / (n - 1)
 
 
 def _clustering(graph: ig.Graph, degrees: np.ndarray) -> dict[str, float | None]:
@@ -295,6 +313,61 @@ def _nan(value: float | None) -> float:
     return float("nan") if value is None else float(value)
 
 
+@dataclass(frozen=True, eq=False)
+class Network:
+    """One platform's network as arrays: people numbered 0…n−1 in the order of their logins,
+    each tie a pair of those numbers (sorted by source, then target) with its weight.
+
+    Describing a network needs only its simple undirected graph (``describe``), so at the
+    paper's scale neither the ties as given nor a name or weight per tie becomes a Python
+    object unless ``graph`` is asked for.
+    """
+
+    logins: np.ndarray
+    edges: np.ndarray
+    weights: np.ndarray
+    directed: bool
+
+    def graph(self) -> ig.Graph:
+        """The igraph graph, people named by login and ties weighted."""
+        graph = ig.Graph(n=len(self.logins), directed=self.directed)
+        graph.add_edges(self.edges)
+        graph.vs["name"] = self.logins.tolist()
+        graph.es["weight"] = self.weights.tolist()
+        return graph
+
+    def describe(self, null_model: NullModel | None = None
+                 ) -> dict[str, float | int | bool | None]:
+        """``describe_network(self.graph(), null_model)``, the same figures to the bit, with
+        the simple undirected ties found in numpy, in the order igraph's ``as_undirected``
+        gives them (sorted by later end, then earlier end), so the null model rewires the
+        same edge list."""
+        n, edges = len(self.logins), len(self.edges)
+        if n < 2:
+            return describe_network(self.graph(), null_model)
+        if not self.directed:       # already simple: one row per pair, source < target
+            ends = self.edges
+            return _describe(n, edges, _density(n, edges, directed=False), None,
+                             _undirected_graph(n, ends), ends, null_model)
+        source, target = self.edges[:, 0], self.edges[:, 1]
+        forward = source * n + target                     # sorted: edges come ordered
+        returned = np.searchsorted(forward, target * n + source)
+        reciprocated = int((forward[np.minimum(returned, edges - 1)]
+                            == target * n + source).sum()) if edges else 0
+        pairs = np.sort(np.maximum(source, target) * n + np.minimum(source, target))
+        pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if edges else pairs
+        ends = np.column_stack([pairs % n, pairs // n])
+        return _describe(n, edges, _density(n, edges, directed=True),
+                         _finite(reciprocated / edges) if edges else None,
+                         _undirected_graph(n, ends), ends, null_model)
+
+
+def _undirected_graph(n: int, ends: np.ndarray) -> ig.Graph:
+    graph = ig.Graph(n=n)
+    graph.add_edges(ends)
+    return graph
+
+
 @dataclass
 class CollaborationNetworks:
     """Build and describe each platform's co-contribution and reply networks.
@@ -310,20 +383,25 @@ class CollaborationNetworks:
     max_repository_size: int | None = None
 
     def graphs(self, store: Engine) -> dict[str, dict[str, ig.Graph]]:
-        """``{platform: {"co_contribution": Graph, "replies": Graph}}`` with login names.
+        """``{platform: {"co_contribution": Graph, "replies": Graph}}`` with login names."""
+        return {platform: {name: network.graph() for name, network in networks.items()}
+                for platform, networks in self.networks(store).items()}
+
+    def networks(self, store: Engine) -> dict[str, dict[str, Network]]:
+        """``{platform: {"co_contribution": Network, "replies": Network}}``.
 
         Edges are aggregated and their ends numbered in SQL, so only integer arrays and
         one name per person reach Python, whatever the number of commits or comments.
         """
         bots = [self.include_bots]
         size = [self.max_repository_size, self.max_repository_size]
-        networks = {
+        kinds = {
             "co_contribution": (_CONTRIBUTORS_SQL, bots, _CO_CONTRIBUTION_SQL, bots + size,
                                 False),
             "replies": (_PARTICIPANTS_SQL, bots, _REPLIES_SQL, bots, True),
         }
-        result: dict[str, dict[str, ig.Graph]] = {}
-        for name, (nodes_sql, node_params, edges_sql, edge_params, directed) in networks.items():
+        result: dict[str, dict[str, Network]] = {}
+        for name, (nodes_sql, node_params, edges_sql, edge_params, directed) in kinds.items():
             # People are numbered once, for the nodes and the edges (at the paper's scale
             # the replies network's people are a pass over every thread and comment); the
             # numbered edges are held too and read a platform at a time, as integers only.
@@ -332,32 +410,33 @@ class CollaborationNetworks:
                     store.temp_table("network_edges", f"WITH edges AS ({edges_sql}) {_EDGE_IDS}",
                                      edge_params):
                 nodes = store.frame("SELECT * FROM network_people ORDER BY platform, id")
-                links_of = {platform: store.frame(
-                    "SELECT source, target, weight FROM network_edges WHERE platform = ? "
-                    "ORDER BY source, target", [str(platform)])
-                    for platform in nodes.platform.unique()}
-            for platform, people in nodes.groupby("platform", sort=True):
-                links = links_of[platform]
-                graph = ig.Graph(n=len(people), directed=directed)
-                graph.add_edges(links[["source", "target"]].to_numpy(dtype=np.int64))
-                graph.vs["name"] = people.login.tolist()
-                graph.es["weight"] = links.weight.astype("int64").tolist()
-                result.setdefault(str(platform), {})[name] = graph
-        for graphs in result.values():     # a platform with only one kind of people
-            for name, (*_, directed) in networks.items():
-                graphs.setdefault(name, ig.Graph(directed=directed))
-        return {p: {n: result[p][n] for n in networks} for p in sorted(result)}
+                for platform, people in nodes.groupby("platform", sort=True):
+                    links = store.frame(
+                        "SELECT source, target, weight FROM network_edges WHERE platform = ? "
+                        "ORDER BY source, target", [str(platform)])
+                    result.setdefault(str(platform), {})[name] = Network(
+                        people.login.to_numpy(dtype=object),
+                        links[["source", "target"]].to_numpy(dtype=np.int64).reshape(-1, 2),
+                        links.weight.to_numpy(dtype=np.int64), directed)
+                del nodes
+        for networks in result.values():     # a platform with only one kind of people
+            for name, (*_, directed) in kinds.items():
+                networks.setdefault(name, Network(
+                    np.empty(0, dtype=object), np.empty((0, 2), dtype=np.int64),
+                    np.empty(0, dtype=np.int64), directed))
+        return {p: {n: result[p][n] for n in kinds} for p in sorted(result)}
 
     def compute(self, store: Engine, null_model: NullModel | None = None
                 ) -> dict[str, dict[str, dict]]:
         """Summary statistics per platform and network (what ``networks.json`` holds)."""
-        return describe_networks(self.graphs(store), null_model)
+        return describe_networks(self.networks(store), null_model)
 
 
-def describe_networks(graphs: dict[str, dict[str, ig.Graph]],
+def describe_networks(graphs: dict[str, dict[str, ig.Graph | Network]],
                       null_model: NullModel | None = None) -> dict[str, dict[str, dict]]:
-    """``describe_network`` of every graph that ``CollaborationNetworks.graphs`` built."""
-    return {platform: {name: describe_network(graph, null_model)
+    """``describe_network`` of every network that ``CollaborationNetworks`` built (as
+    ``Network`` arrays or igraph graphs)."""
+    return {platform: {name: graph.describe(null_model) if isinstance(graph, Network)
+                       else describe_network(graph, null_model)
                        for name, graph in networks.items()}
             for platform, networks in graphs.items()}
-
