@@ -134,11 +134,8 @@ def test_networks_held_as_arrays_are_described_as_their_graphs_are(directed):
     n = 400
     hubs = rng.integers(0, 20, 900)                    # a few people in many ties
     others = rng.integers(0, n, 900)
-    pairs = np.column_stack([hubs, others])
-    if not directed:
-        pairs = np.sort(pairs, axis=1)
-    else:                                              # some ties returned
-        pairs = np.vstack([pairs, pairs[:150, ::-1]])
+    pairs = np.column_stack([hubs, others])          # directed: some ties returned
+    pairs = np.vstack([pairs, pairs[:150, ::-1]]) if directed else np.sort(pairs, axis=1)
     pairs = np.unique(pairs[pairs[:, 0] != pairs[:, 1]], axis=0)   # sorted, as SQL gives
     network = Network(np.array([f"p{i:04d}" for i in range(n)], dtype=object), pairs,
                       rng.integers(1, 5, len(pairs)), directed)
