@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import igraph as ig
 import numpy as np
+import pandas as pd
 import pytest
 
 from crossforge.measures.networks import (
@@ -137,7 +138,7 @@ def test_networks_held_as_arrays_are_described_as_their_graphs_are(directed):
     pairs = np.column_stack([hubs, others])          # directed: some ties returned
     pairs = np.vstack([pairs, pairs[:150, ::-1]]) if directed else np.sort(pairs, axis=1)
     pairs = np.unique(pairs[pairs[:, 0] != pairs[:, 1]], axis=0)   # sorted, as SQL gives
-    network = Network(np.array([f"p{i:04d}" for i in range(n)], dtype=object), pairs,
+    network = Network(pd.Series([f"p{i:04d}" for i in range(n)]), pairs,
                       rng.integers(1, 5, len(pairs)), directed)
     null_model = NullModel(graphs=4, max_edges=500, seed=1)   # sampled: ~900 ties > 500
     graph = network.graph()

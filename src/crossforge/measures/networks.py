@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import igraph as ig
 import numpy as np
+import pandas as pd
 
 from crossforge.measures.engine import BOT_ACCOUNTS, Engine
 
@@ -392,15 +393,16 @@ def _nan(value: float | None) -> float:
 
 @dataclass(frozen=True, eq=False)
 class Network:
-    """One platform's network as arrays: people numbered 0…n−1 in the order of their logins,
-    each tie a pair of those numbers (sorted by source, then target) with its weight.
+    """One platform's network as arrays: people numbered 0…n−1 in the order of their logins
+    (``logins``, person i at position i), each tie a pair of those numbers (sorted by
+    source, then target) with its weight.
 
     Describing a network needs only its simple undirected graph (``describe``), so at the
     paper's scale neither the ties as given nor a name or weight per tie becomes a Python
     object unless ``graph`` is asked for.
     """
 
-    logins: np.ndarray
+    logins: pd.Series
     edges: np.ndarray
     weights: np.ndarray
     directed: bool
@@ -491,20 +493,22 @@ class CollaborationNetworks:
                 tables.enter_context(store.temp_table(
                     "network_people", _NUMBERED.format(nodes=people_sql), people_params))
                 tables.enter_context(store.temp_table("network_edges", edges_sql, edge_params))
-                nodes = store.frame("SELECT * FROM network_people ORDER BY platform, id")
-                for platform, people in nodes.groupby("platform", sort=True):
+                platforms = store.frame("SELECT DISTINCT platform FROM network_people "
+                                        "ORDER BY platform").platform
+                for platform in map(str, platforms):
+                    people = store.frame("SELECT login FROM network_people WHERE platform = ? "
+                                         "ORDER BY id", [platform])
                     links = store.frame(
                         "SELECT source, target, weight FROM network_edges WHERE platform = ? "
-                        "ORDER BY source, target", [str(platform)])
-                    result.setdefault(str(platform), {})[name] = Network(
-                        people.login.to_numpy(dtype=object),
+                        "ORDER BY source, target", [platform])
+                    result.setdefault(platform, {})[name] = Network(
+                        people.login,
                         links[["source", "target"]].to_numpy(dtype=np.int64).reshape(-1, 2),
                         links.weight.to_numpy(dtype=np.int64), directed)
-                del nodes
         for networks in result.values():     # a platform with only one kind of people
             for name, (*_, directed) in kinds.items():
                 networks.setdefault(name, Network(
-                    np.empty(0, dtype=object), np.empty((0, 2), dtype=np.int64),
+                    pd.Series([], dtype=object), np.empty((0, 2), dtype=np.int64),
                     np.empty(0, dtype=np.int64), directed))
         return {p: {n: result[p][n] for n in kinds} for p in sorted(result)}
 
