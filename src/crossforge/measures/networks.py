@@ -279,7 +279,8 @@ class _NullChains:
             self._pool.shutdown(cancel_futures=True)
 
     def __call__(self, model: NullModel, graph: ig.Graph) -> Callable[[], np.ndarray]:
-        if model._trials(graph.ecount()) < PARALLEL_TRIALS or (os.cpu_count() or 1) < 2:
+        if (model._trials(graph.ecount()) < PARALLEL_TRIALS or (os.cpu_count() or 1) < 2
+                or "forkserver" not in multiprocessing.get_all_start_methods()):
             return _in_process(model, graph)
         if self._pool is None:
             context = multiprocessing.get_context("forkserver")
