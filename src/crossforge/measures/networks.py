@@ -50,14 +50,19 @@ GROUP BY ALL
 """
 
 #: Replies by person number: joining ``network_people`` (the participants, bots left out
-#: unless asked) drops ties to or from a bot or an unknown author.
+#: unless asked) drops ties to or from a bot or an unknown author; threads carry their
+#: opener's number into the join with the comments, not the login.
 _REPLIES_SQL = """
-SELECT c.platform, s.id AS source, o.id AS target, count(*) AS weight
+WITH opened AS (
+    SELECT t.platform, t.repo, t.number, o.id
+    FROM threads t JOIN network_people o ON o.platform = t.platform AND o.login = t.author
+)
+SELECT c.platform, s.id AS source, opened.id AS target, count(*) AS weight
 FROM comments c
-JOIN threads t ON t.platform = c.platform AND t.repo = c.repo AND t.number = c.thread_number
+JOIN opened ON opened.platform = c.platform AND opened.repo = c.repo
+    AND opened.number = c.thread_number
 JOIN network_people s ON s.platform = c.platform AND s.login = c.author
-JOIN network_people o ON o.platform = t.platform AND o.login = t.author
-WHERE c.author <> t.author
+WHERE s.id <> opened.id
 GROUP BY ALL
 """
 
