@@ -35,7 +35,8 @@ PER_REPOSITORY = {"intensity": CollaborationIntensity, "openness": Openness,
 
 def test_parameters_bind_in_text_order_and_decimals_stay_doubles():
     assert "(TRUE OR" in to_spark_sql(_CONTRIBUTORS_SQL, [True])
-    assert "WHERE NULL IS NULL OR a.size <= 3" in to_spark_sql(_CO_CONTRIBUTION_SQL, [None, 3])
+    assert "WHERE NULL IS NULL OR a.size <= 3" in to_spark_sql(_CO_CONTRIBUTION_SQL,
+                                                              ["github", None, 3])
     assert to_spark_sql("SELECT x / 86400.0 FROM t WHERE y = ?", ["it's"]) == (
         "SELECT x / CAST(86400.0 AS DOUBLE) FROM t WHERE y = 'it\\'s'")
     with pytest.raises(ConfigError):

@@ -33,37 +33,40 @@ LEFT JOIN {BOT_ACCOUNTS} a ON a.platform = p.platform AND a.login = p.login
 WHERE p.login IS NOT NULL AND (? OR coalesce(a.type, 'user') <> 'bot')
 """
 
-#: Pairs of contributors (``network_contributors``) to one repository, by person number
-#: (``network_people``; numbers follow logins, so ``a.id < b.id`` is ``a.login < b.login``):
-#: the self-join and its grouping compare integers, not names.
+#: One platform's pairs of contributors (``network_contributors``) to one repository, by
+#: person number (``network_people``; numbers follow logins, so ``a.id < b.id`` is
+#: ``a.login < b.login``): the self-join and its grouping compare integers, not names, and a
+#: platform at a time holds half the hash tables.
 _CO_CONTRIBUTION_SQL = """
 WITH sized AS (
-    SELECT c.platform, c.repo, p.id,
-           count(*) OVER (PARTITION BY c.platform, c.repo) AS size
+    SELECT c.repo, p.id, count(*) OVER (PARTITION BY c.repo) AS size
     FROM network_contributors c
     JOIN network_people p ON p.platform = c.platform AND p.login = c.login
+    WHERE c.platform = ?
 )
-SELECT a.platform, a.id AS source, b.id AS target, count(*) AS weight
-FROM sized a JOIN sized b ON a.platform = b.platform AND a.repo = b.repo AND a.id < b.id
+SELECT a.id AS source, b.id AS target, count(*) AS weight
+FROM sized a JOIN sized b ON a.repo = b.repo AND a.id < b.id
 WHERE ? IS NULL OR a.size <= ?
 GROUP BY ALL
+ORDER BY source, target
 """
 
-#: Replies by person number: joining ``network_people`` (the participants, bots left out
-#: unless asked) drops ties to or from a bot or an unknown author; threads carry their
-#: opener's number into the join with the comments, not the login.
+#: One platform's replies by person number: joining ``network_people`` (the participants,
+#: bots left out unless asked) drops ties to or from a bot or an unknown author; threads
+#: carry their opener's number into the join with the comments, not the login.
 _REPLIES_SQL = """
 WITH opened AS (
-    SELECT t.platform, t.repo, t.number, o.id
+    SELECT t.repo, t.number, o.id
     FROM threads t JOIN network_people o ON o.platform = t.platform AND o.login = t.author
+    WHERE t.platform = ?
 )
-SELECT c.platform, s.id AS source, opened.id AS target, count(*) AS weight
+SELECT s.id AS source, opened.id AS target, count(*) AS weight
 FROM comments c
-JOIN opened ON opened.platform = c.platform AND opened.repo = c.repo
-    AND opened.number = c.thread_number
+JOIN opened ON opened.repo = c.repo AND opened.number = c.thread_number
 JOIN network_people s ON s.platform = c.platform AND s.login = c.author
-WHERE s.id <> opened.id
+WHERE c.platform = ? AND s.id <> opened.id
 GROUP BY ALL
+ORDER BY source, target
 """
 
 #: Each platform's people numbered 0…n−1 (``{nodes}`` yields ``platform, login``).
@@ -482,12 +485,13 @@ class CollaborationNetworks:
         one name per person reach Python, whatever the number of commits or comments.
         """
         size = [self.max_repository_size, self.max_repository_size]
-        kinds = {"co_contribution": (_CO_CONTRIBUTION_SQL, size, False),
-                 "replies": (_REPLIES_SQL, [], True)}
+        kinds: dict[str, tuple[str, Callable[[str], list], bool]] = {
+            "co_contribution": (_CO_CONTRIBUTION_SQL, lambda platform: [platform, *size], False),
+            "replies": (_REPLIES_SQL, lambda platform: [platform, platform], True)}
         result: dict[str, dict[str, Network]] = {}
         for name, (edges_sql, edge_params, directed) in kinds.items():
-            # People are numbered once, for the nodes and the edges; the numbered edges are
-            # held and read a platform at a time, as integers only.
+            # People are numbered once, for the nodes and the edges, which are found and
+            # read a platform at a time, as integers only.
             with ExitStack() as tables:
                 if name == "co_contribution":   # one pass over the commits for both
                     tables.enter_context(store.temp_table(
@@ -498,15 +502,12 @@ class CollaborationNetworks:
                     people_sql, people_params = _PARTICIPANTS_SQL, [self.include_bots]
                 tables.enter_context(store.temp_table(
                     "network_people", _NUMBERED.format(nodes=people_sql), people_params))
-                tables.enter_context(store.temp_table("network_edges", edges_sql, edge_params))
                 platforms = store.frame("SELECT DISTINCT platform FROM network_people "
                                         "ORDER BY platform").platform
                 for platform in map(str, platforms):
                     people = store.frame("SELECT login FROM network_people WHERE platform = ? "
                                          "ORDER BY id", [platform])
-                    links = store.frame(
-                        "SELECT source, target, weight FROM network_edges WHERE platform = ? "
-                        "ORDER BY source, target", [platform])
+                    links = store.frame(edges_sql, edge_params(platform))
                     result.setdefault(platform, {})[name] = Network(
                         people.login,
                         links[["source", "target"]].to_numpy(dtype=np.int64).reshape(-1, 2),
