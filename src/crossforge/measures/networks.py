@@ -14,7 +14,7 @@ import math
 import multiprocessing
 import os
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -263,9 +263,7 @@ def _in_process(model: NullModel, graph: ig.Graph) -> Callable[[], np.ndarray]:
 def _null_values_of(model: NullModel, n: int, ends: np.ndarray) -> np.ndarray:
     """``model._null_values`` of the graph with ``n`` nodes and these edges, in this order
     (the chain swaps edges by position), in a ``_NullChains`` worker."""
-    graph = ig.Graph(n=n)
-    graph.add_edges(ends)
-    return model._null_values(graph)
+    return model._null_values(_undirected_graph(n, ends))
 
 
 class _NullChains:
@@ -419,7 +417,7 @@ class Network:
     def graph(self) -> ig.Graph:
         """The igraph graph, people named by login and ties weighted."""
         graph = ig.Graph(n=len(self.logins), directed=self.directed)
-        graph.add_edges(self.edges)
+        graph.add_edges(_pairs(self.edges))
         graph.vs["name"] = self.logins.tolist()
         graph.es["weight"] = self.weights.tolist()
         return graph
@@ -442,9 +440,13 @@ class Network:
                              _undirected_graph(n, ends), ends, null_model, run)
         source, target = self.edges[:, 0], self.edges[:, 1]
         forward = source * n + target                     # sorted: edges come ordered
-        returned = np.searchsorted(forward, target * n + source)
+        # The returned ties looked up in order: unsorted, each lookup missed the cache
+        # (searching 10 M ties took 15 s, sorted first 1 s).
+        backward = np.sort(target * n + source)
+        returned = np.searchsorted(forward, backward)
         reciprocated = int((forward[np.minimum(returned, edges - 1)]
-                            == target * n + source).sum()) if edges else 0
+                            == backward).sum()) if edges else 0
+        del forward, backward, returned
         pairs = np.sort(np.maximum(source, target) * n + np.minimum(source, target))
         pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if edges else pairs
         ends = np.column_stack([pairs % n, pairs // n])
@@ -455,8 +457,16 @@ class Network:
 
 def _undirected_graph(n: int, ends: np.ndarray) -> ig.Graph:
     graph = ig.Graph(n=n)
-    graph.add_edges(ends)
+    graph.add_edges(_pairs(ends))
     return graph
+
+
+def _pairs(ends: np.ndarray, chunk: int = 1 << 20) -> Iterator[tuple[int, int]]:
+    """The rows of ``ends`` as pairs of Python ints, a chunk at a time: igraph reads these
+    about a third quicker than rows of a NumPy array, and a chunk bounds the ints alive."""
+    for start in range(0, len(ends), chunk):
+        rows = ends[start:start + chunk]
+        yield from zip(rows[:, 0].tolist(), rows[:, 1].tolist(), strict=True)
 
 
 @dataclass
