@@ -439,20 +439,31 @@ class Network:
             return _describe(n, edges, _density(n, edges, directed=False), None,
                              _undirected_graph(n, ends), ends, null_model, run)
         source, target = self.edges[:, 0], self.edges[:, 1]
-        forward = source * n + target                     # sorted: edges come ordered
+        forward = _key(source, n, target)                 # sorted: edges come ordered
         # The returned ties looked up in order: unsorted, each lookup missed the cache
         # (searching 10 M ties took 15 s, sorted first 1 s).
-        backward = np.sort(target * n + source)
+        backward = _key(target, n, source)
+        backward.sort()
         returned = np.searchsorted(forward, backward)
-        reciprocated = int((forward[np.minimum(returned, edges - 1)]
-                            == backward).sum()) if edges else 0
+        np.minimum(returned, edges - 1, out=returned)
+        reciprocated = int((forward[returned] == backward).sum()) if edges else 0
         del forward, backward, returned
-        pairs = np.sort(np.maximum(source, target) * n + np.minimum(source, target))
+        pairs = _key(np.maximum(source, target), n, np.minimum(source, target))
+        pairs.sort()
         pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if edges else pairs
         ends = np.column_stack([pairs % n, pairs // n])
         return _describe(n, edges, _density(n, edges, directed=True),
                          _finite(reciprocated / edges) if edges else None,
                          _undirected_graph(n, ends), ends, null_model, run)
+
+
+def _key(first: np.ndarray, n: int, second: np.ndarray) -> np.ndarray:
+    """first × n + second, one int64 per pair that sorts as the pairs do, with one array
+    allocated (ties of millions of edges make every temporary array count)."""
+    key = first.astype(np.int64, copy=True)
+    key *= n
+    key += second
+    return key
 
 
 def _undirected_graph(n: int, ends: np.ndarray) -> ig.Graph:
