@@ -108,9 +108,9 @@ class OpenStudy:
 
     @cached_property
     def graphs(self) -> dict[str, dict[str, ig.Graph]]:
-        """``{platform: {"co_contribution": Graph, "replies": Graph}}`` (igraph, bots out)."""
-        if "result" in self.__dict__:  # measured already: the graphs it built
-            return self.result.graphs
+        """``{platform: {"co_contribution": Graph, "replies": Graph}}`` (igraph, bots out),
+        built from the store: a measured study keeps only the co-contribution graphs that
+        the report draws."""
         with Store(self.db, read_only=True) as store:
             return CollaborationNetworks().graphs(store)
 
@@ -141,13 +141,16 @@ class OpenStudy:
     def plot_network(self, platform: str, network: str = "co_contribution") -> Figure:
         """The report's picture of one platform's network (``co_contribution`` or
         ``replies``); people are anonymous dots."""
-        graph = self.graphs[platform][network]
+        kept = self.result.graphs if "result" in self.__dict__ else {}
+        graph = kept.get(platform, {}).get(network)    # measured: the graph it kept
+        if graph is None:
+            graph = self.graphs[platform][network]
         title = f"{PLATFORM_LABELS.get(platform, platform)} {network.replace('_', '-')}"
         return figures.network_figure(graph, title=title, synthetic=self.synthetic)
 
     def figures(self) -> Iterator[tuple[str, Figure]]:
         """Every figure of the report, as (file name, figure), in the report's order."""
-        return report_figures(self.result, self.graphs)
+        return report_figures(self.result)
 
 
 def open_study(path: str | Path, *, n_bootstrap: int | None = None,

@@ -21,7 +21,7 @@ from crossforge.measures import (
 )
 from crossforge.measures.engine import open_engine
 from crossforge.measures.knowledge_exchange import KnowledgeExchange
-from crossforge.measures.networks import _CO_CONTRIBUTION_SQL
+from crossforge.measures.networks import _CO_CONTRIBUTION_SQL, _CONTRIBUTORS_SQL
 from crossforge.measures.people import CrossPlatformPeople
 from crossforge.measures.spark import jvm_memory, to_spark_sql
 from crossforge.store import Store
@@ -36,8 +36,9 @@ PER_REPOSITORY = {"intensity": CollaborationIntensity, "openness": Openness,
 
 
 def test_parameters_bind_in_text_order_and_decimals_stay_doubles():
-    spark = to_spark_sql(_CO_CONTRIBUTION_SQL, [True, None, None])
-    assert "(TRUE OR" in spark and "WHERE NULL IS NULL OR a.size <= NULL" in spark
+    assert "(TRUE OR" in to_spark_sql(_CONTRIBUTORS_SQL, [True])
+    assert "WHERE NULL IS NULL OR a.size <= 3" in to_spark_sql(_CO_CONTRIBUTION_SQL,
+                                                              ["github", None, 3])
     assert to_spark_sql("SELECT x / 86400.0 FROM t WHERE y = ?", ["it's"]) == (
         "SELECT x / CAST(86400.0 AS DOUBLE) FROM t WHERE y = 'it\\'s'")
     with pytest.raises(ConfigError):

@@ -12,7 +12,13 @@ import igraph as ig
 import pytest
 
 from crossforge import api
-from crossforge.measures.networks import NULL_MODEL_STATISTICS, NullModel, describe_network
+from crossforge.measures import networks
+from crossforge.measures.networks import (
+    NULL_MODEL_STATISTICS,
+    NullModel,
+    describe_network,
+    describe_networks,
+)
 from crossforge.report import write_report
 from crossforge.store import Store
 from crossforge.worlds import synthetic
@@ -52,6 +58,22 @@ def test_seeded_null_models_are_reproducible_and_leave_the_global_generator_alon
     assert random.random() == after
     other = describe_network(graph, NullModel(seed=5))
     assert other["clustering_global_null_mean"] != first["clustering_global_null_mean"]
+
+
+def test_chains_run_in_worker_processes_give_the_figures_run_here(monkeypatch) -> None:
+    """``describe_networks`` runs long chains in worker processes: same seed, same edge
+    order, so the same figures as the chain run in this process, to the bit."""
+    random.seed(3)
+    graphs = {"p": {"a": ig.Graph.Barabasi(600, 3), "b": ig.Graph.Watts_Strogatz(1, 500, 3, 0.1)}}
+    null_model = NullModel(graphs=6, seed=2)
+    here = {name: describe_network(graph, null_model) for name, graph in graphs["p"].items()}
+
+    def not_here(*_: object) -> None:
+        raise AssertionError("a chain above PARALLEL_TRIALS ran in this process")
+
+    monkeypatch.setattr(networks, "PARALLEL_TRIALS", 1)
+    monkeypatch.setattr(networks, "_in_process", not_here)
+    assert describe_networks(graphs, null_model) == {"p": here}
 
 
 def test_a_large_graph_is_sampled_and_the_sample_is_reported() -> None:

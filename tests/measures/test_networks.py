@@ -4,10 +4,12 @@ from datetime import UTC, datetime
 
 import igraph as ig
 import numpy as np
+import pandas as pd
 import pytest
 
 from crossforge.measures.networks import (
     CollaborationNetworks,
+    Network,
     NullModel,
     core_periphery,
     describe_network,
@@ -123,3 +125,25 @@ def test_components_are_counted_as_igraph_counts_them():
     summary = describe_network(graph, NullModel(graphs=0))
     assert summary["components"] == len(reference) > 100
     assert summary["largest_component_share"] == max(reference.sizes()) / 3000
+
+
+@pytest.mark.parametrize("directed", [False, True])
+def test_networks_held_as_arrays_are_described_as_their_graphs_are(directed):
+    """The pipeline describes ``Network`` arrays without building their igraph graphs: every
+    figure, the null model's included, must be the one ``describe_network`` gives the graph."""
+    rng = np.random.default_rng(3)
+    n = 400
+    hubs = rng.integers(0, 20, 900)                    # a few people in many ties
+    others = rng.integers(0, n, 900)
+    pairs = np.column_stack([hubs, others])          # directed: some ties returned
+    pairs = np.vstack([pairs, pairs[:150, ::-1]]) if directed else np.sort(pairs, axis=1)
+    pairs = np.unique(pairs[pairs[:, 0] != pairs[:, 1]], axis=0)   # sorted, as SQL gives
+    network = Network(pd.Series([f"p{i:04d}" for i in range(n)]), pairs,
+                      rng.integers(1, 5, len(pairs)), directed)
+    null_model = NullModel(graphs=4, max_edges=500, seed=1)   # sampled: ~900 ties > 500
+    graph = network.graph()
+    assert graph.is_directed() == directed and graph.vs["name"][7] == "p0007"
+    described = network.describe(null_model)
+    assert described == describe_network(graph, null_model)
+    assert described["null_model_sampled"] and described["edges"] == len(pairs)
+    assert (described["reciprocity"] is not None) == directed

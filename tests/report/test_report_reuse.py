@@ -12,7 +12,7 @@ import pytest
 
 import crossforge
 from crossforge.measures import CollaborationNetworks
-from crossforge.measures.networks import describe_networks
+from crossforge.measures.networks import describe_network
 from crossforge.report import figures as figures_module
 from crossforge.report import write_report
 from crossforge.report.manifest import MANIFEST, replace_manifest
@@ -27,9 +27,9 @@ def demo_db(tmp_path_factory) -> Path:
 def test_report_builds_the_networks_once_and_draws_those_measure_described(
         demo_db, tmp_path, monkeypatch):
     built = []
-    graphs = CollaborationNetworks.graphs
-    monkeypatch.setattr(CollaborationNetworks, "graphs",
-                        lambda self, store: built.append(1) or graphs(self, store))
+    networks = CollaborationNetworks.networks
+    monkeypatch.setattr(CollaborationNetworks, "networks",
+                        lambda self, store: built.append(1) or networks(self, store))
     drawn = {}
 
     def spy(out, result, *, sources, graphs=None, **options):
@@ -41,7 +41,10 @@ def test_report_builds_the_networks_once_and_draws_those_measure_described(
     result = drawn["result"]
     assert len(built) == 1
     assert drawn["graphs"] is None and set(result.graphs) == {"github", "huggingface"}
-    assert result.networks == describe_networks(result.graphs)
+    for platform, kept in result.graphs.items():     # only what the report draws is kept
+        assert set(kept) == {"co_contribution"}
+        assert result.networks[platform]["co_contribution"] == \
+            describe_network(kept["co_contribution"])
     assert result.networks["github"]["co_contribution"]["nodes"] == \
         result.graphs["github"]["co_contribution"].vcount() > 0
 

@@ -108,8 +108,12 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
         roles.close()
         repositories[WEIGHT_COLUMN], designs = design_weights(
             store, repositories[["platform", "repo"]], frame)
-        graphs = CollaborationNetworks().graphs(sql)  # kept: the report draws them
-        networks = describe_networks(graphs, NullModel(seed=seed))
+        built = CollaborationNetworks().networks(sql)
+        networks = describe_networks(built, NullModel(seed=seed))
+        # Kept as igraph graphs: the co-contribution networks, which the report draws.
+        graphs = {platform: {"co_contribution": nets["co_contribution"].graph()}
+                  for platform, nets in built.items()}
+        del built
         survival = survival_curves(ActivitySurvival().compute(sql))
         migration = CommunityMigration().compute(sql)
         derivations = sql.frame("SELECT child, parent, relation, relation_source, platform "

@@ -25,8 +25,10 @@ class MeasureResult:
             (``size_trends``).
         statistics: the tidy OSS-vs-OSM comparison table.
         summary: what ``summary.json`` holds.
-        graphs: per platform, the igraph networks that ``networks`` describes, kept for the
-            report's network pictures so they are built once (not written to disk).
+        graphs: per platform, the igraph co-contribution network that ``networks``
+            describes, kept for the report's network pictures so it is built once (not
+            written to disk); the reply networks, which the report does not draw, are not
+            kept (``CollaborationNetworks().graphs`` builds every network).
     """
 
     repositories: pd.DataFrame
