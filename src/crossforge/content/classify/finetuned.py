@@ -105,7 +105,7 @@ class FinetunedClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, max_tokens: int = 128, epochs: int = 3, batch_size: int = 16,
                  learning_rate: float = 1e-4, head_learning_rate: float = 2e-3,
-                 blend: float = 0.5, seed: int = 0, threads: int = 2,
+                 blend: float = 0.3, seed: int = 0, threads: int = 2,
                  trainable_layers: int = 2) -> None:
         self.trainable_layers = trainable_layers
         self.max_tokens = max_tokens
