@@ -408,7 +408,8 @@ def record_steps(memory: PeakMemory, engine_class: type) -> Iterator[None]:
 
     A step lasts until the next one starts, so Python work on a query's result (igraph)
     counts with that query's step, and a measure's staged tables count with the measure;
-    the platform comparison and writing the outputs are the last step.
+    the platform comparison, the summaries and writing the outputs
+    (``pipeline._compare_and_write``) are the last step.
     """
     originals = {name: getattr(engine_class, name) for name in ("frame", "temp_table")}
 
@@ -427,23 +428,23 @@ def record_steps(memory: PeakMemory, engine_class: type) -> Iterator[None]:
             return method(self, *args, **kwargs)
         return run
 
-    from crossforge.measures.statistics import PlatformComparison
+    from crossforge.measures import pipeline
 
-    compare = PlatformComparison.compute
+    compare = pipeline._compare_and_write
 
-    def statistics_step(self: object, *args: object, **kwargs: object) -> object:
+    def statistics_step(*args: object, **kwargs: object) -> object:
         memory.enter(f"{len(memory.steps):02d} statistics and outputs")
-        return compare(self, *args, **kwargs)
+        return compare(*args, **kwargs)
 
     for name, method in originals.items():
         setattr(engine_class, name, named(method))
-    PlatformComparison.compute = statistics_step
+    pipeline._compare_and_write = statistics_step
     try:
         yield
     finally:
         for name, method in originals.items():
             setattr(engine_class, name, method)
-        PlatformComparison.compute = compare
+        pipeline._compare_and_write = compare
 
 
 def run_suite(db: str, out: str, engine: str) -> dict:

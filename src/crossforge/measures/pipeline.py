@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from crossforge.content.classify.stored import ThreadScope
 from crossforge.content.shares import stored_type_shares
@@ -57,6 +60,10 @@ from crossforge.measures.statistics import PlatformComparison, ratio_estimates
 from crossforge.measures.weights import WEIGHT_COLUMN, design_weights
 from crossforge.spreadsheet import neutralise, write_csv
 from crossforge.store import Store
+
+#: Rows per Parquet row group: pyarrow's default for ``write_table``, so the file is the one
+#: ``DataFrame.to_parquet`` writes.
+_ROW_GROUP = 1024 * 1024
 
 
 def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int = 1000,
@@ -117,49 +124,83 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
         collection = _collection_limits(store)
         type_shares = stored_type_shares(store, n_bootstrap=n_bootstrap, seed=seed,
                                          scope=type_share_scope)
-    statistics = PlatformComparison(n_bootstrap=n_bootstrap, seed=seed).compute(
-        repositories, COMPARED_MEASURES, weights=repositories[WEIGHT_COLUMN])
-    innovation = adaptation_summary(repositories, n_bootstrap=n_bootstrap, seed=seed)
-    socio_technical, size_strata, size_trends = socio_technical_summary(
-        repositories, n_bootstrap=n_bootstrap, seed=seed)
-    organisations = organisations.merge(share_intervals(
-        owners, _aligned_weights(owners, repositories), n_bootstrap=n_bootstrap, seed=seed),
-        on="platform", how="left")
-    pairs = paired_sides(pairs, repositories)
-    paired_tests = paired_comparison(pairs)
-    evolution = {"trends": trends_by_year(repositories), "survival": survival,
-                 "migration": migration, "type_shares": type_shares, "pairs": pairs,
-                 "paired_tests": paired_tests, "documentation": documentation_summary(documents),
-                 "datasets": dataset_table(dataset_edges), "size_strata": size_strata,
-                 "size_trends": size_trends,
-                 **knowledge_comparison(knowledge, repositories, n_bootstrap=n_bootstrap,
-                                        seed=seed)}
-    migration_shares = _migration_shares(migration, repositories, n_bootstrap=n_bootstrap,
-                                         seed=seed)
-    summary = {
-        "synthetic": synthetic,
-        "n_bootstrap": n_bootstrap,
-        "seed": seed,
-        "weights": designs,
-        "collection": collection,
-        "platforms": summarize(repositories),
-        "organisations": records_for_json(organisations),
-        "innovation": records_for_json(innovation),
-        "median_maintenance_days": median_survival(survival),
-        "migration_share": {p: m["value"] for p, m in migration_shares.items()},
-        "migration": migration_shares,
-        "project_links": records_for_json(project_links),
-        "complete_pairs": int((pairs["hub_stored"] & pairs["github_stored"]).sum())
-        if len(pairs) else 0,
-        "datasets": dataset_summary(dataset_edges, repositories[["platform", "repo"]]),
-        "socio_technical": socio_technical | {
-            "strata": records_for_json(size_strata),
-            "trends": records_for_json(size_trends)},
-        "people": people_summary(people, n_bootstrap=n_bootstrap, seed=seed),
-    }
-    evolution["people_matches"] = people
-    paths = _write_outputs(out, repositories, organisations, innovation, derivations,
-                           networks, statistics, summary, evolution)
+    return _compare_and_write(
+        out, synthetic=synthetic, n_bootstrap=n_bootstrap, seed=seed,
+        repositories=repositories, knowledge=knowledge, documents=documents, pairs=pairs,
+        project_links=project_links, dataset_edges=dataset_edges,
+        organisations=organisations, owners=owners, people=people, designs=designs,
+        networks=networks, graphs=graphs, survival=survival, migration=migration,
+        derivations=derivations, collection=collection, type_shares=type_shares)
+
+
+def _compare_and_write(out: Path, *, synthetic: bool, n_bootstrap: int, seed: int,
+                       repositories: pd.DataFrame, knowledge: pd.DataFrame,
+                       documents: pd.DataFrame, pairs: pd.DataFrame,
+                       project_links: pd.DataFrame, dataset_edges: pd.DataFrame,
+                       organisations: pd.DataFrame, owners: pd.DataFrame,
+                       people: pd.DataFrame, designs: dict, networks: dict, graphs: dict,
+                       survival: pd.DataFrame, migration: pd.DataFrame,
+                       derivations: pd.DataFrame, collection: dict,
+                       type_shares: pd.DataFrame) -> MeasureResult:
+    """The platform comparison and every summary on the measures' frames, written into
+    ``out``. The comparison (whose bootstraps draw outside the GIL) and the writing of the
+    per-repository table (DuckDB's CSV, Arrow's Parquet) run on threads of their own beside
+    the summaries: each interval has its own generator, so the results do not depend on
+    what runs when."""
+    # pandas deep-copies ``attrs`` into every frame and column derived from a frame: the
+    # people's lists as text indexes cost a pointer copy each, not one per person.
+    people.attrs = {name: pd.Index(value, dtype="str")
+                    for name, value in people.attrs.items()}
+    with ThreadPoolExecutor(2) as background:
+        comparison = background.submit(
+            PlatformComparison(n_bootstrap=n_bootstrap, seed=seed).compute,
+            repositories, COMPARED_MEASURES, weights=repositories[WEIGHT_COLUMN])
+        tables = background.submit(_write_repositories, out, repositories)
+        innovation = adaptation_summary(repositories, n_bootstrap=n_bootstrap, seed=seed)
+        socio_technical, size_strata, size_trends = socio_technical_summary(
+            repositories, n_bootstrap=n_bootstrap, seed=seed)
+        organisations = organisations.merge(share_intervals(
+            owners, _aligned_weights(owners, repositories), n_bootstrap=n_bootstrap,
+            seed=seed), on="platform", how="left")
+        del owners
+        pairs = paired_sides(pairs, repositories)
+        paired_tests = paired_comparison(pairs)
+        evolution = {"trends": trends_by_year(repositories), "survival": survival,
+                     "migration": migration, "type_shares": type_shares, "pairs": pairs,
+                     "paired_tests": paired_tests,
+                     "documentation": documentation_summary(documents),
+                     "datasets": dataset_table(dataset_edges), "size_strata": size_strata,
+                     "size_trends": size_trends,
+                     **knowledge_comparison(knowledge, repositories, n_bootstrap=n_bootstrap,
+                                            seed=seed)}
+        migration_shares = _migration_shares(migration, repositories,
+                                             n_bootstrap=n_bootstrap, seed=seed)
+        summary = {
+            "synthetic": synthetic,
+            "n_bootstrap": n_bootstrap,
+            "seed": seed,
+            "weights": designs,
+            "collection": collection,
+            "platforms": summarize(repositories),
+            "organisations": records_for_json(organisations),
+            "innovation": records_for_json(innovation),
+            "median_maintenance_days": median_survival(survival),
+            "migration_share": {p: m["value"] for p, m in migration_shares.items()},
+            "migration": migration_shares,
+            "project_links": records_for_json(project_links),
+            "complete_pairs": int((pairs["hub_stored"] & pairs["github_stored"]).sum())
+            if len(pairs) else 0,
+            "datasets": dataset_summary(dataset_edges, repositories[["platform", "repo"]]),
+            "socio_technical": socio_technical | {
+                "strata": records_for_json(size_strata),
+                "trends": records_for_json(size_trends)},
+            "people": people_summary(people, n_bootstrap=n_bootstrap, seed=seed),
+        }
+        evolution["people_matches"] = people
+        statistics = comparison.result()
+        paths = {**tables.result(), **_write_outputs(
+            out, organisations, innovation, derivations, networks, statistics, summary,
+            evolution)}
     return MeasureResult(repositories, organisations, innovation, networks, evolution,
                          statistics, summary, paths, graphs=graphs)
 
@@ -196,18 +237,23 @@ def _collection_limits(store: Store) -> dict[str, dict[str, int]]:
     return limits
 
 
-def _write_outputs(out: Path, repositories: pd.DataFrame, organisations: pd.DataFrame,
-                   innovation: pd.DataFrame, derivations: pd.DataFrame, networks: dict,
-                   statistics: pd.DataFrame, summary: dict,
-                   evolution: dict[str, pd.DataFrame]) -> dict[str, Path]:
+def _write_repositories(out: Path, repositories: pd.DataFrame) -> dict[str, Path]:
+    """Write the per-repository table as CSV and as Parquet."""
     with writing_into(out):
-        paths = {"csv": out / "repositories.csv", "parquet": out / "repositories.parquet",
-                 "organisations": out / "organisations.csv", "innovation": out / "innovation.csv",
+        paths = {"csv": out / "repositories.csv", "parquet": out / "repositories.parquet"}
+        _write_csv(repositories, paths["csv"])
+        _write_parquet(repositories, paths["parquet"])
+        return paths
+
+
+def _write_outputs(out: Path, organisations: pd.DataFrame, innovation: pd.DataFrame,
+                   derivations: pd.DataFrame, networks: dict, statistics: pd.DataFrame,
+                   summary: dict, evolution: dict[str, pd.DataFrame]) -> dict[str, Path]:
+    with writing_into(out):
+        paths = {"organisations": out / "organisations.csv", "innovation": out / "innovation.csv",
                  "derivations": out / "derivations.csv", "networks": out / "networks.json",
                  "statistics": out / "statistics.json",
                  "statistics_parquet": out / "statistics.parquet", "summary": out / "summary.json"}
-        _write_csv(repositories, paths["csv"])
-        repositories.to_parquet(paths["parquet"], index=False)
         write_csv(organisations, paths["organisations"])
         write_csv(innovation, paths["innovation"])
         write_csv(derivations, paths["derivations"])
@@ -242,6 +288,16 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
             con.execute(f"COPY frame TO '{target}' (HEADER, DELIMITER ',')")
         except duckdb.IOException as exc:
             raise ConfigError(f"cannot write {path}: {first_line(exc)}") from exc
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    """``frame.to_parquet(path, index=False)``, byte for byte, converting one row group at a
+    time: the whole table as Arrow would double the per-repository table in memory."""
+    schema = pa.Schema.from_pandas(frame, preserve_index=False)
+    with pq.ParquetWriter(path, schema) as writer:
+        for start in range(0, max(len(frame), 1), _ROW_GROUP):
+            writer.write_table(pa.Table.from_pandas(
+                frame.iloc[start:start + _ROW_GROUP], schema=schema, preserve_index=False))
 
 
 def _write_json(path: Path, value: object) -> None:
