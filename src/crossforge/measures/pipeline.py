@@ -64,6 +64,9 @@ from crossforge.store import Store
 #: Rows per Parquet row group: pyarrow's default for ``write_table``, so the file is the one
 #: ``DataFrame.to_parquet`` writes.
 _ROW_GROUP = 1024 * 1024
+#: Threads for the statistics step's parts: the comparison (itself on two), the
+#: per-repository files and the summaries, whose bootstraps draw outside the GIL.
+_WORKERS = 4
 
 
 def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int = 1000,
@@ -124,6 +127,7 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
         collection = _collection_limits(store)
         type_shares = stored_type_shares(store, n_bootstrap=n_bootstrap, seed=seed,
                                          scope=type_share_scope)
+    _release_cache(store, memory_limit if engine == "duckdb" else None)
     return _compare_and_write(
         out, synthetic=synthetic, n_bootstrap=n_bootstrap, seed=seed,
         repositories=repositories, knowledge=knowledge, documents=documents, pairs=pairs,
@@ -151,37 +155,40 @@ def _compare_and_write(out: Path, *, synthetic: bool, n_bootstrap: int, seed: in
     # people's lists as text indexes cost a pointer copy each, not one per person.
     people.attrs = {name: pd.Index(value, dtype="str")
                     for name, value in people.attrs.items()}
-    with ThreadPoolExecutor(2) as background:
+    bootstrap = {"n_bootstrap": n_bootstrap, "seed": seed}
+    with ThreadPoolExecutor(_WORKERS) as background:
         comparison = background.submit(
-            PlatformComparison(n_bootstrap=n_bootstrap, seed=seed).compute,
-            repositories, COMPARED_MEASURES, weights=repositories[WEIGHT_COLUMN])
+            PlatformComparison(**bootstrap).compute, repositories, COMPARED_MEASURES,
+            weights=repositories[WEIGHT_COLUMN])
         tables = background.submit(_write_repositories, out, repositories)
-        innovation = adaptation_summary(repositories, n_bootstrap=n_bootstrap, seed=seed)
-        socio_technical, size_strata, size_trends = socio_technical_summary(
-            repositories, n_bootstrap=n_bootstrap, seed=seed)
-        organisations = organisations.merge(share_intervals(
-            owners, _aligned_weights(owners, repositories), n_bootstrap=n_bootstrap,
-            seed=seed), on="platform", how="left")
+        socio = background.submit(socio_technical_summary, repositories, **bootstrap)
+        exchange = background.submit(knowledge_comparison, knowledge, repositories, **bootstrap)
+        adaptation = background.submit(adaptation_summary, repositories, **bootstrap)
+        shares = background.submit(share_intervals, owners,
+                                   _aligned_weights(owners, repositories), **bootstrap)
+        migrated = background.submit(_migration_shares, migration, repositories, **bootstrap)
+        matched = background.submit(people_summary, people, **bootstrap)
         del owners
         pairs = paired_sides(pairs, repositories)
-        paired_tests = paired_comparison(pairs)
         evolution = {"trends": trends_by_year(repositories), "survival": survival,
                      "migration": migration, "type_shares": type_shares, "pairs": pairs,
-                     "paired_tests": paired_tests,
+                     "paired_tests": paired_comparison(pairs),
                      "documentation": documentation_summary(documents),
-                     "datasets": dataset_table(dataset_edges), "size_strata": size_strata,
-                     "size_trends": size_trends,
-                     **knowledge_comparison(knowledge, repositories, n_bootstrap=n_bootstrap,
-                                            seed=seed)}
-        migration_shares = _migration_shares(migration, repositories,
-                                             n_bootstrap=n_bootstrap, seed=seed)
+                     "datasets": dataset_table(dataset_edges)}
+        platforms = summarize(repositories)
+        datasets = dataset_summary(dataset_edges, repositories[["platform", "repo"]])
+        socio_technical, evolution["size_strata"], evolution["size_trends"] = socio.result()
+        evolution |= exchange.result()
+        innovation = adaptation.result()
+        organisations = organisations.merge(shares.result(), on="platform", how="left")
+        migration_shares = migrated.result()
         summary = {
             "synthetic": synthetic,
             "n_bootstrap": n_bootstrap,
             "seed": seed,
             "weights": designs,
             "collection": collection,
-            "platforms": summarize(repositories),
+            "platforms": platforms,
             "organisations": records_for_json(organisations),
             "innovation": records_for_json(innovation),
             "median_maintenance_days": median_survival(survival),
@@ -190,11 +197,11 @@ def _compare_and_write(out: Path, *, synthetic: bool, n_bootstrap: int, seed: in
             "project_links": records_for_json(project_links),
             "complete_pairs": int((pairs["hub_stored"] & pairs["github_stored"]).sum())
             if len(pairs) else 0,
-            "datasets": dataset_summary(dataset_edges, repositories[["platform", "repo"]]),
+            "datasets": datasets,
             "socio_technical": socio_technical | {
-                "strata": records_for_json(size_strata),
-                "trends": records_for_json(size_trends)},
-            "people": people_summary(people, n_bootstrap=n_bootstrap, seed=seed),
+                "strata": records_for_json(evolution["size_strata"]),
+                "trends": records_for_json(evolution["size_trends"])},
+            "people": matched.result(),
         }
         evolution["people_matches"] = people
         statistics = comparison.result()
@@ -203,6 +210,22 @@ def _compare_and_write(out: Path, *, synthetic: bool, n_bootstrap: int, seed: in
             evolution)}
     return MeasureResult(repositories, organisations, innovation, networks, evolution,
                          statistics, summary, paths, graphs=graphs)
+
+
+def _release_cache(store: Store, memory_limit: str | None) -> None:
+    """Give back the store's cached blocks: every query has run, and the statistics step's
+    frames need the memory. Lowering DuckDB's limit evicts them; the limit is then set back
+    to ``memory_limit`` (DuckDB's default when None); nothing stays cached until a query
+    reads again."""
+    try:
+        store.query("SET memory_limit = '64MB'")
+    except duckdb.Error:
+        pass      # blocks still pinned: they stay cached
+    finally:
+        if memory_limit:
+            store.query("SET memory_limit = ?", [memory_limit])
+        else:
+            store.query("RESET memory_limit")
 
 
 def _aligned_weights(rows: pd.DataFrame, repositories: pd.DataFrame) -> pd.Series:
