@@ -64,6 +64,8 @@ from crossforge.store import Store
 #: Rows per Parquet row group: pyarrow's default for ``write_table``, so the file is the one
 #: ``DataFrame.to_parquet`` writes.
 _ROW_GROUP = 1024 * 1024
+#: What identifies a repository in every per-repository frame.
+_KEYS = ["platform", "repo"]
 #: Threads for the statistics step's parts: the comparison (itself on two), the
 #: per-repository files and the summaries, whose bootstraps draw outside the GIL.
 _WORKERS = 4
@@ -96,21 +98,19 @@ def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int =
                      kinds=tuple(kinds), frame=frame) as sql, ExitStack() as roles:
         # The measures that read the roles share one computation, dropped after the last.
         roles.enter_context(person_roles_table(sql))
-        repositories = (
-            CollaborationIntensity().compute(sql)
-            .merge(Openness().compute(sql), on=["platform", "repo"], how="left")
-            .merge(UserInnovation().compute(sql), on=["platform", "repo"], how="left")
-            .merge(sql.frame("SELECT platform, repo, popularity, parameters, storage_bytes, "
-                             "language FROM repositories"), on=["platform", "repo"], how="left")
-            .merge(TouchedFiles().compute(sql), on=["platform", "repo"], how="left")
-        )
+        repositories = CollaborationIntensity().compute(sql)
+        repositories = _left_join(repositories, Openness().compute(sql))
+        repositories = _left_join(repositories, UserInnovation().compute(sql))
+        repositories = _left_join(repositories, sql.frame(
+            "SELECT platform, repo, popularity, parameters, storage_bytes, language "
+            "FROM repositories"))
+        repositories = _left_join(repositories, TouchedFiles().compute(sql))
         knowledge = KnowledgeExchange().by_channel(sql, *forum_frames(sql))
-        repositories = repositories.merge(KnowledgeExchange.columns(knowledge, repositories),
-                                          on=["platform", "repo"], how="left")
+        repositories = _left_join(repositories,
+                                  KnowledgeExchange.columns(knowledge, repositories))
         documents = DocumentationCompleteness().compute(sql)
-        repositories = repositories.merge(
-            documents[["platform", "repo", "doc_completeness", "doc_words"]],
-            on=["platform", "repo"], how="left")
+        repositories = _left_join(
+            repositories, documents[["platform", "repo", "doc_completeness", "doc_words"]])
         pairs, project_links = ProjectPairs().compute(sql), ProjectPairs().links(sql)
         dataset_edges = DatasetProvenance().compute(sql)
         organisations, owners = Organisations().compute_with_repositories(sql)
@@ -210,6 +210,25 @@ def _compare_and_write(out: Path, *, synthetic: bool, n_bootstrap: int, seed: in
             evolution)}
     return MeasureResult(repositories, organisations, innovation, networks, evolution,
                          statistics, summary, paths, graphs=graphs)
+
+
+def _left_join(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
+    """``left.merge(right, on=_KEYS, how="left")`` without copying ``left``: ``right``'s
+    columns are aligned with ``left``'s rows (missing where it has none, with merge's
+    dtypes) and set beside them, so the per-repository table is never held twice. Falls
+    back to ``merge`` where the result could differ (clashing columns, repeated or missing
+    keys, an index other than 0…n−1)."""
+    added = [column for column in right.columns if column not in _KEYS]
+    index = left.index
+    if (set(added) & set(left.columns) or not isinstance(index, pd.RangeIndex)
+            or index.start != 0 or index.step != 1 or right.duplicated(_KEYS).any()
+            or left[_KEYS].isna().any(axis=None) or right[_KEYS].isna().any(axis=None)):
+        return left.merge(right, on=_KEYS, how="left")
+    positions = pd.MultiIndex.from_frame(right[_KEYS]).get_indexer(
+        pd.MultiIndex.from_frame(left[_KEYS]))
+    aligned = right[added].reset_index(drop=True).reindex(positions)
+    aligned.index = index
+    return pd.concat([left, aligned], axis=1)
 
 
 def _release_cache(store: Store, memory_limit: str | None) -> None:
