@@ -228,6 +228,11 @@ def _left_join(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
         pd.MultiIndex.from_frame(left[_KEYS]))
     aligned = right[added].reset_index(drop=True).reindex(positions)
     aligned.index = index
+    if not all(isinstance(side[key].dtype, pd.StringDtype)
+               for side in (left, right) for key in _KEYS):
+        # merge may give the keys another dtype (text as objects): take them from it
+        keys = left[_KEYS].merge(right[_KEYS], on=_KEYS, how="left")
+        left = left.assign(**{key: keys[key].set_axis(index) for key in _KEYS})
     return pd.concat([left, aligned], axis=1)
 
 
@@ -324,7 +329,9 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     cells a spreadsheet would run as formulas are quoted first (``crossforge.spreadsheet``)."""
     with duckdb.connect() as con:
         con.register("frame", neutralise(frame))
-        con.execute("SET TimeZone = 'UTC'")
+        # One thread streams the rows in order; two buffer each other's share of the table
+        # to keep that order (0.7 GiB more at 860,000 rows, for no less CPU time).
+        con.execute("SET TimeZone = 'UTC'; SET threads = 1")
         target = str(path).replace("'", "''")
         try:
             con.execute(f"COPY frame TO '{target}' (HEADER, DELIMITER ',')")
