@@ -66,9 +66,9 @@ from crossforge.store import Store
 _ROW_GROUP = 1024 * 1024
 #: What identifies a repository in every per-repository frame.
 _KEYS = ["platform", "repo"]
-#: Threads for the statistics step's parts: the comparison (itself on two), the
-#: per-repository files and the summaries, whose bootstraps draw outside the GIL.
-_WORKERS = 4
+#: Threads beside the summaries: the comparison (itself on two, its bootstraps drawing
+#: outside the GIL) and the per-repository files (DuckDB's CSV, Arrow's Parquet).
+_WORKERS = 2
 
 
 def run_measures(store: Store, out: Path, *, synthetic: bool, n_bootstrap: int = 1000,
@@ -161,13 +161,17 @@ def _compare_and_write(out: Path, *, synthetic: bool, n_bootstrap: int, seed: in
             PlatformComparison(**bootstrap).compute, repositories, COMPARED_MEASURES,
             weights=repositories[WEIGHT_COLUMN])
         tables = background.submit(_write_repositories, out, repositories)
-        socio = background.submit(socio_technical_summary, repositories, **bootstrap)
-        exchange = background.submit(knowledge_comparison, knowledge, repositories, **bootstrap)
-        adaptation = background.submit(adaptation_summary, repositories, **bootstrap)
-        shares = background.submit(share_intervals, owners,
-                                   _aligned_weights(owners, repositories), **bootstrap)
-        migrated = background.submit(_migration_shares, migration, repositories, **bootstrap)
-        matched = background.submit(people_summary, people, **bootstrap)
+        # The summaries run one after another: side by side, their copies of the table's
+        # rows add up (a process killed for memory at full scale).
+        socio_technical, size_strata, size_trends = socio_technical_summary(
+            repositories, **bootstrap)
+        exchange = knowledge_comparison(knowledge, repositories, **bootstrap)
+        innovation = adaptation_summary(repositories, **bootstrap)
+        organisations = organisations.merge(share_intervals(
+            owners, _aligned_weights(owners, repositories), **bootstrap),
+            on="platform", how="left")
+        migration_shares = _migration_shares(migration, repositories, **bootstrap)
+        people_figures = people_summary(people, **bootstrap)
         del owners
         pairs = paired_sides(pairs, repositories)
         evolution = {"trends": trends_by_year(repositories), "survival": survival,
@@ -177,11 +181,7 @@ def _compare_and_write(out: Path, *, synthetic: bool, n_bootstrap: int, seed: in
                      "datasets": dataset_table(dataset_edges)}
         platforms = summarize(repositories)
         datasets = dataset_summary(dataset_edges, repositories[["platform", "repo"]])
-        socio_technical, evolution["size_strata"], evolution["size_trends"] = socio.result()
-        evolution |= exchange.result()
-        innovation = adaptation.result()
-        organisations = organisations.merge(shares.result(), on="platform", how="left")
-        migration_shares = migrated.result()
+        evolution |= {"size_strata": size_strata, "size_trends": size_trends, **exchange}
         summary = {
             "synthetic": synthetic,
             "n_bootstrap": n_bootstrap,
@@ -201,7 +201,7 @@ def _compare_and_write(out: Path, *, synthetic: bool, n_bootstrap: int, seed: in
             "socio_technical": socio_technical | {
                 "strata": records_for_json(evolution["size_strata"]),
                 "trends": records_for_json(evolution["size_trends"])},
-            "people": matched.result(),
+            "people": people_figures,
         }
         evolution["people_matches"] = people
         statistics = comparison.result()
