@@ -15,7 +15,7 @@ from crossforge import api
 from crossforge.content.classify import read_threads
 from crossforge.content.labelling.server import LabellingSession
 from crossforge.records import DatasetLink, Derivation, Repository, Thread
-from crossforge.spreadsheet import FORMULA_STARTS, neutralise, restore
+from crossforge.spreadsheet import FORMULA_STARTS, neutralise, restore, write_csv
 from crossforge.store import Store
 from crossforge.worlds import synthetic
 
@@ -130,3 +130,36 @@ def test_label_export_serve_and_import_give_back_the_stored_text(hostile_db: Pat
     assert not [cell for cell in _cells(imported.disagreements_path) if _live(cell)]
     sheet = pd.read_csv(imported.disagreements_path, dtype=str, keep_default_na=False)
     assert set(restore(sheet)["title"]) <= set(HOSTILE)
+
+
+def test_write_csv_writes_the_bytes_pandas_writes(tmp_path: Path) -> None:
+    """The block writer's cells are pandas': floats in numpy's shortest layout (whole numbers
+    with ``.0``, exponents past 1e16 and below 1e-4), booleans, nullable integers, text
+    quoted where Python's CSV writer quotes it, missing values empty."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    n = 30_000
+    floats = rng.standard_normal(n) * 10.0 ** rng.integers(-12, 22, n)
+    floats[: n // 3] = np.round(floats[: n // 3])
+    floats[rng.random(n) < 0.1] = np.nan
+    floats[:8] = [np.inf, -np.inf, 0.0, -0.0, 5e-324, 1e16, 2.0**53, 1e-4]
+    texts = np.array(["acme/m", "a,b", 'say "hi"', "two\nlines", "", "=1+1", "é 漢", None],
+                     dtype=object)[rng.integers(0, 8, n)]
+    frame = pd.DataFrame({
+        "share": floats, "single": floats.astype("float32"),
+        "count": rng.integers(-10**12, 10**12, n), "flag": rng.random(n) < 0.5,
+        "known": pd.array(np.where(rng.random(n) < 0.2, None, rng.integers(0, 9, n)),
+                          dtype="Int64"),
+        "maybe": pd.array(np.where(rng.random(n) < 0.2, None, rng.random(n) < 0.5),
+                          dtype="boolean"),
+        "text": pd.array(texts, dtype="str"), "raw": texts, 'odd,"name': 1})
+    expected = tmp_path / "pandas.csv"
+    neutralise(frame).to_csv(expected, index=False)
+    written = tmp_path / "written.csv"
+    write_csv(frame, written)
+    assert written.read_bytes() == expected.read_bytes()
+    assert 'say ""hi""' in written.read_text(encoding="utf-8")
+    write_csv(frame.iloc[:0], written)
+    assert written.read_text(encoding="utf-8") == (
+        'share,single,count,flag,known,maybe,text,raw,"odd,""name"\n')

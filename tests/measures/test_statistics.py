@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -123,3 +125,27 @@ def test_comparison_on_threads_equals_one_at_a_time(monkeypatch):
     monkeypatch.setattr(statistics, "_WORKERS", 3)
     pd.testing.assert_frame_equal(comparison.compute(frame, measures), one_at_a_time)
     assert one_at_a_time.measure.tolist() == [m for m in measures for _ in range(2)]
+
+
+def test_parquet_written_by_row_group_is_pandas_file(tmp_path: Path) -> None:
+    """Past one row group (pyarrow's 1,048,576 rows) the file is still byte for byte the one
+    ``to_parquet`` writes, text and nullable columns included."""
+    from crossforge.measures.pipeline import _ROW_GROUP, _write_parquet
+
+    n = _ROW_GROUP + 1_000
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({
+        "platform": np.where(rng.random(n) < 0.5, "github", "huggingface"),
+        "repo": pd.array([f"o{i % 977}/r{i}" for i in range(n)], dtype="str"),
+        "commits": rng.integers(0, 10**6, n),
+        "share": np.where(rng.random(n) < 0.1, np.nan, rng.random(n)),
+        "known": pd.array(np.where(rng.random(n) < 0.3, None, rng.integers(0, 5, n)),
+                          dtype="Int64")})
+    frame.to_parquet(tmp_path / "pandas.parquet", index=False)
+    _write_parquet(frame, tmp_path / "groups.parquet")
+    pandas_file = (tmp_path / "pandas.parquet").read_bytes()
+    assert (tmp_path / "groups.parquet").read_bytes() == pandas_file
+    frame.iloc[:0].to_parquet(tmp_path / "empty-pandas.parquet", index=False)
+    _write_parquet(frame.iloc[:0], tmp_path / "empty.parquet")
+    empty = (tmp_path / "empty-pandas.parquet").read_bytes()
+    assert (tmp_path / "empty.parquet").read_bytes() == empty

@@ -105,7 +105,10 @@ def touched_shares(repositories: pd.DataFrame, *, n_bootstrap: int = 1000,
     out: dict[str, dict[str, dict]] = {}
     units = [(share, base, "commits") for share, base in TOUCHED_SHARES] + [
         (share, base, "pull_requests") for share, base in PULL_TOUCHED_SHARES]
-    for platform, group in repositories.groupby("platform", sort=True):
+    used = {"platform", WEIGHT_COLUMN, *(name for unit in units for name in unit[:2])}
+    # Only the columns read here: each platform's group is a copy of its rows.
+    for platform, group in repositories[[c for c in repositories.columns if c in used]] \
+            .groupby("platform", sort=True):
         weights = group.get(WEIGHT_COLUMN)
         shares: dict[str, dict] = {}
         for share, base, unit in units:
@@ -173,7 +176,11 @@ def stratified_by_size(repositories: pd.DataFrame, *, n_bootstrap: int = 1000,
     order and the per-repository value over the repositories of known size (the
     Jonckheere–Terpstra trend test), its two-sided p-value and n.
     """
-    frame = repositories.assign(
+    # Only the columns read here: each cell below is a copy of the rows it selects.
+    used = {"platform", "kind", *(scale.column for scale in SIZE_SCALES.values()),
+            *(name for quantity in STRATUM_QUANTITIES
+              for name in (quantity.numerator, quantity.denominator, quantity.trend_value))}
+    frame = repositories[[c for c in repositories.columns if c in used]].assign(
         stratum=size_strata(repositories),
         adapted_or_improved=pd.to_numeric(repositories.get("derivatives"), errors="coerce")
         + pd.to_numeric(repositories.get("external_contributions"), errors="coerce"))

@@ -260,8 +260,8 @@ class PlatformComparison:
             # other measures were compared, in what order or on which thread.
             rng = np.random.default_rng([self.seed, zlib.crc32(measure.encode())])
             column = repositories[measure]
-            binary = column.dropna().isin([True, False, 0, 1]).all() and (
-                column.dtype == bool or str(column.dtype) == "boolean")
+            binary = (column.dtype == bool or str(column.dtype) == "boolean") and bool(
+                column.dropna().isin([True, False, 0, 1]).all())
             values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float,
                                                                       na_value=np.nan)
             rows = [self._raw(values, groups, measure, binary, rng)]
