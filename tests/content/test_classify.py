@@ -363,3 +363,17 @@ def test_the_shipped_models_card_carries_its_cross_validated_probabilities() -> 
         "the default model's card lacks cv_probabilities, so type shares fall back from EMQ "
         "to ACC: retrain it with crossforge classify train")
     np.testing.assert_allclose(cv.max(axis=1), card["cv_confidence"], atol=1e-4)
+
+
+def test_loading_a_shipped_encoder_leaves_the_hub_client_online(monkeypatch):
+    import os
+
+    from crossforge.content.classify.embeddings import offline_loading
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("TRANSFORMERS_VERBOSITY", "info")
+    with offline_loading():
+        assert os.environ["HF_HUB_OFFLINE"] == "1"
+        assert os.environ["TRANSFORMERS_VERBOSITY"] == "info"    # a user's setting is kept
+    assert "HF_HUB_OFFLINE" not in os.environ   # later collection in the process reaches the Hub
+    assert os.environ["TRANSFORMERS_VERBOSITY"] == "info"

@@ -115,3 +115,4 @@ def test_cli_trains_a_finetuned_directory_whose_card_carries_cross_validation_an
     assert set(written["label"]) <= {"bug", "feature", "usage"} and len(written) == 6
     np.testing.assert_allclose(written[["p_bug", "p_feature", "p_usage"]].sum(axis=1), 1.0,
                                rtol=1e-6)
+

