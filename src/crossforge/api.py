@@ -446,7 +446,7 @@ def sample(platform: str, *, db: str | Path = DEFAULT_DB, frame: str = "main",
            exclude_mirrors: bool = False, exclude_archived: bool = False,
            author: str | None = None, max_listed: int | None = None, kind: str = "models",
            max_id: int = frames.GITHUB_MAX_ID, raw: str | Path = DEFAULT_RAW,
-           endpoint: str | None = None, token_env: str | None = None,
+           endpoint: str | None = None, token_env: str | Sequence[str] | None = None,
            github_app: GitHubApp | None = None, replace: bool = False,
            on_window: Callable[[str, int], None] | None = None) -> frames.SampledFrame:
     """Draw a reproducible sampling frame and store it with its parameters.
@@ -472,7 +472,7 @@ def sample(platform: str, *, db: str | Path = DEFAULT_DB, frame: str = "main",
         kind: Hub listing only, ``models`` (default), ``datasets`` or ``spaces``; the frame
             holds repository keys (``datasets/OWNER/NAME``) and ``params.kind`` says which.
         max_id: GitHub random ids only, the largest repository id to draw.
-        endpoint, token_env: API base URL and the environment variable holding a token.
+        endpoint, token_env: API base URL and the environment variable(s) holding tokens.
         github_app: a GitHub App instead of tokens (see ``collect``).
         replace: replace the platform's part of ``frame`` when it exists (otherwise that is
             an error, raised before any request); an empty draw never replaces it.
@@ -1089,46 +1089,49 @@ def study(path: str | Path, *,
         The outcome of each step (``"skipped"`` or what it did).
     """
     config = Study.read(path)
-    tokens = config.raw.get("tokens", {})
     outcomes: dict[str, str] = {}
+    for step in _steps(config):     # each step is built once the steps before it have run
+        outcomes[step.name] = _run_step(config.database, step, on_step)
+    return outcomes
+
+
+def _steps(config: Study) -> Iterator[Step]:
+    """A study's steps in order. A generator, so that a step's settings are read after the
+    steps before it ran: the collection's frame after sampling, the data's fingerprint
+    after the imports and the labelling."""
+    tokens = config.raw.get("tokens", {})
     for entry in config.samples:
         settings = {"seed": config.seed, "frame": "main", **entry}
-        step = Step(f"sample:{settings['platform']}:{settings['frame']}", settings,
-                    lambda s=settings: _sampled_text(sample(
-                        db=config.database, raw=config.raw_store, replace=True,
-                        token_env=tokens.get("github" if s["platform"] == "github"
-                                             else "huggingface"), **s)))
-        outcomes[step.name] = _run_step(config.database, step, on_step)
+        yield Step(f"sample:{settings['platform']}:{settings['frame']}", settings,
+                   lambda s=settings: _sampled_text(sample(
+                       db=config.database, raw=config.raw_store, replace=True,
+                       token_env=tokens.get("github" if s["platform"] == "github"
+                                            else "huggingface"), **s)))
     if config.collection is not None:
         settings = {"frame": "main", **config.collection}
         with Store(config.database) as store:
             repositories = store.read_frame(settings["frame"])
-        step = Step("collect", {**settings, "repositories": repositories},
-                    lambda: _collected_text(collect(
-                        config.database, raw=config.raw_store,
-                        github_token_env=tokens.get("github"),
-                        hf_token_env=tokens.get("huggingface"), **settings)))
-        outcomes[step.name] = _run_step(config.database, step, on_step)
+        yield Step("collect", {**settings, "repositories": repositories},
+                   lambda: _collected_text(collect(
+                       config.database, raw=config.raw_store,
+                       github_token_env=tokens.get("github"),
+                       hf_token_env=tokens.get("huggingface"), **settings)))
     for source in config.git_sources:
-        step = Step(f"import-git:{source['repo']}", source,
-                    lambda source=source: _counts_text(import_git(
-                        source["path"], repo=source["repo"], platform=source["platform"],
-                        db=config.database)))
-        outcomes[step.name] = _run_step(config.database, step, on_step)
+        yield Step(f"import-git:{source['repo']}", source,
+                   lambda source=source: _counts_text(import_git(
+                       source["path"], repo=source["repo"], platform=source["platform"],
+                       db=config.database)))
     if config.classify:
-        step = Step("classify", {"model": "default", "data": _fingerprint(config.database)},
-                    lambda: "labelled " + (_counts_text(classify_store(config.database))
-                                           or "no threads (none stored)"))
-        outcomes[step.name] = _run_step(config.database, step, on_step)
-    analysis = Step("measure-and-report",
-                    {"bootstrap": config.bootstrap, "seed": config.seed,
-                     "report": config.report, "output": str(config.output),
-                     "figure_formats": list(config.figure_formats),
-                     "interviews": _interviews_fingerprint(config.interviews),
-                     "data": _fingerprint(config.database)},
-                    lambda: _analyse(config))
-    outcomes[analysis.name] = _run_step(config.database, analysis, on_step)
-    return outcomes
+        yield Step("classify", {"model": "default", "data": _fingerprint(config.database)},
+                   lambda: "labelled " + (_counts_text(classify_store(config.database))
+                                          or "no threads (none stored)"))
+    yield Step("measure-and-report",
+               {"bootstrap": config.bootstrap, "seed": config.seed,
+                "report": config.report, "output": str(config.output),
+                "figure_formats": list(config.figure_formats),
+                "interviews": _interviews_fingerprint(config.interviews),
+                "data": _fingerprint(config.database)},
+               lambda: _analyse(config))
 
 
 def _fingerprint(db: Path) -> dict[str, object]:
@@ -1138,7 +1141,7 @@ def _fingerprint(db: Path) -> dict[str, object]:
 
 
 def _interviews_fingerprint(folder: Path | None) -> dict[str, int] | None:
-    """The coded interviews' files by size and modification time (None without interviews)."""
+    """The coded interviews' files by modification time (None without interviews)."""
     if folder is None or not folder.is_dir():
         return None
     return {p.name: p.stat().st_mtime_ns for p in sorted(folder.iterdir()) if p.is_file()}
